@@ -1,0 +1,3 @@
+module github.com/recap-startos/recap
+
+go 1.26.8
