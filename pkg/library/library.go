@@ -1,0 +1,334 @@
+// Package library stores recap documents as JSON files in one folder and
+// keeps an in-memory index over them for listing and ranked search. In
+// single mode the folder is DATA/history; multi mode opens one library per
+// user folder. Writes are atomic (temporary file, fsync, rename), ids are
+// checked so no path can leave the folder, and a corrupt or foreign file
+// is reported and skipped, never fatal.
+package library
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/recap-startos/recap/pkg/recap"
+)
+
+// Errors returned by the library.
+var (
+	// ErrNotFound means no recap has that id in this library.
+	ErrNotFound = errors.New("library: recap not found")
+	// ErrInvalidID means the id has characters a recap id cannot have.
+	ErrInvalidID = errors.New("library: invalid recap id")
+	// ErrCorrupt means the recap file exists but cannot be read as a
+	// recap document.
+	ErrCorrupt = errors.New("library: recap file is unreadable")
+)
+
+// Problem is a file the library skipped and why.
+type Problem struct {
+	File string // base name inside the library folder
+	Err  error
+}
+
+// Library is a folder of recap documents with an index over them.
+// It is safe for concurrent use.
+type Library struct {
+	dir       string
+	cacheFile string // "" disables the persisted index
+
+	mu       sync.RWMutex
+	idx      *index
+	problems []Problem
+	dirty    bool // index changed since the cache file was written
+}
+
+// Open opens (creating if needed) the library in dir. When cacheFile is
+// not empty the index is loaded from it and kept there, so opening a large
+// library does not re-read every recap; files changed since (by size or
+// modification time) are re-read. Unreadable files are listed by Problems.
+func Open(dir, cacheFile string) (*Library, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("library: create %s: %w", dir, err)
+	}
+	l := &Library{dir: dir, cacheFile: cacheFile, idx: newIndex()}
+	cached := map[string]*Entry{}
+	if cacheFile != "" {
+		if entries, err := loadCache(cacheFile); err == nil {
+			for _, e := range entries {
+				cached[e.ID] = e
+			}
+		}
+	}
+	if err := l.scan(cached); err != nil {
+		return nil, err
+	}
+	if l.dirty {
+		l.flushCache()
+	}
+	return l, nil
+}
+
+// Dir returns the folder the library keeps its files in.
+func (l *Library) Dir() string { return l.dir }
+
+// Problems lists the files skipped when the library was opened.
+func (l *Library) Problems() []Problem {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return append([]Problem(nil), l.problems...)
+}
+
+// Len returns the number of recaps in the library.
+func (l *Library) Len() int {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return len(l.idx.entries)
+}
+
+func (l *Library) scan(cached map[string]*Entry) error {
+	dirents, err := os.ReadDir(l.dir)
+	if err != nil {
+		return fmt.Errorf("library: read %s: %w", l.dir, err)
+	}
+	seen := 0
+	for _, de := range dirents {
+		name := de.Name()
+		if de.IsDir() || !strings.HasSuffix(name, ".json") || strings.HasPrefix(name, ".") {
+			continue
+		}
+		id := strings.TrimSuffix(name, ".json")
+		if !recap.ValidID(id) {
+			l.problems = append(l.problems, Problem{File: name, Err: ErrInvalidID})
+			continue
+		}
+		info, err := de.Info()
+		if err != nil {
+			continue // removed while scanning
+		}
+		if e, ok := cached[id]; ok && e.Size == info.Size() && e.ModTime == info.ModTime().UnixNano() {
+			l.idx.put(e)
+			seen++
+			continue
+		}
+		doc, err := readDoc(filepath.Join(l.dir, name))
+		if err != nil {
+			l.problems = append(l.problems, Problem{File: name, Err: err})
+			continue
+		}
+		if doc.ID != id {
+			l.problems = append(l.problems, Problem{File: name, Err: fmt.Errorf("%w: id %q does not match the file name", ErrCorrupt, doc.ID)})
+			continue
+		}
+		l.idx.put(entryOf(doc, info))
+		l.dirty = true
+	}
+	if seen != len(cached) {
+		l.dirty = true
+	}
+	return nil
+}
+
+func readDoc(path string) (*recap.Document, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, ErrNotFound
+		}
+		return nil, fmt.Errorf("library: read %s: %w", filepath.Base(path), err)
+	}
+	var doc recap.Document
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	if doc.Version != recap.Version {
+		return nil, fmt.Errorf("%w: not a version %d recap document", ErrCorrupt, recap.Version)
+	}
+	return &doc, nil
+}
+
+func (l *Library) path(id string) (string, error) {
+	if !recap.ValidID(id) {
+		return "", ErrInvalidID
+	}
+	return filepath.Join(l.dir, id+".json"), nil
+}
+
+// Get reads the recap with the given id.
+func (l *Library) Get(id string) (*recap.Document, error) {
+	p, err := l.path(id)
+	if err != nil {
+		return nil, err
+	}
+	return readDoc(p)
+}
+
+// Entry returns the index entry of a recap without reading its file.
+func (l *Library) Entry(id string) (*Entry, bool) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	e, ok := l.idx.byID[id]
+	return e, ok
+}
+
+// Save validates doc and writes it atomically: a temporary file in the
+// same folder, fsynced, renamed over the final name, and the folder
+// fsynced. A document that fails validation is not written at all.
+func (l *Library) Save(doc *recap.Document) error {
+	if err := doc.Validate(); err != nil {
+		return fmt.Errorf("library: save: %w", err)
+	}
+	p, err := l.path(doc.ID)
+	if err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(doc, "", " ")
+	if err != nil {
+		return fmt.Errorf("library: encode %s: %w", doc.ID, err)
+	}
+	if err := WriteFileAtomic(p, append(data, '\n'), 0o600); err != nil {
+		return fmt.Errorf("library: save %s: %w", doc.ID, err)
+	}
+	info, err := os.Stat(p)
+	if err != nil {
+		return fmt.Errorf("library: save %s: %w", doc.ID, err)
+	}
+	l.mu.Lock()
+	l.idx.put(entryOf(doc, info))
+	l.dirty = true
+	l.mu.Unlock()
+	l.flushCache()
+	return nil
+}
+
+// Delete removes a recap. Deleting a recap that does not exist returns
+// ErrNotFound.
+func (l *Library) Delete(id string) error {
+	p, err := l.path(id)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(p); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return ErrNotFound
+		}
+		return fmt.Errorf("library: delete %s: %w", id, err)
+	}
+	syncDir(l.dir)
+	l.mu.Lock()
+	l.idx.remove(id)
+	l.dirty = true
+	l.mu.Unlock()
+	l.flushCache()
+	return nil
+}
+
+// flushCache writes the index to the cache file when it changed. A cache
+// that cannot be written is not an error: the next Open re-reads files.
+func (l *Library) flushCache() {
+	if l.cacheFile == "" {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.dirty {
+		return
+	}
+	if err := saveCache(l.cacheFile, l.idx.sorted()); err == nil {
+		l.dirty = false
+	}
+}
+
+// WriteFileAtomic writes data to path so that readers see either the old
+// file or the whole new one, even across a crash: it writes a temporary
+// file beside path, fsyncs it, renames it into place and fsyncs the
+// folder.
+func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	cleanup := func() { f.Close(); os.Remove(tmp) }
+	if _, err := f.Write(data); err != nil {
+		cleanup()
+		return err
+	}
+	if err := f.Chmod(perm); err != nil {
+		cleanup()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		cleanup()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	syncDir(dir)
+	return nil
+}
+
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}
+
+// NewID returns a new recap id: the UTC creation time (so ids sort by
+// age) and 8 random base-32 characters, e.g. "20261126-143005-k3j9x2ab".
+func NewID(now time.Time) string {
+	const alphabet = "abcdefghijkmnpqrstuvwxyz23456789"
+	var b [8]byte
+	rand.Read(b[:])
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return now.UTC().Format("20060102-150405") + "-" + string(b[:])
+}
+
+// sortEntries orders entries in place by the given sort.
+func sortEntries(es []*Entry, by Sort) {
+	less := func(a, b *Entry) bool {
+		if !a.CreatedAt.Equal(b.CreatedAt) {
+			return a.CreatedAt.After(b.CreatedAt)
+		}
+		return a.ID > b.ID
+	}
+	switch by {
+	case SortOldest:
+		sort.SliceStable(es, func(i, j int) bool { return less(es[j], es[i]) })
+	case SortTitle:
+		sort.SliceStable(es, func(i, j int) bool {
+			ti, tj := strings.ToLower(es[i].Title), strings.ToLower(es[j].Title)
+			if ti != tj {
+				return ti < tj
+			}
+			return less(es[i], es[j])
+		})
+	case SortLongest:
+		sort.SliceStable(es, func(i, j int) bool {
+			if es[i].Duration != es[j].Duration {
+				return es[i].Duration > es[j].Duration
+			}
+			return less(es[i], es[j])
+		})
+	default:
+		sort.SliceStable(es, func(i, j int) bool { return less(es[i], es[j]) })
+	}
+}
