@@ -1,0 +1,253 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/recap-startos/recap/pkg/library"
+	"github.com/recap-startos/recap/pkg/recap"
+)
+
+func libraryCommand() *cli.Command {
+	listFlags := []cli.Flag{
+		dataFlag(),
+		&cli.IntFlag{Name: "limit", Value: library.DefaultLimit, Usage: "recaps per page (1-100)"},
+		&cli.StringFlag{Name: "cursor", Usage: "continue after a previous page (printed at its end)"},
+		&cli.StringFlag{Name: "type", Usage: "only recaps of this source type: youtube, podcast, file or text"},
+		&cli.StringFlag{Name: "sort", Usage: "newest, oldest, title, longest (search: relevance)"},
+		&cli.BoolFlag{Name: "json", Usage: "print the page as JSON"},
+	}
+	return &cli.Command{
+		Name:  "library",
+		Usage: "list, search, show, export and delete saved recaps",
+		Description: `The library is the folder DATA/history; recaps get there with
+"recap summarize --save" or the web app.
+
+Examples:
+  recap library list --data ./data
+  recap library search --data ./data "fee market"
+  recap library show --data ./data 20261126-143005-k3j9x2ab
+  recap library export --data ./data --format md --output talk.md 20261126-143005-k3j9x2ab
+  recap library delete --data ./data --yes 20261126-143005-k3j9x2ab`,
+		Subcommands: []*cli.Command{
+			{
+				Name: "list", Usage: "list recaps, newest first", Flags: listFlags,
+				Action: func(c *cli.Context) error { return runFind(c, "") },
+			},
+			{
+				Name: "search", Usage: "search titles, summaries, keywords and transcripts", ArgsUsage: "WORDS…", Flags: listFlags,
+				Action: func(c *cli.Context) error {
+					q := strings.Join(c.Args().Slice(), " ")
+					if len(library.Tokenize(q)) == 0 {
+						return badInput("search needs at least one word to look for")
+					}
+					return runFind(c, q)
+				},
+			},
+			{
+				Name: "show", Usage: "print one recap", ArgsUsage: "ID",
+				Flags: []cli.Flag{dataFlag(), &cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "md", Usage: "md or json"}},
+				Action: func(c *cli.Context) error {
+					exp, err := exportRecap(c)
+					if err != nil {
+						return err
+					}
+					_, err = c.App.Writer.Write(exp.Data)
+					return err
+				},
+			},
+			{
+				Name: "export", Usage: "write one recap to a file (or stdout)", ArgsUsage: "ID",
+				Flags: []cli.Flag{dataFlag(),
+					&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "md", Usage: "md or json"},
+					&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "file to write (default: standard output; a folder: the recap's own file name)"},
+				},
+				Action: runExport,
+			},
+			{
+				Name: "delete", Usage: "delete one recap", ArgsUsage: "ID",
+				Flags:  []cli.Flag{dataFlag(), &cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation"}},
+				Action: runDelete,
+			},
+		},
+	}
+}
+
+// openLibraryWarn opens the library and reports skipped files on stderr.
+func openLibraryWarn(c *cli.Context) (*library.Library, error) {
+	lib, err := openLibrary(c.String("data"))
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range lib.Problems() {
+		fmt.Fprintf(c.App.ErrWriter, "recap: skipped %s: %v\n", p.File, p.Err)
+	}
+	return lib, nil
+}
+
+func runFind(c *cli.Context, text string) error {
+	sort, ok := library.ParseSort(c.String("sort"))
+	if !ok {
+		return badInput("--sort must be newest, oldest, title, longest or relevance")
+	}
+	if text != "" && c.String("sort") == "" {
+		sort = library.SortRelevance
+	}
+	if l := c.Int("limit"); l < 1 || l > library.MaxLimit {
+		return badInput("--limit must be between 1 and %d", library.MaxLimit)
+	}
+	switch t := c.String("type"); t {
+	case "", recap.SourceYouTube, recap.SourcePodcast, recap.SourceFile, recap.SourceText:
+	default:
+		return badInput("--type must be youtube, podcast, file or text, not %q", t)
+	}
+	lib, err := openLibraryWarn(c)
+	if err != nil {
+		return err
+	}
+	page := lib.Find(library.Query{Text: text, Type: c.String("type"), Sort: sort, Limit: c.Int("limit"), Cursor: c.String("cursor")})
+	if c.Bool("json") {
+		return writePageJSON(c.App.Writer, page)
+	}
+	if page.Total == 0 {
+		fmt.Fprintln(c.App.ErrWriter, "no recaps found")
+		return nil
+	}
+	tw := tabwriter.NewWriter(c.App.Writer, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tCREATED\tTYPE\tLENGTH\tTITLE")
+	for _, h := range page.Hits {
+		length := "-"
+		if h.Duration > 0 {
+			length = recap.FormatClock(h.Duration)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", h.ID, h.CreatedAt.Format("2006-01-02"), h.Type, length, h.Title)
+	}
+	tw.Flush()
+	shown := len(page.Hits)
+	if page.Next != "" {
+		fmt.Fprintf(c.App.ErrWriter, "%d of %d; next page: --cursor %s\n", shown, page.Total, page.Next)
+	} else {
+		fmt.Fprintf(c.App.ErrWriter, "%d recap(s)\n", page.Total)
+	}
+	return nil
+}
+
+// pageJSON is the JSON shape of a listing, shared with the web API.
+type pageJSON struct {
+	Recaps []hitJSON `json:"recaps"`
+	Total  int       `json:"total"`
+	Next   string    `json:"next_cursor,omitempty"`
+}
+
+type hitJSON struct {
+	ID        string   `json:"id"`
+	Title     string   `json:"title"`
+	Type      string   `json:"type"`
+	URL       string   `json:"url,omitempty"`
+	Channel   string   `json:"channel,omitempty"`
+	CreatedAt string   `json:"created_at"`
+	Duration  float64  `json:"duration_s,omitempty"`
+	Topics    int      `json:"topic_count"`
+	Segments  int      `json:"segment_count"`
+	Summary   string   `json:"summary"`
+	Keywords  []string `json:"keywords"`
+	Score     float64  `json:"score,omitempty"`
+	Matched   []string `json:"matched,omitempty"`
+}
+
+func writePageJSON(w io.Writer, page library.Page) error {
+	out := pageJSON{Recaps: []hitJSON{}, Total: page.Total, Next: page.Next}
+	for _, h := range page.Hits {
+		out.Recaps = append(out.Recaps, hitJSON{
+			ID: h.ID, Title: h.Title, Type: h.Type, URL: h.URL, Channel: h.Channel,
+			CreatedAt: h.CreatedAt.UTC().Format("2006-01-02T15:04:05Z07:00"), Duration: h.Duration,
+			Topics: h.Topics, Segments: h.Segments, Summary: h.Summary, Keywords: h.Keywords,
+			Score: h.Score, Matched: h.Matched,
+		})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+func exportRecap(c *cli.Context) (*library.Export, error) {
+	if c.NArg() != 1 {
+		return nil, badInput("give exactly one recap ID (see recap library list)")
+	}
+	lib, err := openLibrary(c.String("data"))
+	if err != nil {
+		return nil, err
+	}
+	exp, err := lib.Export(c.Args().First(), c.String("format"))
+	return exp, libraryError(err, c.Args().First())
+}
+
+func runExport(c *cli.Context) error {
+	exp, err := exportRecap(c)
+	if err != nil {
+		return err
+	}
+	out := c.String("output")
+	if out == "" || out == "-" {
+		_, err = c.App.Writer.Write(exp.Data)
+		return err
+	}
+	if st, err := os.Stat(out); err == nil && st.IsDir() {
+		out = strings.TrimRight(out, "/") + "/" + exp.FileName
+	}
+	if err := os.WriteFile(out, exp.Data, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.App.ErrWriter, "wrote %s\n", out)
+	return nil
+}
+
+func runDelete(c *cli.Context) error {
+	if c.NArg() != 1 {
+		return badInput("give exactly one recap ID (see recap library list)")
+	}
+	id := c.Args().First()
+	lib, err := openLibrary(c.String("data"))
+	if err != nil {
+		return err
+	}
+	e, ok := lib.Entry(id)
+	if !ok {
+		return libraryError(library.ErrNotFound, id)
+	}
+	if !c.Bool("yes") {
+		fmt.Fprintf(c.App.ErrWriter, "Delete %q (%s)? [y/N] ", e.Title, id)
+		var answer string
+		fmt.Fscanln(c.App.Reader, &answer)
+		if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+			return cli.Exit("not deleted", exitFailure)
+		}
+	}
+	if err := lib.Delete(id); err != nil {
+		return libraryError(err, id)
+	}
+	fmt.Fprintf(c.App.ErrWriter, "deleted %s\n", id)
+	return nil
+}
+
+// libraryError turns library sentinels into messages for people.
+func libraryError(err error, id string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, library.ErrInvalidID):
+		return badInput("%q is not a recap ID (IDs look like 20261126-143005-k3j9x2ab)", id)
+	case errors.Is(err, library.ErrNotFound):
+		return badInput("no recap %s in the library (see recap library list)", id)
+	case errors.Is(err, library.ErrBadFormat):
+		return badInput("--format must be md or json")
+	}
+	return err
+}

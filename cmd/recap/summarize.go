@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/recap-startos/recap/pkg/jobs"
+	"github.com/recap-startos/recap/pkg/library"
+	"github.com/recap-startos/recap/pkg/summarize"
+	"github.com/recap-startos/recap/pkg/transcript"
+)
+
+func summarizeCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "summarize",
+		Aliases:   []string{"s"},
+		Usage:     "recap a video, podcast episode or transcript",
+		ArgsUsage: "SOURCE",
+		Description: `SOURCE is one of:
+  a YouTube link        (watch, youtu.be, shorts, embed, live, music. …)
+  a podcast feed URL    (RSS with <podcast:transcript>; pick with --episode)
+  a transcript file     (WebVTT .vtt, SRT .srt, Podcasting 2.0 .json, .html, .txt/.md)
+  a URL of such a file
+  -                     (read a transcript from standard input)
+
+The recap document (JSON) or its Markdown rendering goes to standard output;
+progress and errors go to standard error. Exit code 2 means the source or the
+command line must be changed, 1 that something failed along the way.
+
+Examples:
+  recap summarize --format md "https://youtu.be/VIDEO_ID?t=90"
+  recap summarize --lang de https://www.youtube.com/watch?v=VIDEO_ID
+  recap summarize --episode 3 https://example.org/feed.xml
+  recap summarize --save --data ./data talk.srt
+  pbpaste | recap summarize --format md -`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "json", Usage: "output format: json or md"},
+			&cli.StringFlag{Name: "engine", Value: "builtin", Usage: "summarizing engine: builtin"},
+			&cli.StringFlag{Name: "lang", Usage: "preferred caption language, e.g. en, de, pt-BR (default: the video's own)"},
+			&cli.StringFlag{Name: "episode", Usage: "podcast episode: GUID, part of the title, or number (1 = newest)"},
+			&cli.BoolFlag{Name: "save", Usage: "also file the recap in the library under --data"},
+			dataFlag(),
+			&cli.IntFlag{Name: "max-size", Value: transcript.DefaultMaxBytes >> 20, EnvVars: []string{"RECAP_MAX_UPLOAD_MB"}, Usage: "largest file or download accepted, in MB"},
+			&cli.DurationFlag{Name: "max-duration", Value: transcript.DefaultMaxDuration, EnvVars: []string{"RECAP_MAX_DURATION"}, Usage: "longest transcript accepted"},
+			&cli.StringFlag{Name: "youtube-base-url", EnvVars: []string{"RECAP_YOUTUBE_BASE_URL"}, Value: transcript.DefaultYouTubeBaseURL, Usage: "where to reach YouTube (a proxy or a local stand-in)"},
+			&cli.StringFlag{Name: "yt-dlp", EnvVars: []string{"RECAP_YTDLP_PATH"}, Usage: "path of a yt-dlp program to try when the built-in YouTube fetch fails"},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no progress"},
+		},
+		Action: runSummarize,
+	}
+}
+
+func runSummarize(c *cli.Context) error {
+	if c.NArg() != 1 {
+		return badInput("summarize needs exactly one SOURCE (see recap summarize --help)")
+	}
+	format := strings.ToLower(c.String("format"))
+	if format != "json" && format != "md" {
+		return badInput("--format must be json or md, not %q", c.String("format"))
+	}
+	engine, err := engineByName(c.String("engine"))
+	if err != nil {
+		return err
+	}
+	if c.Int("max-size") <= 0 {
+		return badInput("--max-size must be a positive number of MB")
+	}
+	if c.Duration("max-duration") <= 0 {
+		return badInput("--max-duration must be positive, e.g. 6h")
+	}
+	opt := transcript.Options{
+		Lang:           c.String("lang"),
+		Episode:        c.String("episode"),
+		MaxBytes:       int64(c.Int("max-size")) << 20,
+		MaxDuration:    c.Duration("max-duration"),
+		YouTubeBaseURL: strings.TrimRight(c.String("youtube-base-url"), "/"),
+		YTDLPPath:      c.String("yt-dlp"),
+		Stdin:          c.App.Reader,
+	}
+	var lib *library.Library
+	if c.Bool("save") {
+		if lib, err = openLibrary(c.String("data")); err != nil {
+			return err
+		}
+	}
+
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var progress summarize.Progress
+	if !c.Bool("quiet") {
+		progress = stageReporter(c.App.ErrWriter)
+	}
+	doc, err := jobs.Process(ctx, jobs.Input{Source: c.Args().First()}, opt, engine, progress)
+	if err != nil {
+		if transcript.IsBadInput(err) {
+			return usageError{err}
+		}
+		if errors.Is(err, context.Canceled) {
+			return cli.Exit("interrupted", 130)
+		}
+		return err
+	}
+	if lib != nil {
+		if err := lib.Save(doc); err != nil {
+			return err
+		}
+		if progress != nil {
+			fmt.Fprintf(c.App.ErrWriter, "saved as %s in %s\n", doc.ID, lib.Dir())
+		}
+	}
+	if format == "md" {
+		_, err = io.WriteString(c.App.Writer, doc.Markdown())
+		return err
+	}
+	enc := json.NewEncoder(c.App.Writer)
+	enc.SetIndent("", "  ")
+	return enc.Encode(doc)
+}
+
+// engineByName returns the engine a command asked for.
+func engineByName(name string) (summarize.Engine, error) {
+	switch name {
+	case "", "builtin":
+		return summarize.NewBuiltin(), nil
+	}
+	return nil, badInput("unknown engine %q; available: builtin", name)
+}
+
+// openLibrary opens the single-mode library under the data folder.
+func openLibrary(data string) (*library.Library, error) {
+	lib, err := library.Open(filepath.Join(data, "history"), filepath.Join(data, "cache", "library-index"))
+	if err != nil {
+		return nil, fmt.Errorf("%w (choose another folder with --data or RECAP_DATA_DIR)", err)
+	}
+	return lib, nil
+}
+
+// stageReporter prints one line to w each time the stage changes, and
+// the engine's own messages as they come.
+func stageReporter(w io.Writer) summarize.Progress {
+	last := ""
+	start := time.Now()
+	return func(stage string, fraction float64, msg string) {
+		if stage == last && msg == "" {
+			return
+		}
+		last = stage
+		fmt.Fprintf(w, "%5.1fs %3.0f%% %-11s %s\n", time.Since(start).Seconds(), fraction*100, stage, msg)
+	}
+}
