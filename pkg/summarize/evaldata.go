@@ -1,0 +1,291 @@
+package summarize
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/recap-startos/recap/pkg/recap"
+)
+
+// Reference is a transcript with known section boundaries, for measuring
+// the segmenter.
+type Reference struct {
+	Name       string
+	Transcript recap.Transcript
+	// Starts are the indexes into Transcript.Units at which a reference
+	// section starts.
+	Starts []int
+	// Presegmented means the units are sentences already (one per line,
+	// as in Choi's set): the segmenter runs on them without re-cutting.
+	Presegmented bool
+}
+
+// Score is how one segmentation of a reference compares with it.
+type Score struct {
+	Name       string
+	Units      int // units the metrics count over
+	RefTopics  int
+	HypTopics  int
+	K          int     // window of Pk and WindowDiff
+	Pk, WD     float64 // the builtin segmenter
+	EqPk, EqWD float64 // equal split into the reference number of topics
+	// OwnPk and OwnWD are an equal split into the builtin's number of
+	// topics.
+	OwnPk, OwnWD float64
+}
+
+// Evaluate segments ref with the builtin engine (without creator chapters,
+// with the engine's own choice of the number of topics) and scores it
+// against the reference and the equal-split baselines.
+func Evaluate(ctx context.Context, ref *Reference) (Score, error) {
+	var units []recap.Unit
+	var refStarts []int
+	if ref.Presegmented {
+		units = ref.Transcript.Units
+		refStarts = ref.Starts
+	} else {
+		var from []int
+		units, from = cutUnits(&ref.Transcript)
+		for _, s := range ref.Starts {
+			refStarts = append(refStarts, sort.SearchInts(from, s))
+		}
+	}
+	n := len(units)
+	if n == 0 {
+		return Score{}, fmt.Errorf("evaluate %s: %w", ref.Name, recap.ErrEmptyTranscript)
+	}
+	a := analyze(units)
+	hyp, err := segmentAnalysis(ctx, a, nil)
+	if err != nil {
+		return Score{}, fmt.Errorf("evaluate %s: %w", ref.Name, err)
+	}
+	refStarts = normalizeStarts(refStarts, n)
+	k := WindowK(refStarts, n)
+	weights := make([]float64, n)
+	for i := range units {
+		weights[i] = a.span(i, i)
+	}
+	eq := EqualSplitWeighted(weights, len(refStarts))
+	own := EqualSplitWeighted(weights, len(hyp))
+	return Score{
+		Name: ref.Name, Units: n, RefTopics: len(refStarts), HypTopics: len(hyp), K: k,
+		Pk: Pk(refStarts, hyp, n, k), WD: WindowDiff(refStarts, hyp, n, k),
+		EqPk: Pk(refStarts, eq, n, k), EqWD: WindowDiff(refStarts, eq, n, k),
+		OwnPk: Pk(refStarts, own, n, k), OwnWD: WindowDiff(refStarts, own, n, k),
+	}, nil
+}
+
+// Mean averages scores (each document counts once) under the given name.
+func Mean(name string, scores []Score) Score {
+	m := Score{Name: name}
+	if len(scores) == 0 {
+		return m
+	}
+	for _, s := range scores {
+		m.Units += s.Units
+		m.RefTopics += s.RefTopics
+		m.HypTopics += s.HypTopics
+		m.K += s.K
+		m.Pk += s.Pk
+		m.WD += s.WD
+		m.EqPk += s.EqPk
+		m.EqWD += s.EqWD
+		m.OwnPk += s.OwnPk
+		m.OwnWD += s.OwnWD
+	}
+	n := len(scores)
+	f := float64(n)
+	m.Units, m.RefTopics, m.HypTopics, m.K = m.Units/n, m.RefTopics/n, m.HypTopics/n, m.K/n
+	m.Pk, m.WD, m.EqPk, m.EqWD, m.OwnPk, m.OwnWD = m.Pk/f, m.WD/f, m.EqPk/f, m.EqWD/f, m.OwnPk/f, m.OwnWD/f
+	return m
+}
+
+// LoadChoi reads every "*.ref" file of dir in Choi's format: one sentence
+// per line, segments separated by lines of ten '='.
+func LoadChoi(dir string) ([]*Reference, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, "*.ref"))
+	if err != nil {
+		return nil, fmt.Errorf("load choi %s: %w", dir, err)
+	}
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("load choi %s: no .ref files", dir)
+	}
+	sort.Slice(paths, func(i, j int) bool { return numericName(paths[i]) < numericName(paths[j]) })
+	var refs []*Reference
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("load choi: %w", err)
+		}
+		ref := &Reference{Name: filepath.Base(p), Presegmented: true}
+		pending := false
+		for line := range strings.Lines(string(data)) {
+			line = strings.TrimSpace(line)
+			if line == "==========" {
+				pending = true
+				continue
+			}
+			if line == "" {
+				continue
+			}
+			if pending && len(ref.Transcript.Units) > 0 {
+				ref.Starts = append(ref.Starts, len(ref.Transcript.Units))
+			}
+			pending = false
+			ref.Transcript.Units = append(ref.Transcript.Units, recap.Unit{I: len(ref.Transcript.Units), Text: line})
+		}
+		ref.Starts = append([]int{0}, ref.Starts...)
+		refs = append(refs, ref)
+	}
+	return refs, nil
+}
+
+func numericName(p string) int {
+	n, err := strconv.Atoi(strings.TrimSuffix(filepath.Base(p), filepath.Ext(p)))
+	if err != nil {
+		return 1 << 30
+	}
+	return n
+}
+
+var turnLine = regexp.MustCompile(`^(.{1,80}?):\s+(\d{1,2}):(\d{2}):(\d{2})\s*$`)
+
+// cueWords is how many words each synthetic caption cue of a loaded talk
+// holds, about what YouTube shows at once.
+const cueWords = 10
+
+// LoadTalk reads a Markdown talk transcript made of "Speaker: HH:MM:SS"
+// turns, with "## " headings marking sections, after optional YAML front
+// matter whose "title" becomes the source title. Each turn is cut into
+// caption-like cues of about ten words with times spread evenly up to the
+// next turn; the sections' first cues are the reference starts.
+func LoadTalk(path string) (*Reference, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load talk: %w", err)
+	}
+	type turn struct {
+		speaker string
+		start   float64
+		text    []string
+		heading bool // a section heading came before this turn
+	}
+	var turns []turn
+	title := ""
+	body := string(data)
+	if rest, ok := strings.CutPrefix(body, "---\n"); ok {
+		if front, after, ok := strings.Cut(rest, "\n---\n"); ok {
+			body = after
+			for line := range strings.Lines(front) {
+				if v, ok := strings.CutPrefix(strings.TrimSpace(line), "title:"); ok {
+					title = strings.Trim(strings.TrimSpace(v), `"'`)
+				}
+			}
+		}
+	}
+	heading := false
+	sc := bufio.NewScanner(strings.NewReader(body))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if strings.HasPrefix(line, "## ") {
+			heading = true
+			continue
+		}
+		if m := turnLine.FindStringSubmatch(line); m != nil {
+			h, _ := strconv.Atoi(m[2])
+			mi, _ := strconv.Atoi(m[3])
+			s, _ := strconv.Atoi(m[4])
+			turns = append(turns, turn{speaker: m[1], start: float64(h*3600 + mi*60 + s), heading: heading})
+			heading = false
+			continue
+		}
+		if line == "" || strings.HasPrefix(line, "#") || len(turns) == 0 {
+			continue
+		}
+		turns[len(turns)-1].text = append(turns[len(turns)-1].text, strings.Fields(line)...)
+	}
+	if len(turns) == 0 {
+		return nil, fmt.Errorf("load talk %s: no speaker turns", filepath.Base(path))
+	}
+	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	ref := &Reference{Name: name, Transcript: recap.Transcript{Source: recap.Source{Type: recap.SourceFile, Title: title}}}
+	for ti, tu := range turns {
+		end := tu.start + 0.4*float64(len(tu.text)) // about 150 words a minute
+		if ti+1 < len(turns) {
+			end = max(turns[ti+1].start, tu.start)
+		}
+		if (tu.heading || ti == 0) && len(tu.text) > 0 {
+			ref.Starts = append(ref.Starts, len(ref.Transcript.Units))
+		}
+		for w := 0; w < len(tu.text); w += cueWords {
+			e := min(w+cueWords, len(tu.text))
+			s := tu.start + (end-tu.start)*float64(w)/float64(len(tu.text))
+			f := tu.start + (end-tu.start)*float64(e)/float64(len(tu.text))
+			ref.Transcript.Units = append(ref.Transcript.Units, recap.Unit{
+				I: len(ref.Transcript.Units), Start: recap.Secs(s), End: recap.Secs(f),
+				Text: strings.Join(tu.text[w:e], " "), Speaker: tu.speaker,
+			})
+		}
+	}
+	if len(ref.Transcript.Units) == 0 {
+		return nil, fmt.Errorf("load talk %s: %w", name, recap.ErrEmptyTranscript)
+	}
+	ref.Transcript.Source.Duration = *ref.Transcript.Units[len(ref.Transcript.Units)-1].End
+	return ref, nil
+}
+
+// LoadQMSum reads a meeting of the QMSum set: utterances with speakers
+// and no times, and topics given as inclusive utterance spans. Every span
+// start is a reference boundary.
+func LoadQMSum(path string) (*Reference, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load qmsum: %w", err)
+	}
+	var m struct {
+		Topics []struct {
+			Topic string      `json:"topic"`
+			Spans [][2]string `json:"relevant_text_span"`
+		} `json:"topic_list"`
+		Utterances []struct {
+			Speaker string `json:"speaker"`
+			Content string `json:"content"`
+		} `json:"meeting_transcripts"`
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("load qmsum %s: %w", filepath.Base(path), err)
+	}
+	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	ref := &Reference{Name: name, Transcript: recap.Transcript{Source: recap.Source{Type: recap.SourceText}}}
+	index := make([]int, len(m.Utterances)) // utterance → first unit at or after it
+	for i, u := range m.Utterances {
+		index[i] = len(ref.Transcript.Units)
+		text := recap.CollapseSpace(u.Content)
+		if text == "" {
+			continue
+		}
+		ref.Transcript.Units = append(ref.Transcript.Units, recap.Unit{I: len(ref.Transcript.Units), Text: text, Speaker: u.Speaker})
+	}
+	for _, t := range m.Topics {
+		for _, span := range t.Spans {
+			s, err := strconv.Atoi(span[0])
+			if err != nil || s < 0 || s >= len(index) {
+				return nil, fmt.Errorf("load qmsum %s: bad span start %q", name, span[0])
+			}
+			ref.Starts = append(ref.Starts, index[s])
+		}
+	}
+	if len(ref.Transcript.Units) == 0 {
+		return nil, fmt.Errorf("load qmsum %s: %w", name, recap.ErrEmptyTranscript)
+	}
+	return ref, nil
+}

@@ -1,0 +1,203 @@
+package summarize
+
+import (
+	"context"
+	"math"
+	"strings"
+
+	"github.com/recap-startos/recap/pkg/recap"
+)
+
+// Topic segmentation.
+//
+// A transcript is cut into topics by exact dynamic programming over unit
+// boundaries. A candidate topic costs the description length of its
+// content words under its own smoothed unigram model: a topic whose words
+// repeat each other (lexical cohesion) is cheap, a topic that mixes two
+// vocabularies is dear. Each topic also pays a fixed price, which is what
+// lets the segmenter choose the number of topics itself, and a soft length
+// prior around a target topic length: several minutes for timed talks, a
+// number of units for untimed text. Pauses and discourse markers ("moving
+// on", "let's talk about") at a unit's start lower the price of a topic
+// starting there. Topics are bounded in length, so the work is linear in
+// the number of units times the longest topic, never quadratic in the
+// whole transcript.
+
+// segParams tune the segmenter.
+type segParams struct {
+	penalty float64 // price of one topic, in multiples of ln(total terms)
+	prior   float64 // weight of the squared log-ratio of topic length to target
+	bonus   float64 // reduction of a topic's price for a boundary cue
+}
+
+var defaultSegParams = segParams{penalty: 1.0, prior: 3.0, bonus: 3.0}
+
+// segLimits are the length bounds of a topic, in seconds for timed
+// transcripts and in units otherwise.
+type segLimits struct {
+	target, min, max float64
+}
+
+// SegmentUnits splits units into topics and returns the index of the first
+// unit of each topic; the first is always 0. It uses the units as they
+// are (no re-cutting) and ignores chapters.
+func SegmentUnits(units []recap.Unit) []int {
+	if len(units) == 0 {
+		return nil
+	}
+	starts, _ := segmentAnalysis(context.Background(), analyze(units), nil)
+	return starts
+}
+
+// limitsFor picks topic lengths. Timed: about 1.5·√minutes topics, so a
+// 30-minute talk gets about 8 and a 2-hour talk about 16. Untimed: the
+// same rule on √units.
+func limitsFor(a *analysis) segLimits {
+	n := len(a.units)
+	if a.timed {
+		total := a.span(0, n-1)
+		k := math.Max(1, 1.5*math.Sqrt(total/60))
+		target := math.Max(total/k, 60)
+		return segLimits{target: target, min: math.Min(target/4, 90), max: math.Max(target*4, 600)}
+	}
+	target := math.Max(5, math.Sqrt(float64(n)))
+	return segLimits{target: target, min: 2, max: math.Max(target*6, 30)}
+}
+
+// span is the length of units [i, j]: seconds from the first start to the
+// next unit's start (or the last end), or the unit count without times.
+func (a *analysis) span(i, j int) float64 {
+	if !a.timed {
+		return float64(j - i + 1)
+	}
+	var end float64
+	if j+1 < len(a.units) {
+		end = *a.units[j+1].Start
+	} else {
+		end = *a.units[j].End
+	}
+	return math.Max(end-*a.units[i].Start, 0)
+}
+
+// boundaryCues scores how much each unit looks like the start of a new
+// topic: a long pause before it, or a discourse marker at its start.
+func boundaryCues(a *analysis) []float64 {
+	cues := make([]float64, len(a.units))
+	for i := 1; i < len(a.units); i++ {
+		lower := strings.ToLower(a.units[i].Text)
+		if hasPrefixAny(lower, discourseCues) {
+			cues[i] += 1
+		}
+		if a.timed {
+			gap := *a.units[i].Start - *a.units[i-1].End
+			if gap >= 2 {
+				cues[i] += math.Min(gap/4, 1)
+			}
+		}
+	}
+	return cues
+}
+
+// segmentAnalysis returns topic starts for an analysed transcript, and
+// ctx.Err() when cancelled. progress, when set, receives the fraction done.
+func segmentAnalysis(ctx context.Context, a *analysis, progress func(float64)) ([]int, error) {
+	return segmentWith(ctx, a, limitsFor(a), defaultSegParams, progress)
+}
+
+func segmentWith(ctx context.Context, a *analysis, lim segLimits, p segParams, progress func(float64)) ([]int, error) {
+	n := len(a.units)
+	if n <= 1 {
+		return []int{0}, nil
+	}
+	total := 0
+	for _, t := range a.terms {
+		total += len(t)
+	}
+	vocab := float64(len(a.stems))
+	topicPrice := p.penalty * math.Log(float64(total)+2)
+	cues := boundaryCues(a)
+
+	best := make([]float64, n+1)
+	back := make([]int, n+1)
+	for i := range best {
+		best[i] = math.Inf(1)
+	}
+	best[0] = 0
+	counts := make([]int32, len(a.stems))
+	for i := 0; i < n; i++ {
+		if i%64 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			if progress != nil {
+				progress(float64(i) / float64(n))
+			}
+		}
+		if math.IsInf(best[i], 1) {
+			continue
+		}
+		start := best[i] + topicPrice - p.bonus*cues[i]
+		s, words := 0.0, 0
+		j := i
+		for ; j < n; j++ {
+			for _, id := range a.terms[j] {
+				c := counts[id]
+				s += xlog(c+1) - xlog(c)
+				counts[id] = c + 1
+			}
+			words += len(a.terms[j])
+			length := a.span(i, j)
+			if length > lim.max && j > i {
+				j++
+				break
+			}
+			if length < lim.min && !(i == 0 && j == n-1) {
+				continue
+			}
+			cost := start + float64(words)*math.Log(float64(words)+vocab) - s
+			if lim.target > 0 && length > 0 {
+				r := math.Log(length / lim.target)
+				cost += p.prior * r * r
+			}
+			if cost < best[j+1] {
+				best[j+1] = cost
+				back[j+1] = i
+			}
+		}
+		for k := i; k < j && k < n; k++ {
+			for _, id := range a.terms[k] {
+				counts[id] = 0
+			}
+		}
+	}
+	if math.IsInf(best[n], 1) {
+		// The bounds admit no segmentation (a few very long units):
+		// relax them.
+		return segmentWith(ctx, a, segLimits{target: lim.target, min: 0, max: math.Inf(1)}, p, progress)
+	}
+	var starts []int
+	for j := n; j > 0; j = back[j] {
+		starts = append(starts, back[j])
+	}
+	for l, r := 0, len(starts)-1; l < r; l, r = l+1, r-1 {
+		starts[l], starts[r] = starts[r], starts[l]
+	}
+	return starts, nil
+}
+
+// xlog is c·ln(c+1), the count term of a smoothed unigram description
+// length, from a table for small counts.
+func xlog(c int32) float64 {
+	if int(c) < len(xlogTable) {
+		return xlogTable[c]
+	}
+	return float64(c) * math.Log(float64(c)+1)
+}
+
+var xlogTable = func() []float64 {
+	t := make([]float64, 4096)
+	for c := range t {
+		t[c] = float64(c) * math.Log(float64(c)+1)
+	}
+	return t
+}()
