@@ -1,0 +1,351 @@
+// Package config owns Recap's configuration: the struct that
+// DATA/start9/config.yaml (written by the StartOS Config page) decodes
+// into, its defaults, environment overrides for development, validation
+// that names the offending key, and a dump with secrets masked. Keys are
+// kebab-case, as StartOS writes them; unions carry their variant in "type".
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/mail"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Modes.
+const (
+	ModeSingle = "single"
+	ModeMulti  = "multi"
+)
+
+// Defaults for keys that are absent.
+const (
+	DefaultYouTubeBaseURL    = "https://www.youtube.com"
+	DefaultMaxUploadMB       = 20 // megabytes per uploaded file or download
+	DefaultMaxDurationHours  = 6  // hours of transcript per recap
+	DefaultJobConcurrency    = 2  // recaps made at the same time
+	DefaultLogLevel          = "info"
+	DefaultTrialCredits      = 3  // credits an anonymous visitor may spend
+	DefaultTrialsPerIPPerDay = 3  // trial cookies minted per address bucket per 24 h
+	DefaultTenantCredits     = 20 // allowance per replenish period
+	DefaultReplenishDays     = 30 // days between allowance refills
+	DefaultSMTPPort          = 587
+)
+
+// Config is the whole configuration.
+type Config struct {
+	// TorAddress and LANAddress are filled in by StartOS (pointer fields).
+	TorAddress string   `yaml:"tor-address,omitempty"`
+	LANAddress string   `yaml:"lan-address,omitempty"`
+	Mode       Mode     `yaml:"mode"`
+	Engine     Engine   `yaml:"engine"`
+	SMTP       SMTP     `yaml:"smtp"`
+	Advanced   Advanced `yaml:"advanced"`
+}
+
+// Mode is the mode union: single (one owner) or multi (accounts).
+type Mode struct {
+	Type string `yaml:"type"`
+	// Multi mode only.
+	AdminEmail        string `yaml:"admin-email,omitempty"`
+	PublicURL         string `yaml:"public-url,omitempty"`
+	AllowSignups      *bool  `yaml:"allow-signups,omitempty"`
+	TrialCredits      *int   `yaml:"trial-credits,omitempty"`        // credits per anonymous visitor; 0 disables trials
+	TrialsPerIPPerDay *int   `yaml:"trials-per-ip-per-day,omitempty"` // per IPv4 address or IPv6 /64
+	TenantCredits     *int   `yaml:"default-credits,omitempty"`       // allowance per period for new accounts
+	ReplenishDays     *int   `yaml:"replenish-days,omitempty"`        // length of an allowance period in days
+}
+
+// Engine is the engine union. Only the builtin engine exists so far.
+type Engine struct {
+	Type string `yaml:"type"`
+}
+
+// SMTP is the mail union: disabled, or a custom server.
+type SMTP struct {
+	Type     string `yaml:"type"`
+	Host     string `yaml:"host,omitempty"`
+	Port     int    `yaml:"port,omitempty"`
+	Security string `yaml:"security,omitempty"` // starttls, tls or none
+	Username string `yaml:"username,omitempty"`
+	Password string `yaml:"password,omitempty"` // secret
+	From     string `yaml:"from,omitempty"`
+}
+
+// Advanced holds settings most owners never touch.
+type Advanced struct {
+	YouTubeBaseURL   string `yaml:"youtube-base-url,omitempty"`
+	YTDLPPath        string `yaml:"yt-dlp-path,omitempty"`
+	MaxUploadMB      int    `yaml:"max-upload-mb,omitempty"`      // megabytes
+	MaxDurationHours int    `yaml:"max-duration-hours,omitempty"` // hours
+	JobConcurrency   int    `yaml:"job-concurrency,omitempty"`
+	LogLevel         string `yaml:"log-level,omitempty"` // debug, info, warn, error
+}
+
+// Default returns the configuration used when no file exists: single
+// mode, builtin engine, mail disabled.
+func Default() *Config {
+	c := &Config{}
+	c.applyDefaults()
+	return c
+}
+
+func (c *Config) applyDefaults() {
+	if c.Mode.Type == "" {
+		c.Mode.Type = ModeSingle
+	}
+	if c.Engine.Type == "" {
+		c.Engine.Type = "builtin"
+	}
+	if c.SMTP.Type == "" {
+		c.SMTP.Type = "disabled"
+	}
+	if c.SMTP.Type == "custom" {
+		if c.SMTP.Port == 0 {
+			c.SMTP.Port = DefaultSMTPPort
+		}
+		if c.SMTP.Security == "" {
+			c.SMTP.Security = "starttls"
+		}
+	}
+	if c.Mode.Type == ModeMulti {
+		setInt(&c.Mode.TrialCredits, DefaultTrialCredits)
+		setInt(&c.Mode.TrialsPerIPPerDay, DefaultTrialsPerIPPerDay)
+		setInt(&c.Mode.TenantCredits, DefaultTenantCredits)
+		setInt(&c.Mode.ReplenishDays, DefaultReplenishDays)
+		if c.Mode.AllowSignups == nil {
+			f := false
+			c.Mode.AllowSignups = &f
+		}
+	}
+	a := &c.Advanced
+	if a.YouTubeBaseURL == "" {
+		a.YouTubeBaseURL = DefaultYouTubeBaseURL
+	}
+	if a.MaxUploadMB == 0 {
+		a.MaxUploadMB = DefaultMaxUploadMB
+	}
+	if a.MaxDurationHours == 0 {
+		a.MaxDurationHours = DefaultMaxDurationHours
+	}
+	if a.JobConcurrency == 0 {
+		a.JobConcurrency = DefaultJobConcurrency
+	}
+	if a.LogLevel == "" {
+		a.LogLevel = DefaultLogLevel
+	}
+}
+
+func setInt(p **int, v int) {
+	if *p == nil {
+		*p = &v
+	}
+}
+
+// Path returns where the config file lives under a data folder.
+func Path(dataDir string) string {
+	return filepath.Join(dataDir, "start9", "config.yaml")
+}
+
+// Load reads DATA/start9/config.yaml. A missing file gives the defaults;
+// an unreadable, malformed or invalid one is an error naming the key.
+// Environment overrides (see applyEnv) are applied before validation.
+func Load(dataDir string) (*Config, error) {
+	path := Path(dataDir)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		c := Default()
+		if err := c.applyEnv(os.Getenv); err != nil {
+			return nil, err
+		}
+		return c, c.Validate()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	c, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("config: %s: %w", path, err)
+	}
+	if err := c.applyEnv(os.Getenv); err != nil {
+		return nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("config: %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Parse decodes YAML strictly (unknown keys are errors) and fills
+// defaults. It does not validate.
+func Parse(data []byte) (*Config, error) {
+	c := &Config{}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return nil, friendlyYAMLError(err)
+	}
+	c.applyDefaults()
+	return c, nil
+}
+
+var (
+	fieldNotFound = regexp.MustCompile(`line (\d+): field (\S+) not found in type config\.(\w+)`)
+	cannotDecode  = regexp.MustCompile(`line (\d+): cannot unmarshal !!\w+ ` + "`" + `?([^` + "`" + `]*)` + "`" + `? into (\S+)`)
+)
+
+// typeKeys maps the Go types of the config to their key paths.
+var typeKeys = map[string]string{"Config": "", "Mode": "mode.", "Engine": "engine.", "SMTP": "smtp.", "Advanced": "advanced."}
+
+// friendlyYAMLError rewrites yaml.v3's messages to name config keys.
+func friendlyYAMLError(err error) error {
+	msg := err.Error()
+	if m := fieldNotFound.FindStringSubmatch(msg); m != nil {
+		return fmt.Errorf("line %s: unknown key %q", m[1], typeKeys[m[3]]+m[2])
+	}
+	if m := cannotDecode.FindStringSubmatch(msg); m != nil {
+		return fmt.Errorf("line %s: value %q has the wrong type (want %s)", m[1], m[2], strings.TrimPrefix(m[3], "*"))
+	}
+	return errors.New(strings.TrimPrefix(strings.ReplaceAll(msg, "\n", " "), "yaml: "))
+}
+
+// applyEnv applies development overrides: RECAP_MODE,
+// RECAP_YOUTUBE_BASE_URL, RECAP_YTDLP_PATH, RECAP_MAX_UPLOAD_MB,
+// RECAP_JOB_CONCURRENCY, RECAP_LOG_LEVEL.
+func (c *Config) applyEnv(getenv func(string) string) error {
+	if v := getenv("RECAP_MODE"); v != "" {
+		c.Mode.Type = v
+		c.applyDefaults()
+	}
+	if v := getenv("RECAP_YOUTUBE_BASE_URL"); v != "" {
+		c.Advanced.YouTubeBaseURL = v
+	}
+	if v := getenv("RECAP_YTDLP_PATH"); v != "" {
+		c.Advanced.YTDLPPath = v
+	}
+	for env, p := range map[string]*int{"RECAP_MAX_UPLOAD_MB": &c.Advanced.MaxUploadMB, "RECAP_JOB_CONCURRENCY": &c.Advanced.JobConcurrency} {
+		if v := getenv(env); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return fmt.Errorf("config: %s=%q is not a whole number", env, v)
+			}
+			*p = n
+		}
+	}
+	if v := getenv("RECAP_LOG_LEVEL"); v != "" {
+		c.Advanced.LogLevel = v
+	}
+	return nil
+}
+
+// Validate checks every key and names the first bad one.
+func (c *Config) Validate() error {
+	switch c.Mode.Type {
+	case ModeSingle:
+	case ModeMulti:
+		if err := c.validateMulti(); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("mode.type: %q is not single or multi", c.Mode.Type)
+	}
+	if c.Engine.Type != "builtin" {
+		return fmt.Errorf("engine.type: %q is not a known engine (builtin)", c.Engine.Type)
+	}
+	if err := c.SMTP.validate(); err != nil {
+		return err
+	}
+	a := c.Advanced
+	if u, err := url.Parse(a.YouTubeBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("advanced.youtube-base-url: %q is not an http(s) URL", a.YouTubeBaseURL)
+	}
+	if a.MaxUploadMB < 1 || a.MaxUploadMB > 1024 {
+		return fmt.Errorf("advanced.max-upload-mb: %d is outside 1..1024", a.MaxUploadMB)
+	}
+	if a.MaxDurationHours < 1 || a.MaxDurationHours > 48 {
+		return fmt.Errorf("advanced.max-duration-hours: %d is outside 1..48", a.MaxDurationHours)
+	}
+	if a.JobConcurrency < 1 || a.JobConcurrency > 16 {
+		return fmt.Errorf("advanced.job-concurrency: %d is outside 1..16", a.JobConcurrency)
+	}
+	switch a.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("advanced.log-level: %q is not debug, info, warn or error", a.LogLevel)
+	}
+	return nil
+}
+
+func (c *Config) validateMulti() error {
+	m := c.Mode
+	if _, err := mail.ParseAddress(m.AdminEmail); err != nil || !strings.Contains(m.AdminEmail, "@") {
+		return fmt.Errorf("mode.admin-email: %q is not an email address", m.AdminEmail)
+	}
+	if m.PublicURL != "" {
+		if u, err := url.Parse(m.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("mode.public-url: %q is not an http(s) URL", m.PublicURL)
+		}
+	}
+	for key, p := range map[string]*int{"mode.trial-credits": m.TrialCredits, "mode.trials-per-ip-per-day": m.TrialsPerIPPerDay, "mode.default-credits": m.TenantCredits} {
+		if *p < 0 || *p > 1_000_000 {
+			return fmt.Errorf("%s: %d is outside 0..1000000", key, *p)
+		}
+	}
+	if *m.ReplenishDays < 1 || *m.ReplenishDays > 365 {
+		return fmt.Errorf("mode.replenish-days: %d is outside 1..365", *m.ReplenishDays)
+	}
+	if c.SMTP.Type != "custom" {
+		return errors.New("smtp.type: multi mode signs people in by email; set smtp to custom (or switch mode back to single)")
+	}
+	return nil
+}
+
+func (s SMTP) validate() error {
+	switch s.Type {
+	case "disabled":
+		return nil
+	case "custom":
+	default:
+		return fmt.Errorf("smtp.type: %q is not disabled or custom", s.Type)
+	}
+	if s.Host == "" {
+		return errors.New("smtp.host: required when smtp.type is custom")
+	}
+	if s.Port < 1 || s.Port > 65535 {
+		return fmt.Errorf("smtp.port: %d is not a port number", s.Port)
+	}
+	switch s.Security {
+	case "starttls", "tls", "none":
+	default:
+		return fmt.Errorf("smtp.security: %q is not starttls, tls or none", s.Security)
+	}
+	if _, err := mail.ParseAddress(s.From); err != nil {
+		return fmt.Errorf("smtp.from: %q is not an email address", s.From)
+	}
+	return nil
+}
+
+// Redacted returns a copy with secrets replaced by "********", for dumps
+// and logs.
+func (c *Config) Redacted() *Config {
+	r := *c
+	if r.SMTP.Password != "" {
+		r.SMTP.Password = "********"
+	}
+	return &r
+}
+
+// YAML renders the configuration as YAML.
+func (c *Config) YAML() ([]byte, error) {
+	return yaml.Marshal(c)
+}

@@ -1,0 +1,90 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func write(t *testing.T, yaml string) string {
+	t.Helper()
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "start9"), 0o700)
+	if err := os.WriteFile(Path(dir), []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestMissingFileGivesDefaults(t *testing.T) {
+	c, err := Load(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Mode.Type != ModeSingle || c.Engine.Type != "builtin" || c.Advanced.JobConcurrency != DefaultJobConcurrency || c.Advanced.MaxUploadMB != 20 {
+		t.Fatalf("defaults = %+v", c)
+	}
+}
+
+func TestLoad(t *testing.T) {
+	cases := []struct {
+		name, yaml, wantErr string
+	}{
+		{"empty file", "", ""},
+		{"single", "mode:\n  type: single\nadvanced:\n  job-concurrency: 4\n", ""},
+		{"startos pointers", "tor-address: abc.onion\nlan-address: abc.local\nmode:\n  type: single\n", ""},
+		{"multi complete", "mode:\n  type: multi\n  admin-email: owner@example.org\n  allow-signups: true\nsmtp:\n  type: custom\n  host: smtp.example.org\n  from: recap@example.org\n", ""},
+		{"unknown top key", "mood: happy\n", `unknown key "mood"`},
+		{"unknown nested key", "advanced:\n  bogus: 1\n", `unknown key "advanced.bogus"`},
+		{"wrong type", "advanced:\n  job-concurrency: many\n", `"many" has the wrong type`},
+		{"bad mode", "mode:\n  type: double\n", "mode.type"},
+		{"multi without mail", "mode:\n  type: multi\n  admin-email: owner@example.org\n", "smtp.type"},
+		{"multi bad admin", "mode:\n  type: multi\n  admin-email: nobody\nsmtp:\n  type: custom\n  host: h\n  from: a@b.c\n", "mode.admin-email"},
+		{"smtp without host", "smtp:\n  type: custom\n  from: a@b.c\n", "smtp.host"},
+		{"smtp bad security", "smtp:\n  type: custom\n  host: h\n  from: a@b.c\n  security: ssl\n", "smtp.security"},
+		{"concurrency range", "advanced:\n  job-concurrency: 99\n", "advanced.job-concurrency"},
+		{"bad youtube url", "advanced:\n  youtube-base-url: ftp://x\n", "advanced.youtube-base-url"},
+		{"bad log level", "advanced:\n  log-level: loud\n", "advanced.log-level"},
+		{"malformed yaml", "mode: [\n", "line"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Load(write(t, c.yaml))
+			if c.wantErr == "" {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+				t.Fatalf("error = %v, want it to contain %q", err, c.wantErr)
+			}
+		})
+	}
+}
+
+func TestEnvOverrides(t *testing.T) {
+	t.Setenv("RECAP_YOUTUBE_BASE_URL", "http://127.0.0.1:9999")
+	t.Setenv("RECAP_JOB_CONCURRENCY", "3")
+	c, err := Load(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Advanced.YouTubeBaseURL != "http://127.0.0.1:9999" || c.Advanced.JobConcurrency != 3 {
+		t.Fatalf("overrides not applied: %+v", c.Advanced)
+	}
+	t.Setenv("RECAP_JOB_CONCURRENCY", "x")
+	if _, err := Load(t.TempDir()); err == nil || !strings.Contains(err.Error(), "RECAP_JOB_CONCURRENCY") {
+		t.Fatalf("bad env value: %v", err)
+	}
+}
+
+func TestRedacted(t *testing.T) {
+	c := Default()
+	c.SMTP.Password = "hunter2"
+	out, _ := c.Redacted().YAML()
+	if strings.Contains(string(out), "hunter2") || c.SMTP.Password != "hunter2" {
+		t.Fatalf("redaction leaked or changed the original:\n%s", out)
+	}
+}
