@@ -60,7 +60,7 @@ type Mode struct {
 	AdminEmail        string `yaml:"admin-email,omitempty"`
 	PublicURL         string `yaml:"public-url,omitempty"`
 	AllowSignups      *bool  `yaml:"allow-signups,omitempty"`
-	TrialCredits      *int   `yaml:"trial-credits,omitempty"`        // credits per anonymous visitor; 0 disables trials
+	TrialCredits      *int   `yaml:"trial-credits,omitempty"`         // credits per anonymous visitor; 0 disables trials
 	TrialsPerIPPerDay *int   `yaml:"trials-per-ip-per-day,omitempty"` // per IPv4 address or IPv6 /64
 	TenantCredits     *int   `yaml:"default-credits,omitempty"`       // allowance per period for new accounts
 	ReplenishDays     *int   `yaml:"replenish-days,omitempty"`        // length of an allowance period in days
