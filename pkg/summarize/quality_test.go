@@ -33,3 +33,42 @@ func TestChoiQuality(t *testing.T) {
 		t.Errorf("Pk on Choi 3-11 = %.3f, want ≤ 0.20", m.Pk)
 	}
 }
+
+// loadTalks reads the reference talks and meetings of testdata/talks.
+func loadTalks(t *testing.T) []*Reference {
+	t.Helper()
+	var refs []*Reference
+	mds, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "talks", "*.md"))
+	for _, p := range mds {
+		if filepath.Base(p) == "SOURCES.md" {
+			continue
+		}
+		r, err := LoadTalk(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs = append(refs, r)
+	}
+	jsons, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "talks", "qmsum", "*.json"))
+	for _, p := range jsons {
+		r, err := LoadQMSum(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs = append(refs, r)
+	}
+	if len(refs) == 0 {
+		t.Fatal("no reference talks in testdata/talks")
+	}
+	return refs
+}
+
+func TestTalksQuality(t *testing.T) {
+	for _, r := range loadTalks(t) {
+		s, err := Evaluate(context.Background(), r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%-50s units=%4d ref=%2d hyp=%2d k=%3d Pk=%.3f WD=%.3f | eq Pk=%.3f WD=%.3f | own-eq Pk=%.3f", s.Name, s.Units, s.RefTopics, s.HypTopics, s.K, s.Pk, s.WD, s.EqPk, s.EqWD, s.OwnPk)
+	}
+}

@@ -191,6 +191,7 @@ w wanna want wanted wants was wasn't way ways we we'd we'll we're we've well wen
 x y yeah yep yes yet you you'd you'll you're you've your yours yourself yourselves
 z
 mm mhm uh-huh hm wow whoa cool alright
+bigger biggest smaller smallest huge entire real basic simple easy hard able certain specific general main major similar couple bunch instance kinda
 wo ca gon na ll ve
 `)
 

@@ -1,0 +1,274 @@
+package summarize
+
+import (
+	"math"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Keyphrases.
+//
+// Candidates are runs of one to three content words inside a unit that do
+// not cross punctuation ("address relay", "proof of work": "of" may join
+// two content words). Stem variants count together and each phrase is
+// shown in its most frequent written form. Recap keywords favour phrases
+// that are frequent, spread over many topics, multi-word or written with
+// capitals mid-sentence (names), in the spirit of YAKE's single-document
+// statistics. Topic titles favour phrases distinctive for the topic: a
+// TF-IDF-like log ratio of the phrase's rate inside the topic to its rate
+// in the rest of the transcript.
+
+// phrase is one keyphrase candidate.
+type phrase struct {
+	key     string  // stems joined by spaces
+	n       int     // number of words
+	units   []int32 // unit of every occurrence, non-decreasing
+	forms   map[string]int
+	capital int // occurrences written with a capital not at a sentence start
+}
+
+// surface is the phrase's most frequent written form (ties broken by
+// the lexically smallest form, so output is deterministic); a form
+// capitalized only at sentence starts is lower-cased.
+func (p *phrase) surface() string {
+	best, bestN := "", -1
+	for f, n := range p.forms {
+		if n > bestN || (n == bestN && f < best) {
+			best, bestN = f, n
+		}
+	}
+	if p.capital*3 < len(p.units) {
+		best = lowerUnlessAcronym(best)
+	}
+	return best
+}
+
+// lowerUnlessAcronym lower-cases words that are capitalized like an
+// ordinary word ("Relay"), keeping acronyms and mixed case ("UTXO",
+// "AddrMan").
+func lowerUnlessAcronym(s string) string {
+	words := strings.Fields(s)
+	for i, w := range words {
+		upper := 0
+		for _, r := range w {
+			if unicode.IsUpper(r) {
+				upper++
+			}
+		}
+		if upper == 1 {
+			r, size := utf8.DecodeRuneInString(w)
+			if unicode.IsUpper(r) {
+				words[i] = string(unicode.ToLower(r)) + w[size:]
+			}
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+// phraseIndex holds every candidate of a transcript in order of first
+// appearance.
+type phraseIndex struct {
+	list []*phrase
+	by   map[string]*phrase
+}
+
+// collectPhrases gathers candidates from the content units.
+func collectPhrases(a *analysis) *phraseIndex {
+	x := &phraseIndex{by: make(map[string]*phrase)}
+	var key strings.Builder
+	for i, toks := range a.toks {
+		if !a.content(i) {
+			continue
+		}
+		for p := range toks {
+			if toks[p].stop {
+				continue
+			}
+			key.Reset()
+			for n := 1; n <= 3 && p+n-1 < len(toks); n++ {
+				last := toks[p+n-1]
+				if n > 1 && last.brk {
+					break
+				}
+				if n > 1 {
+					key.WriteByte(' ')
+				}
+				key.WriteString(last.stem)
+				if last.stop {
+					if n == 2 && strings.EqualFold(last.surface, "of") {
+						continue
+					}
+					break
+				}
+				x.add(key.String(), n, int32(i), toks[p:p+n], p == 0 || toks[p].brk)
+			}
+		}
+	}
+	return x
+}
+
+func (x *phraseIndex) add(key string, n int, unit int32, toks []token, sentenceStart bool) {
+	p := x.by[key]
+	if p == nil {
+		p = &phrase{key: key, n: n, forms: make(map[string]int, 1)}
+		x.by[key] = p
+		x.list = append(x.list, p)
+	}
+	p.units = append(p.units, unit)
+	var form strings.Builder
+	for k, t := range toks {
+		if k > 0 {
+			form.WriteByte(' ')
+		}
+		form.WriteString(t.surface)
+	}
+	p.forms[form.String()]++
+	if r, _ := utf8.DecodeRuneInString(toks[0].surface); unicode.IsUpper(r) && !sentenceStart {
+		p.capital++
+	}
+}
+
+// countIn is how many occurrences of p fall in units [from, to].
+func (p *phrase) countIn(from, to int) int {
+	lo := sort.Search(len(p.units), func(k int) bool { return int(p.units[k]) >= from })
+	hi := sort.Search(len(p.units), func(k int) bool { return int(p.units[k]) > to })
+	return hi - lo
+}
+
+var lengthBoost = [4]float64{0, 1, 1.6, 1.9}
+
+type scored struct {
+	p     *phrase
+	score float64
+}
+
+// keywords returns up to max keyphrases for the whole transcript, given
+// the topic starts, best first.
+func (x *phraseIndex) keywords(starts []int, n, limit int) []string {
+	var cands []scored
+	for _, p := range x.list {
+		c := len(p.units)
+		if c < 2 && len(x.list) > 40 {
+			continue
+		}
+		spread := 0
+		for t, s := range starts {
+			e := n - 1
+			if t+1 < len(starts) {
+				e = starts[t+1] - 1
+			}
+			if p.countIn(s, e) > 0 {
+				spread++
+			}
+		}
+		score := float64(c) * (1 + math.Log(float64(spread))) * lengthBoost[p.n]
+		if p.capital*2 >= c {
+			score *= 1.5
+		}
+		cands = append(cands, scored{p, score})
+	}
+	return pickPhrases(cands, limit, nil, 0.15)
+}
+
+// titlePhrases returns up to limit phrases distinctive for units
+// [from, to] against the rest of the transcript, best first, skipping
+// any phrase in used.
+func (x *phraseIndex) titlePhrases(a *analysis, from, to, totalTerms, limit int, used map[string]bool) []string {
+	in := 0
+	for i := from; i <= to; i++ {
+		in += len(a.terms[i])
+	}
+	out := totalTerms - in
+	minCount := 2
+	if in < 60 {
+		minCount = 1
+	}
+	var cands []scored
+	for _, p := range x.list {
+		cin := p.countIn(from, to)
+		if cin < minCount {
+			continue
+		}
+		cout := len(p.units) - cin
+		ratio := (float64(cin) / float64(in+1)) / ((float64(cout) + 0.5) / float64(out+1))
+		if ratio <= 1 {
+			continue
+		}
+		first := sort.Search(len(p.units), func(k int) bool { return int(p.units[k]) >= from })
+		pos := 1 + 0.3*(1-float64(int(p.units[first])-from)/float64(to-from+1))
+		score := float64(cin) * math.Log(1+ratio) * lengthBoost[p.n] * pos
+		cands = append(cands, scored{p, score})
+	}
+	return pickPhrases(cands, limit, used, 0.5)
+}
+
+// pickPhrases sorts candidates and takes the best that do not repeat a
+// stem of one already taken, up to limit, while their score is at least
+// floor times the best score.
+func pickPhrases(cands []scored, limit int, used map[string]bool, floor float64) []string {
+	sort.SliceStable(cands, func(i, j int) bool {
+		if cands[i].score != cands[j].score {
+			return cands[i].score > cands[j].score
+		}
+		return cands[i].p.key < cands[j].p.key
+	})
+	var out []string
+	var taken []string
+	for _, c := range cands {
+		if len(out) == limit {
+			break
+		}
+		if used[c.p.key] || overlaps(c.p.key, taken) {
+			continue
+		}
+		if c.score < cands[0].score*floor {
+			break
+		}
+		taken = append(taken, c.p.key)
+		out = append(out, c.p.surface())
+		if used != nil {
+			used[c.p.key] = true
+		}
+	}
+	return out
+}
+
+// overlaps reports whether key shares a stem with any of taken.
+func overlaps(key string, taken []string) bool {
+	words := strings.Fields(key)
+	for _, t := range taken {
+		for _, tw := range strings.Fields(t) {
+			for _, w := range words {
+				if w == tw && w != "of" {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// shapeTitle turns keyphrases into a short title: "Watchtowers and
+// privacy design", with the first letter capitalized.
+func shapeTitle(phrases []string) string {
+	var t string
+	switch len(phrases) {
+	case 0:
+		return ""
+	case 1:
+		t = phrases[0]
+	default:
+		t = phrases[0] + " and " + phrases[1]
+	}
+	return capitalize(t)
+}
+
+func capitalize(s string) string {
+	r, size := utf8.DecodeRuneInString(s)
+	if r == utf8.RuneError {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[size:]
+}
