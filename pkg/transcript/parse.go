@@ -1,14 +1,221 @@
 package transcript
 
-import "github.com/recap-startos/recap/pkg/recap"
+import (
+	"errors"
+	"fmt"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/recap-startos/recap/pkg/recap"
+)
+
+// format is a transcript document format that Parse understands.
+type format int
+
+const (
+	formatText format = iota
+	formatVTT
+	formatSRT
+	formatJSON
+	formatHTML
+)
+
+var formatNames = map[format]string{
+	formatText: "plain text",
+	formatVTT:  "WebVTT",
+	formatSRT:  "SRT",
+	formatJSON: "Podcasting 2.0 JSON",
+	formatHTML: "HTML",
+}
 
 // Parse reads a subtitle or transcript document (WebVTT, SRT, Podcasting
-// 2.0 JSON, HTML or plain text), recognised by its content with name's
-// extension as a hint, into a normalized transcript whose Source.Type is
-// "file". Limits in opt apply.
-//
-// The format parsers land with the next change; until then every input is
-// refused as unsupported.
+// 2.0 JSON, HTML or plain text) into a normalized transcript whose
+// Source.Type is "file". The format is recognised by content; name's
+// extension only breaks ties and makes a file that claims to be WebVTT or
+// SRT fail loudly when it is not. Documents over opt's size limit and
+// transcripts over its duration limit are refused. Every failure is an
+// *Error; a malformed document gives KindBadInput with the line at fault.
 func Parse(name string, data []byte, opt Options) (*recap.Transcript, error) {
-	return nil, errorf(KindBadInput, nil, "%s: no parser for this format yet", name)
+	base := baseName(name)
+	if limit := opt.maxBytes(); int64(len(data)) > limit {
+		return nil, errorf(KindTooLarge, nil, "%s is %s; the limit is %s (RECAP_MAX_BYTES)",
+			base, formatMB(int64(len(data))), formatMB(limit))
+	}
+	text := decodeText(data)
+	if strings.TrimSpace(text) == "" {
+		return nil, errorf(KindBadInput, recap.ErrEmptyTranscript, "%s: the file is empty", base)
+	}
+	f, err := detectFormat(base, text)
+	if err != nil {
+		return nil, err
+	}
+	var t *recap.Transcript
+	switch f {
+	case formatVTT:
+		t, err = parseVTT(text)
+	case formatSRT:
+		t, err = parseSRT(text)
+	case formatJSON:
+		t, err = parsePodcastJSON(text)
+	case formatHTML:
+		t, err = parseHTML(text)
+	default:
+		t, err = parseText(text)
+	}
+	if err != nil {
+		var le *lineError
+		if errors.As(err, &le) {
+			return nil, errorf(KindBadInput, err, "%s: line %d: %s", base, le.line, le.msg)
+		}
+		return nil, errorf(KindBadInput, err, "%s: %v", base, err)
+	}
+	t.Source.Type = recap.SourceFile
+	t.Source.FileName = base
+	if err := t.Normalize(); err != nil {
+		return nil, errorf(KindBadInput, err, "%s: no transcript text found in this %s file", base, formatNames[f])
+	}
+	t.Source.Captions = recap.CaptionsNone
+	if t.Timed() {
+		t.Source.Captions = recap.CaptionsFile
+	}
+	if err := checkLimits(t, opt); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// checkLimits refuses a transcript longer than the duration limit of opt.
+// Every source calls it once its transcript is normalized.
+func checkLimits(t *recap.Transcript, opt Options) error {
+	limit := opt.maxDuration()
+	length := max(t.LastTime(), t.Source.Duration)
+	if length > limit.Seconds() {
+		return errorf(KindTooLong, nil, "transcript is %s long; the limit is %s (RECAP_MAX_DURATION)",
+			formatHM(time.Duration(length*float64(time.Second))), formatHM(limit))
+	}
+	return nil
+}
+
+// formatHM renders d as hours and minutes ("7h12m"), or minutes and
+// seconds under an hour ("45m0s").
+func formatHM(d time.Duration) string {
+	if d < time.Hour {
+		d = d.Truncate(time.Second)
+		return fmt.Sprintf("%dm%ds", int(d/time.Minute), int(d%time.Minute/time.Second))
+	}
+	d = d.Truncate(time.Minute)
+	return fmt.Sprintf("%dh%dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
+}
+
+// formatMB renders a byte count in megabytes (2^20 bytes).
+func formatMB(n int64) string {
+	mb := float64(n) / (1 << 20)
+	if n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MB", n>>20)
+	}
+	return fmt.Sprintf("%.1f MB", mb)
+}
+
+// baseName returns the last element of a file name written with either
+// kind of slash; "-" and "" (stdin, pasted text) stay as they are.
+func baseName(name string) string {
+	if name == "" || name == "-" {
+		return name
+	}
+	b := path.Base(strings.ReplaceAll(name, "\\", "/"))
+	if b == "." || b == "/" {
+		return name
+	}
+	return b
+}
+
+// detectFormat recognises the format of text. Content decides; the
+// extension of name is believed only when the content is ambiguous, and
+// a .vtt or .srt file without any cue is an error rather than plain text.
+func detectFormat(name, text string) (format, error) {
+	ext := strings.ToLower(filepath.Ext(name))
+	head := strings.TrimLeft(text, " \t\n")
+	switch {
+	case strings.HasPrefix(head, "WEBVTT"):
+		return formatVTT, nil
+	case strings.HasPrefix(head, "{"):
+		return formatJSON, nil
+	case looksHTML(head):
+		return formatHTML, nil
+	}
+	if ext == ".json" {
+		return formatJSON, nil
+	}
+	if opensWithCue(text) {
+		// SRT, or a WebVTT file without its header, whose cues read the
+		// same way.
+		return formatSRT, nil
+	}
+	switch ext {
+	case ".vtt":
+		return 0, errorf(KindBadInput, nil, "%s: line 1: missing the WEBVTT header", name)
+	case ".srt":
+		return 0, errorf(KindBadInput, nil, "%s: no subtitle cues found (no \"00:00:01,000 --> 00:00:02,000\" timing lines)", name)
+	case ".html", ".htm":
+		return formatHTML, nil
+	}
+	return formatText, nil
+}
+
+// opensWithCue reports whether one of the first three lines of text that
+// are not blank is a subtitle timing line ("00:00:01,000 --> …").
+func opensWithCue(text string) bool {
+	seen := 0
+	for _, line := range lines(text[:min(len(text), 4096)]) {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		if strings.Contains(line, "-->") && line[0] >= '0' && line[0] <= '9' {
+			return true
+		}
+		if seen++; seen >= 3 {
+			return false
+		}
+	}
+	return false
+}
+
+// looksHTML reports whether a document (with leading space trimmed)
+// starts like HTML markup.
+func looksHTML(head string) bool {
+	if !strings.HasPrefix(head, "<") {
+		return false
+	}
+	lower := strings.ToLower(head[:min(len(head), 512)])
+	for _, p := range []string{"<!doctype html", "<html", "<head", "<body", "<!--", "<p", "<cite", "<time", "<div", "<section", "<article", "<h1", "<h2", "<span", "<meta"} {
+		if strings.HasPrefix(lower, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// lineError is a parse failure at one line of the decoded document.
+type lineError struct {
+	line int // 1-based
+	msg  string
+}
+
+func (e *lineError) Error() string { return fmt.Sprintf("line %d: %s", e.line, e.msg) }
+
+// badLine builds a lineError that quotes the offending line, shortened.
+func badLine(n int, what, line string) *lineError {
+	line = strings.TrimSpace(line)
+	if r := []rune(line); len(r) > 60 {
+		line = string(r[:59]) + "…"
+	}
+	return &lineError{line: n, msg: fmt.Sprintf("%s %q", what, line)}
+}
+
+// lines splits decoded text (LF endings) into lines.
+func lines(text string) []string {
+	return strings.Split(text, "\n")
 }

@@ -1,0 +1,279 @@
+package transcript
+
+import (
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/recap-startos/recap/pkg/recap"
+)
+
+// parseText reads a plain-text or Markdown transcript. Untimed text is
+// split into paragraphs and sentences. Text with timestamps at line starts
+// keeps them: "Speaker Name: 00:12:34" lines over a paragraph (the form
+// of many human-reviewed podcast transcripts), "[00:12] text",
+// "(12:34) text", "00:12:34 text", and a time alone on its line before
+// the text (as copied from YouTube's transcript panel). Each sentence is
+// a unit; the first sentence after a timestamp takes its time and the
+// rest share it when the transcript is normalized. Markdown headings in a
+// timed transcript become chapters at the next timestamp. YAML front
+// matter is skipped, and its title becomes the source title.
+func parseText(text string) (*recap.Transcript, error) {
+	t := &recap.Transcript{}
+	ls := lines(text)
+	ls = skipFrontMatter(ls, &t.Source.Title)
+	stamps := 0
+	for _, line := range ls {
+		if _, _, _, ok := cutStamp(line); ok {
+			stamps++
+		}
+	}
+	labels := textLabels(ls)
+	timed := stamps >= 2
+	var (
+		para    strings.Builder
+		pending *float64
+		speaker string
+		chapter string
+	)
+	flush := func() {
+		s := recap.CollapseSpace(cleanText(para.String()))
+		para.Reset()
+		if s == "" {
+			return
+		}
+		for _, sentence := range splitSentences(s) {
+			t.Units = append(t.Units, recap.Unit{Text: sentence, Speaker: speaker, Start: pending})
+			pending = nil
+		}
+	}
+	for _, line := range ls {
+		trimmed := strings.TrimSpace(line)
+		if trimmed == "" {
+			flush()
+			continue
+		}
+		if level, title, ok := cutHeading(trimmed); ok {
+			flush()
+			switch {
+			case level == 1 && t.Source.Title == "":
+				t.Source.Title = title
+			case timed:
+				chapter = title
+			default:
+				// Untimed text keeps its headings as text of their own.
+				para.WriteString(title)
+				flush()
+			}
+			continue
+		}
+		if timed {
+			if at, who, rest, ok := cutStamp(trimmed); ok {
+				flush()
+				pending = recap.Secs(at)
+				if who != "" {
+					speaker = who
+				}
+				if chapter != "" {
+					t.Chapters = append(t.Chapters, recap.Chapter{Title: chapter, Start: at})
+					chapter = ""
+				}
+				trimmed = rest
+			}
+		}
+		if name, rest, ok := cutLabel(trimmed); ok && labels[name] {
+			flush()
+			speaker = name
+			trimmed = rest
+		}
+		para.WriteString(trimmed)
+		para.WriteByte(' ')
+	}
+	flush()
+	return t, nil
+}
+
+// skipFrontMatter returns ls without a leading YAML front matter block
+// ("---" lines around it), storing its title: value in *title.
+func skipFrontMatter(ls []string, title *string) []string {
+	if len(ls) == 0 || strings.TrimSpace(ls[0]) != "---" {
+		return ls
+	}
+	for i := 1; i < len(ls) && i < 500; i++ {
+		line := strings.TrimRight(ls[i], " \t")
+		if line == "---" || line == "..." {
+			for _, l := range ls[1:i] {
+				if v, ok := strings.CutPrefix(l, "title:"); ok {
+					*title = yamlScalar(v)
+				}
+			}
+			return ls[i+1:]
+		}
+	}
+	return ls
+}
+
+// yamlScalar reads a one-line YAML scalar: plain, 'single' or "double"
+// quoted.
+func yamlScalar(v string) string {
+	v = strings.TrimSpace(v)
+	switch {
+	case len(v) >= 2 && v[0] == '\'' && v[len(v)-1] == '\'':
+		return strings.ReplaceAll(v[1:len(v)-1], "''", "'")
+	case len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"':
+		if s, err := strconv.Unquote(v); err == nil {
+			return s
+		}
+		return v[1 : len(v)-1]
+	}
+	if i := strings.Index(v, " #"); i >= 0 {
+		v = strings.TrimSpace(v[:i])
+	}
+	return v
+}
+
+// cutHeading recognises a Markdown ATX heading ("## Title").
+func cutHeading(line string) (level int, title string, ok bool) {
+	for level < len(line) && line[level] == '#' {
+		level++
+	}
+	if level == 0 || level > 6 || level == len(line) || line[level] != ' ' && line[level] != '\t' {
+		return 0, "", false
+	}
+	title = strings.TrimSpace(strings.TrimRight(strings.TrimSpace(line[level:]), "#"))
+	return level, title, title != ""
+}
+
+// cutStamp recognises a timestamp at the start of a transcript line and
+// returns the time, a speaker named with it, and the text after it. The
+// forms are "Speaker Name: 00:12:34" (alone on the line), "[00:12] text",
+// "(12:34) text", "00:12:34 text" and "00:12" alone.
+func cutStamp(line string) (at float64, speaker, rest string, ok bool) {
+	line = strings.TrimSpace(line)
+	if line == "" {
+		return 0, "", "", false
+	}
+	switch line[0] {
+	case '[', '(':
+		closer := "]"
+		if line[0] == '(' {
+			closer = ")"
+		}
+		j := strings.Index(line, closer)
+		if j < 0 {
+			return 0, "", "", false
+		}
+		if at, ok = parseClock(strings.TrimSpace(line[1:j])); !ok {
+			return 0, "", "", false
+		}
+		rest = strings.TrimLeft(line[j+1:], " \t-–—:")
+		return at, "", rest, true
+	}
+	if c := line[0]; c >= '0' && c <= '9' {
+		field, after, _ := strings.Cut(line, " ")
+		if at, ok = parseClock(strings.TrimSuffix(field, ":")); ok && strings.Count(field, ":") >= 1 {
+			return at, "", strings.TrimLeft(after, " \t-–—:"), true
+		}
+	}
+	// "Speaker Name: 00:12:34", possibly with Markdown emphasis.
+	i := strings.LastIndex(line, ": ")
+	if i <= 0 {
+		return 0, "", "", false
+	}
+	clock := strings.TrimSpace(strings.Trim(line[i+1:], "*_ "))
+	if at, ok = parseClock(clock); !ok {
+		return 0, "", "", false
+	}
+	name := strings.TrimSpace(strings.Trim(strings.TrimSpace(line[:i]), "*_"))
+	if name == "" || utf8.RuneCountInString(name) > 60 || !unicode.IsLetter([]rune(name)[0]) {
+		return 0, "", "", false
+	}
+	return at, name, "", true
+}
+
+// textLabels finds the "Name:" speaker labels of a text transcript: a
+// label counts when at least two lines open with it.
+func textLabels(ls []string) map[string]bool {
+	counts := map[string]int{}
+	for _, line := range ls {
+		if name, rest, ok := cutLabel(strings.TrimSpace(line)); ok && rest != "" {
+			counts[name]++
+		}
+	}
+	known := map[string]bool{}
+	for name, n := range counts {
+		if n >= 2 {
+			known[name] = true
+		}
+	}
+	return known
+}
+
+// abbreviations end with a full stop that does not end a sentence. They
+// are compared in lower case without the stop; single letters (initials)
+// and dotted forms such as "e.g." and "U.S." are recognised separately.
+var abbreviations = map[string]bool{
+	"mr": true, "mrs": true, "ms": true, "dr": true, "prof": true, "sr": true, "jr": true,
+	"st": true, "vs": true, "inc": true, "ltd": true, "co": true, "corp": true, "mt": true,
+	"no": true, "nos": true, "fig": true, "figs": true, "approx": true, "gen": true, "col": true,
+	"sgt": true, "lt": true, "capt": true, "rev": true, "hon": true, "cf": true, "al": true,
+	"ca": true, "dept": true, "est": true, "govt": true, "ave": true, "blvd": true, "vol": true,
+	"pp": true, "ed": true, "eds": true, "jan": true, "feb": true, "aug": true, "sept": true,
+	"oct": true, "nov": true, "dec": true, "gov": true, "sen": true, "rep": true, "pres": true,
+}
+
+// splitSentences splits text with collapsed white space into sentences.
+// A sentence ends at ".", "?", "!" or "…" (closing quotes and brackets
+// may follow) before a space and a word that does not start in lower
+// case. A full stop after an abbreviation, an initial or a dotted
+// abbreviation ("e.g.", "U.S.") ends nothing; decimals and ellipses
+// inside a sentence never have a space after the stop, or are followed
+// by lower case.
+func splitSentences(s string) []string {
+	var out []string
+	start := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] != ' ' || i+1 >= len(s) {
+			continue
+		}
+		prev := s[start:i]
+		if k := strings.LastIndexByte(prev, ' '); k >= 0 {
+			prev = prev[k+1:]
+		}
+		next, _ := utf8.DecodeRuneInString(s[i+1:])
+		if unicode.IsLower(next) || !endsSentence(prev) || isAbbreviation(prev) {
+			continue
+		}
+		out = append(out, s[start:i])
+		start = i + 1
+	}
+	if start < len(s) {
+		out = append(out, s[start:])
+	}
+	return out
+}
+
+// isAbbreviation reports whether word (ending in a full stop) is an
+// abbreviation rather than a sentence end.
+func isAbbreviation(word string) bool {
+	word = strings.TrimRight(word, `"'”’)]»`)
+	w, ok := strings.CutSuffix(word, ".")
+	if !ok || strings.HasSuffix(w, ".") {
+		return false // "?", "!" or an ellipsis
+	}
+	w = strings.TrimLeft(w, `"'“‘([«`)
+	if utf8.RuneCountInString(w) == 1 {
+		r, _ := utf8.DecodeRuneInString(w)
+		return unicode.IsUpper(r)
+	}
+	if strings.Contains(w, ".") {
+		for _, part := range strings.Split(w, ".") {
+			if n := utf8.RuneCountInString(part); n == 0 || n > 2 {
+				return false
+			}
+		}
+		return true
+	}
+	return abbreviations[strings.ToLower(w)]
+}
