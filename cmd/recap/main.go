@@ -41,6 +41,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		code = exitCode(err)
 		fmt.Fprintf(stderr, "recap: %v\n", err)
 	}
+	app.CommandNotFound = func(c *cli.Context, name string) {
+		fmt.Fprintf(stderr, "recap: unknown command %q (see recap --help)\n", name)
+		code = exitBadInput
+	}
 	if err := app.Run(args); err != nil && code == exitOK {
 		// Errors from flag parsing or unknown commands.
 		fmt.Fprintf(stderr, "recap: %v\n", err)
