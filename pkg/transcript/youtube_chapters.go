@@ -51,50 +51,62 @@ func youtubeChapters(p *playerResponse, page *watchPageData, duration float64) [
 }
 
 // markerChapters walks decoded JSON for chapter markers: chapterRenderer
-// entries of the player bar and macroMarkersListItemRenderer entries of
-// the chapter panels. Markers under an AUTO_CHAPTERS key or an
+// entries of the player bar, and macroMarkersListItemRenderer entries of
+// the chapter panels (the same items also appear as description cards,
+// which are not counted). Markers under an AUTO_CHAPTERS key or in the
 // auto-chapters panel are YouTube's own and returned apart.
 func markerChapters(root any) (creator, auto []recap.Chapter) {
-	var walk func(v any, isAuto bool)
-	walk = func(v any, isAuto bool) {
+	const (
+		noPanel = iota
+		creatorPanel
+		autoPanel
+	)
+	add := func(c recap.Chapter, isAuto bool) {
+		if isAuto {
+			auto = append(auto, c)
+		} else {
+			creator = append(creator, c)
+		}
+	}
+	var walk func(v any, isAuto bool, panel int)
+	walk = func(v any, isAuto bool, panel int) {
 		switch v := v.(type) {
 		case []any:
 			for _, e := range v {
-				walk(e, isAuto)
+				walk(e, isAuto, panel)
 			}
 		case map[string]any:
 			if k, _ := v["key"].(string); k == "AUTO_CHAPTERS" {
 				isAuto = true
 			}
-			if id, _ := v["panelIdentifier"].(string); strings.Contains(id, "auto-chapters") {
-				isAuto = true
+			if id, _ := v["panelIdentifier"].(string); id != "" {
+				switch {
+				case strings.Contains(id, "macro-markers-auto-chapters"):
+					panel = autoPanel
+				case strings.Contains(id, "macro-markers-description-chapters"):
+					panel = creatorPanel
+				default:
+					panel = noPanel
+				}
 			}
 			if r, ok := v["chapterRenderer"].(map[string]any); ok {
 				if c, ok := chapterFromRenderer(r); ok {
-					if isAuto {
-						auto = append(auto, c)
-					} else {
-						creator = append(creator, c)
-					}
+					add(c, isAuto)
 				}
 				return
 			}
 			if r, ok := v["macroMarkersListItemRenderer"].(map[string]any); ok {
-				if c, ok := chapterFromMacroMarker(r); ok {
-					if isAuto {
-						auto = append(auto, c)
-					} else {
-						creator = append(creator, c)
-					}
+				if c, ok := chapterFromMacroMarker(r); ok && panel != noPanel {
+					add(c, panel == autoPanel)
 				}
 				return
 			}
 			for _, e := range v {
-				walk(e, isAuto)
+				walk(e, isAuto, panel)
 			}
 		}
 	}
-	walk(root, false)
+	walk(root, false, noPanel)
 	return dedupeChapters(creator), dedupeChapters(auto)
 }
 
