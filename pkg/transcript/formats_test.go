@@ -189,8 +189,8 @@ func TestParseVTT(t *testing.T) {
 			want: []string{"1 thank you"},
 		},
 		{
-			name: "times past 24 hours",
-			in:   "WEBVTT\n\n26:00:00.000 --> 26:00:01.000\nLate.\n",
+			name:    "times past 24 hours",
+			in:      "WEBVTT\n\n26:00:00.000 --> 26:00:01.000\nLate.\n",
 			wantErr: "transcript is 26h0m long; the limit is 6h0m",
 		},
 		{
