@@ -169,7 +169,7 @@ func (x *phraseIndex) keywords(starts []int, n, limit int) []string {
 		}
 		cands = append(cands, scored{p, score})
 	}
-	return pickPhrases(cands, limit, nil, 0.15)
+	return pickPhrases(cands, limit, nil, 0.15, 5)
 }
 
 // titlePhrases returns up to limit phrases distinctive for units
@@ -201,13 +201,13 @@ func (x *phraseIndex) titlePhrases(a *analysis, from, to, totalTerms, limit int,
 		score := float64(cin) * math.Log(1+ratio) * lengthBoost[p.n] * pos
 		cands = append(cands, scored{p, score})
 	}
-	return pickPhrases(cands, limit, used, 0.5)
+	return pickPhrases(cands, limit, used, 0.5, 1)
 }
 
 // pickPhrases sorts candidates and takes the best that do not repeat a
-// stem of one already taken, up to limit, while their score is at least
-// floor times the best score.
-func pickPhrases(cands []scored, limit int, used map[string]bool, floor float64) []string {
+// stem of one already taken, up to limit; beyond the first atLeast, only
+// while their score is at least floor times the best score.
+func pickPhrases(cands []scored, limit int, used map[string]bool, floor float64, atLeast int) []string {
 	sort.SliceStable(cands, func(i, j int) bool {
 		if cands[i].score != cands[j].score {
 			return cands[i].score > cands[j].score
@@ -223,7 +223,7 @@ func pickPhrases(cands []scored, limit int, used map[string]bool, floor float64)
 		if used[c.p.key] || overlaps(c.p.key, taken) {
 			continue
 		}
-		if c.score < cands[0].score*floor {
+		if len(out) >= atLeast && c.score < cands[0].score*floor {
 			break
 		}
 		taken = append(taken, c.p.key)

@@ -154,7 +154,10 @@ func segmentWith(ctx context.Context, a *analysis, lim segLimits, p segParams, p
 			if length < lim.min && !(i == 0 && j == n-1) {
 				continue
 			}
-			cost := start + float64(words)*math.Log(float64(words)+vocab) - s
+			cost := start - s
+			if words > 0 {
+				cost += float64(words) * math.Log(float64(words)+vocab)
+			}
 			if lim.target > 0 && length > 0 {
 				r := math.Log(length / lim.target)
 				cost += p.prior * r * r
@@ -171,6 +174,9 @@ func segmentWith(ctx context.Context, a *analysis, lim segLimits, p segParams, p
 		}
 	}
 	if math.IsInf(best[n], 1) {
+		if lim.min == 0 && math.IsInf(lim.max, 1) {
+			return []int{0}, nil
+		}
 		// The bounds admit no segmentation (a few very long units):
 		// relax them.
 		return segmentWith(ctx, a, segLimits{target: lim.target, min: 0, max: math.Inf(1)}, p, progress)

@@ -75,6 +75,16 @@ func cutUnits(t *recap.Transcript) ([]recap.Unit, []int) {
 				c.flush()
 			}
 		}
+		if isNonSpeech(u.Text) {
+			// A tag such as [Music] is a unit of its own.
+			c.flush()
+			c.begin(k, start, u.Speaker)
+			c.words = append(c.words, words...)
+			c.end = max(end, c.end)
+			c.flush()
+			prevStart, prevEnd = start, max(end, prevEnd)
+			continue
+		}
 		for i, w := range words {
 			if len(c.words) == 0 {
 				c.begin(k, start, u.Speaker)
