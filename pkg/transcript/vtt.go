@@ -362,8 +362,10 @@ func isTag(s string) bool {
 	switch {
 	case c == '/':
 		return len(s) == 1 || unicode.IsLetter(rune(s[1]))
-	case c >= '0' && c <= '9':
-		return strings.Trim(s, "0123456789:.") == ""
+	case c >= '0' && c <= '9', c == ' ':
+		// An inline timestamp, spaces around it tolerated.
+		t := strings.TrimSpace(s)
+		return t != "" && t[0] >= '0' && t[0] <= '9' && strings.Trim(t, "0123456789:.") == ""
 	}
 	return unicode.IsLetter(rune(c))
 }
