@@ -1,0 +1,78 @@
+package summarize
+
+import (
+	"math"
+	"slices"
+	"testing"
+)
+
+func TestPkAndWindowDiff(t *testing.T) {
+	cases := []struct {
+		name     string
+		ref, hyp []int
+		n, k     int
+		pk, wd   float64
+	}{
+		{"identical", []int{0, 5}, []int{0, 5}, 10, 2, 0, 0},
+		{"missed boundary", []int{0, 5}, []int{0}, 10, 2, 2.0 / 8, 2.0 / 8},
+		{"boundary one unit late", []int{0, 5}, []int{0, 6}, 10, 2, 2.0 / 8, 2.0 / 8},
+		// Two boundaries near one: Pk misses the extra one in the
+		// window that spans both, WindowDiff counts it.
+		{"extra boundary next to a true one", []int{0, 5}, []int{0, 4, 5}, 10, 2, 1.0 / 8, 2.0 / 8},
+		{"every unit a segment", []int{0}, []int{0, 1, 2, 3, 4}, 5, 1, 1, 1},
+		{"window as long as the text", []int{0, 2}, []int{0}, 3, 3, 0, 0},
+		{"unsorted and duplicated starts", []int{5, 0}, []int{6, 0, 6}, 10, 2, 2.0 / 8, 2.0 / 8},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := Pk(c.ref, c.hyp, c.n, c.k); math.Abs(got-c.pk) > 1e-12 {
+				t.Errorf("Pk = %v, want %v", got, c.pk)
+			}
+			if got := WindowDiff(c.ref, c.hyp, c.n, c.k); math.Abs(got-c.wd) > 1e-12 {
+				t.Errorf("WindowDiff = %v, want %v", got, c.wd)
+			}
+		})
+	}
+}
+
+func TestWindowK(t *testing.T) {
+	cases := []struct {
+		name string
+		ref  []int
+		n, k int
+	}{
+		{"two segments of five", []int{0, 5}, 10, 3}, // 2.5 rounds up
+		{"three segments of four", []int{0, 4, 8}, 12, 2},
+		{"one short segment", []int{0}, 1, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := WindowK(c.ref, c.n); got != c.k {
+				t.Errorf("WindowK = %d, want %d", got, c.k)
+			}
+		})
+	}
+}
+
+func TestEqualSplit(t *testing.T) {
+	cases := []struct {
+		name    string
+		weights []float64
+		k       int
+		want    []int
+	}{
+		{"equal units", []float64{1, 1, 1, 1, 1, 1, 1, 1, 1}, 3, []int{0, 3, 6}},
+		{"a long first unit", []float64{6, 1, 1, 1, 1, 1, 1}, 2, []int{0, 1}},
+		{"more parts than units", []float64{1, 1}, 5, []int{0, 1}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := EqualSplitWeighted(c.weights, c.k); !slices.Equal(got, c.want) {
+				t.Errorf("EqualSplitWeighted = %v, want %v", got, c.want)
+			}
+		})
+	}
+	if got := EqualSplit(10, 3); !slices.Equal(got, []int{0, 3, 6}) {
+		t.Errorf("EqualSplit(10, 3) = %v", got)
+	}
+}
