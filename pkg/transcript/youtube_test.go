@@ -481,13 +481,13 @@ func TestYouTubeChapters(t *testing.T) {
 		{"creator chapters in the player data win", nil, func(p map[string]any) {
 			p["playerOverlays"] = playerBar
 			p["videoDetails"].(map[string]any)["shortDescription"] = description
-		}, []recap.Chapter{{"Opening", 0}, {"Keyboard", 95}, {"Wrap up", 250.5}}},
+		}, []recap.Chapter{chapter("Opening", 0), chapter("Keyboard", 95), chapter("Wrap up", 250.5)}},
 		{"description timestamps", minimalPage(), func(p map[string]any) {
 			p["videoDetails"].(map[string]any)["shortDescription"] = description
-		}, []recap.Chapter{{"Intro", 0}, {"Hinge and build", 65}, {"Battery", 150}, {"Verdict", 290}}},
+		}, []recap.Chapter{chapter("Intro", 0), chapter("Hinge and build", 65), chapter("Battery", 150), chapter("Verdict", 290)}},
 		{"description beats key moments", nil, func(p map[string]any) {
 			p["videoDetails"].(map[string]any)["shortDescription"] = description
-		}, []recap.Chapter{{"Intro", 0}, {"Hinge and build", 65}, {"Battery", 150}, {"Verdict", 290}}},
+		}, []recap.Chapter{chapter("Intro", 0), chapter("Hinge and build", 65), chapter("Battery", 150), chapter("Verdict", 290)}},
 		{"no chapters", minimalPage(), func(p map[string]any) {}, nil},
 	}
 	for _, tc := range cases {
@@ -507,6 +507,10 @@ func TestYouTubeChapters(t *testing.T) {
 			}
 		})
 	}
+}
+
+func chapter(title string, start float64) recap.Chapter {
+	return recap.Chapter{Title: title, Start: start}
 }
 
 func TestDescriptionChapters(t *testing.T) {

@@ -43,7 +43,7 @@ func fetchYTDLP(ctx context.Context, id string, opt Options) (*recap.Transcript,
 		if ctx.Err() != nil {
 			return nil, errorf(KindNetwork, err, "yt-dlp took longer than %s", ytdlpTimeout)
 		}
-		return nil, errorf(KindUnknown, err, "yt-dlp failed: %s", lastLine(stderr.String(), err))
+		return nil, errorf(KindUnknown, err, "%s", lastLine(stderr.String(), err))
 	}
 	// yt-dlp exits 0 when no subtitles matched, so the files are the answer.
 	files, _ := filepath.Glob(filepath.Join(dir, "*.vtt"))
