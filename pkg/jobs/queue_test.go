@@ -1,0 +1,175 @@
+package jobs
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/recap-startos/recap/pkg/library"
+	"github.com/recap-startos/recap/pkg/summarize"
+	"github.com/recap-startos/recap/pkg/transcript"
+)
+
+func newQueue(t *testing.T, dir string) (*Queue, *library.Library) {
+	t.Helper()
+	lib, err := library.Open(filepath.Join(dir, "history"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := Open(Config{Dir: filepath.Join(dir, "jobs"), Engine: summarize.NewBuiltin(), Library: lib})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { q.Shutdown(context.Background()) })
+	return q, lib
+}
+
+// wait follows a job until it finishes.
+func wait(t *testing.T, q *Queue, id string) State {
+	t.Helper()
+	st, ch, stop, err := q.Subscribe(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	timeout := time.After(time.Minute)
+	for !st.Finished() {
+		select {
+		case <-ch:
+		case <-timeout:
+			t.Fatalf("job %s did not finish: %+v", id, st)
+		}
+		st, _ = q.Get(id)
+	}
+	return st
+}
+
+func TestQueueFileJob(t *testing.T) {
+	q, lib := newQueue(t, t.TempDir())
+	data, err := os.ReadFile("../../testdata/subtitles/webvtt-py/sample.vtt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, attached, err := q.Submit(Input{Name: "sample.vtt", Data: data})
+	if err != nil || attached {
+		t.Fatalf("Submit = %v, %v", attached, err)
+	}
+	final := wait(t, q, st.ID)
+	if final.Status != StatusDone || final.Percent != 100 || final.RecapID != st.RecapID {
+		t.Fatalf("final state %+v", final)
+	}
+	if _, err := lib.Get(st.RecapID); err != nil {
+		t.Fatalf("recap not saved: %v", err)
+	}
+	if _, err := q.Cancel(st.ID); err != ErrFinished {
+		t.Fatalf("Cancel after done = %v", err)
+	}
+}
+
+func TestQueueBadInput(t *testing.T) {
+	q, _ := newQueue(t, t.TempDir())
+	st, _, err := q.Submit(Input{Source: "ftp://example.invalid/talk.vtt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	final := wait(t, q, st.ID)
+	if final.Status != StatusFailed || final.Error == nil || final.Error.Hint == "" {
+		t.Fatalf("final state %+v", final)
+	}
+}
+
+// A source that answers only when released lets a test hold a job running.
+func slowSource(t *testing.T) (url string, release func()) {
+	gate := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-gate:
+		case <-r.Context().Done():
+			return
+		}
+		http.ServeFile(w, r, "../../testdata/subtitles/webvtt-py/sample.vtt")
+	}))
+	t.Cleanup(srv.Close)
+	var once bool
+	return srv.URL + "/talk.vtt", func() {
+		if !once {
+			once = true
+			close(gate)
+		}
+	}
+}
+
+func TestQueueAttachAndCancel(t *testing.T) {
+	q, _ := newQueue(t, t.TempDir())
+	url, release := slowSource(t)
+	defer release()
+	a, _, err := q.Submit(Input{Source: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, attached, err := q.Submit(Input{Source: " " + url + " "})
+	if err != nil || !attached || b.ID != a.ID {
+		t.Fatalf("second submit: attached=%v id=%s want %s (%v)", attached, b.ID, a.ID, err)
+	}
+	if _, err := q.Cancel(a.ID); err != nil {
+		t.Fatal(err)
+	}
+	final := wait(t, q, a.ID)
+	if final.Status != StatusCancelled {
+		t.Fatalf("final state %+v", final)
+	}
+	// Once it ended, the same URL starts a new job.
+	c, attached, _ := q.Submit(Input{Source: url})
+	if attached || c.ID == a.ID {
+		t.Fatal("attached to a finished job")
+	}
+	release()
+	if st := wait(t, q, c.ID); st.Status != StatusDone {
+		t.Fatalf("second job: %+v", st)
+	}
+}
+
+func TestQueueRestartMarksUnfinishedFailed(t *testing.T) {
+	dir := t.TempDir()
+	lib, _ := library.Open(filepath.Join(dir, "history"), "")
+	q, err := Open(Config{Dir: filepath.Join(dir, "jobs"), Engine: summarize.NewBuiltin(), Library: lib, Concurrency: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, release := slowSource(t)
+	defer release()
+	st, _, _ := q.Submit(Input{Source: url})
+	for s, _ := q.Get(st.ID); s.Status != StatusRunning; s, _ = q.Get(st.ID) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	// A shutdown that cannot wait stops the job and records it failed.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	q.Shutdown(ctx)
+	if s, _ := q.Get(st.ID); s.Status != StatusFailed || s.Error.Code != "interrupted" {
+		t.Fatalf("after shutdown: %+v", s)
+	}
+	if _, _, err := q.Submit(Input{Text: "late"}); err != ErrClosed {
+		t.Fatalf("Submit after shutdown = %v", err)
+	}
+
+	// A state left running on disk (a crash) reads back as failed.
+	crashed := State{ID: "crashedjob", Status: StatusRunning, Stage: StageSummarizing, CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	q.persist(crashed)
+	q2, err := Open(Config{Dir: filepath.Join(dir, "jobs"), Engine: summarize.NewBuiltin(), Library: lib, Options: transcript.Options{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q2.Shutdown(context.Background())
+	s, err := q2.Get("crashedjob")
+	if err != nil || s.Status != StatusFailed || s.Error == nil || s.Error.Code != "interrupted" {
+		t.Fatalf("after restart: %+v %v", s, err)
+	}
+	if len(q2.Recent(10)) != 2 {
+		t.Fatalf("Recent = %d jobs", len(q2.Recent(10)))
+	}
+}
