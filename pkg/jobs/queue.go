@@ -448,7 +448,9 @@ func (q *Queue) run(j *job) {
 	})
 	if err == nil {
 		doc.ID = st.RecapID
-		st, _ := j.update(func(s *State) { s.Stage, s.Message, s.Title = StageSaving, "Filing the recap in the library", doc.Title })
+		st, _ := j.update(func(s *State) {
+			s.Stage, s.Message, s.Title = StageSaving, "Filing the recap in the library", doc.Title
+		})
 		q.persist(st)
 		err = q.cfg.Library.Save(doc)
 	}
