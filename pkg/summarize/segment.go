@@ -50,15 +50,17 @@ func SegmentUnits(units []recap.Unit) []int {
 }
 
 // limitsFor picks topic lengths. Timed: about 1.5·√minutes topics, so a
-// 30-minute talk gets about 8 and a 2-hour talk about 16. Untimed: the
-// same rule on √units.
+// 30-minute talk gets about 8 and a 2-hour talk about 16, with topics of
+// one to twelve minutes on target and never longer than 30 minutes, which
+// keeps the work linear in the length of the talk. Untimed: the target
+// is √units.
 func limitsFor(a *analysis) segLimits {
 	n := len(a.units)
 	if a.timed {
 		total := a.span(0, n-1)
 		k := math.Max(1, 1.5*math.Sqrt(total/60))
-		target := math.Max(total/k, 60)
-		return segLimits{target: target, min: math.Min(target/4, 90), max: math.Max(target*4, 600)}
+		target := min(max(total/k, 60), 720)
+		return segLimits{target: target, min: math.Min(target/4, 90), max: max(min(target*3, 1800), 600)}
 	}
 	target := math.Max(5, math.Sqrt(float64(n)))
 	return segLimits{target: target, min: 2, max: math.Max(target*6, 30)}
@@ -124,6 +126,7 @@ func segmentWith(ctx context.Context, a *analysis, lim segLimits, p segParams, p
 	}
 	best[0] = 0
 	counts := make([]int32, len(a.stems))
+	logs := make([]float64, 0, 4096) // logs[w] = ln(w + vocab + 1)
 	for i := 0; i < n; i++ {
 		if i%64 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -154,10 +157,10 @@ func segmentWith(ctx context.Context, a *analysis, lim segLimits, p segParams, p
 			if length < lim.min && !(i == 0 && j == n-1) {
 				continue
 			}
-			cost := start - s
-			if words > 0 {
-				cost += float64(words) * math.Log(float64(words)+vocab)
+			for len(logs) <= words {
+				logs = append(logs, math.Log(float64(len(logs))+vocab+1))
 			}
+			cost := start - s + float64(words)*logs[words]
 			if lim.target > 0 && length > 0 {
 				r := math.Log(length / lim.target)
 				cost += p.prior * r * r

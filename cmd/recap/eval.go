@@ -1,0 +1,153 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/recap-startos/recap/pkg/summarize"
+)
+
+// Default locations of the evaluation sets, relative to the working
+// directory. Choi's set is not redistributable, so it lives beside the
+// repository rather than in it.
+const (
+	defaultChoiDir  = "../shared/external/segmentation/choi-2000/1/3-11"
+	defaultTalksDir = "testdata/talks"
+)
+
+func evalCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "eval",
+		Usage: "measure the quality of the builtin engine",
+		Subcommands: []*cli.Command{
+			{
+				Name:  "segmentation",
+				Usage: "score topic segmentation (Pk, WindowDiff) against reference sets",
+				Description: `Runs the builtin segmenter, choosing the number of topics itself and
+ignoring creator chapters, on Choi's 3-11 set (one sentence per unit) and
+on long talks and meetings with human section boundaries, and prints a
+Markdown table beside the equal-split baselines. Lower is better.`,
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "choi", Value: defaultChoiDir, Usage: "folder of Choi's .ref files (empty to skip)"},
+					&cli.StringFlag{Name: "talks", Value: defaultTalksDir, Usage: "folder of Markdown talks and QMSum meetings (empty to skip)"},
+				},
+				Action: runEvalSegmentation,
+			},
+		},
+	}
+}
+
+func runEvalSegmentation(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return badInput("eval segmentation takes no arguments")
+	}
+	w := c.App.Writer
+	var rows []summarize.Score
+	if dir := c.String("choi"); dir != "" {
+		refs, err := summarize.LoadChoi(dir)
+		if err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+		scores, err := evaluateAll(c, refs)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, summarize.Mean(fmt.Sprintf("Choi %s (mean of %d)", filepath.Base(dir), len(scores)), scores))
+	}
+	if dir := c.String("talks"); dir != "" {
+		talks, meetings, err := loadTalkDir(dir)
+		if err != nil {
+			return err
+		}
+		for _, set := range []struct {
+			name string
+			refs []*summarize.Reference
+		}{{"talks", talks}, {"meetings", meetings}} {
+			if len(set.refs) == 0 {
+				continue
+			}
+			scores, err := evaluateAll(c, set.refs)
+			if err != nil {
+				return err
+			}
+			rows = append(rows, scores...)
+			rows = append(rows, summarize.Mean(fmt.Sprintf("%s (mean of %d)", set.name, len(scores)), scores))
+		}
+	}
+	if len(rows) == 0 {
+		return badInput("nothing to evaluate: give --choi or --talks")
+	}
+	writeScoreTable(w, rows)
+	return nil
+}
+
+func evaluateAll(c *cli.Context, refs []*summarize.Reference) ([]summarize.Score, error) {
+	scores := make([]summarize.Score, 0, len(refs))
+	for _, r := range refs {
+		s, err := summarize.Evaluate(c.Context, r)
+		if err != nil {
+			return nil, fmt.Errorf("eval: %w", err)
+		}
+		scores = append(scores, s)
+	}
+	return scores, nil
+}
+
+// loadTalkDir reads every Markdown talk (speaker turns with "## "
+// sections) and every QMSum meeting (.json) under dir.
+func loadTalkDir(dir string) (talks, meetings []*summarize.Reference, err error) {
+	var paths []string
+	err = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			paths = append(paths, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("eval: %w", err)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		base := filepath.Base(p)
+		switch {
+		case strings.HasSuffix(base, ".md") && base != "SOURCES.md" && base != "README.md":
+			r, err := summarize.LoadTalk(p)
+			if err != nil {
+				return nil, nil, fmt.Errorf("eval: %w", err)
+			}
+			talks = append(talks, r)
+		case strings.HasSuffix(base, ".json"):
+			r, err := summarize.LoadQMSum(p)
+			if err != nil {
+				return nil, nil, fmt.Errorf("eval: %w", err)
+			}
+			meetings = append(meetings, r)
+		}
+	}
+	if len(talks)+len(meetings) == 0 {
+		return nil, nil, badInput("no talks or meetings in %s", dir)
+	}
+	return talks, meetings, nil
+}
+
+func writeScoreTable(w io.Writer, rows []summarize.Score) {
+	fmt.Fprintln(w, "| Set | Units | Ref topics | Builtin topics | k | Pk | WindowDiff | Equal split, ref K: Pk | WD | Equal split, builtin K: Pk | WD |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, s := range rows {
+		name := s.Name
+		if strings.Contains(name, "(mean") {
+			name = "**" + name + "**"
+		}
+		fmt.Fprintf(w, "| %s | %d | %d | %d | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |\n",
+			name, s.Units, s.RefTopics, s.HypTopics, s.K, s.Pk, s.WD, s.EqPk, s.EqWD, s.OwnPk, s.OwnWD)
+	}
+}
