@@ -232,15 +232,13 @@ var abbreviations = map[string]bool{
 // by lower case.
 func splitSentences(s string) []string {
 	var out []string
-	start := 0
+	start, word := 0, 0 // where the sentence and the current word begin
 	for i := 0; i < len(s); i++ {
 		if s[i] != ' ' || i+1 >= len(s) {
 			continue
 		}
-		prev := s[start:i]
-		if k := strings.LastIndexByte(prev, ' '); k >= 0 {
-			prev = prev[k+1:]
-		}
+		prev := s[word:i]
+		word = i + 1
 		next, _ := utf8.DecodeRuneInString(s[i+1:])
 		if unicode.IsLower(next) || !endsSentence(prev) || isAbbreviation(prev) {
 			continue
