@@ -1,0 +1,608 @@
+package startos
+
+// Snapshots made by the create-backup action and loaded by restore-backup.
+//
+// A snapshot is DATA/backups/recap-<UTC time>.tar.gz holding everything
+// in DATA except backups/ (other snapshots), cache/ (re-creatable) and
+// temporary files, followed by a last entry, SNAPSHOT.json, that lists
+// every file with its size and SHA-256. Library files are written
+// atomically by rename, so each file copied is whole; the multi-mode
+// database is copied through SQLite (VACUUM INTO) when a snapshotter is
+// given, and as plain files otherwise (single mode never opens it, so
+// nothing writes it while it is read).
+//
+// Restoring is careful in this order:
+//  1. the archive is read in full into DATA/.restore-staging, every file
+//     checked against SNAPSHOT.json (paths, sizes, hashes, nothing extra,
+//     nothing missing); a bad archive stops here with the data untouched;
+//  2. a safety snapshot of the current state is made
+//     (recap-<time>-before-restore.tar.gz);
+//  3. a journal (DATA/.restore-journal) is written, then each top-level
+//     entry of DATA (cache/ included: it describes the files being
+//     replaced) is renamed into DATA/.restore-old and each staged entry
+//     renamed into DATA; the journal is removed, then the old entries.
+//
+// A crash during step 3 leaves the journal: the next restore or snapshot
+// (and serve, through FinishRestore) rolls the swap forward, since the
+// staged files were already verified. Every rename stays inside DATA, one
+// file system, so each is atomic.
+
+import (
+	"archive/tar"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/recap-startos/recap/pkg/library"
+)
+
+// Backup errors.
+var (
+	// ErrSnapshotName means the name is not one of our snapshot names.
+	ErrSnapshotName = errors.New("backup: not a snapshot name (they look like recap-20260101T120000Z.tar.gz)")
+	// ErrNoSnapshot means no snapshot has that name.
+	ErrNoSnapshot = errors.New("backup: no such snapshot")
+	// ErrBadSnapshot means the archive failed verification.
+	ErrBadSnapshot = errors.New("backup: snapshot failed verification")
+)
+
+// DefaultKeep is how many snapshots create-backup keeps by default.
+const DefaultKeep = 5
+
+const (
+	backupsDir     = "backups"
+	cacheDir       = "cache"
+	stagingDir     = ".restore-staging"
+	oldDir         = ".restore-old"
+	journalFile    = ".restore-journal"
+	snapshotIndex  = "SNAPSHOT.json"
+	snapshotFormat = 1
+	dbFile         = "recap.db"
+)
+
+var snapshotName = regexp.MustCompile(`^recap-\d{8}T\d{6}Z(-before-restore)?(-\d+)?\.tar\.gz$`)
+
+// DBSnapshotter copies the SQLite database at src into the new file dst
+// consistently while it may be in use (VACUUM INTO or the backup API).
+type DBSnapshotter func(ctx context.Context, src, dst string) error
+
+// SnapshotOptions tune CreateSnapshot.
+type SnapshotOptions struct {
+	Keep       int           // snapshots to keep, newest first; 0 keeps all
+	Version    string        // Recap version, recorded in the snapshot
+	Now        time.Time     // the snapshot's time; zero means now
+	SnapshotDB DBSnapshotter // nil: copy recap.db and its WAL as files
+	suffix     string        // "-before-restore" for safety snapshots
+}
+
+// Snapshot describes one snapshot file.
+type Snapshot struct {
+	Name    string
+	Size    int64 // bytes of the .tar.gz
+	Files   int   // files inside
+	Created time.Time
+	seq     int // 1, or the n of a "-n" name made in the same second
+}
+
+// snapshotManifest is SNAPSHOT.json.
+type snapshotManifest struct {
+	Format  int            `json:"format"`
+	Version string         `json:"version"`
+	Created time.Time      `json:"created"`
+	Files   []snapshotFile `json:"files"`
+}
+
+type snapshotFile struct {
+	Path   string `json:"path"` // slash-separated, relative to DATA
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+// BackupsDir returns the folder snapshots live in.
+func BackupsDir(dataDir string) string { return filepath.Join(dataDir, backupsDir) }
+
+// skipped reports whether a top-level entry of DATA stays out of
+// snapshots and out of the restore swap.
+func skipped(name string) bool {
+	switch name {
+	case backupsDir, cacheDir, stagingDir, oldDir, journalFile:
+		return true
+	}
+	return false
+}
+
+// CreateSnapshot writes a new snapshot of dataDir and removes the oldest
+// ones beyond opt.Keep.
+func CreateSnapshot(ctx context.Context, dataDir string, opt SnapshotOptions) (Snapshot, error) {
+	if err := finishRestore(dataDir, false); err != nil {
+		return Snapshot{}, err
+	}
+	now := opt.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	dir := BackupsDir(dataDir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return Snapshot{}, fmt.Errorf("backup: %w", err)
+	}
+	base := "recap-" + now.UTC().Format("20060102T150405Z") + opt.suffix
+	name := base + ".tar.gz"
+	for i := 2; exists(filepath.Join(dir, name)); i++ {
+		name = fmt.Sprintf("%s-%d.tar.gz", base, i)
+	}
+	final := filepath.Join(dir, name)
+
+	tmp, err := os.CreateTemp(dir, ".partial-*")
+	if err != nil {
+		return Snapshot{}, fmt.Errorf("backup: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	gz := gzip.NewWriter(tmp)
+	tw := tar.NewWriter(gz)
+	man := snapshotManifest{Format: snapshotFormat, Version: opt.Version, Created: now.UTC(), Files: []snapshotFile{}}
+	add := func(rel, src string, info fs.FileInfo) error {
+		f, err := os.Open(src)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil // deleted since listed
+			}
+			return err
+		}
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil {
+			return err
+		}
+		hdr := &tar.Header{Typeflag: tar.TypeReg, Name: rel, Size: st.Size(), Mode: int64(info.Mode().Perm()), ModTime: st.ModTime()}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return err
+		}
+		h := sha256.New()
+		n, err := io.Copy(io.MultiWriter(tw, h), io.LimitReader(f, st.Size()))
+		if err != nil {
+			return err
+		}
+		if n != st.Size() {
+			return fmt.Errorf("%s shrank while being copied", rel)
+		}
+		man.Files = append(man.Files, snapshotFile{Path: rel, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))})
+		return nil
+	}
+
+	dbPath := filepath.Join(dataDir, dbFile)
+	viaSQLite := opt.SnapshotDB != nil && exists(dbPath)
+	err = filepath.WalkDir(dataDir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if p == dataDir {
+			return nil
+		}
+		rel, _ := filepath.Rel(dataDir, p)
+		rel = filepath.ToSlash(rel)
+		top, _, _ := strings.Cut(rel, "/")
+		if skipped(top) {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if viaSQLite && (rel == dbFile || rel == dbFile+"-wal" || rel == dbFile+"-shm") {
+			return nil
+		}
+		if d.IsDir() {
+			info, err := d.Info()
+			if err != nil {
+				return nil
+			}
+			return tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: rel + "/", Mode: int64(info.Mode().Perm()), ModTime: info.ModTime()})
+		}
+		if !d.Type().IsRegular() || strings.Contains(path.Base(rel), ".tmp-") {
+			return nil // sockets, links, half-written temporary files
+		}
+		info, err := d.Info()
+		if err != nil {
+			return nil
+		}
+		return add(rel, p, info)
+	})
+	if err == nil && viaSQLite {
+		err = func() error {
+			f, err := os.CreateTemp(dir, ".db-*")
+			if err != nil {
+				return err
+			}
+			f.Close()
+			os.Remove(f.Name()) // VACUUM INTO wants to create the file itself
+			defer os.Remove(f.Name())
+			if err := opt.SnapshotDB(ctx, dbPath, f.Name()); err != nil {
+				return fmt.Errorf("database: %w", err)
+			}
+			info, err := os.Stat(f.Name())
+			if err != nil {
+				return err
+			}
+			return add(dbFile, f.Name(), info)
+		}()
+	}
+	if err == nil {
+		err = writeManifest(tw, man)
+	}
+	if err == nil {
+		err = tw.Close()
+	}
+	if err == nil {
+		err = gz.Close()
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if err == nil {
+		err = tmp.Close()
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), final)
+	}
+	if err != nil {
+		return Snapshot{}, fmt.Errorf("backup: %w", err)
+	}
+	syncDir(dir)
+	st, err := os.Stat(final)
+	if err != nil {
+		return Snapshot{}, fmt.Errorf("backup: %w", err)
+	}
+	if opt.Keep > 0 {
+		if err := prune(dir, opt.Keep); err != nil {
+			return Snapshot{}, err
+		}
+	}
+	return Snapshot{Name: name, Size: st.Size(), Files: len(man.Files), Created: now.UTC()}, nil
+}
+
+func writeManifest(tw *tar.Writer, man snapshotManifest) error {
+	raw, err := json.MarshalIndent(man, "", " ")
+	if err != nil {
+		return err
+	}
+	if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: snapshotIndex, Size: int64(len(raw)), Mode: 0o600, ModTime: man.Created}); err != nil {
+		return err
+	}
+	_, err = tw.Write(raw)
+	return err
+}
+
+// ListSnapshots returns the snapshots in DATA/backups, newest first.
+func ListSnapshots(dataDir string) ([]Snapshot, error) {
+	des, err := os.ReadDir(BackupsDir(dataDir))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("backup: %w", err)
+	}
+	var out []Snapshot
+	for _, de := range des {
+		if !snapshotName.MatchString(de.Name()) || !de.Type().IsRegular() {
+			continue
+		}
+		info, err := de.Info()
+		if err != nil {
+			continue
+		}
+		created, _ := time.Parse("20060102T150405Z", de.Name()[len("recap-"):len("recap-")+16])
+		seq := 1
+		if m := snapshotName.FindStringSubmatch(de.Name()); m[2] != "" {
+			seq, _ = strconv.Atoi(m[2][1:])
+		}
+		out = append(out, Snapshot{Name: de.Name(), Size: info.Size(), Created: created, seq: seq})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].Created.Equal(out[j].Created) {
+			return out[i].Created.After(out[j].Created)
+		}
+		if out[i].seq != out[j].seq {
+			return out[i].seq > out[j].seq
+		}
+		return out[i].Name > out[j].Name
+	})
+	return out, nil
+}
+
+// prune removes the oldest snapshots beyond keep.
+func prune(dir string, keep int) error {
+	snaps, err := ListSnapshots(filepath.Dir(dir))
+	if err != nil {
+		return err
+	}
+	for _, s := range snaps[min(keep, len(snaps)):] {
+		if err := os.Remove(filepath.Join(dir, s.Name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("backup: remove old snapshot %s: %w", s.Name, err)
+		}
+	}
+	return nil
+}
+
+// VerifySnapshot reads a whole snapshot and checks it against its
+// SNAPSHOT.json without extracting anything.
+func VerifySnapshot(dataDir, name string) (Snapshot, error) {
+	return readSnapshot(dataDir, name, "")
+}
+
+// readSnapshot reads and verifies a snapshot; when into is not empty the
+// files are also written under into.
+func readSnapshot(dataDir, name, into string) (Snapshot, error) {
+	if !snapshotName.MatchString(name) {
+		return Snapshot{}, ErrSnapshotName
+	}
+	p := filepath.Join(BackupsDir(dataDir), name)
+	f, err := os.Open(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Snapshot{}, fmt.Errorf("%w: %s", ErrNoSnapshot, name)
+	}
+	if err != nil {
+		return Snapshot{}, fmt.Errorf("backup: %w", err)
+	}
+	defer f.Close()
+	st, _ := f.Stat()
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s: %s", ErrBadSnapshot, name, fmt.Sprintf(format, args...))
+	}
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		return Snapshot{}, bad("not a gzip file (%v)", err)
+	}
+	tr := tar.NewReader(gz)
+	seen := map[string]snapshotFile{}
+	var man *snapshotManifest
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return Snapshot{}, bad("damaged archive (%v)", err)
+		}
+		if man != nil {
+			return Snapshot{}, bad("entries after %s", snapshotIndex)
+		}
+		rel := strings.TrimSuffix(hdr.Name, "/")
+		if !filepath.IsLocal(filepath.FromSlash(rel)) || strings.Contains(rel, "\\") {
+			return Snapshot{}, bad("unsafe path %q", hdr.Name)
+		}
+		top, _, _ := strings.Cut(rel, "/")
+		if skipped(top) {
+			return Snapshot{}, bad("unexpected path %q", hdr.Name)
+		}
+		switch hdr.Typeflag {
+		case tar.TypeDir:
+			if into != "" {
+				if err := os.MkdirAll(filepath.Join(into, filepath.FromSlash(rel)), 0o700); err != nil {
+					return Snapshot{}, fmt.Errorf("backup: %w", err)
+				}
+			}
+			continue
+		case tar.TypeReg:
+		default:
+			return Snapshot{}, bad("%q is not a file or folder", hdr.Name)
+		}
+		if rel == snapshotIndex {
+			var m snapshotManifest
+			if err := json.NewDecoder(io.LimitReader(tr, 64<<20)).Decode(&m); err != nil {
+				return Snapshot{}, bad("unreadable %s (%v)", snapshotIndex, err)
+			}
+			man = &m
+			continue
+		}
+		if _, dup := seen[rel]; dup {
+			return Snapshot{}, bad("%q appears twice", rel)
+		}
+		h := sha256.New()
+		var w io.Writer = h
+		var out *os.File
+		if into != "" {
+			dst := filepath.Join(into, filepath.FromSlash(rel))
+			if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+				return Snapshot{}, fmt.Errorf("backup: %w", err)
+			}
+			if out, err = os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, fs.FileMode(hdr.Mode).Perm()|0o600); err != nil {
+				return Snapshot{}, fmt.Errorf("backup: %w", err)
+			}
+			w = io.MultiWriter(h, out)
+		}
+		n, err := io.Copy(w, tr)
+		if out != nil {
+			if err == nil {
+				err = out.Sync()
+			}
+			if cerr := out.Close(); err == nil {
+				err = cerr
+			}
+			if err == nil {
+				err = os.Chtimes(out.Name(), hdr.ModTime, hdr.ModTime)
+			}
+		}
+		if err != nil {
+			return Snapshot{}, bad("damaged archive at %q (%v)", rel, err)
+		}
+		seen[rel] = snapshotFile{Path: rel, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}
+	}
+	if man == nil {
+		return Snapshot{}, bad("%s is missing (not a Recap snapshot, or cut short)", snapshotIndex)
+	}
+	if man.Format != snapshotFormat {
+		return Snapshot{}, bad("format %d, this version reads %d", man.Format, snapshotFormat)
+	}
+	if len(man.Files) != len(seen) {
+		return Snapshot{}, bad("%d files listed, %d present", len(man.Files), len(seen))
+	}
+	for _, want := range man.Files {
+		got, ok := seen[want.Path]
+		if !ok {
+			return Snapshot{}, bad("%q is listed but missing", want.Path)
+		}
+		if got != want {
+			return Snapshot{}, bad("%q does not match its checksum", want.Path)
+		}
+	}
+	return Snapshot{Name: name, Size: st.Size(), Files: len(man.Files), Created: man.Created}, nil
+}
+
+// RestoreSnapshot replaces the contents of dataDir (except backups/) with
+// the snapshot's, verifying it first and keeping a safety snapshot of the
+// current state. Run it only while the service is stopped. It returns the
+// restored snapshot and the safety snapshot's name.
+func RestoreSnapshot(ctx context.Context, dataDir, name string, opt SnapshotOptions) (restored Snapshot, safety string, err error) {
+	if err := FinishRestore(dataDir); err != nil {
+		return Snapshot{}, "", err
+	}
+	staging := filepath.Join(dataDir, stagingDir)
+	if err := os.RemoveAll(staging); err != nil {
+		return Snapshot{}, "", fmt.Errorf("backup: clear %s: %w", stagingDir, err)
+	}
+	if err := os.Mkdir(staging, 0o700); err != nil {
+		return Snapshot{}, "", fmt.Errorf("backup: %w", err)
+	}
+	restored, err = readSnapshot(dataDir, name, staging)
+	if err != nil {
+		os.RemoveAll(staging)
+		return Snapshot{}, "", err
+	}
+	opt.Keep = 0
+	opt.suffix = "-before-restore"
+	opt.Now = time.Time{}
+	safe, err := CreateSnapshot(ctx, dataDir, opt)
+	if err != nil {
+		os.RemoveAll(staging)
+		return Snapshot{}, "", fmt.Errorf("backup: safety snapshot of the current data: %w", err)
+	}
+	if err := library.WriteFileAtomic(filepath.Join(dataDir, journalFile), []byte(name+"\n"+phaseAside+"\n"), 0o600); err != nil {
+		os.RemoveAll(staging)
+		return Snapshot{}, "", fmt.Errorf("backup: %w", err)
+	}
+	if err := FinishRestore(dataDir); err != nil {
+		return Snapshot{}, "", err
+	}
+	return restored, safe.Name, nil
+}
+
+// Phases of the swap, as written in the journal's second line.
+const (
+	phaseAside = "aside" // moving the current entries into .restore-old
+	phaseIn    = "in"    // moving the staged entries into DATA
+)
+
+// FinishRestore completes a restore that was interrupted during its swap
+// (its journal is present), and does nothing otherwise. It is safe to
+// call at any start, and to call again after a crash inside it.
+func FinishRestore(dataDir string) error { return finishRestore(dataDir, true) }
+
+// finishRestore is FinishRestore; tidy also removes the leftovers of a
+// restore that failed before its swap (not wanted while a restore is
+// making its safety snapshot, with its staging folder full).
+func finishRestore(dataDir string, tidy bool) error {
+	journal := filepath.Join(dataDir, journalFile)
+	staging := filepath.Join(dataDir, stagingDir)
+	old := filepath.Join(dataDir, oldDir)
+	raw, err := os.ReadFile(journal)
+	if errors.Is(err, fs.ErrNotExist) {
+		// No swap in progress: leftovers of a restore that failed before
+		// its swap, or finished it, are only clutter.
+		if tidy {
+			os.RemoveAll(staging)
+			os.RemoveAll(old)
+		}
+		return nil
+	}
+	fail := func(err error) error { return fmt.Errorf("backup: finish restore: %w", err) }
+	if err != nil {
+		return fail(err)
+	}
+	name, phase, _ := strings.Cut(strings.TrimSpace(string(raw)), "\n")
+	if err := os.MkdirAll(old, 0o700); err != nil {
+		return fail(err)
+	}
+	// moveAside moves DATA/n into .restore-old, replacing a leftover.
+	moveAside := func(n string) error {
+		if err := os.RemoveAll(filepath.Join(old, n)); err != nil {
+			return err
+		}
+		return os.Rename(filepath.Join(dataDir, n), filepath.Join(old, n))
+	}
+	if phase != phaseIn {
+		live, err := os.ReadDir(dataDir)
+		if err != nil {
+			return fail(err)
+		}
+		for _, de := range live {
+			// The cache goes too: it describes the files being replaced.
+			if skipped(de.Name()) && de.Name() != cacheDir {
+				continue
+			}
+			if err := moveAside(de.Name()); err != nil {
+				return fail(err)
+			}
+		}
+		syncDir(dataDir)
+		if err := library.WriteFileAtomic(journal, []byte(name+"\n"+phaseIn+"\n"), 0o600); err != nil {
+			return fail(err)
+		}
+	}
+	staged, err := os.ReadDir(staging)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fail(err)
+	}
+	for _, de := range staged {
+		n := de.Name()
+		if exists(filepath.Join(dataDir, n)) {
+			// Written after the swap began (nothing should run during a
+			// restore, but a start script might): the snapshot wins.
+			if err := moveAside(n); err != nil {
+				return fail(err)
+			}
+		}
+		if err := os.Rename(filepath.Join(staging, n), filepath.Join(dataDir, n)); err != nil {
+			return fail(err)
+		}
+	}
+	syncDir(dataDir)
+	if err := os.Remove(journal); err != nil {
+		return fail(err)
+	}
+	syncDir(dataDir)
+	os.RemoveAll(staging)
+	os.RemoveAll(old)
+	return nil
+}
+
+func exists(p string) bool {
+	_, err := os.Lstat(p)
+	return err == nil
+}
+
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}
