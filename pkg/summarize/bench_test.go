@@ -94,4 +94,3 @@ func BenchmarkBuiltin1h(b *testing.B) { benchmarkBuiltin(b, 1) }
 func BenchmarkBuiltin2h(b *testing.B) { benchmarkBuiltin(b, 2) }
 func BenchmarkBuiltin4h(b *testing.B) { benchmarkBuiltin(b, 4) }
 func BenchmarkBuiltin6h(b *testing.B) { benchmarkBuiltin(b, 6) }
-

@@ -147,10 +147,24 @@ type scored struct {
 // keywords returns up to max keyphrases for the whole transcript, given
 // the topic starts, best first.
 func (x *phraseIndex) keywords(starts []int, n, limit int) []string {
+	// A word counts only where it is not part of its most frequent
+	// longer phrase, so "Core" does not stand beside "Bitcoin Core".
+	covered := make(map[string]int)
+	for _, p := range x.list {
+		if p.n == 1 || len(p.units) < 2 {
+			continue
+		}
+		for _, w := range strings.Fields(p.key) {
+			covered[w] = max(covered[w], len(p.units))
+		}
+	}
 	var cands []scored
 	for _, p := range x.list {
 		c := len(p.units)
-		if c < 2 && len(x.list) > 40 {
+		if p.n == 1 {
+			c -= covered[p.key]
+		}
+		if c < 1 || (c < 2 && len(x.list) > 40) {
 			continue
 		}
 		spread := 0

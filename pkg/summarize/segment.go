@@ -30,7 +30,7 @@ type segParams struct {
 	bonus   float64 // reduction of a topic's price for a boundary cue
 }
 
-var defaultSegParams = segParams{penalty: 1.0, prior: 3.0, bonus: 3.0}
+var defaultSegParams = segParams{penalty: 1.0, prior: 0.3, bonus: 3.0}
 
 // segLimits are the length bounds of a topic, in seconds for timed
 // transcripts and in units otherwise.
@@ -52,8 +52,8 @@ func SegmentUnits(units []recap.Unit) []int {
 // limitsFor picks topic lengths. Timed: about 1.5·√minutes topics, so a
 // 30-minute talk gets about 8 and a 2-hour talk about 16, with topics of
 // one to twelve minutes on target and never longer than 30 minutes, which
-// keeps the work linear in the length of the talk. Untimed: the target
-// is √units.
+// keeps the work linear in the length of the talk. Untimed text applies
+// the same rule counting a unit as about five seconds of speech.
 func limitsFor(a *analysis) segLimits {
 	n := len(a.units)
 	if a.timed {
@@ -62,7 +62,8 @@ func limitsFor(a *analysis) segLimits {
 		target := min(max(total/k, 60), 720)
 		return segLimits{target: target, min: math.Min(target/4, 90), max: max(min(target*3, 1800), 600)}
 	}
-	target := math.Max(5, math.Sqrt(float64(n)))
+	k := math.Max(1, 1.5*math.Sqrt(float64(n)/12))
+	target := math.Max(5, float64(n)/k)
 	return segLimits{target: target, min: 2, max: math.Max(target*6, 30)}
 }
 

@@ -16,13 +16,21 @@ type token struct {
 
 // tokenize splits text into words: runs of letters and digits, with
 // apostrophes and hyphens kept inside a word. Punctuation between words
-// marks a phrase break so keyphrases never span it.
+// marks a phrase break so keyphrases never span it. Tags in square or
+// curly brackets ("[Music]", "{vocalsound}") are skipped.
 func tokenize(text string, out []token) []token {
 	brk := true
+	depth := 0
 	i := 0
 	for i < len(text) {
 		r, size := utf8.DecodeRuneInString(text[i:])
-		if !isWordRune(r) {
+		switch {
+		case r == '[' || r == '{':
+			depth++
+		case (r == ']' || r == '}') && depth > 0:
+			depth--
+		}
+		if depth > 0 || !isWordRune(r) {
 			if !unicode.IsSpace(r) {
 				brk = true
 			}
