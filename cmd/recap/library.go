@@ -139,42 +139,10 @@ func runFind(c *cli.Context, text string) error {
 	return nil
 }
 
-// pageJSON is the JSON shape of a listing, shared with the web API.
-type pageJSON struct {
-	Recaps []hitJSON `json:"recaps"`
-	Total  int       `json:"total"`
-	Next   string    `json:"next_cursor,omitempty"`
-}
-
-type hitJSON struct {
-	ID        string   `json:"id"`
-	Title     string   `json:"title"`
-	Type      string   `json:"type"`
-	URL       string   `json:"url,omitempty"`
-	Channel   string   `json:"channel,omitempty"`
-	CreatedAt string   `json:"created_at"`
-	Duration  float64  `json:"duration_s,omitempty"`
-	Topics    int      `json:"topic_count"`
-	Segments  int      `json:"segment_count"`
-	Summary   string   `json:"summary"`
-	Keywords  []string `json:"keywords"`
-	Score     float64  `json:"score,omitempty"`
-	Matched   []string `json:"matched,omitempty"`
-}
-
 func writePageJSON(w io.Writer, page library.Page) error {
-	out := pageJSON{Recaps: []hitJSON{}, Total: page.Total, Next: page.Next}
-	for _, h := range page.Hits {
-		out.Recaps = append(out.Recaps, hitJSON{
-			ID: h.ID, Title: h.Title, Type: h.Type, URL: h.URL, Channel: h.Channel,
-			CreatedAt: h.CreatedAt.UTC().Format("2006-01-02T15:04:05Z07:00"), Duration: h.Duration,
-			Topics: h.Topics, Segments: h.Segments, Summary: h.Summary, Keywords: h.Keywords,
-			Score: h.Score, Matched: h.Matched,
-		})
-	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return enc.Encode(page.JSON())
 }
 
 func exportRecap(c *cli.Context) (*library.Export, error) {
