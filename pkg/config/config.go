@@ -332,6 +332,13 @@ func (s SMTP) validate() error {
 	if _, err := mail.ParseAddress(s.From); err != nil {
 		return fmt.Errorf("smtp.from: %q is not an email address", s.From)
 	}
+	// The same two checks as the Config page's rules (config_rules.yaml).
+	if s.Username != "" && s.Password == "" {
+		return errors.New("smtp.password: required when smtp.username is set (or clear the username)")
+	}
+	if s.Username != "" && s.Security == "none" {
+		return errors.New("smtp.security: none would send the password unencrypted; use starttls or tls, or clear the username")
+	}
 	return nil
 }
 

@@ -1,0 +1,400 @@
+package startos
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Spec is a form in StartOS's config-spec language: the Config page
+// (config_spec.yaml) and every action's input-spec use it. Recap reads it
+// only to check the package (tests); StartOS renders it.
+type Spec map[string]*ValueSpec
+
+// ValueSpec is one field of a Spec. Which keys apply depends on Type.
+type ValueSpec struct {
+	Type        string `yaml:"type"` // boolean, string, number, enum, list, object, union, pointer
+	Name        string `yaml:"name"`
+	Description string `yaml:"description"`
+	Warning     string `yaml:"warning"`
+
+	Nullable           *bool     `yaml:"nullable"` // string, number: required
+	Default            yaml.Node `yaml:"default"`
+	Pattern            string    `yaml:"pattern"`
+	PatternDescription string    `yaml:"pattern-description"`
+	Masked             bool      `yaml:"masked"`
+	Copyable           bool      `yaml:"copyable"`
+	Textarea           bool      `yaml:"textarea"`
+	Placeholder        string    `yaml:"placeholder"`
+
+	Range    string `yaml:"range"` // number: value range; list: item count
+	Integral bool   `yaml:"integral"`
+	Units    string `yaml:"units"`
+
+	Values     []string          `yaml:"values"` // enum
+	ValueNames map[string]string `yaml:"value-names"`
+
+	Subtype string    `yaml:"subtype"` // list item type; pointer: package
+	Spec    yaml.Node `yaml:"spec"`    // object: its fields; list: the item spec
+
+	Tag       yaml.Node       `yaml:"tag"` // union: an id, or {id, name, description, variant-names}
+	Variants  map[string]Spec `yaml:"variants"`
+	DisplayAs string          `yaml:"display-as"`
+	UniqueBy  yaml.Node       `yaml:"unique-by"`
+
+	PackageID string `yaml:"package-id"` // pointer
+	Target    string `yaml:"target"`
+	Interface string `yaml:"interface"`
+	Selector  string `yaml:"selector"`
+	Multi     bool   `yaml:"multi"`
+}
+
+// UnionTag is a union's tag in its long form.
+type UnionTag struct {
+	ID           string            `yaml:"id"`
+	Name         string            `yaml:"name"`
+	Description  string            `yaml:"description"`
+	VariantNames map[string]string `yaml:"variant-names"`
+}
+
+// ParseSpec decodes a spec strictly: a key the language does not have
+// (a typo such as valueNames) is an error.
+func ParseSpec(data []byte) (Spec, error) {
+	var s Spec
+	if err := decodeStrict(data, &s); err != nil {
+		return nil, fmt.Errorf("spec: %w", err)
+	}
+	return s, nil
+}
+
+func decodeStrict(data []byte, v any) error {
+	dec := yaml.NewDecoder(strings.NewReader(string(data)))
+	dec.KnownFields(true)
+	return dec.Decode(v)
+}
+
+func decodeNodeStrict(n *yaml.Node, v any) error {
+	raw, err := yaml.Marshal(n)
+	if err != nil {
+		return err
+	}
+	return decodeStrict(raw, v)
+}
+
+// ObjectSpec returns an object's nested spec.
+func (v *ValueSpec) ObjectSpec() (Spec, error) {
+	var s Spec
+	if v.Spec.Kind == 0 {
+		return nil, fmt.Errorf("object has no spec")
+	}
+	if err := decodeNodeStrict(&v.Spec, &s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// UnionTag returns a union's tag, whichever form it was written in.
+func (v *ValueSpec) UnionTag() (UnionTag, error) {
+	var t UnionTag
+	switch v.Tag.Kind {
+	case yaml.ScalarNode:
+		t.ID = v.Tag.Value
+	case yaml.MappingNode:
+		if err := decodeNodeStrict(&v.Tag, &t); err != nil {
+			return t, err
+		}
+	default:
+		return t, fmt.Errorf("union has no tag")
+	}
+	if t.ID == "" {
+		return t, fmt.Errorf("union tag has no id")
+	}
+	return t, nil
+}
+
+// Keys returns the spec's keys, sorted.
+func (s Spec) Keys() []string {
+	keys := make([]string, 0, len(s))
+	for k := range s {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Check checks a spec against the grammar of the config-spec language as
+// StartOS 0.3.5 parses it, returning every problem found, each naming the
+// key path.
+func (s Spec) Check() []error {
+	var errs []error
+	s.check("", &errs)
+	return errs
+}
+
+var rangePattern = regexp.MustCompile(`^([\[(])\s*(\*|-?\d+(?:\.\d+)?)\s*,\s*(\*|-?\d+(?:\.\d+)?)\s*([\])])$`)
+
+// Range is a parsed range such as "[1,65535]" or "(0,*)".
+type Range struct {
+	Min, Max         float64
+	MinOpen, MaxOpen bool // exclusive bounds
+	NoMin, NoMax     bool // "*"
+}
+
+// ParseRange parses a range in the config-spec syntax.
+func ParseRange(s string) (Range, error) {
+	m := rangePattern.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		return Range{}, fmt.Errorf("range %q is not like [1,10], (0,*) or [0,1)", s)
+	}
+	r := Range{MinOpen: m[1] == "(", MaxOpen: m[4] == ")", NoMin: m[2] == "*", NoMax: m[3] == "*"}
+	r.Min, _ = strconv.ParseFloat(m[2], 64)
+	r.Max, _ = strconv.ParseFloat(m[3], 64)
+	if !r.NoMin && !r.NoMax && r.Min > r.Max {
+		return Range{}, fmt.Errorf("range %q is empty", s)
+	}
+	return r, nil
+}
+
+// Contains reports whether x is inside the range.
+func (r Range) Contains(x float64) bool {
+	if !r.NoMin && (x < r.Min || (r.MinOpen && x == r.Min)) {
+		return false
+	}
+	if !r.NoMax && (x > r.Max || (r.MaxOpen && x == r.Max)) {
+		return false
+	}
+	return true
+}
+
+func (s Spec) check(prefix string, errs *[]error) {
+	for _, key := range s.Keys() {
+		v := s[key]
+		path := prefix + key
+		bad := func(format string, args ...any) {
+			*errs = append(*errs, fmt.Errorf("%s: %s", path, fmt.Sprintf(format, args...)))
+		}
+		if v == nil {
+			bad("empty")
+			continue
+		}
+		if v.Name == "" {
+			bad("name is required")
+		}
+		if len(v.Name) > 0 && strings.TrimSpace(v.Name) != v.Name {
+			bad("name has surrounding spaces")
+		}
+		hasDefault := v.Default.Kind != 0 && v.Default.Tag != "!!null"
+		switch v.Type {
+		case "boolean":
+			if !hasDefault || v.Default.Tag != "!!bool" {
+				bad("a boolean needs a true or false default")
+			}
+		case "string":
+			if v.Nullable == nil {
+				bad("nullable is required for a string")
+			}
+			if (v.Pattern == "") != (v.PatternDescription == "") {
+				bad("pattern and pattern-description go together")
+			}
+			var re *regexp.Regexp
+			if v.Pattern != "" {
+				var err error
+				if re, err = regexp.Compile(v.Pattern); err != nil {
+					bad("pattern: %v", err)
+				}
+			}
+			if hasDefault {
+				switch v.Default.Kind {
+				case yaml.ScalarNode:
+					if re != nil && !re.MatchString(v.Default.Value) {
+						bad("default %q does not match the pattern", v.Default.Value)
+					}
+				case yaml.MappingNode:
+					var e struct {
+						Charset string `yaml:"charset"`
+						Len     int    `yaml:"len"`
+					}
+					if err := decodeNodeStrict(&v.Default, &e); err != nil || e.Charset == "" || e.Len < 1 {
+						bad("an entropy default needs charset and len")
+					}
+				default:
+					bad("default must be a string or {charset, len}")
+				}
+			}
+		case "number":
+			if v.Nullable == nil {
+				bad("nullable is required for a number")
+			}
+			r := Range{NoMin: true, NoMax: true}
+			if v.Range != "" {
+				var err error
+				if r, err = ParseRange(v.Range); err != nil {
+					bad("%v", err)
+				}
+			}
+			if hasDefault {
+				x, err := strconv.ParseFloat(v.Default.Value, 64)
+				switch {
+				case v.Default.Kind != yaml.ScalarNode || err != nil:
+					bad("default %q is not a number", v.Default.Value)
+				case !r.Contains(x):
+					bad("default %v is outside %s", x, v.Range)
+				case v.Integral && x != float64(int64(x)):
+					bad("default %v is not a whole number", x)
+				}
+			}
+		case "enum":
+			if len(v.Values) == 0 {
+				bad("an enum needs values")
+			}
+			if !hasDefault || !containsString(v.Values, v.Default.Value) {
+				bad("default %q is not one of the values", v.Default.Value)
+			}
+			for k := range v.ValueNames {
+				if !containsString(v.Values, k) {
+					bad("value-names names %q, which is not a value", k)
+				}
+			}
+		case "object":
+			sub, err := v.ObjectSpec()
+			if err != nil {
+				bad("%v", err)
+				continue
+			}
+			sub.check(path+".", errs)
+		case "union":
+			tag, err := v.UnionTag()
+			if err != nil {
+				bad("%v", err)
+				continue
+			}
+			if len(v.Variants) == 0 {
+				bad("a union needs variants")
+			}
+			if _, ok := v.Variants[v.Default.Value]; !hasDefault || !ok {
+				bad("default %q does not name a variant", v.Default.Value)
+			}
+			for k := range tag.VariantNames {
+				if _, ok := v.Variants[k]; !ok {
+					bad("variant-names names %q, which is not a variant", k)
+				}
+			}
+			for name, variant := range v.Variants {
+				if _, clash := variant[tag.ID]; clash {
+					bad("variant %s has a field named like the tag (%s)", name, tag.ID)
+				}
+				variant.check(path+"."+name+".", errs)
+			}
+		case "pointer":
+			if v.Subtype != "package" {
+				bad("pointer subtype %q: only package pointers have targets", v.Subtype)
+			}
+			if v.PackageID == "" {
+				bad("pointer needs package-id")
+			}
+			switch v.Target {
+			case "tor-address", "lan-address", "tor-key":
+				if v.Interface == "" {
+					bad("pointer to %s needs interface", v.Target)
+				}
+			case "config":
+				if v.Selector == "" {
+					bad("pointer to config needs selector")
+				}
+			default:
+				bad("pointer target %q is not tor-address, lan-address, tor-key or config", v.Target)
+			}
+		case "list":
+			if v.Subtype == "" {
+				bad("a list needs a subtype")
+			}
+			if _, err := ParseRange(v.Range); err != nil {
+				bad("a list needs an item-count range: %v", err)
+			}
+			if !hasDefault || v.Default.Kind != yaml.SequenceNode {
+				bad("a list needs a default list")
+			}
+		default:
+			bad("type %q is not boolean, string, number, enum, list, object, union or pointer", v.Type)
+		}
+	}
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Generate builds the config StartOS would save for this spec when every
+// field keeps its default. variants picks union variants by key path
+// ("mode" → "multi"; unlisted unions take their default); fill supplies
+// the values StartOS or the owner would: pointers, and strings and
+// numbers without a default (it may return nil for "left empty").
+func (s Spec) Generate(variants map[string]string, fill func(path string, v *ValueSpec) any) (map[string]any, error) {
+	return s.generate("", variants, fill)
+}
+
+func (s Spec) generate(prefix string, variants map[string]string, fill func(string, *ValueSpec) any) (map[string]any, error) {
+	out := map[string]any{}
+	for _, key := range s.Keys() {
+		v := s[key]
+		path := prefix + key
+		hasDefault := v.Default.Kind != 0 && v.Default.Tag != "!!null"
+		switch v.Type {
+		case "object":
+			sub, err := v.ObjectSpec()
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
+			if out[key], err = sub.generate(path+".", variants, fill); err != nil {
+				return nil, err
+			}
+		case "union":
+			tag, err := v.UnionTag()
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
+			name := v.Default.Value
+			if chosen, ok := variants[path]; ok {
+				name = chosen
+			}
+			variant, ok := v.Variants[name]
+			if !ok {
+				return nil, fmt.Errorf("%s: no variant %q", path, name)
+			}
+			m, err := variant.generate(path+".", variants, fill)
+			if err != nil {
+				return nil, err
+			}
+			m[tag.ID] = name
+			out[key] = m
+		case "pointer":
+			out[key] = fill(path, v)
+		case "string":
+			if hasDefault && v.Default.Kind == yaml.ScalarNode {
+				out[key] = v.Default.Value
+			} else {
+				out[key] = fill(path, v)
+			}
+		default:
+			if !hasDefault {
+				out[key] = fill(path, v)
+				continue
+			}
+			var x any
+			if err := v.Default.Decode(&x); err != nil {
+				return nil, fmt.Errorf("%s: default: %w", path, err)
+			}
+			out[key] = x
+		}
+	}
+	return out, nil
+}
