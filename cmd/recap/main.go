@@ -73,6 +73,12 @@ Examples:
 			summarizeCommand(),
 			libraryCommand(),
 			versionCommand(),
+			actionCommand(),
+			healthcheckCommand(),
+			startosMigrateCommand(),
+			serveCommand(),
+			ownerCommand(),
+			evalCommand(),
 		},
 	}
 }
