@@ -1,0 +1,88 @@
+package main
+
+import (
+	"log/slog"
+	"strings"
+	"sync"
+
+	"github.com/recap-startos/recap/pkg/auth"
+	"github.com/recap-startos/recap/pkg/config"
+	"github.com/recap-startos/recap/pkg/library"
+	"github.com/recap-startos/recap/pkg/startos"
+)
+
+// properties keeps DATA/start9/stats.yaml (the StartOS Properties page)
+// up to date. The generated owner password is shown there, masked, until
+// the owner changes it; Recap itself keeps only its hash, so after a
+// restart the password is taken back from the page and kept only while it
+// still matches the hash.
+type properties struct {
+	data    string
+	version string
+	cfg     *config.Config
+	owner   *auth.Owner
+	lib     *library.Library
+
+	mu    sync.Mutex
+	known map[string]string // owner hash → the generated password it hashes
+}
+
+func newProperties(data, version string, cfg *config.Config, owner *auth.Owner, lib *library.Library) *properties {
+	return &properties{data: data, version: version, cfg: cfg, owner: owner, lib: lib, known: map[string]string{}}
+}
+
+// remember records a password that was just generated.
+func (p *properties) remember(password string) {
+	rec, err := p.owner.Record()
+	if err != nil || password == "" {
+		return
+	}
+	p.mu.Lock()
+	p.known[rec.Hash] = password
+	p.mu.Unlock()
+}
+
+// initialPassword returns the generated owner password while it is still
+// the password, else "".
+func (p *properties) initialPassword() string {
+	rec, err := p.owner.Record()
+	if err != nil || !rec.Generated {
+		return ""
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if pw, ok := p.known[rec.Hash]; ok {
+		return pw
+	}
+	prev, err := startos.ReadProperties(p.data)
+	if err != nil || prev.InitialPassword == "" || !auth.CheckPassword(rec.Hash, prev.InitialPassword) {
+		return ""
+	}
+	p.known[rec.Hash] = prev.InitialPassword
+	return prev.InitialPassword
+}
+
+// write rewrites the Properties page. Failures are logged: the page is
+// informative and never worth stopping for.
+func (p *properties) write() {
+	props := startos.Properties{
+		Mode:            p.cfg.Mode.Type,
+		Version:         p.version,
+		LANURL:          withScheme(p.cfg.LANAddress, "https://"),
+		TorURL:          withScheme(p.cfg.TorAddress, "http://"),
+		InitialPassword: p.initialPassword(),
+	}
+	if p.lib != nil {
+		props.Recaps = p.lib.Len()
+	}
+	if err := startos.WriteProperties(p.data, props); err != nil {
+		slog.Warn("cannot write the Properties page", "error", err)
+	}
+}
+
+func withScheme(addr, scheme string) string {
+	if addr == "" || strings.Contains(addr, "://") {
+		return addr
+	}
+	return scheme + addr
+}

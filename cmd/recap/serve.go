@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/recap-startos/recap/pkg/auth"
+	"github.com/recap-startos/recap/pkg/config"
+	"github.com/recap-startos/recap/pkg/jobs"
+	"github.com/recap-startos/recap/pkg/recap"
+	"github.com/recap-startos/recap/pkg/server"
+	"github.com/recap-startos/recap/pkg/summarize"
+	"github.com/recap-startos/recap/pkg/transcript"
+)
+
+// Shutdown budget: StartOS kills the service 30 s after SIGTERM; Recap
+// is gone within 25 s.
+const (
+	shutdownHTTP = 5 * time.Second  // for requests in flight
+	shutdownJobs = 15 * time.Second // for running recaps to finish
+)
+
+func serveCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "serve",
+		Usage: "run the web app",
+		Description: `Serves the web app and its JSON API. Reads DATA/start9/config.yaml (a
+missing file means the defaults), writes the Properties page to
+DATA/start9/stats.yaml, and keeps recaps in DATA/history.
+
+On first start it makes an owner password, prints it and shows it on the
+Properties page until you change it. RECAP_OWNER_PASSWORD sets it instead.
+
+Examples:
+  recap serve --data /data
+  recap serve --dev --data ./data --listen 127.0.0.1:8080`,
+		Flags: []cli.Flag{
+			dataFlag(),
+			&cli.StringFlag{Name: "listen", Value: "0.0.0.0:8080", EnvVars: []string{"RECAP_LISTEN"}, Usage: "address and port to serve on"},
+			&cli.BoolFlag{Name: "dev", Usage: "development: allow sign-in over plain HTTP (only with a loopback --listen address)"},
+		},
+		Action: runServe,
+	}
+}
+
+func runServe(c *cli.Context) error {
+	data, listen, dev := c.String("data"), c.String("listen"), c.Bool("dev")
+	if dev && !loopbackListen(listen) {
+		return badInput("--dev needs a loopback --listen address such as 127.0.0.1:8080, not %q", listen)
+	}
+	cfg, err := config.Load(data)
+	if err != nil {
+		return usageError{err}
+	}
+	if cfg.Mode.Type != config.ModeSingle {
+		return badInput("mode.type: %q is not available in this version; use single", cfg.Mode.Type)
+	}
+	log := newLogger(c, cfg.Advanced.LogLevel)
+	slog.SetDefault(log)
+	start := time.Now()
+
+	lib, err := openLibrary(data)
+	if err != nil {
+		return err
+	}
+	if n := len(lib.Problems()); n > 0 {
+		log.Warn("library: skipped unreadable files", "count", n)
+	}
+	ownerFile, sessionsFile := ownerPaths(data)
+	owner := auth.NewOwner(ownerFile)
+	envPassword := os.Getenv("RECAP_OWNER_PASSWORD")
+	generated, err := owner.Ensure(envPassword)
+	if err != nil {
+		return err
+	}
+	sessions, err := auth.OpenSessions(sessionsFile)
+	if err != nil {
+		return err
+	}
+	props := newProperties(data, version, cfg, owner, lib)
+	props.remember(generated)
+	props.write()
+
+	queue, err := jobs.Open(jobs.Config{
+		Dir:         filepath.Join(data, "jobs"),
+		Concurrency: cfg.Advanced.JobConcurrency,
+		Engine:      summarize.NewBuiltin(),
+		Options: transcript.Options{
+			MaxBytes:       int64(cfg.Advanced.MaxUploadMB) << 20,
+			MaxDuration:    time.Duration(cfg.Advanced.MaxDurationHours) * time.Hour,
+			YouTubeBaseURL: strings.TrimRight(cfg.Advanced.YouTubeBaseURL, "/"),
+			YTDLPPath:      cfg.Advanced.YTDLPPath,
+		},
+		Library: lib,
+		OnDone:  func(*recap.Document) { props.write() },
+		Log:     log,
+	})
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(server.Options{
+		Mode: cfg.Mode.Type, Version: version, Library: lib, Jobs: queue,
+		Owner: owner, Sessions: sessions, MaxUpload: int64(cfg.Advanced.MaxUploadMB) << 20,
+		Dev: dev, Log: log, Changed: props.write,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		queue.Shutdown(context.Background())
+		return fmt.Errorf("listen on %s: %w (choose another with --listen)", listen, err)
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       10 * time.Minute, // a 20 MB upload over Tor can be slow
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	hs.RegisterOnShutdown(srv.Close)
+	log.Info("recap started", "version", version, "mode", cfg.Mode.Type, "listen", ln.Addr().String(),
+		"recaps", lib.Len(), "startup_ms", time.Since(start).Milliseconds())
+
+	fmt.Fprintf(c.App.Writer, "Recap is running at %s\n", displayURL(ln.Addr().String()))
+	if !dev {
+		fmt.Fprintln(c.App.Writer, "(sign-in cookies are Secure: open it over HTTPS or a .onion address; --dev allows plain HTTP on loopback)")
+	}
+	switch pw := props.initialPassword(); {
+	case envPassword != "":
+		fmt.Fprintln(c.App.Writer, "Owner password: the one in RECAP_OWNER_PASSWORD")
+	case pw != "":
+		fmt.Fprintf(c.App.Writer, "Owner password: %s\n(made by Recap; change it under Account once signed in)\n", pw)
+	default:
+		fmt.Fprintln(c.App.Writer, "Owner password: the one you chose (recap owner reset-password makes a new one)")
+	}
+
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	select {
+	case err := <-served:
+		queue.Shutdown(context.Background())
+		return err
+	case <-ctx.Done():
+	}
+	stop()
+	log.Info("stopping")
+	hctx, cancel := context.WithTimeout(context.Background(), shutdownHTTP)
+	if err := hs.Shutdown(hctx); err != nil {
+		hs.Close()
+	}
+	cancel()
+	jctx, cancel := context.WithTimeout(context.Background(), shutdownJobs)
+	if err := queue.Shutdown(jctx); err != nil {
+		log.Warn("stopped recaps that were still running; they are marked failed")
+	}
+	cancel()
+	props.write()
+	log.Info("stopped")
+	return nil
+}
+
+func newLogger(c *cli.Context, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: l}))
+}
+
+// loopbackListen reports whether a listen address only accepts
+// connections from this machine.
+func loopbackListen(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// displayURL is the address to open in a browser.
+func displayURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}

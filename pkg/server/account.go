@@ -1,0 +1,86 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/julienschmidt/httprouter"
+)
+
+type accountPage struct {
+	Generated bool // still the password Recap made
+	Sessions  int
+	Changed   bool
+	Problem   string
+}
+
+func (s *Server) handleAccountPage(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
+	rec, err := s.owner.Record()
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "account", accountPage{
+		Generated: rec.Generated, Sessions: s.sessions.Len(), Changed: r.URL.Query().Get("changed") == "1",
+	})
+}
+
+// handlePasswordForm changes the owner password from the account page.
+func (s *Server) handlePasswordForm(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
+	if err := r.ParseForm(); err != nil {
+		return badRequest("bad_form", "The form could not be read.")
+	}
+	f := r.PostForm
+	err := s.changePassword(f.Get("current"), f.Get("new"), f.Get("confirm"))
+	if err != nil {
+		he, ok := asHTTPError(err)
+		if !ok {
+			return err
+		}
+		rec, _ := s.owner.Record()
+		return s.render(w, r, he.Status, "account", accountPage{Generated: rec.Generated, Sessions: s.sessions.Len(), Problem: he.Message})
+	}
+	http.Redirect(w, r, "/account?changed=1", http.StatusSeeOther)
+	return nil
+}
+
+// handlePasswordAPI changes the owner password: {"current", "new"}.
+func (s *Server) handlePasswordAPI(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
+	var body struct {
+		Current string `json:"current"`
+		New     string `json:"new"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+		return badRequest("bad_json", `The body must be JSON like {"current": "…", "new": "…"}.`)
+	}
+	if err := s.changePassword(body.Current, body.New, body.New); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) changePassword(current, next, confirm string) error {
+	if next != confirm {
+		return errPasswordsDiffer
+	}
+	if err := s.owner.Change(current, next); err != nil {
+		return err
+	}
+	s.log.Info("owner password changed")
+	s.changed()
+	return nil
+}
+
+// handleMe says who the caller is. In single mode that is always the
+// owner, with no tier or credit limits.
+func (s *Server) handleMe(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
+	rec, err := s.owner.Record()
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"mode": s.opt.Mode, "user": "owner", "role": "owner", "tier": nil, "credits": nil,
+		"password_generated": rec.Generated, "recaps": s.lib.Len(),
+	})
+	return nil
+}

@@ -1,0 +1,122 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/recap-startos/recap/pkg/auth"
+	"github.com/recap-startos/recap/pkg/jobs"
+	"github.com/recap-startos/recap/pkg/library"
+)
+
+// httpError is the one error type handlers return for failures people
+// should see: an HTTP status, a stable snake_case code for programs, and
+// a message for people. Any other error becomes a 500 whose cause is
+// logged and never shown.
+type httpError struct {
+	Status  int    `json:"-"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	// Hint, when set, says what to do next.
+	Hint string `json:"hint,omitempty"`
+}
+
+func (e *httpError) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
+
+// Errors shared by several handlers.
+var (
+	errNotFound        = &httpError{Status: http.StatusNotFound, Code: "not_found", Message: "There is no page here."}
+	errMethod          = &httpError{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed", Message: "This address does not take that kind of request."}
+	errUnauthorized    = &httpError{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "Sign in first."}
+	errCrossOrigin     = &httpError{Status: http.StatusForbidden, Code: "cross_origin", Message: "This request came from another site and was refused."}
+	errRecapNotFound   = &httpError{Status: http.StatusNotFound, Code: "recap_not_found", Message: "There is no recap with this id in your library."}
+	errInvalidID       = &httpError{Status: http.StatusBadRequest, Code: "invalid_id", Message: "That is not a recap id."}
+	errJobNotFound     = &httpError{Status: http.StatusNotFound, Code: "job_not_found", Message: "There is no such job; finished jobs are forgotten after a week."}
+	errJobFinished     = &httpError{Status: http.StatusConflict, Code: "job_finished", Message: "This job has finished already."}
+	errBusy            = &httpError{Status: http.StatusServiceUnavailable, Code: "busy", Message: "Too many recaps are waiting already.", Hint: "Wait for some to finish, then try again."}
+	errStopping        = &httpError{Status: http.StatusServiceUnavailable, Code: "stopping", Message: "Recap is stopping.", Hint: "Try again in a minute."}
+	errTooLarge        = &httpError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: "The request is too large."}
+	errBadFormat       = &httpError{Status: http.StatusBadRequest, Code: "bad_format", Message: "The format must be md or json."}
+	errWrongPassword   = &httpError{Status: http.StatusForbidden, Code: "wrong_password", Message: "The current password is not right."}
+	errWeakPassword    = &httpError{Status: http.StatusBadRequest, Code: "weak_password", Message: fmt.Sprintf("Choose a password of at least %d characters.", auth.MinLength)}
+	errPasswordsDiffer = &httpError{Status: http.StatusBadRequest, Code: "passwords_differ", Message: "The two new passwords are not the same."}
+)
+
+func badRequest(code, format string, args ...any) *httpError {
+	return &httpError{Status: http.StatusBadRequest, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// asHTTPError maps an error to what the client sees. ok is false for
+// errors that are not the client's business (they become a 500).
+func asHTTPError(err error) (he *httpError, ok bool) {
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &he):
+		return he, true
+	case errors.As(err, &mbe):
+		return &httpError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: fmt.Sprintf("The request is over the limit of %s.", formatMB(mbe.Limit))}, true
+	case errors.Is(err, library.ErrNotFound):
+		return errRecapNotFound, true
+	case errors.Is(err, library.ErrInvalidID):
+		return errInvalidID, true
+	case errors.Is(err, library.ErrBadFormat):
+		return errBadFormat, true
+	case errors.Is(err, jobs.ErrNotFound):
+		return errJobNotFound, true
+	case errors.Is(err, jobs.ErrFinished):
+		return errJobFinished, true
+	case errors.Is(err, jobs.ErrBusy):
+		return errBusy, true
+	case errors.Is(err, jobs.ErrClosed):
+		return errStopping, true
+	case errors.Is(err, auth.ErrWrongPassword):
+		return errWrongPassword, true
+	case errors.Is(err, auth.ErrWeakPassword):
+		return errWeakPassword, true
+	}
+	return &httpError{Status: http.StatusInternalServerError, Code: "internal", Message: "Something went wrong on the server.", Hint: "Try again; if it keeps failing, the server log has the details."}, false
+}
+
+func formatMB(n int64) string {
+	return fmt.Sprintf("%d MB", (n+(1<<20)-1)>>20)
+}
+
+// wantsJSON reports whether errors for r are written as JSON: every
+// /api/ route, and requests that send or ask for JSON.
+func wantsJSON(r *http.Request) bool {
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		return true
+	}
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		return true
+	}
+	accept := r.Header.Get("Accept")
+	return strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html")
+}
+
+// fail is the one error mapper: JSON {"error":{…}} under /api/, an HTML
+// page elsewhere. Unmapped errors are logged with the request and shown
+// as a plain 500.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	he, ok := asHTTPError(err)
+	if !ok {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+	}
+	if rec, isRec := w.(*statusRecorder); isRec && rec.wrote {
+		return // the response has started; nothing sensible to add
+	}
+	if he.Status == http.StatusTooManyRequests || he.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "30")
+	}
+	if wantsJSON(r) {
+		writeJSON(w, he.Status, map[string]*httpError{"error": he})
+		return
+	}
+	s.render(w, r, he.Status, "error", errorPage{Err: he})
+}
+
+type errorPage struct {
+	Err *httpError
+}

@@ -1,0 +1,130 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/julienschmidt/httprouter"
+
+	"github.com/recap-startos/recap/pkg/jobs"
+)
+
+// submitResponse answers POST /api/recaps.
+type submitResponse struct {
+	JobID    string     `json:"job_id"`
+	RecapID  string     `json:"recap_id"`
+	Attached bool       `json:"attached"` // the URL was being recapped already
+	Job      jobs.State `json:"job"`
+}
+
+// submit starts a job (or attaches to the running one for the same URL).
+func (s *Server) submit(r *http.Request) (jobs.State, bool, error) {
+	in, err := s.readSubmission(r)
+	if err != nil {
+		return jobs.State{}, false, err
+	}
+	return s.jobs.Submit(in)
+}
+
+// handleSubmitAPI starts a job and answers 202 at once.
+func (s *Server) handleSubmitAPI(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
+	st, attached, err := s.submit(r)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/jobs/"+st.ID)
+	writeJSON(w, http.StatusAccepted, submitResponse{JobID: st.ID, RecapID: st.RecapID, Attached: attached, Job: st})
+	return nil
+}
+
+func (s *Server) handleListJobs(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
+	writeJSON(w, http.StatusOK, map[string][]jobs.State{"jobs": s.jobs.Recent(50)})
+	return nil
+}
+
+func (s *Server) handleGetJob(w http.ResponseWriter, r *http.Request, ps httprouter.Params) error {
+	st, err := s.jobs.Get(ps.ByName("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, st)
+	return nil
+}
+
+func (s *Server) handleCancelJob(w http.ResponseWriter, r *http.Request, ps httprouter.Params) error {
+	st, err := s.jobs.Cancel(ps.ByName("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, st)
+	return nil
+}
+
+// heartbeat keeps idle event streams open through proxies.
+const heartbeat = 15 * time.Second
+
+// handleJobEvents streams a job's state as server-sent events: one
+// "progress" event per change while it runs, then one "done", "failed"
+// or "cancelled" event, after which the stream ends. Every event's data
+// is the job state as JSON, so a client that reconnects starts from the
+// current state.
+func (s *Server) handleJobEvents(w http.ResponseWriter, r *http.Request, ps httprouter.Params) error {
+	st, changed, stop, err := s.jobs.Subscribe(ps.ByName("id"))
+	if err != nil {
+		return err
+	}
+	defer stop()
+	rc := http.NewResponseController(w)
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	send := func(st jobs.State) error {
+		event := "progress"
+		if st.Finished() {
+			event = st.Status
+		}
+		data, _ := json.Marshal(st)
+		if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, data); err != nil {
+			return err
+		}
+		return rc.Flush()
+	}
+	fmt.Fprint(w, "retry: 2000\n\n")
+	if err := send(st); err != nil || st.Finished() {
+		return nil
+	}
+	tick := time.NewTicker(heartbeat)
+	defer tick.Stop()
+	last := st
+	for {
+		select {
+		case <-r.Context().Done():
+			return nil
+		case <-s.stopping:
+			return nil
+		case <-tick.C:
+			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
+				return nil
+			}
+			if rc.Flush() != nil {
+				return nil
+			}
+		case <-changed:
+			st, err := s.jobs.Get(st.ID)
+			if err != nil {
+				return nil
+			}
+			if st == last {
+				continue
+			}
+			last = st
+			if send(st) != nil || st.Finished() {
+				return nil
+			}
+		}
+	}
+}

@@ -1,0 +1,108 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"strings"
+
+	"github.com/julienschmidt/httprouter"
+
+	"github.com/recap-startos/recap/pkg/auth"
+)
+
+type loginPage struct {
+	Next    string
+	Problem string
+}
+
+// safeNext keeps a post-sign-in redirect on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.HasPrefix(next, "/login") {
+		return "/"
+	}
+	return next
+}
+
+func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
+	next := safeNext(r.URL.Query().Get("next"))
+	if s.signedIn(r) {
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return nil
+	}
+	return s.render(w, r, http.StatusOK, "login", loginPage{Next: next})
+}
+
+// handleLogin signs the owner in from a form (password, next) or JSON
+// ({"password"}). Failures are rate limited per client, and every attempt
+// that is not limited does the same hashing work.
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
+	asJSON := strings.HasPrefix(r.Header.Get("Content-Type"), "application/json")
+	var password, next string
+	if asJSON {
+		var body struct {
+			Password string `json:"password"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+			return badRequest("bad_json", "The body must be JSON like {\"password\": \"…\"}.")
+		}
+		password = body.Password
+	} else {
+		if err := r.ParseForm(); err != nil {
+			return badRequest("bad_form", "The form could not be read.")
+		}
+		password, next = r.PostForm.Get("password"), safeNext(r.PostForm.Get("next"))
+	}
+	key := clientKey(r)
+	if ok, wait := s.limiter.Allowed(key); !ok {
+		secs := int(math.Ceil(wait.Seconds()))
+		s.log.Warn("sign-in rate limited", "client", key)
+		return s.loginFailed(w, r, asJSON, next, &httpError{Status: http.StatusTooManyRequests, Code: "rate_limited",
+			Message: fmt.Sprintf("Too many wrong passwords. Try again in %d seconds.", secs)})
+	}
+	if !s.owner.Check(password) {
+		s.limiter.Failed(key)
+		s.log.Warn("sign-in failed", "client", key)
+		return s.loginFailed(w, r, asJSON, next, &httpError{Status: http.StatusUnauthorized, Code: "wrong_password",
+			Message: "That is not the owner password.", Hint: "The first password is on the Properties page of Recap in StartOS; the Reset Owner Password action makes a new one."})
+	}
+	token, err := s.sessions.Create()
+	if err != nil {
+		return err
+	}
+	auth.SetCookie(w, token, s.secureCookies(r))
+	s.log.Info("signed in", "client", key)
+	if asJSON {
+		writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+		return nil
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) loginFailed(w http.ResponseWriter, r *http.Request, asJSON bool, next string, he *httpError) error {
+	if asJSON {
+		return he
+	}
+	if he.Status == http.StatusTooManyRequests {
+		w.Header().Set("Retry-After", "60")
+	}
+	return s.render(w, r, he.Status, "login", loginPage{Next: next, Problem: he.Message})
+}
+
+// handleLogout ends the session of the request, if any.
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
+	if tok := auth.TokenFrom(r); tok != "" {
+		if err := s.sessions.Delete(tok); err != nil {
+			return err
+		}
+	}
+	auth.ClearCookie(w, s.secureCookies(r))
+	if wantsJSON(r) {
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	return nil
+}

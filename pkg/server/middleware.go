@@ -1,0 +1,165 @@
+package server
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/julienschmidt/httprouter"
+
+	"github.com/recap-startos/recap/pkg/auth"
+)
+
+// handler is what every route implements: it writes a response or
+// returns an error for the one error mapper.
+type handler func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) error
+
+// access says who may call a route.
+type access int
+
+const (
+	public access = iota // anyone: health, sign-in, static files
+	owner                // the signed-in owner
+)
+
+// contentSecurityPolicy allows nothing from elsewhere but the privacy-
+// enhanced YouTube player in a frame.
+const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; form-action 'self'; frame-src https://www.youtube-nocookie.com; " +
+	"frame-ancestors 'self'; base-uri 'none'; manifest-src 'self'"
+
+// wrap adapts a handler to httprouter: it checks the session, refuses
+// cross-origin state changes, caps the body, and sends errors to fail.
+func (s *Server) wrap(who access, bodyLimit int64, h handler) httprouter.Handle {
+	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
+		if err := s.cop.Check(r); err != nil {
+			s.fail(w, r, errCrossOrigin)
+			return
+		}
+		if who == owner && !s.signedIn(r) {
+			if wantsJSON(r) {
+				s.fail(w, r, errUnauthorized)
+				return
+			}
+			next := r.URL.RequestURI()
+			if r.Method != http.MethodGet {
+				next = "/"
+			}
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(next), http.StatusSeeOther)
+			return
+		}
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, bodyLimit)
+		}
+		if err := h(w, r, ps); err != nil {
+			s.fail(w, r, err)
+		}
+	}
+}
+
+// signedIn reports whether the request carries a live owner session.
+func (s *Server) signedIn(r *http.Request) bool {
+	tok := auth.TokenFrom(r)
+	return tok != "" && s.sessions.Check(tok) == nil
+}
+
+// secureCookies reports whether cookies for r need the Secure flag: always,
+// except in development mode for a client on a loopback address.
+func (s *Server) secureCookies(r *http.Request) bool {
+	return !(s.opt.Dev && isLoopback(r.RemoteAddr))
+}
+
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// clientKey names the client for rate limiting: its address, or, when the
+// request comes through a proxy on this machine or the private network
+// (as on StartOS), the address the proxy reports.
+func clientKey(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	ip := net.ParseIP(host)
+	if ip != nil && (ip.IsLoopback() || ip.IsPrivate()) {
+		if xr := strings.TrimSpace(r.Header.Get("X-Real-IP")); xr != "" {
+			return xr
+		}
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			parts := strings.Split(xff, ",")
+			return strings.TrimSpace(parts[len(parts)-1])
+		}
+	}
+	return host
+}
+
+// statusRecorder remembers the status for the request log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+	wrote  bool
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.status, r.wrote = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if !r.wrote {
+		r.status, r.wrote = http.StatusOK, true
+	}
+	n, err := r.ResponseWriter.Write(b)
+	r.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach Flush and deadlines.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// middleware wraps the whole router: security headers, panic recovery
+// and one structured log line per request (no query strings, bodies or
+// cookies).
+func (s *Server) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		h := w.Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		h.Set("X-Frame-Options", "SAMEORIGIN")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.log.Error("panic", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(p))
+				if !rec.wrote {
+					s.fail(rec, r, fmt.Errorf("panic: %v", p))
+				}
+			}
+			level := s.log.Info
+			if r.URL.Path == "/healthz" || strings.HasPrefix(r.URL.Path, "/static/") {
+				level = s.log.Debug
+			}
+			level("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+				"bytes", rec.bytes, "duration_ms", time.Since(start).Milliseconds())
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
