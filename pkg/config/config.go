@@ -40,6 +40,22 @@ const (
 	DefaultTenantCredits     = 20 // allowance per replenish period
 	DefaultReplenishDays     = 30 // days between allowance refills
 	DefaultSMTPPort          = 587
+	// DefaultContextSize is the context window (tokens) assumed for an
+	// OpenAI-compatible model when engine.context-size is absent.
+	DefaultContextSize = 8192
+	DefaultGeminiModel = "gemini-2.5-flash"
+)
+
+// Engines and the flavors of the openai engine.
+const (
+	EngineBuiltin = "builtin"
+	EngineOpenAI  = "openai"
+	EngineGemini  = "gemini"
+	// FlavorCompatible speaks the OpenAI-compatible chat completions API.
+	FlavorCompatible = "compatible"
+	// FlavorOllama speaks Ollama's native chat API, which can set the
+	// context size per request.
+	FlavorOllama = "ollama"
 )
 
 // Config is the whole configuration.
@@ -66,9 +82,21 @@ type Mode struct {
 	ReplenishDays     *int   `yaml:"replenish-days,omitempty"`        // length of an allowance period in days
 }
 
-// Engine is the engine union. Only the builtin engine exists so far.
+// Engine is the engine union: builtin (needs nothing), openai (any
+// OpenAI-compatible server: Ollama, llama.cpp, vLLM, hosted APIs) or
+// gemini (Google's Generative Language API).
 type Engine struct {
 	Type string `yaml:"type"`
+	// BaseURL is where the openai engine reaches its server, up to and
+	// including /v1 (e.g. http://llama.embassy:8080/v1). For gemini it is
+	// empty unless RECAP_GEMINI_BASE_URL points it at a stand-in.
+	BaseURL string `yaml:"base-url,omitempty"`
+	APIKey  string `yaml:"api-key,omitempty"` // secret; optional for openai
+	Model   string `yaml:"model,omitempty"`
+	// ContextSize is the openai model's context window in tokens.
+	ContextSize int `yaml:"context-size,omitempty"`
+	// Flavor is FlavorCompatible or FlavorOllama (openai only).
+	Flavor string `yaml:"flavor,omitempty"`
 }
 
 // SMTP is the mail union: disabled, or a custom server.
@@ -104,8 +132,20 @@ func (c *Config) applyDefaults() {
 	if c.Mode.Type == "" {
 		c.Mode.Type = ModeSingle
 	}
-	if c.Engine.Type == "" {
-		c.Engine.Type = "builtin"
+	switch c.Engine.Type {
+	case "":
+		c.Engine.Type = EngineBuiltin
+	case EngineOpenAI:
+		if c.Engine.ContextSize == 0 {
+			c.Engine.ContextSize = DefaultContextSize
+		}
+		if c.Engine.Flavor == "" {
+			c.Engine.Flavor = FlavorCompatible
+		}
+	case EngineGemini:
+		if c.Engine.Model == "" {
+			c.Engine.Model = DefaultGeminiModel
+		}
 	}
 	if c.SMTP.Type == "" {
 		c.SMTP.Type = "disabled"
@@ -221,8 +261,12 @@ func friendlyYAMLError(err error) error {
 
 // applyEnv applies development overrides: RECAP_MODE,
 // RECAP_YOUTUBE_BASE_URL, RECAP_YTDLP_PATH, RECAP_MAX_UPLOAD_MB,
-// RECAP_JOB_CONCURRENCY, RECAP_LOG_LEVEL.
+// RECAP_JOB_CONCURRENCY, RECAP_LOG_LEVEL, and RECAP_GEMINI_BASE_URL (where
+// the gemini engine reaches the API: a proxy or a local stand-in).
 func (c *Config) applyEnv(getenv func(string) string) error {
+	if v := getenv("RECAP_GEMINI_BASE_URL"); v != "" && c.Engine.Type == EngineGemini {
+		c.Engine.BaseURL = v
+	}
 	if v := getenv("RECAP_MODE"); v != "" {
 		c.Mode.Type = v
 		c.applyDefaults()
@@ -259,8 +303,8 @@ func (c *Config) Validate() error {
 	default:
 		return fmt.Errorf("mode.type: %q is not single or multi", c.Mode.Type)
 	}
-	if c.Engine.Type != "builtin" {
-		return fmt.Errorf("engine.type: %q is not a known engine (builtin)", c.Engine.Type)
+	if err := c.Engine.Validate(); err != nil {
+		return err
 	}
 	if err := c.SMTP.validate(); err != nil {
 		return err
@@ -284,6 +328,52 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("advanced.log-level: %q is not debug, info, warn or error", a.LogLevel)
 	}
 	return nil
+}
+
+// Validate checks the engine union and names the first bad key.
+func (e Engine) Validate() error {
+	switch e.Type {
+	case EngineBuiltin:
+		return nil
+	case EngineOpenAI:
+		if e.BaseURL == "" {
+			return errors.New("engine.base-url: required when engine.type is openai (e.g. http://llama.embassy:8080/v1)")
+		}
+		if !httpURL(e.BaseURL) {
+			return fmt.Errorf("engine.base-url: %q is not an http(s) URL", e.BaseURL)
+		}
+		if e.ContextSize < 1024 || e.ContextSize > 10_000_000 {
+			return fmt.Errorf("engine.context-size: %d is outside 1024..10000000 tokens", e.ContextSize)
+		}
+		switch e.Flavor {
+		case FlavorCompatible, FlavorOllama:
+		default:
+			return fmt.Errorf("engine.flavor: %q is not compatible or ollama", e.Flavor)
+		}
+	case EngineGemini:
+		if e.APIKey == "" {
+			return errors.New("engine.api-key: required when engine.type is gemini")
+		}
+		if e.BaseURL != "" && !httpURL(e.BaseURL) {
+			return fmt.Errorf("engine.base-url: %q is not an http(s) URL", e.BaseURL)
+		}
+	default:
+		return fmt.Errorf("engine.type: %q is not a known engine (builtin, openai or gemini)", e.Type)
+	}
+	if !modelPattern.MatchString(e.Model) {
+		return fmt.Errorf("engine.model: %q is not a model name (letters, digits and . _ : / @ -)", e.Model)
+	}
+	if strings.ContainsAny(e.APIKey, " \t\r\n") {
+		return errors.New("engine.api-key: contains white space")
+	}
+	return nil
+}
+
+var modelPattern = regexp.MustCompile(`^[A-Za-z0-9._:/@+-]{1,200}$`)
+
+func httpURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 func (c *Config) validateMulti() error {
@@ -348,6 +438,9 @@ func (c *Config) Redacted() *Config {
 	r := *c
 	if r.SMTP.Password != "" {
 		r.SMTP.Password = "********"
+	}
+	if r.Engine.APIKey != "" {
+		r.Engine.APIKey = "********"
 	}
 	return &r
 }

@@ -50,6 +50,17 @@ func TestLoad(t *testing.T) {
 		{"bad youtube url", "advanced:\n  youtube-base-url: ftp://x\n", "advanced.youtube-base-url"},
 		{"bad log level", "advanced:\n  log-level: loud\n", "advanced.log-level"},
 		{"malformed yaml", "mode: [\n", "line"},
+		{"openai local", "engine:\n  type: openai\n  base-url: http://llama.embassy:8080/v1\n  model: llama3.1:8b\n", ""},
+		{"openai ollama", "engine:\n  type: openai\n  base-url: http://ollama.embassy:11434\n  model: qwen2.5:7b\n  flavor: ollama\n  context-size: 32768\n", ""},
+		{"openai without url", "engine:\n  type: openai\n  model: m\n", "engine.base-url"},
+		{"openai bad url", "engine:\n  type: openai\n  base-url: llama:8080\n  model: m\n", "engine.base-url"},
+		{"openai without model", "engine:\n  type: openai\n  base-url: http://h/v1\n", "engine.model"},
+		{"openai tiny context", "engine:\n  type: openai\n  base-url: http://h/v1\n  model: m\n  context-size: 100\n", "engine.context-size"},
+		{"openai bad flavor", "engine:\n  type: openai\n  base-url: http://h/v1\n  model: m\n  flavor: lmstudio\n", "engine.flavor"},
+		{"gemini", "engine:\n  type: gemini\n  api-key: AIzaTest\n", ""},
+		{"gemini without key", "engine:\n  type: gemini\n", "engine.api-key"},
+		{"gemini key with space", "engine:\n  type: gemini\n  api-key: 'a b'\n", "engine.api-key"},
+		{"unknown engine", "engine:\n  type: magic\n", "engine.type"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -86,8 +97,27 @@ func TestEnvOverrides(t *testing.T) {
 func TestRedacted(t *testing.T) {
 	c := Default()
 	c.SMTP.Password = "hunter2"
+	c.Engine = Engine{Type: EngineGemini, APIKey: "AIza-secret", Model: DefaultGeminiModel}
 	out, _ := c.Redacted().YAML()
-	if strings.Contains(string(out), "hunter2") || c.SMTP.Password != "hunter2" {
+	if strings.Contains(string(out), "hunter2") || strings.Contains(string(out), "AIza-secret") || c.SMTP.Password != "hunter2" || c.Engine.APIKey != "AIza-secret" {
 		t.Fatalf("redaction leaked or changed the original:\n%s", out)
+	}
+}
+
+func TestEngineDefaults(t *testing.T) {
+	c, err := Load(write(t, "engine:\n  type: openai\n  base-url: http://h/v1\n  model: m\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Engine.ContextSize != DefaultContextSize || c.Engine.Flavor != FlavorCompatible {
+		t.Fatalf("openai defaults = %+v", c.Engine)
+	}
+	t.Setenv("RECAP_GEMINI_BASE_URL", "http://127.0.0.1:9")
+	c, err = Load(write(t, "engine:\n  type: gemini\n  api-key: k\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Engine.Model != DefaultGeminiModel || c.Engine.BaseURL != "http://127.0.0.1:9" {
+		t.Fatalf("gemini defaults = %+v", c.Engine)
 	}
 }

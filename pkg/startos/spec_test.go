@@ -102,6 +102,12 @@ func sample(path string, v *ValueSpec) any {
 		return "hunter2"
 	case "smtp.from":
 		return "recap@example.org"
+	case "engine.base-url":
+		return "http://llama.embassy:8080/v1"
+	case "engine.api-key":
+		return "sk-test"
+	case "engine.model":
+		return "llama3.1:8b"
 	case "advanced.yt-dlp-path":
 		return "/usr/local/bin/yt-dlp"
 	}
