@@ -20,6 +20,7 @@ import (
 	"github.com/recap-startos/recap/pkg/jobs"
 	"github.com/recap-startos/recap/pkg/recap"
 	"github.com/recap-startos/recap/pkg/server"
+	"github.com/recap-startos/recap/pkg/startos"
 	"github.com/recap-startos/recap/pkg/summarize"
 	"github.com/recap-startos/recap/pkg/transcript"
 )
@@ -58,6 +59,11 @@ func runServe(c *cli.Context) error {
 	data, listen, dev := c.String("data"), c.String("listen"), c.Bool("dev")
 	if dev && !loopbackListen(listen) {
 		return badInput("--dev needs a loopback --listen address such as 127.0.0.1:8080, not %q", listen)
+	}
+	// Finish an interrupted restore or mode switch first: both change the
+	// config. Then .backupignore and DATA/start9.
+	if err := startos.PrepareVolume(data); err != nil {
+		return err
 	}
 	cfg, err := config.Load(data)
 	if err != nil {

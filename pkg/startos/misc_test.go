@@ -192,3 +192,17 @@ func TestCollectStats(t *testing.T) {
 		t.Errorf("HumanBytes = %q", got)
 	}
 }
+
+func TestPrepareVolume(t *testing.T) {
+	data := t.TempDir()
+	writeFile(t, filepath.Join(data, stagingDir, "history", "x.json"), "left by a failed restore")
+	if err := PrepareVolume(data); err != nil {
+		t.Fatal(err)
+	}
+	if readFile(t, filepath.Join(data, ".backupignore")) != "cache\n" || !exists(filepath.Join(data, "start9")) || exists(filepath.Join(data, stagingDir)) {
+		t.Fatal("volume not prepared")
+	}
+	if err := PrepareVolume(data); err != nil {
+		t.Fatal(err)
+	}
+}
