@@ -7,7 +7,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 DATA    ?= ./data
 SOURCE  ?= testdata/talks/bitcoin-explained_bitcoin-core-v23.md
 
-.PHONY: help build run test bench fuzz vet clean
+.PHONY: help build run test bench fuzz vet clean package install
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z0-9_./-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -36,5 +36,39 @@ vet: ## go vet and gofmt
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
 
-clean: ## remove build output
-	rm -rf bin
+clean: ## remove build output, images and the package
+	rm -rf bin docker-images recap.s9pk
+
+# ── StartOS package ──────────────────────────────────────────────────────
+# Needs Docker with buildx (and binfmt for the arm64 image on an x86 host)
+# and Start9's start-sdk; `make test` needs neither. See README,
+# "Packaging for StartOS".
+
+PKG_ID      := $(shell sed -n 's/^id: *//p' manifest.yaml)
+PKG_VERSION := $(shell sed -n 's/^version: *//p' manifest.yaml)
+GO_SOURCES  := go.mod go.sum $(shell find cmd pkg -name '*.go' -not -name '*_test.go' 2>/dev/null) $(shell find pkg -path '*/templates/*' -o -path '*/static/*' 2>/dev/null)
+PKG_FILES   := manifest.yaml instructions.md LICENSE icon.png startos/assets/compat/config_spec.yaml startos/assets/compat/config_rules.yaml
+
+package: recap.s9pk ## build and verify recap.s9pk for StartOS 0.3.5 (Docker, start-sdk)
+
+docker-images/x86_64.tar: startos/Dockerfile startos/docker_entrypoint.sh $(GO_SOURCES)
+	mkdir -p docker-images
+	docker buildx build --platform=linux/amd64 -f startos/Dockerfile \
+	  --build-arg VERSION=$(PKG_VERSION) --build-arg COMMIT=$(COMMIT) \
+	  --tag start9/$(PKG_ID)/main:$(PKG_VERSION) -o type=docker,dest=$@ .
+
+docker-images/aarch64.tar: startos/Dockerfile startos/docker_entrypoint.sh $(GO_SOURCES)
+	mkdir -p docker-images
+	docker buildx build --platform=linux/arm64 -f startos/Dockerfile \
+	  --build-arg VERSION=$(PKG_VERSION) --build-arg COMMIT=$(COMMIT) \
+	  --tag start9/$(PKG_ID)/main:$(PKG_VERSION) -o type=docker,dest=$@ .
+
+recap.s9pk: $(PKG_FILES) docker-images/x86_64.tar docker-images/aarch64.tar
+	$(GO) test -count=1 -run 'Manifest|ConfigSpec|StartOS' ./cmd/recap ./pkg/startos
+	start-sdk pack
+	start-sdk verify s9pk $@
+	@ls -l $@
+
+install: recap.s9pk ## sideload recap.s9pk to the server named in ~/.embassy/config.yaml
+	@grep -q '^host:' ~/.embassy/config.yaml 2>/dev/null || { echo 'Set "host: http://SERVER.local" in ~/.embassy/config.yaml and run start-cli auth login first.'; exit 1; }
+	start-cli package install recap.s9pk
