@@ -54,7 +54,7 @@ func (builtin) Summarize(ctx context.Context, t *recap.Transcript, p Progress) (
 		return nil, fmt.Errorf("builtin: %w", err)
 	}
 	p.report("segmenting", 0.1, "finding topics")
-	starts, titles := chapterStarts(a, t.Chapters)
+	starts, titles := chapterStarts(units, t.Chapters)
 	if starts == nil {
 		var err error
 		starts, err = segmentAnalysis(ctx, a, func(f float64) {
@@ -209,15 +209,15 @@ func (a *analysis) recapSummary(starts []int, topicUnits [][]int, topicScores []
 // the first chapter joins it unless it lasts 30 seconds or more, when it
 // becomes a topic of its own (with an empty title). It returns nil
 // without chapters or times.
-func chapterStarts(a *analysis, chapters []recap.Chapter) ([]int, []string) {
-	if !a.timed || len(chapters) == 0 {
+func chapterStarts(units []recap.Unit, chapters []recap.Chapter) ([]int, []string) {
+	if len(units) == 0 || units[0].Start == nil || len(chapters) == 0 {
 		return nil, nil
 	}
-	n := len(a.units)
+	n := len(units)
 	var starts []int
 	var titles []string
 	for _, c := range chapters {
-		i := sort.Search(n, func(i int) bool { return *a.units[i].Start >= c.Start })
+		i := sort.Search(n, func(i int) bool { return *units[i].Start >= c.Start })
 		if i == n {
 			continue
 		}
@@ -232,7 +232,7 @@ func chapterStarts(a *analysis, chapters []recap.Chapter) ([]int, []string) {
 		return nil, nil
 	}
 	if starts[0] > 0 {
-		if *a.units[starts[0]].Start-*a.units[0].Start >= 30 {
+		if *units[starts[0]].Start-*units[0].Start >= 30 {
 			starts = append([]int{0}, starts...)
 			titles = append([]string{""}, titles...)
 		} else {
