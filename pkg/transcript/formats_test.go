@@ -477,6 +477,11 @@ func TestParseText(t *testing.T) {
 			},
 		},
 		{
+			name: "bold Markdown labels with escaped bracketed times",
+			in:   "**Ann Lee:** Hello. Hi.\n\n**Bob:** \\[08:31\\] Context first.\n\n**Ann Lee:** Sure.\n\n**Bob:** \\[12:06\\] Yes.\n",
+			want: []string{"511 Ann Lee: Hello.", "511 Ann Lee: Hi.", "511 Bob: Context first.", "511 Ann Lee: Sure.", "726 Bob: Yes."},
+		},
+		{
 			name: "bracketed times",
 			in:   "[00:12] First thing. Second.\n[01:02:03] Third.\n",
 			want: []string{"12 First thing.", "12 Second.", "3723 Third."},

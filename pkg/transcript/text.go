@@ -24,8 +24,9 @@ func parseText(text string) (*recap.Transcript, error) {
 	ls := lines(text)
 	ls = skipFrontMatter(ls, &t.Source.Title)
 	stamps := 0
-	for _, line := range ls {
-		if _, _, _, ok := cutStamp(line); ok {
+	for i, line := range ls {
+		ls[i] = unmarkdown(line)
+		if _, _, _, ok := lineStamp(ls[i]); ok {
 			stamps++
 		}
 	}
@@ -69,7 +70,7 @@ func parseText(text string) (*recap.Transcript, error) {
 			continue
 		}
 		if timed {
-			if at, who, rest, ok := cutStamp(trimmed); ok {
+			if at, who, rest, ok := lineStamp(trimmed); ok {
 				flush()
 				pending = recap.Secs(at)
 				if who != "" {
@@ -143,6 +144,39 @@ func cutHeading(line string) (level int, title string, ok bool) {
 	}
 	title = strings.TrimSpace(strings.TrimRight(strings.TrimSpace(line[level:]), "#"))
 	return level, title, title != ""
+}
+
+// lineStamp recognises a timestamp at the start of a line, or just after
+// a speaker label ("Ann Lee: [08:31] text").
+func lineStamp(line string) (at float64, speaker, rest string, ok bool) {
+	if at, speaker, rest, ok = cutStamp(line); ok {
+		return at, speaker, rest, ok
+	}
+	if name, after, found := cutLabel(strings.TrimSpace(line)); found {
+		if at, _, rest, ok = cutStamp(after); ok {
+			return at, name, rest, true
+		}
+	}
+	return 0, "", "", false
+}
+
+// unmarkdown undoes the Markdown that transcripts put around their
+// structure: escaped brackets ("\[08:31\]") and bold speaker labels
+// ("**Ann Lee:**" or "**Ann Lee**:").
+func unmarkdown(line string) string {
+	if strings.Contains(line, "\\") {
+		line = strings.NewReplacer("\\[", "[", "\\]", "]", "\\*", "*", "\\_", "_").Replace(line)
+	}
+	rest, ok := strings.CutPrefix(strings.TrimSpace(line), "**")
+	if !ok {
+		return line
+	}
+	for _, closer := range []string{":**", "**:"} {
+		if i := strings.Index(rest, closer); i > 0 && i <= 60 {
+			return rest[:i] + ":" + rest[i+len(closer):]
+		}
+	}
+	return line
 }
 
 // cutStamp recognises a timestamp at the start of a transcript line and
