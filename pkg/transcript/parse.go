@@ -40,7 +40,7 @@ var formatNames = map[format]string{
 func Parse(name string, data []byte, opt Options) (*recap.Transcript, error) {
 	base := baseName(name)
 	if limit := opt.maxBytes(); int64(len(data)) > limit {
-		return nil, errorf(KindTooLarge, nil, "%s is %s; the limit is %s (RECAP_MAX_BYTES)",
+		return nil, errorf(KindTooLarge, nil, "%s is %s; the limit is %s (advanced.max-upload-mb, RECAP_MAX_UPLOAD_MB)",
 			base, formatMB(int64(len(data))), formatMB(limit))
 	}
 	text := decodeText(data)
@@ -92,7 +92,7 @@ func checkLimits(t *recap.Transcript, opt Options) error {
 	limit := opt.maxDuration()
 	length := max(t.LastTime(), t.Source.Duration)
 	if length > limit.Seconds() {
-		return errorf(KindTooLong, nil, "transcript is %s long; the limit is %s (RECAP_MAX_DURATION)",
+		return errorf(KindTooLong, nil, "transcript is %s long; the limit is %s (advanced.max-duration-hours, RECAP_MAX_DURATION)",
 			formatHM(time.Duration(length*float64(time.Second))), formatHM(limit))
 	}
 	return nil

@@ -220,7 +220,7 @@ func TestCheckLimits(t *testing.T) {
 		t.Errorf("untimed transcript: %v", err)
 	}
 	err = checkLimits(long, Options{MaxDuration: 30 * time.Minute})
-	if want := "transcript is 7h12m long; the limit is 30m0s (RECAP_MAX_DURATION)"; err == nil || err.Error() != want {
+	if want := "transcript is 7h12m long; the limit is 30m0s (advanced.max-duration-hours, RECAP_MAX_DURATION)"; err == nil || err.Error() != want {
 		t.Errorf("got %v, want %q", err, want)
 	}
 }
