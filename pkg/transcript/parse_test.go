@@ -209,7 +209,7 @@ func TestCheckLimits(t *testing.T) {
 	if KindOf(err) != KindTooLong {
 		t.Fatalf("got %v, want a too-long error", err)
 	}
-	if want := "transcript is 7h12m long; the limit is 6h0m (RECAP_MAX_DURATION)"; err.Error() != want {
+	if want := "transcript is 7h12m long; the limit is 6h0m (advanced.max-duration-hours, RECAP_MAX_DURATION)"; err.Error() != want {
 		t.Errorf("message %q, want %q", err.Error(), want)
 	}
 	if err := checkLimits(long, Options{MaxDuration: 8 * time.Hour}); err != nil {
