@@ -98,7 +98,7 @@ func (c *caller) post(ctx context.Context, url string, hdr http.Header, body []b
 			return res, nil
 		}
 		var le *LLMError
-		retryable := errors.As(err, &le) && (le.Kind == ErrRateLimited || le.Kind == ErrServer) && le.Status != 0
+		retryable := errors.As(err, &le) && (le.Status == http.StatusTooManyRequests || le.Status >= 500)
 		if !retryable || attempt >= c.opt.MaxRetries {
 			return nil, err
 		}
@@ -275,9 +275,7 @@ func classifyOpenAI(status int, body []byte) *LLMError {
 		e.Kind = ErrUnknownModel
 	case status == http.StatusNotFound:
 		e.Kind = ErrServer
-		if e.Message == "" || strings.HasPrefix(e.Message, "<") {
-			e.Message = "no chat API at this address (check that the base URL ends in /v1)"
-		}
+		e.Message = "no chat API at this address; check that the base URL ends in /v1"
 	case status == http.StatusTooManyRequests:
 		e.Kind = ErrRateLimited
 	case strings.Contains(lower, "content_filter") || strings.Contains(lower, "content management policy") || strings.Contains(lower, "safety"):

@@ -280,17 +280,23 @@ func (r *run) reduce(ctx context.Context, parts []part) (*draft, error) {
 		d.Windows = append(d.Windows, w)
 	}
 	ctxTokens := r.e.backend.contextTokens()
-	budget := int(headroom*float64(ctxTokens)) - outputTokens(ctxTokens, false) - estimateTokens(systemPrompt())
+	// The merge answers with titles and summaries only: a window's
+	// output budget is enough.
+	budget := int(headroom*float64(ctxTokens)) - outputTokens(ctxTokens, true) - estimateTokens(systemPrompt())
 	user := renderPrompt("reduce.tmpl", d)
-	if estimateTokens(user) > budget {
-		// Section summaries are a luxury of the merge: drop them first.
+	for step := 0; estimateTokens(user) > budget; step++ {
+		// Summaries are a luxury of the merge: drop the sections' first,
+		// then the parts'.
 		for i := range d.Windows {
 			for j := range d.Windows[i].Sections {
 				d.Windows[i].Sections[j].Summary = ""
 			}
+			if step > 0 {
+				d.Windows[i].Summary = "-"
+			}
 		}
 		user = renderPrompt("reduce.tmpl", d)
-		if need := estimateTokens(user); need > budget {
+		if need := estimateTokens(user); step > 0 && need > budget {
 			return nil, &LLMError{Kind: ErrContextTooSmall, Engine: r.e.name, Message: fmt.Sprintf(
 				"merging %d parts needs about %d tokens, more than the %d-token context allows; raise the model's context (and engine.context-size)", len(parts), need, ctxTokens)}
 		}
@@ -298,7 +304,7 @@ func (r *run) reduce(ctx context.Context, parts []part) (*draft, error) {
 	req := chatRequest{
 		System: systemPrompt(), User: user,
 		SchemaName: "recap_merge", Schema: answerSchema(false),
-		MaxTokens: outputTokens(ctxTokens, false),
+		MaxTokens: outputTokens(ctxTokens, true),
 	}
 	var out *draft
 	_, err := r.ask(ctx, req, func(text string) (*answer, error) {

@@ -214,6 +214,7 @@ func (b *openAI) readStream(r io.Reader) (chatResponse, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 8<<20)
 	var finish *string
+	done := false
 	for sc.Scan() {
 		line := sc.Text()
 		data, ok := strings.CutPrefix(line, "data:")
@@ -222,6 +223,7 @@ func (b *openAI) readStream(r io.Reader) (chatResponse, error) {
 		}
 		data = strings.TrimSpace(data)
 		if data == "[DONE]" {
+			done = true
 			break
 		}
 		var c oaCompletion
@@ -252,6 +254,9 @@ func (b *openAI) readStream(r io.Reader) (chatResponse, error) {
 	}
 	if err := sc.Err(); err != nil {
 		return out, err
+	}
+	if !done && finish == nil {
+		return out, &LLMError{Kind: ErrUnreachable, Engine: recap.EngineOpenAI, URL: b.c.baseURL, Message: "the answer stream ended before it was complete"}
 	}
 	if refusal.Len() > 0 {
 		return out, &LLMError{Kind: ErrBlocked, Engine: recap.EngineOpenAI, URL: b.c.baseURL, Message: "the model refused: " + clip(refusal.String())}
