@@ -15,6 +15,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/recap-startos/recap/pkg/config"
 	"github.com/recap-startos/recap/pkg/jobs"
 	"github.com/recap-startos/recap/pkg/library"
 	"github.com/recap-startos/recap/pkg/summarize"
@@ -43,10 +44,11 @@ Examples:
   recap summarize --lang de https://www.youtube.com/watch?v=VIDEO_ID
   recap summarize --episode 3 https://example.org/feed.xml
   recap summarize --save --data ./data talk.srt
+  recap summarize --engine openai --data ./data talk.vtt   (engine settings from ./data/start9/config.yaml)
   pbpaste | recap summarize --format md -`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "json", Usage: "output format: json or md"},
-			&cli.StringFlag{Name: "engine", Value: "builtin", Usage: "summarizing engine: builtin"},
+			&cli.StringFlag{Name: "engine", Value: "builtin", Usage: "summarizing engine: builtin, or openai or gemini as configured under --data"},
 			&cli.StringFlag{Name: "lang", Usage: "preferred caption language, e.g. en, de, pt-BR (default: the video's own)"},
 			&cli.StringFlag{Name: "episode", Usage: "podcast episode: GUID, part of the title, or number (1 = newest)"},
 			&cli.BoolFlag{Name: "save", Usage: "also file the recap in the library under --data"},
@@ -69,7 +71,7 @@ func runSummarize(c *cli.Context) error {
 	if format != "json" && format != "md" {
 		return badInput("--format must be json or md, not %q", c.String("format"))
 	}
-	engine, err := engineByName(c.String("engine"))
+	engine, err := engineByName(c.String("engine"), c.String("data"))
 	if err != nil {
 		return err
 	}
@@ -128,13 +130,29 @@ func runSummarize(c *cli.Context) error {
 	return enc.Encode(doc)
 }
 
-// engineByName returns the engine a command asked for.
-func engineByName(name string) (summarize.Engine, error) {
+// engineByName returns the engine a command asked for. The LLM engines
+// take their settings (server, key, model) from the config file under the
+// data folder, as the server does.
+func engineByName(name, data string) (summarize.Engine, error) {
 	switch name {
-	case "", "builtin":
+	case "", config.EngineBuiltin:
 		return summarize.NewBuiltin(), nil
+	case config.EngineOpenAI, config.EngineGemini:
+	default:
+		return nil, badInput("unknown engine %q; available: builtin, openai, gemini", name)
 	}
-	return nil, badInput("unknown engine %q; available: builtin", name)
+	cfg, err := config.Load(data)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	if cfg.Engine.Type != name {
+		return nil, badInput("--engine %s needs engine.type %s in %s (it is %s); set it on the Config page or in the file", name, name, config.Path(data), cfg.Engine.Type)
+	}
+	e, err := summarize.FromConfig(cfg.Engine, summarize.LLMOptions{})
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return e, nil
 }
 
 // openLibrary opens the single-mode library under the data folder.
