@@ -98,10 +98,23 @@ func runServe(c *cli.Context) error {
 	props.remember(generated)
 	props.write()
 
+	// The configured engine is the default; with an LLM engine, builtin
+	// stays available as the second choice of each job.
+	engine, err := summarize.FromConfig(cfg.Engine, summarize.LLMOptions{Log: log})
+	if err != nil {
+		return usageError{err}
+	}
+	engineNames := []string{engine.Name()}
+	others := map[string]summarize.Engine{}
+	if engine.Name() != config.EngineBuiltin {
+		engineNames = append(engineNames, config.EngineBuiltin)
+		others[config.EngineBuiltin] = summarize.NewBuiltin()
+	}
 	queue, err := jobs.Open(jobs.Config{
 		Dir:         filepath.Join(data, "jobs"),
 		Concurrency: cfg.Advanced.JobConcurrency,
-		Engine:      summarize.NewBuiltin(),
+		Engine:      engine,
+		Engines:     others,
 		Options: transcript.Options{
 			MaxBytes:       int64(cfg.Advanced.MaxUploadMB) << 20,
 			MaxDuration:    time.Duration(cfg.Advanced.MaxDurationHours) * time.Hour,
@@ -117,7 +130,7 @@ func runServe(c *cli.Context) error {
 	}
 	srv, err := server.New(server.Options{
 		Mode: cfg.Mode.Type, Version: version, Library: lib, Jobs: queue,
-		Owner: owner, Sessions: sessions, MaxUpload: int64(cfg.Advanced.MaxUploadMB) << 20,
+		Owner: owner, Sessions: sessions, MaxUpload: int64(cfg.Advanced.MaxUploadMB) << 20, Engines: engineNames,
 		Dev: dev, Log: log, Changed: props.write,
 	})
 	if err != nil {
@@ -136,7 +149,7 @@ func runServe(c *cli.Context) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	hs.RegisterOnShutdown(srv.Close)
-	log.Info("recap started", "version", version, "mode", cfg.Mode.Type, "listen", ln.Addr().String(),
+	log.Info("recap started", "version", version, "mode", cfg.Mode.Type, "engine", engine.Name(), "model", cfg.Engine.Model, "listen", ln.Addr().String(),
 		"recaps", lib.Len(), "startup_ms", time.Since(start).Milliseconds())
 
 	fmt.Fprintf(c.App.Writer, "Recap is running at %s\n", displayURL(ln.Addr().String()))

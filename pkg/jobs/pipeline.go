@@ -31,6 +31,9 @@ type Input struct {
 	Name   string
 	Data   []byte
 	Text   string
+	// Engine names the engine to use when it is not the queue's default
+	// (one of Config.Engines); "" means the default.
+	Engine string
 }
 
 // Process fetches or parses the input, runs engine over the transcript

@@ -66,6 +66,8 @@ var (
 	ErrClosed = errors.New("jobs: shutting down")
 	// ErrFinished means the job ended already and cannot be cancelled.
 	ErrFinished = errors.New("jobs: job already finished")
+	// ErrUnknownEngine means a job asked for an engine the queue lacks.
+	ErrUnknownEngine = errors.New("jobs: no such engine")
 
 	errCancelled = errors.New("cancelled by the owner")
 	errShutdown  = errors.New("the server is stopping")
@@ -111,8 +113,11 @@ type Config struct {
 	Dir         string // where job states are kept, e.g. DATA/jobs
 	Concurrency int    // workers; DefaultConcurrency if 0
 	Engine      summarize.Engine
-	Options     transcript.Options
-	Library     Saver
+	// Engines are the other engines a job may ask for by name
+	// (Input.Engine), such as builtin beside a configured LLM.
+	Engines map[string]summarize.Engine
+	Options transcript.Options
+	Library Saver
 	// OnDone, if set, is called after a recap is saved.
 	OnDone func(doc *recap.Document)
 	Log    *slog.Logger
@@ -255,9 +260,15 @@ func label(in Input) (kind, text string) {
 // job's state and attached = true instead of starting another.
 func (q *Queue) Submit(in Input) (st State, attached bool, err error) {
 	kind, lbl := label(in)
+	if in.Engine != "" && q.engineFor(in.Engine) == nil {
+		return State{}, false, fmt.Errorf("%w: %q", ErrUnknownEngine, in.Engine)
+	}
 	key := ""
 	if kind == KindURL {
 		key = attachKey(in.Source)
+		if in.Engine != "" && in.Engine != q.cfg.Engine.Name() {
+			key += " " + in.Engine // the same link with another engine is another job
+		}
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -290,6 +301,15 @@ func (q *Queue) Submit(in Input) (st State, attached bool, err error) {
 	q.persist(st)
 	q.forgetOldLocked()
 	return st, false, nil
+}
+
+// engineFor returns the engine a job asked for by name: the default for
+// "" or the default's own name, else one of Config.Engines, else nil.
+func (q *Queue) engineFor(name string) summarize.Engine {
+	if name == "" || name == q.cfg.Engine.Name() {
+		return q.cfg.Engine
+	}
+	return q.cfg.Engines[name]
 }
 
 // forgetOldLocked drops finished jobs beyond keepFinished.
@@ -431,7 +451,7 @@ func (q *Queue) run(j *job) {
 	}
 	q.persist(st)
 	q.log.Info("job started", "job_id", st.ID, "kind", st.Kind)
-	doc, err := Process(j.ctx, j.in, q.cfg.Options, q.cfg.Engine, func(stage string, f float64, msg string) {
+	doc, err := Process(j.ctx, j.in, q.cfg.Options, q.engineFor(j.in.Engine), func(stage string, f float64, msg string) {
 		st, changed := j.update(func(s *State) {
 			if s.Finished() {
 				return

@@ -15,11 +15,35 @@ type homePage struct {
 	Running   []jobs.State // queued or running
 	Failed    []jobs.State // failed in the last few jobs
 	MaxUpload string
+	// Engines are the engines to choose from, the default first; empty
+	// when there is no choice.
+	Engines []engineChoice
+}
+
+// engineChoice is one option of the home page's engine select.
+type engineChoice struct {
+	Name, Label string
+}
+
+// engineLabels name the engines for people.
+var engineLabels = map[string]string{
+	"builtin": "Builtin (on this server)",
+	"openai":  "Language model (OpenAI-compatible server)",
+	"gemini":  "Google Gemini",
 }
 
 func (s *Server) handleHome(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
 	page := s.lib.Find(library.Query{Limit: 10})
 	p := homePage{Recent: page.Hits, Total: page.Total, MaxUpload: formatMB(s.opt.MaxUpload)}
+	if len(s.opt.Engines) > 1 {
+		for _, e := range s.opt.Engines {
+			label := engineLabels[e]
+			if label == "" {
+				label = e
+			}
+			p.Engines = append(p.Engines, engineChoice{Name: e, Label: label})
+		}
+	}
 	for _, st := range s.jobs.Recent(20) {
 		switch st.Status {
 		case jobs.StatusQueued, jobs.StatusRunning:

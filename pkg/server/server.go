@@ -37,6 +37,9 @@ type Options struct {
 	Owner     *auth.Owner
 	Sessions  *auth.Sessions
 	MaxUpload int64 // largest upload or pasted text, in bytes
+	// Engines are the engine names a job may choose, the default first;
+	// with more than one, the home page offers a choice.
+	Engines []string
 	// Dev allows session cookies without the Secure flag for clients on
 	// loopback addresses (development and tests over plain HTTP).
 	Dev bool

@@ -20,12 +20,13 @@ import (
 func (s *Server) readSubmission(r *http.Request) (jobs.Input, error) {
 	ctype, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	var in jobs.Input
-	var rawURL, text, source string
+	var rawURL, text, source, engine string
 	switch ctype {
 	case "application/json":
 		var body struct {
-			URL  string `json:"url"`
-			Text string `json:"text"`
+			URL    string `json:"url"`
+			Text   string `json:"text"`
+			Engine string `json:"engine"`
 		}
 		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
 			var mbe *http.MaxBytesError
@@ -34,7 +35,7 @@ func (s *Server) readSubmission(r *http.Request) (jobs.Input, error) {
 			}
 			return in, badRequest("bad_json", `The body must be JSON like {"url": "https://…"} or {"text": "…"}.`)
 		}
-		rawURL, text = body.URL, body.Text
+		rawURL, text, engine = body.URL, body.Text, body.Engine
 	case "multipart/form-data":
 		mr, err := r.MultipartReader()
 		if err != nil {
@@ -74,6 +75,8 @@ func (s *Server) readSubmission(r *http.Request) (jobs.Input, error) {
 				text = string(data)
 			case "source":
 				source = string(data)
+			case "engine":
+				engine = string(data)
 			}
 		}
 	case "application/x-www-form-urlencoded":
@@ -84,11 +87,16 @@ func (s *Server) readSubmission(r *http.Request) (jobs.Input, error) {
 			}
 			return in, badRequest("bad_form", "The form could not be read.")
 		}
-		rawURL, text, source = r.PostForm.Get("url"), r.PostForm.Get("text"), r.PostForm.Get("source")
+		rawURL, text, source, engine = r.PostForm.Get("url"), r.PostForm.Get("text"), r.PostForm.Get("source"), r.PostForm.Get("engine")
 	default:
 		return in, &httpError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type",
 			Message: "Send JSON, a form, or a multipart upload."}
 	}
+	chosen, err := s.chooseEngine(engine)
+	if err != nil {
+		return in, err
+	}
+	in.Engine = chosen
 	if in.Data != nil {
 		if strings.TrimSpace(rawURL+text+source) != "" {
 			return in, badRequest("too_many_sources", "Give one thing to recap: a file, a link or text, not several.")
@@ -124,6 +132,21 @@ func (s *Server) readSubmission(r *http.Request) (jobs.Input, error) {
 		return in, badRequest("empty", "Give a link, paste a transcript, or choose a subtitle file.")
 	}
 	return in, nil
+}
+
+// chooseEngine checks a job's engine choice: "" or the default mean the
+// default (returned as ""), any other must be one of Options.Engines.
+func (s *Server) chooseEngine(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || (len(s.opt.Engines) > 0 && name == s.opt.Engines[0]) {
+		return "", nil
+	}
+	for _, e := range s.opt.Engines {
+		if e == name {
+			return name, nil
+		}
+	}
+	return "", badRequest("unknown_engine", "%q is not an engine you can choose here.", clip(name, 40))
 }
 
 // looksLikeURL reports whether the home page's box holds one link rather
