@@ -1,0 +1,428 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/recap-startos/recap/pkg/library"
+	"github.com/recap-startos/recap/pkg/recap"
+)
+
+// File formats recorded in library_meta.file_format.
+const (
+	formatRecap  = "recap-v1" // a version 1 recap document
+	formatLegacy = "legacy"   // written by the earlier Recap
+)
+
+// UserLibrary keeps every user's recaps: the files
+// DATA/history/<userId>/<id>.json and their rows in library_meta and the
+// full-text index. Every method takes the user id and touches nothing of
+// any other user; a recap id of another user is ErrNotFound. It is safe
+// for concurrent use.
+type UserLibrary struct {
+	st   *Store
+	root string // DATA/history
+}
+
+// Library returns the per-user library whose folders are under
+// historyDir (DATA/history).
+func (s *Store) Library(historyDir string) *UserLibrary {
+	return &UserLibrary{st: s, root: historyDir}
+}
+
+// Dir returns a user's folder.
+func (l *UserLibrary) Dir(userID string) string { return filepath.Join(l.root, userID) }
+
+func (l *UserLibrary) path(userID, id string) (string, error) {
+	if !recap.ValidID(userID) || !recap.ValidID(id) {
+		return "", library.ErrInvalidID
+	}
+	return filepath.Join(l.root, userID, id+".json"), nil
+}
+
+// ownerToken is the term that ties a full-text row to its user; the same
+// expression is used in SQL by migration 4.
+func ownerToken(userID string) string { return "u" + hex.EncodeToString([]byte(userID)) }
+
+// indexRow is what library_meta and the full-text index hold of a recap.
+type indexRow struct {
+	library.Entry
+	Format string
+	// Text for the full-text index.
+	KeywordText, SummaryText, Body string
+}
+
+func rowOf(doc *recap.Document, info fs.FileInfo) *indexRow {
+	r := &indexRow{Format: formatRecap}
+	r.ID, r.Title, r.Type, r.URL, r.VideoID = doc.ID, doc.Title, doc.Source.Type, doc.Source.URL, doc.Source.VideoID
+	r.Channel, r.UploadDate, r.CreatedAt = doc.Source.Channel, doc.Source.UploadDate, doc.CreatedAt
+	r.Duration, r.Topics, r.Segments, r.Words = doc.Source.Duration, len(doc.Topics), doc.SegmentCount(), doc.Stats.Words
+	r.Summary, r.Keywords, r.Engine = doc.Summary, doc.Keywords, doc.Engine.Name
+	if r.Duration == 0 && doc.Timed() {
+		if end := doc.Transcript[len(doc.Transcript)-1].End; end != nil {
+			r.Duration = *end
+		}
+	}
+	if info != nil {
+		r.Size, r.ModTime = info.Size(), info.ModTime().UnixNano()
+	}
+	r.KeywordText = strings.Join(doc.Keywords, " ")
+	r.SummaryText = doc.Summary + " " + doc.Source.Channel
+	var b strings.Builder
+	for _, t := range doc.Topics {
+		b.WriteString(t.Title)
+		b.WriteByte('\n')
+		b.WriteString(t.Summary)
+		b.WriteByte('\n')
+		for _, s := range t.Segments {
+			b.WriteString(s.Text)
+			b.WriteByte('\n')
+		}
+	}
+	for _, u := range doc.Transcript {
+		b.WriteString(u.Text)
+		b.WriteByte('\n')
+	}
+	r.Body = b.String()
+	return r
+}
+
+// putRow inserts or replaces a recap's row and full-text entry. A recap
+// id held by another user gives ErrIDTaken.
+func putRow(ctx context.Context, tx *sql.Tx, userID string, r *indexRow) error {
+	kw, _ := json.Marshal(r.Keywords)
+	if r.Keywords == nil {
+		kw = []byte("[]")
+	}
+	var ftsRow int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO library_meta (session_id, user_id, video_id, url, title, type,
+			topic_count, segment_count, created_at, upload_date, channel, duration_s, summary, keywords, engine, words,
+			file_format, file_size, file_mtime, fts_rowid)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
+			(SELECT coalesce(max(fts_rowid), 0) + 1 FROM library_meta))
+		ON CONFLICT (session_id) DO UPDATE SET video_id = ?3, url = ?4, title = ?5, type = ?6,
+			topic_count = ?7, segment_count = ?8, created_at = ?9, upload_date = ?10, channel = ?11, duration_s = ?12,
+			summary = ?13, keywords = ?14, engine = ?15, words = ?16, file_format = ?17, file_size = ?18, file_mtime = ?19
+			WHERE library_meta.user_id = ?2
+		RETURNING fts_rowid`,
+		r.ID, userID, nullStr(r.VideoID), nullStr(r.URL), r.Title, nullStr(r.Type),
+		r.Topics, r.Segments, ms(r.CreatedAt), nullStr(r.UploadDate), nullStr(r.Channel), nullFloat(r.Duration),
+		nullStr(r.Summary), string(kw), nullStr(r.Engine), r.Words, r.Format, r.Size, r.ModTime).Scan(&ftsRow)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrIDTaken
+	}
+	if err != nil {
+		return err
+	}
+	return putText(ctx, tx, ftsRow, userID, r)
+}
+
+func putText(ctx context.Context, tx *sql.Tx, ftsRow int64, userID string, r *indexRow) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM library_fts WHERE rowid = ?`, ftsRow); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO library_fts (rowid, owner, title, keywords, summary, body) VALUES (?, ?, ?, ?, ?, ?)`,
+		ftsRow, ownerToken(userID), r.Title, r.KeywordText, r.SummaryText, r.Body)
+	return err
+}
+
+func nullFloat(f float64) any {
+	if f == 0 {
+		return nil
+	}
+	return f
+}
+
+// deleteRow removes a recap's row and full-text entry; false if the user
+// has no such row.
+func deleteRow(ctx context.Context, tx *sql.Tx, userID, id string) (bool, error) {
+	var ftsRow sql.NullInt64
+	err := tx.QueryRowContext(ctx, `DELETE FROM library_meta WHERE session_id = ? AND user_id = ? RETURNING fts_rowid`, id, userID).Scan(&ftsRow)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if ftsRow.Valid {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM library_fts WHERE rowid = ?`, ftsRow.Int64); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// Save validates doc, writes it atomically to the user's folder and
+// indexes it. A document that fails validation is not written.
+func (l *UserLibrary) Save(ctx context.Context, userID string, doc *recap.Document) error {
+	if err := doc.Validate(); err != nil {
+		return fmt.Errorf("store: save recap: %w", err)
+	}
+	p, err := l.path(userID, doc.ID)
+	if err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(doc, "", " ")
+	if err != nil {
+		return fmt.Errorf("store: save recap %s: %w", doc.ID, err)
+	}
+	// The file goes first: a crash before the row is written leaves a
+	// file the reconciler indexes at the next start.
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return fmt.Errorf("store: save recap %s: %w", doc.ID, err)
+	}
+	var owner string
+	if err := l.st.rdb.QueryRowContext(ctx, `SELECT user_id FROM library_meta WHERE session_id = ?`, doc.ID).Scan(&owner); err == nil && owner != userID {
+		return fmt.Errorf("store: save recap %s: %w", doc.ID, ErrIDTaken)
+	}
+	if err := library.WriteFileAtomic(p, append(data, '\n'), 0o600); err != nil {
+		return fmt.Errorf("store: save recap %s: %w", doc.ID, err)
+	}
+	info, err := os.Stat(p)
+	if err != nil {
+		return fmt.Errorf("store: save recap %s: %w", doc.ID, err)
+	}
+	row := rowOf(doc, info)
+	err = l.st.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		return putRow(ctx, tx, userID, row)
+	})
+	if err != nil {
+		return fmt.Errorf("store: index recap %s: %w", doc.ID, err)
+	}
+	return nil
+}
+
+// Delete removes a recap of the user: its file, then its row. Another
+// user's recap, or none, is library.ErrNotFound.
+func (l *UserLibrary) Delete(ctx context.Context, userID, id string) error {
+	p, err := l.path(userID, id)
+	if err != nil {
+		return err
+	}
+	if _, err := l.Entry(ctx, userID, id); err != nil {
+		return err
+	}
+	// The file goes first: a crash before the row is deleted leaves a row
+	// the reconciler drops, never a deleted recap coming back.
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("store: delete recap %s: %w", id, err)
+	}
+	var found bool
+	err = l.st.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var err error
+		found, err = deleteRow(ctx, tx, userID, id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: delete recap %s: %w", id, err)
+	}
+	if !found {
+		return library.ErrNotFound
+	}
+	return nil
+}
+
+// entryColumns are the listing's columns, on the alias m of library_meta.
+const entryColumns = `m.session_id, coalesce(m.title, ''), coalesce(m.type, ''), coalesce(m.url, ''),
+	coalesce(m.video_id, ''), coalesce(m.channel, ''), coalesce(m.upload_date, ''), m.created_at,
+	coalesce(m.duration_s, 0), coalesce(m.topic_count, 0), coalesce(m.segment_count, 0), coalesce(m.words, 0),
+	coalesce(m.summary, ''), coalesce(m.keywords, '[]'), coalesce(m.engine, ''), coalesce(m.file_size, 0),
+	coalesce(m.file_mtime, 0), coalesce(m.file_format, '')`
+
+// scanEntry reads entryColumns (plus extra destinations after them).
+func scanEntry(sc interface{ Scan(...any) error }, extra ...any) (*library.Entry, string, error) {
+	var e library.Entry
+	var created int64
+	var kw, format string
+	dest := append([]any{&e.ID, &e.Title, &e.Type, &e.URL, &e.VideoID, &e.Channel, &e.UploadDate, &created,
+		&e.Duration, &e.Topics, &e.Segments, &e.Words, &e.Summary, &kw, &e.Engine, &e.Size, &e.ModTime, &format}, extra...)
+	if err := sc.Scan(dest...); err != nil {
+		return nil, "", err
+	}
+	e.CreatedAt = time.UnixMilli(created).UTC()
+	if err := json.Unmarshal([]byte(kw), &e.Keywords); err != nil || e.Keywords == nil {
+		e.Keywords = []string{}
+	}
+	return &e, format, nil
+}
+
+// Entry returns what the index knows of one of the user's recaps.
+func (l *UserLibrary) Entry(ctx context.Context, userID, id string) (*library.Entry, error) {
+	e, _, err := l.entry(ctx, userID, id)
+	return e, err
+}
+
+func (l *UserLibrary) entry(ctx context.Context, userID, id string) (*library.Entry, string, error) {
+	if !recap.ValidID(id) {
+		return nil, "", library.ErrInvalidID
+	}
+	e, format, err := scanEntry(l.st.rdb.QueryRowContext(ctx, `SELECT `+entryColumns+` FROM library_meta m
+		WHERE m.session_id = ? AND m.user_id = ?`, id, userID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, "", library.ErrNotFound
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("store: get recap %s: %w", id, err)
+	}
+	return e, format, nil
+}
+
+// Get reads one of the user's recaps. A file the earlier Recap wrote is
+// converted as far as it can be read, and filled in from its row; such a
+// document carries a note in Engine.Note and may not pass Validate. A
+// file that cannot be read at all yields what the row knows, also with a
+// note. Only a recap the user does not have (or whose file is gone) is an
+// error: library.ErrNotFound.
+func (l *UserLibrary) Get(ctx context.Context, userID, id string) (*recap.Document, error) {
+	e, format, err := l.entry(ctx, userID, id)
+	if err != nil {
+		return nil, err
+	}
+	p, _ := l.path(userID, id)
+	data, err := os.ReadFile(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, library.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: read recap %s: %w", id, err)
+	}
+	if format != formatLegacy {
+		if doc, ok := parseRecap(data, id); ok {
+			return doc, nil
+		}
+	}
+	return legacyDocument(data, e), nil
+}
+
+// Export reads one of the user's recaps and renders it as "md" or "json".
+func (l *UserLibrary) Export(ctx context.Context, userID, id, format string) (*library.Export, error) {
+	doc, err := l.Get(ctx, userID, id)
+	if err != nil {
+		return nil, err
+	}
+	return library.Render(doc, format)
+}
+
+// parseRecap reads a version 1 recap document whose id is id.
+func parseRecap(data []byte, id string) (*recap.Document, bool) {
+	var doc recap.Document
+	if err := json.Unmarshal(data, &doc); err != nil || doc.Version != recap.Version || doc.ID != id {
+		return nil, false
+	}
+	return &doc, true
+}
+
+// Count returns the number of recaps of a user.
+func (l *UserLibrary) Count(ctx context.Context, userID string) (int, error) {
+	var n int
+	if err := l.st.rdb.QueryRowContext(ctx, `SELECT count(*) FROM library_meta WHERE user_id = ?`, userID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count recaps: %w", err)
+	}
+	return n, nil
+}
+
+// Find lists or searches the user's recaps, with the same Query and Page
+// as the single-mode library: every search word must match (the last
+// also as a prefix), ranked by BM25 over title, keywords, summary and the
+// rest of the text unless another sort is asked for. Cursors are offsets.
+func (l *UserLibrary) Find(ctx context.Context, userID string, q library.Query) (library.Page, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = library.DefaultLimit
+	}
+	limit = min(limit, library.MaxLimit)
+	offset, _ := strconv.Atoi(strings.TrimPrefix(q.Cursor, "o"))
+	offset = max(offset, 0)
+	words := library.Tokenize(q.Text)
+	searching := len(words) > 0
+	order := "m.created_at DESC, m.session_id DESC"
+	switch q.Sort {
+	case library.SortOldest:
+		order = "m.created_at, m.session_id"
+	case library.SortTitle:
+		order = "lower(m.title), m.created_at DESC, m.session_id DESC"
+	case library.SortLongest:
+		order = "coalesce(m.duration_s, 0) DESC, m.created_at DESC, m.session_id DESC"
+	case library.SortRelevance, "":
+		if searching {
+			order = "rank, m.created_at DESC, m.session_id DESC"
+		}
+	}
+	page := library.Page{}
+	err := l.st.read(ctx, func(tx *sql.Tx) error {
+		var from string
+		args := []any{}
+		if searching {
+			from = `library_fts JOIN library_meta m ON m.fts_rowid = library_fts.rowid
+				WHERE library_fts MATCH ? AND m.user_id = ?`
+			args = append(args, matchExpr(userID, words), userID)
+		} else {
+			from = `library_meta m WHERE m.user_id = ?`
+			args = append(args, userID)
+		}
+		if q.Type != "" {
+			from += ` AND m.type = ?`
+			args = append(args, q.Type)
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+from, args...).Scan(&page.Total); err != nil {
+			return err
+		}
+		if offset >= page.Total {
+			return nil
+		}
+		rank := "0.0"
+		if searching {
+			rank = "bm25(library_fts, 0.0, 10.0, 6.0, 3.0, 1.0)"
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT `+entryColumns+`, `+rank+` AS rank FROM `+from+`
+			ORDER BY `+order+` LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var rank float64
+			e, _, err := scanEntry(rows, &rank)
+			if err != nil {
+				return err
+			}
+			page.Hits = append(page.Hits, library.Hit{Entry: e, Score: -rank})
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if end := offset + len(page.Hits); end < page.Total {
+			page.Next = "o" + strconv.Itoa(end)
+		}
+		return nil
+	})
+	if err != nil {
+		return library.Page{}, fmt.Errorf("store: find recaps: %w", err)
+	}
+	return page, nil
+}
+
+// matchExpr builds the FTS5 query: the user's own rows, and every word
+// (the last also as a prefix). Words come from library.Tokenize, so they
+// hold letters and digits only and need no escaping inside quotes.
+func matchExpr(userID string, words []string) string {
+	var b strings.Builder
+	b.WriteString(`owner:"` + ownerToken(userID) + `"`)
+	for i, w := range words {
+		b.WriteString(` AND {title keywords summary body}:"` + w + `"`)
+		if i == len(words)-1 && len([]rune(w)) >= 2 {
+			b.WriteString(`*`)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,203 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/recap-startos/recap/pkg/library"
+	"github.com/recap-startos/recap/pkg/recap"
+)
+
+// ReconcileReport says what Reconcile changed and what it skipped.
+type ReconcileReport struct {
+	Indexed   int // files that had no row, or whose row was out of date
+	Dropped   int // rows whose file is gone
+	Unchanged int
+	Problems  []library.Problem // File is "<userId>/<name>"
+}
+
+// Reconcile brings the index in line with the files, as serve does at
+// start: a file without a row (or changed since it was indexed, by size
+// or modification time) is read and indexed; a row whose file is gone is
+// dropped. Files of the earlier Recap keep the facts of their existing
+// row and get the rest (full-text entry, summary) from the file. Folders
+// of unknown users and unreadable files are reported and left alone.
+func (l *UserLibrary) Reconcile(ctx context.Context) (ReconcileReport, error) {
+	var rep ReconcileReport
+	dirents, err := os.ReadDir(l.root)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return rep, fmt.Errorf("store: reconcile: %w", err)
+	}
+	seen := map[string]bool{}
+	for _, de := range dirents {
+		if !de.IsDir() || strings.HasPrefix(de.Name(), ".") {
+			continue
+		}
+		userID := de.Name()
+		if _, err := l.st.UserByID(ctx, userID); err != nil {
+			if errors.Is(err, ErrNotFound) || !recap.ValidID(userID) {
+				rep.Problems = append(rep.Problems, library.Problem{File: userID + "/", Err: errors.New("folder of no known user")})
+				continue
+			}
+			return rep, err
+		}
+		seen[userID] = true
+		if err := l.reconcileUser(ctx, userID, &rep); err != nil {
+			return rep, err
+		}
+	}
+	// Rows of users whose folder is gone altogether.
+	rows, err := l.st.rdb.QueryContext(ctx, `SELECT DISTINCT user_id FROM library_meta`)
+	if err != nil {
+		return rep, fmt.Errorf("store: reconcile: %w", err)
+	}
+	var orphans []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return rep, fmt.Errorf("store: reconcile: %w", err)
+		}
+		if !seen[id] {
+			orphans = append(orphans, id)
+		}
+	}
+	rows.Close()
+	for _, id := range orphans {
+		if err := l.reconcileUser(ctx, id, &rep); err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+type fileStamp struct {
+	size, mtime int64
+	format      string
+}
+
+func (l *UserLibrary) reconcileUser(ctx context.Context, userID string, rep *ReconcileReport) error {
+	indexed := map[string]fileStamp{}
+	rows, err := l.st.rdb.QueryContext(ctx, `SELECT session_id, coalesce(file_size, -1), coalesce(file_mtime, -1), coalesce(file_format, '')
+		FROM library_meta WHERE user_id = ?`, userID)
+	if err != nil {
+		return fmt.Errorf("store: reconcile %s: %w", userID, err)
+	}
+	for rows.Next() {
+		var id string
+		var st fileStamp
+		if err := rows.Scan(&id, &st.size, &st.mtime, &st.format); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: reconcile %s: %w", userID, err)
+		}
+		indexed[id] = st
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: reconcile %s: %w", userID, err)
+	}
+
+	dirents, err := os.ReadDir(l.Dir(userID))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("store: reconcile %s: %w", userID, err)
+	}
+	present := map[string]bool{}
+	for _, de := range dirents {
+		name := de.Name()
+		if de.IsDir() || !strings.HasSuffix(name, ".json") || strings.HasPrefix(name, ".") {
+			continue
+		}
+		id := strings.TrimSuffix(name, ".json")
+		if !recap.ValidID(id) {
+			rep.Problems = append(rep.Problems, library.Problem{File: userID + "/" + name, Err: library.ErrInvalidID})
+			continue
+		}
+		info, err := de.Info()
+		if err != nil {
+			continue // removed meanwhile
+		}
+		present[id] = true
+		st, has := indexed[id]
+		if has && st.size == info.Size() && st.mtime == info.ModTime().UnixNano() {
+			rep.Unchanged++
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(l.Dir(userID), name))
+		if err != nil {
+			rep.Problems = append(rep.Problems, library.Problem{File: userID + "/" + name, Err: err})
+			continue
+		}
+		err = l.st.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			if doc, ok := parseRecap(data, id); ok {
+				return putRow(ctx, tx, userID, rowOf(doc, info))
+			}
+			r := legacyRow(data, id)
+			r.Size, r.ModTime = info.Size(), info.ModTime().UnixNano()
+			if has {
+				return mergeLegacy(ctx, tx, userID, r)
+			}
+			if r.CreatedAt.IsZero() {
+				r.CreatedAt = info.ModTime()
+			}
+			return putRow(ctx, tx, userID, r)
+		})
+		if errors.Is(err, ErrIDTaken) {
+			rep.Problems = append(rep.Problems, library.Problem{File: userID + "/" + name, Err: err})
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("store: reconcile %s/%s: %w", userID, name, err)
+		}
+		rep.Indexed++
+	}
+	for id := range indexed {
+		if present[id] {
+			continue
+		}
+		err := l.st.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			_, err := deleteRow(ctx, tx, userID, id)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("store: reconcile %s/%s: %w", userID, id, err)
+		}
+		rep.Dropped++
+	}
+	return nil
+}
+
+// mergeLegacy updates the row of an earlier Recap's file: the facts the
+// row already has stay, the empty ones are filled from the file, and the
+// full-text entry is rebuilt.
+func mergeLegacy(ctx context.Context, tx *sql.Tx, userID string, r *indexRow) error {
+	kw, _ := json.Marshal(r.Keywords)
+	var ftsRow sql.NullInt64
+	var title, url, channel, summary sql.NullString
+	err := tx.QueryRowContext(ctx, `UPDATE library_meta SET
+			title = coalesce(title, ?), url = coalesce(url, ?), video_id = coalesce(video_id, ?), type = coalesce(type, ?),
+			upload_date = coalesce(upload_date, ?), topic_count = coalesce(topic_count, ?), segment_count = coalesce(segment_count, ?),
+			channel = coalesce(channel, ?), duration_s = coalesce(duration_s, ?), summary = coalesce(summary, ?),
+			keywords = coalesce(keywords, ?), file_format = ?, file_size = ?, file_mtime = ?,
+			fts_rowid = coalesce(fts_rowid, (SELECT coalesce(max(fts_rowid), 0) + 1 FROM library_meta))
+		WHERE session_id = ? AND user_id = ?
+		RETURNING fts_rowid, title, url, channel, summary`,
+		nullStr(r.Title), nullStr(r.URL), nullStr(r.VideoID), nullStr(r.Type),
+		nullStr(r.UploadDate), r.Topics, r.Segments,
+		nullStr(r.Channel), nullFloat(r.Duration), nullStr(r.Summary),
+		string(kw), formatLegacy, r.Size, r.ModTime, r.ID, userID).Scan(&ftsRow, &title, &url, &channel, &summary)
+	if err != nil {
+		return err
+	}
+	text := *r
+	text.Title = title.String
+	text.SummaryText = summary.String + " " + channel.String
+	text.Body = r.Body + "\n" + url.String
+	return putText(ctx, tx, ftsRow.Int64, userID, &text)
+}

@@ -1,0 +1,238 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Outcomes of a sign-in request.
+const (
+	OutcomeSent    = "sent"    // a link was (or will be) mailed
+	OutcomeLimited = "limited" // refused by a rate limit; nothing sent
+)
+
+// SignInRequest is one request for a sign-in link, kept for rate limits
+// and for the admin's abuse view.
+type SignInRequest struct {
+	Email     string // canonical address asked for
+	IPBucket  string // IPv4 address, IPv6 /64, or a named bucket such as "tor"
+	IPAddress string
+	UserAgent string
+	CreatedAt time.Time // now if zero
+	Outcome   string
+}
+
+// SignInLimits bound sign-in requests within a sliding window. A zero
+// limit is no limit.
+type SignInLimits struct {
+	Window    time.Duration
+	PerEmail  int // requests for one address
+	PerBucket int // requests from one client address bucket
+	Total     int // requests overall
+}
+
+// AdmitSignInRequest decides whether a sign-in request is within the
+// limits, counting the requests already admitted in the window, and logs
+// it with the outcome OutcomeSent or OutcomeLimited. Counting and logging
+// are one write transaction, so concurrent requests cannot all slip under
+// a limit. Only admitted requests count towards later limits.
+func (s *Store) AdmitSignInRequest(ctx context.Context, r SignInRequest, lim SignInLimits) (bool, error) {
+	if r.CreatedAt.IsZero() {
+		r.CreatedAt = s.now()
+	}
+	since := ms(r.CreatedAt.Add(-lim.Window))
+	var ok bool
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		ok = true
+		checks := []struct {
+			limit int
+			query string
+			args  []any
+		}{
+			{lim.PerEmail, `SELECT count(*) FROM signin_requests WHERE email = ? AND created_at > ? AND outcome = 'sent'`, []any{r.Email, since}},
+			{lim.PerBucket, `SELECT count(*) FROM signin_requests WHERE ip_bucket = ? AND created_at > ? AND outcome = 'sent'`, []any{r.IPBucket, since}},
+			{lim.Total, `SELECT count(*) FROM signin_requests WHERE created_at > ? AND outcome = 'sent'`, []any{since}},
+		}
+		for _, c := range checks {
+			if c.limit <= 0 {
+				continue
+			}
+			var n int
+			if err := tx.QueryRowContext(ctx, c.query, c.args...).Scan(&n); err != nil {
+				return err
+			}
+			if n >= c.limit {
+				ok = false
+				break
+			}
+		}
+		r.Outcome = OutcomeSent
+		if !ok {
+			r.Outcome = OutcomeLimited
+		}
+		return insertSignInRequest(ctx, tx, r)
+	})
+	if err != nil {
+		return false, fmt.Errorf("store: admit sign-in request: %w", err)
+	}
+	return ok, nil
+}
+
+// LogSignInRequest records a request with the outcome the caller decided.
+func (s *Store) LogSignInRequest(ctx context.Context, r SignInRequest) error {
+	if r.CreatedAt.IsZero() {
+		r.CreatedAt = s.now()
+	}
+	if r.Outcome == "" {
+		return errors.New("store: log sign-in request: no outcome")
+	}
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		return insertSignInRequest(ctx, tx, r)
+	})
+	if err != nil {
+		return fmt.Errorf("store: log sign-in request: %w", err)
+	}
+	return nil
+}
+
+func insertSignInRequest(ctx context.Context, tx *sql.Tx, r SignInRequest) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO signin_requests (email, ip_bucket, ip_address, user_agent, created_at, outcome)
+		VALUES (?, ?, ?, ?, ?, ?)`, r.Email, r.IPBucket, nullStr(r.IPAddress), nullStr(r.UserAgent), ms(r.CreatedAt), r.Outcome)
+	return err
+}
+
+// CountSignInRequests counts requests since a time, all outcomes, for
+// one address (email set) or one bucket (bucket set) or overall.
+func (s *Store) CountSignInRequests(ctx context.Context, email, bucket string, since time.Time) (int, error) {
+	var n int
+	var err error
+	switch {
+	case email != "":
+		err = s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM signin_requests WHERE email = ? AND created_at > ?`, email, ms(since)).Scan(&n)
+	case bucket != "":
+		err = s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM signin_requests WHERE ip_bucket = ? AND created_at > ?`, bucket, ms(since)).Scan(&n)
+	default:
+		err = s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM signin_requests WHERE created_at > ?`, ms(since)).Scan(&n)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: count sign-in requests: %w", err)
+	}
+	return n, nil
+}
+
+// BucketActivity sums up the sign-in requests from one client address
+// bucket, for spotting abuse.
+type BucketActivity struct {
+	IPBucket string
+	Requests int // all requests in the window
+	Limited  int // of which refused by a limit
+	Emails   int // distinct addresses asked for
+	First    time.Time
+	Last     time.Time
+}
+
+// SignInActivity groups the requests since a time by client address
+// bucket, busiest first.
+func (s *Store) SignInActivity(ctx context.Context, since time.Time, limit int) ([]BucketActivity, error) {
+	if limit <= 0 {
+		limit = 50
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT ip_bucket, count(*), sum(outcome = 'limited'), count(DISTINCT email),
+		min(created_at), max(created_at)
+		FROM signin_requests WHERE created_at > ?
+		GROUP BY ip_bucket ORDER BY count(*) DESC, max(created_at) DESC LIMIT ?`, ms(since), limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: sign-in activity: %w", err)
+	}
+	defer rows.Close()
+	out := []BucketActivity{}
+	for rows.Next() {
+		var a BucketActivity
+		var first, last sql.NullInt64
+		if err := rows.Scan(&a.IPBucket, &a.Requests, &a.Limited, &a.Emails, &first, &last); err != nil {
+			return nil, fmt.Errorf("store: sign-in activity: %w", err)
+		}
+		a.First, a.Last = fromMS(first), fromMS(last)
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: sign-in activity: %w", err)
+	}
+	return out, nil
+}
+
+// RecentSignInRequests lists the latest requests, newest first; bucket
+// narrows them to one client address bucket when set.
+func (s *Store) RecentSignInRequests(ctx context.Context, bucket string, limit int) ([]SignInRequest, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT email, ip_bucket, ip_address, user_agent, created_at, outcome
+		FROM signin_requests WHERE ?1 = '' OR ip_bucket = ?1
+		ORDER BY created_at DESC, id DESC LIMIT ?2`, bucket, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: recent sign-in requests: %w", err)
+	}
+	defer rows.Close()
+	out := []SignInRequest{}
+	for rows.Next() {
+		var r SignInRequest
+		var ip, ua sql.NullString
+		var at sql.NullInt64
+		if err := rows.Scan(&r.Email, &r.IPBucket, &ip, &ua, &at, &r.Outcome); err != nil {
+			return nil, fmt.Errorf("store: recent sign-in requests: %w", err)
+		}
+		r.IPAddress, r.UserAgent, r.CreatedAt = ip.String, ua.String, fromMS(at)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: recent sign-in requests: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteSignInRequestsBefore prunes the log and returns how many rows went.
+func (s *Store) DeleteSignInRequestsBefore(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM signin_requests WHERE created_at < ?`, ms(before))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: prune sign-in requests: %w", err)
+	}
+	return n, nil
+}
+
+// Setting returns the value of a setting, or ErrNotFound.
+func (s *Store) Setting(ctx context.Context, key string) (string, error) {
+	var v string
+	err := s.rdb.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: get setting %s: %w", key, err)
+	}
+	return v, nil
+}
+
+// SetSetting stores the value of a setting.
+func (s *Store) SetSetting(ctx context.Context, key, value string) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, key, value, ms(s.now()))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: set setting %s: %w", key, err)
+	}
+	return nil
+}

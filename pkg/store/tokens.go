@@ -1,0 +1,112 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// IntentSignIn is the intent of an ordinary sign-in link.
+const IntentSignIn = "signin"
+
+// MagicLink is a sign-in token as stored: only its hash is kept.
+type MagicLink struct {
+	TokenHash     string // HashToken of the emailed token
+	Email         string // canonical address the link was sent to
+	Intent        string // IntentSignIn unless the caller has another purpose
+	CreatedAt     time.Time
+	ExpiresAt     time.Time
+	UsedAt        time.Time // zero until used
+	RequestIP     string    // recorded for the abuse view, never for decisions
+	RequestUA     string
+	TrialCookieID string // the requesting browser's anonymous trial, if any
+}
+
+// CreateMagicLink stores a new token. CreatedAt defaults to now.
+func (s *Store) CreateMagicLink(ctx context.Context, l MagicLink) error {
+	if l.TokenHash == "" || l.Email == "" || l.ExpiresAt.IsZero() {
+		return fmt.Errorf("store: create magic link: hash, email and expiry are required")
+	}
+	if l.Intent == "" {
+		l.Intent = IntentSignIn
+	}
+	if l.CreatedAt.IsZero() {
+		l.CreatedAt = s.now()
+	}
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO magic_link_tokens
+			(token_hash, email, created_at, expires_at, intent, request_ip, request_ua, trial_cookie_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			l.TokenHash, l.Email, ms(l.CreatedAt), ms(l.ExpiresAt), l.Intent,
+			nullStr(l.RequestIP), nullStr(l.RequestUA), nullStr(l.TrialCookieID))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: create magic link: %w", err)
+	}
+	return nil
+}
+
+// ConsumeMagicLink marks a token used and returns it, if and only if it
+// exists, has the intent, is unexpired and was never used. The check and
+// the mark are one guarded UPDATE, so of any number of concurrent calls
+// with the same token exactly one succeeds; the others get
+// ErrTokenInvalid, as do unknown, expired and wrong-intent tokens.
+func (s *Store) ConsumeMagicLink(ctx context.Context, tokenHash, intent string) (*MagicLink, error) {
+	if intent == "" {
+		intent = IntentSignIn
+	}
+	var l *MagicLink
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		now := ms(s.now())
+		row := tx.QueryRowContext(ctx, `UPDATE magic_link_tokens SET used_at = ?
+			WHERE token_hash = ? AND intent = ? AND used_at IS NULL AND expires_at > ?
+			RETURNING token_hash, email, intent, created_at, expires_at, used_at, request_ip, request_ua, trial_cookie_id`,
+			now, tokenHash, intent, now)
+		var err error
+		l, err = scanMagicLink(row)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrTokenInvalid
+		}
+		return err
+	})
+	if errors.Is(err, ErrTokenInvalid) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: consume magic link: %w", err)
+	}
+	return l, nil
+}
+
+func scanMagicLink(sc interface{ Scan(...any) error }) (*MagicLink, error) {
+	var l MagicLink
+	var created, expires, used sql.NullInt64
+	var ip, ua, trial sql.NullString
+	if err := sc.Scan(&l.TokenHash, &l.Email, &l.Intent, &created, &expires, &used, &ip, &ua, &trial); err != nil {
+		return nil, err
+	}
+	l.CreatedAt, l.ExpiresAt, l.UsedAt = fromMS(created), fromMS(expires), fromMS(used)
+	l.RequestIP, l.RequestUA, l.TrialCookieID = ip.String, ua.String, trial.String
+	return &l, nil
+}
+
+// DeleteExpiredMagicLinks removes tokens that expired before the given
+// time, used or not, and returns how many.
+func (s *Store) DeleteExpiredMagicLinks(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM magic_link_tokens WHERE expires_at < ?`, ms(before))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: delete expired magic links: %w", err)
+	}
+	return n, nil
+}
