@@ -162,3 +162,18 @@ func TestHelpHasExamples(t *testing.T) {
 		}
 	}
 }
+
+func TestConfigCommands(t *testing.T) {
+	data := t.TempDir()
+	os.MkdirAll(filepath.Join(data, "start9"), 0o700)
+	os.WriteFile(filepath.Join(data, "start9", "config.yaml"), []byte("smtp:\n  type: custom\n  host: mail.example.org\n  from: recap@example.org\n  username: me\n  password: hunter2\n"), 0o600)
+	code, out, errOut := runCLI(t, "", "config", "dump", "--data", data)
+	if code != 0 || strings.Contains(out, "hunter2") || !strings.Contains(out, "mail.example.org") {
+		t.Fatalf("dump: exit %d %s\n%s", code, errOut, out)
+	}
+	os.WriteFile(filepath.Join(data, "start9", "config.yaml"), []byte("advanced:\n  job-concurrency: 0.5\n"), 0o600)
+	code, _, errOut = runCLI(t, "", "config", "check", "--data", data)
+	if code != exitBadInput || !strings.Contains(errOut, "job-concurrency") {
+		t.Fatalf("check of a bad config: exit %d %q", code, errOut)
+	}
+}

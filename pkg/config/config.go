@@ -230,6 +230,13 @@ func Load(dataDir string) (*Config, error) {
 // defaults. It does not validate.
 func Parse(data []byte) (*Config, error) {
 	c := &Config{}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, friendlyYAMLError(err)
+	}
+	if err := checkWholeNumbers(&root, ""); err != nil {
+		return nil, err
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
@@ -237,6 +244,38 @@ func Parse(data []byte) (*Config, error) {
 	}
 	c.applyDefaults()
 	return c, nil
+}
+
+// checkWholeNumbers refuses fractional numbers: every number in the
+// config counts something, and yaml.v3 would silently truncate 0.5 to 0.
+// Whole floats such as 5.0 are accepted.
+func checkWholeNumbers(n *yaml.Node, path string) error {
+	switch n.Kind {
+	case yaml.DocumentNode, yaml.SequenceNode:
+		for _, c := range n.Content {
+			if err := checkWholeNumbers(c, path); err != nil {
+				return err
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key := n.Content[i].Value
+			if path != "" {
+				key = path + "." + key
+			}
+			if err := checkWholeNumbers(n.Content[i+1], key); err != nil {
+				return err
+			}
+		}
+	case yaml.ScalarNode:
+		if n.ShortTag() == "!!float" {
+			f, err := strconv.ParseFloat(n.Value, 64)
+			if err != nil || f != float64(int64(f)) {
+				return fmt.Errorf("line %d: %s: %s is not a whole number", n.Line, path, n.Value)
+			}
+		}
+	}
+	return nil
 }
 
 var (

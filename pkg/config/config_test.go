@@ -121,3 +121,13 @@ func TestEngineDefaults(t *testing.T) {
 		t.Fatalf("gemini defaults = %+v", c.Engine)
 	}
 }
+
+func TestNumbersMustBeWhole(t *testing.T) {
+	if _, err := Load(write(t, "advanced:\n  job-concurrency: 0.5\n")); err == nil || !strings.Contains(err.Error(), "advanced.job-concurrency: 0.5 is not a whole number") {
+		t.Fatalf("fractional number: %v", err)
+	}
+	c, err := Load(write(t, "advanced:\n  job-concurrency: 4.0\n"))
+	if err != nil || c.Advanced.JobConcurrency != 4 {
+		t.Fatalf("whole float: %v %+v", err, c)
+	}
+}
