@@ -79,6 +79,7 @@ Examples:
 			serveCommand(),
 			ownerCommand(),
 			evalCommand(),
+			configCommand(),
 		},
 	}
 }
