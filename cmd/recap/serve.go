@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -149,6 +150,9 @@ func runServe(c *cli.Context) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	hs.RegisterOnShutdown(srv.Close)
+	// Loading the index leaves garbage behind; hand it back to the system
+	// now rather than whenever the collector gets to it.
+	debug.FreeOSMemory()
 	log.Info("recap started", "version", version, "mode", cfg.Mode.Type, "engine", engine.Name(), "model", cfg.Engine.Model, "listen", ln.Addr().String(),
 		"recaps", lib.Len(), "startup_ms", time.Since(start).Milliseconds())
 

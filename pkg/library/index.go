@@ -4,7 +4,6 @@ import (
 	"io/fs"
 	"math"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -35,10 +34,14 @@ type Entry struct {
 	Size    int64 // file size, to notice changes
 	ModTime int64 // file modification time, Unix nanoseconds
 
-	// Terms are the distinct index terms of the recap, sorted, with their
-	// weights in the same order (see weigh).
-	Terms   []string
-	Weights []uint8
+	// terms are the distinct index terms of the recap with their weights
+	// in the same order. They are set by entryOf and by the cache, and
+	// moved into the index's postings (and cleared) when the entry is
+	// indexed.
+	terms   []string
+	weights []uint8
+	packed  []byte // or: the terms as read from the cache (see cachedEntry)
+	slot    uint32 // position in the index, while indexed
 }
 
 // Field weights: a term in the title counts far more than one in the
@@ -97,14 +100,14 @@ func entryOf(d *recap.Document, info fs.FileInfo) *Entry {
 	for t, n := range tf {
 		w[t] += weightTranscript * (1 + math.Log(float64(n)))
 	}
-	e.Terms = make([]string, 0, len(w))
+	e.terms = make([]string, 0, len(w))
 	for t := range w {
-		e.Terms = append(e.Terms, t)
+		e.terms = append(e.terms, t)
 	}
-	sort.Strings(e.Terms)
-	e.Weights = make([]uint8, len(e.Terms))
-	for i, t := range e.Terms {
-		e.Weights[i] = quantize(w[t])
+	sort.Strings(e.terms)
+	e.weights = make([]uint8, len(e.terms))
+	for i, t := range e.terms {
+		e.weights[i] = quantize(w[t])
 	}
 	return e
 }
@@ -116,61 +119,6 @@ func quantize(w float64) uint8 {
 }
 
 func dequantize(q uint8) float64 { return math.Expm1(float64(q) / 50) }
-
-// index holds the entries of a library. Terms are interned so that a
-// word shared by many recaps is stored once.
-type index struct {
-	entries []*Entry
-	byID    map[string]*Entry
-	intern  map[string]string
-	df      map[string]int // number of entries holding each term
-}
-
-func newIndex() *index {
-	return &index{byID: map[string]*Entry{}, intern: map[string]string{}, df: map[string]int{}}
-}
-
-func (x *index) put(e *Entry) {
-	x.remove(e.ID)
-	for i, t := range e.Terms {
-		s, ok := x.intern[t]
-		if !ok {
-			x.intern[t] = t
-			s = t
-		}
-		e.Terms[i] = s
-		x.df[s]++
-	}
-	x.entries = append(x.entries, e)
-	x.byID[e.ID] = e
-}
-
-func (x *index) remove(id string) {
-	old, ok := x.byID[id]
-	if !ok {
-		return
-	}
-	delete(x.byID, id)
-	for i, e := range x.entries {
-		if e == old {
-			x.entries = append(x.entries[:i], x.entries[i+1:]...)
-			break
-		}
-	}
-	for _, t := range old.Terms {
-		if x.df[t]--; x.df[t] <= 0 {
-			delete(x.df, t)
-			delete(x.intern, t)
-		}
-	}
-}
-
-// sorted returns the entries newest first.
-func (x *index) sorted() []*Entry {
-	es := append([]*Entry(nil), x.entries...)
-	sortEntries(es, SortNewest)
-	return es
-}
 
 // Sort orders a listing.
 type Sort string
@@ -223,126 +171,6 @@ type Page struct {
 	Hits  []Hit
 	Total int    // matches over all pages
 	Next  string // cursor of the next page; "" on the last page
-}
-
-// Find lists or searches the library. Search words match whole terms,
-// and the last word also matches as a prefix ("kube" finds "kubernetes");
-// every word must match. Results are ranked by field-weighted term weight
-// times inverse document frequency, unless another sort is asked for.
-func (l *Library) Find(q Query) Page {
-	limit := q.Limit
-	if limit <= 0 {
-		limit = DefaultLimit
-	}
-	limit = min(limit, MaxLimit)
-	offset, _ := strconv.Atoi(strings.TrimPrefix(q.Cursor, "o"))
-	offset = max(offset, 0)
-
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	words := Tokenize(q.Text)
-	var hits []Hit
-	if len(words) == 0 {
-		hits = make([]Hit, 0, len(l.idx.entries))
-		for _, e := range l.idx.entries {
-			if q.Type == "" || e.Type == q.Type {
-				hits = append(hits, Hit{Entry: e})
-			}
-		}
-	} else {
-		hits = l.idx.search(words, q.Type)
-	}
-	sortHits(hits, q.Sort, len(words) > 0)
-	page := Page{Total: len(hits)}
-	if offset < len(hits) {
-		end := min(offset+limit, len(hits))
-		page.Hits = hits[offset:end]
-		if end < len(hits) {
-			page.Next = "o" + strconv.Itoa(end)
-		}
-	}
-	return page
-}
-
-func sortHits(hits []Hit, by Sort, searching bool) {
-	if by == SortRelevance || (by == "" && searching) {
-		sort.SliceStable(hits, func(i, j int) bool {
-			if hits[i].Score != hits[j].Score {
-				return hits[i].Score > hits[j].Score
-			}
-			return hits[i].CreatedAt.After(hits[j].CreatedAt) || (hits[i].CreatedAt.Equal(hits[j].CreatedAt) && hits[i].ID > hits[j].ID)
-		})
-		return
-	}
-	es := make([]*Entry, len(hits))
-	pos := make(map[*Entry]Hit, len(hits))
-	for i, h := range hits {
-		es[i] = h.Entry
-		pos[h.Entry] = h
-	}
-	sortEntries(es, by)
-	for i, e := range es {
-		hits[i] = pos[e]
-	}
-}
-
-func (x *index) search(words []string, typ string) []Hit {
-	n := float64(len(x.entries))
-	last := len(words) - 1
-	// For the last word, the terms it is a prefix of.
-	var prefixTerms []string
-	if len(words[last]) >= 2 {
-		for t := range x.df {
-			if strings.HasPrefix(t, words[last]) {
-				prefixTerms = append(prefixTerms, t)
-			}
-		}
-	}
-	idf := func(t string) float64 {
-		return math.Log(1 + (n-float64(x.df[t])+0.5)/(float64(x.df[t])+0.5))
-	}
-	var hits []Hit
-	for _, e := range x.entries {
-		if typ != "" && e.Type != typ {
-			continue
-		}
-		score := 0.0
-		var matched []string
-		ok := true
-		for i, w := range words {
-			best, bestTerm := 0.0, ""
-			if q, found := lookup(e, w); found {
-				best, bestTerm = dequantize(q)*idf(w), w
-			}
-			if i == last {
-				for _, t := range prefixTerms {
-					if q, found := lookup(e, t); found {
-						if s := 0.8 * dequantize(q) * idf(t); s > best {
-							best, bestTerm = s, t
-						}
-					}
-				}
-			}
-			if bestTerm == "" {
-				ok = false
-				break
-			}
-			score += best
-			matched = append(matched, bestTerm)
-		}
-		if ok {
-			hits = append(hits, Hit{Entry: e, Score: score, Matched: matched})
-		}
-	}
-	return hits
-}
-
-func lookup(e *Entry, term string) (uint8, bool) {
-	i := sort.SearchStrings(e.Terms, term)
-	if i < len(e.Terms) && e.Terms[i] == term {
-		return e.Weights[i], true
-	}
-	return 0, false
 }
 
 // Tokenize splits text into index terms: lower-case runs of letters and

@@ -60,15 +60,11 @@ func Open(dir, cacheFile string) (*Library, error) {
 		return nil, fmt.Errorf("library: create %s: %w", dir, err)
 	}
 	l := &Library{dir: dir, cacheFile: cacheFile, idx: newIndex()}
-	cached := map[string]*Entry{}
+	var cache *cacheData
 	if cacheFile != "" {
-		if entries, err := loadCache(cacheFile); err == nil {
-			for _, e := range entries {
-				cached[e.ID] = e
-			}
-		}
+		cache, _ = loadCache(cacheFile) // a missing or stale cache means reading the files
 	}
-	if err := l.scan(cached); err != nil {
+	if err := l.scan(cache); err != nil {
 		return nil, err
 	}
 	if l.dirty {
@@ -91,15 +87,27 @@ func (l *Library) Problems() []Problem {
 func (l *Library) Len() int {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	return len(l.idx.entries)
+	return l.idx.len()
 }
 
-func (l *Library) scan(cached map[string]*Entry) error {
+// scan indexes the folder: entries from the cache whose file has not
+// changed (same size and modification time) in bulk, the other files by
+// reading them.
+func (l *Library) scan(cache *cacheData) error {
 	dirents, err := os.ReadDir(l.dir)
 	if err != nil {
 		return fmt.Errorf("library: read %s: %w", l.dir, err)
 	}
-	seen := 0
+	cached := map[string]*Entry{}
+	var vocab []string
+	if cache != nil {
+		vocab = cache.Vocab
+		for _, ce := range cache.Entries {
+			cached[ce.Entry.ID] = ce.Entry
+		}
+	}
+	var fresh []*Entry
+	var toRead []fs.DirEntry
 	for _, de := range dirents {
 		name := de.Name()
 		if de.IsDir() || !strings.HasSuffix(name, ".json") || strings.HasPrefix(name, ".") {
@@ -115,8 +123,19 @@ func (l *Library) scan(cached map[string]*Entry) error {
 			continue // removed while scanning
 		}
 		if e, ok := cached[id]; ok && e.Size == info.Size() && e.ModTime == info.ModTime().UnixNano() {
-			l.idx.put(e)
-			seen++
+			fresh = append(fresh, e)
+			continue
+		}
+		toRead = append(toRead, de)
+	}
+	l.idx.bulk(vocab, fresh)
+	if len(fresh) != len(cached) {
+		l.dirty = true
+	}
+	for _, de := range toRead {
+		name := de.Name()
+		info, err := de.Info()
+		if err != nil {
 			continue
 		}
 		doc, err := readDoc(filepath.Join(l.dir, name))
@@ -124,14 +143,11 @@ func (l *Library) scan(cached map[string]*Entry) error {
 			l.problems = append(l.problems, Problem{File: name, Err: err})
 			continue
 		}
-		if doc.ID != id {
+		if id := strings.TrimSuffix(name, ".json"); doc.ID != id {
 			l.problems = append(l.problems, Problem{File: name, Err: fmt.Errorf("%w: id %q does not match the file name", ErrCorrupt, doc.ID)})
 			continue
 		}
 		l.idx.put(entryOf(doc, info))
-		l.dirty = true
-	}
-	if seen != len(cached) {
 		l.dirty = true
 	}
 	return nil
@@ -242,7 +258,7 @@ func (l *Library) flushCache() {
 	if !l.dirty {
 		return
 	}
-	if err := saveCache(l.cacheFile, l.idx.sorted()); err == nil {
+	if err := saveCache(l.cacheFile, l.idx); err == nil {
 		l.dirty = false
 	}
 }
@@ -302,33 +318,40 @@ func NewID(now time.Time) string {
 	return now.UTC().Format("20060102-150405") + "-" + string(b[:])
 }
 
-// sortEntries orders entries in place by the given sort.
-func sortEntries(es []*Entry, by Sort) {
-	less := func(a, b *Entry) bool {
-		if !a.CreatedAt.Equal(b.CreatedAt) {
-			return a.CreatedAt.After(b.CreatedAt)
-		}
-		return a.ID > b.ID
+// newer is the default order: newest first, ties by id.
+func newer(a, b *Entry) bool {
+	if !a.CreatedAt.Equal(b.CreatedAt) {
+		return a.CreatedAt.After(b.CreatedAt)
 	}
+	return a.ID > b.ID
+}
+
+// lessFunc returns the order of a sort.
+func lessFunc(by Sort) func(a, b *Entry) bool {
 	switch by {
 	case SortOldest:
-		sort.SliceStable(es, func(i, j int) bool { return less(es[j], es[i]) })
+		return func(a, b *Entry) bool { return newer(b, a) }
 	case SortTitle:
-		sort.SliceStable(es, func(i, j int) bool {
-			ti, tj := strings.ToLower(es[i].Title), strings.ToLower(es[j].Title)
-			if ti != tj {
-				return ti < tj
+		return func(a, b *Entry) bool {
+			ta, tb := strings.ToLower(a.Title), strings.ToLower(b.Title)
+			if ta != tb {
+				return ta < tb
 			}
-			return less(es[i], es[j])
-		})
+			return newer(a, b)
+		}
 	case SortLongest:
-		sort.SliceStable(es, func(i, j int) bool {
-			if es[i].Duration != es[j].Duration {
-				return es[i].Duration > es[j].Duration
+		return func(a, b *Entry) bool {
+			if a.Duration != b.Duration {
+				return a.Duration > b.Duration
 			}
-			return less(es[i], es[j])
-		})
-	default:
-		sort.SliceStable(es, func(i, j int) bool { return less(es[i], es[j]) })
+			return newer(a, b)
+		}
 	}
+	return newer
+}
+
+// sortEntries orders entries in place by the given sort.
+func sortEntries(es []*Entry, by Sort) {
+	less := lessFunc(by)
+	sort.SliceStable(es, func(i, j int) bool { return less(es[i], es[j]) })
 }
