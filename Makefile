@@ -5,9 +5,10 @@ VERSION ?= 0.3.0
 COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 DATA    ?= ./data
+LISTEN  ?= 127.0.0.1:8080
 SOURCE  ?= testdata/talks/bitcoin-explained_bitcoin-core-v23.md
 
-.PHONY: help build run test bench fuzz vet clean package install
+.PHONY: help build run summarize test bench fuzz vet clean package install
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z0-9_./-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -15,7 +16,10 @@ help: ## list the targets
 build: ## build bin/recap
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/recap ./cmd/recap
 
-run: build ## recap SOURCE (default: a real talk in testdata) into DATA and print it as Markdown
+run: build ## start the web app on LISTEN with the data folder DATA; prints the URL and the owner password
+	./bin/recap serve --dev --data $(DATA) --listen $(LISTEN)
+
+summarize: build ## recap SOURCE (default: a real talk in testdata) into DATA and print it as Markdown
 	./bin/recap summarize --save --data $(DATA) --format md $(SOURCE)
 
 test: ## every test, with the race detector
