@@ -236,30 +236,31 @@ func (s *Store) Checkpoint(ctx context.Context) error {
 }
 
 // Backup writes a consistent copy of the database to destPath (which
-// must not exist) with VACUUM INTO, while the store stays in use.
+// must not exist) with VACUUM INTO, while the store stays in use. It runs
+// on a connection of its own, so writes go on meanwhile.
 func (s *Store) Backup(ctx context.Context, destPath string) error {
-	if _, err := os.Stat(destPath); err == nil {
-		return fmt.Errorf("store: backup: %s already exists", destPath)
+	select {
+	case <-s.stop:
+		return ErrClosed
+	default:
 	}
-	conn, err := s.rdb.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("store: backup: %w", err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, `VACUUM INTO ?`, destPath); err != nil {
-		return fmt.Errorf("store: backup to %s: %w", filepath.Base(destPath), err)
-	}
-	return nil
+	return SnapshotFile(ctx, s.path, destPath)
 }
 
-// SnapshotFile copies the database at src into the new file dst with
-// VACUUM INTO, from a read-only connection of its own, without migrating
-// or otherwise changing it. Its signature fits startos.DBSnapshotter, for
-// the backup action, which runs beside a serving process.
+// SnapshotFile copies the database at src into the new file dst (which
+// must not exist) with VACUUM INTO, from a connection of its own, without
+// migrating or otherwise changing src. Its signature fits
+// startos.DBSnapshotter, for the backup action, which runs beside a
+// serving process.
 func SnapshotFile(ctx context.Context, src, dst string) error {
+	if _, err := os.Stat(dst); err == nil {
+		return fmt.Errorf("store: snapshot: %s already exists", dst)
+	}
+	if _, err := os.Stat(src); err != nil {
+		return fmt.Errorf("store: snapshot: %w", err)
+	}
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", DefaultBusyTimeout.Milliseconds()))
-	q.Add("_pragma", "query_only(ON)")
 	q.Set("_txlock", "deferred")
 	u := url.URL{Scheme: "file", Path: src, RawQuery: q.Encode()}
 	db, err := driver.Open(u.String())

@@ -23,6 +23,11 @@ type writeReq struct {
 // commit's). It waits for its turn while ctx allows; once fn has started,
 // ctx no longer interrupts it.
 func (s *Store) write(ctx context.Context, fn writeFunc) error {
+	select {
+	case <-s.stop:
+		return ErrClosed
+	default:
+	}
 	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
 	case s.reqs <- req:
@@ -31,7 +36,19 @@ func (s *Store) write(ctx context.Context, fn writeFunc) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	return <-req.done
+	select {
+	case err := <-req.done:
+		return err
+	case <-s.loopDone:
+		// The loop drains what was queued before it stopped; a write
+		// queued after that never ran.
+		select {
+		case err := <-req.done:
+			return err
+		default:
+			return ErrClosed
+		}
+	}
 }
 
 // writeLoop takes queued writes and commits them in groups: it starts a
