@@ -12,6 +12,7 @@ import (
 
 	"github.com/recap-startos/recap/pkg/config"
 	"github.com/recap-startos/recap/pkg/startos"
+	"github.com/recap-startos/recap/pkg/store"
 )
 
 // actionCommand holds the StartOS actions. Each reads its form's values
@@ -54,7 +55,12 @@ func actionCreateBackup(c *cli.Context) error {
 		}
 		keep = int(*in.Keep)
 	}
-	snap, err := startos.CreateSnapshot(c.Context, c.String("data"), startos.SnapshotOptions{Keep: keep, Version: version})
+	opt := startos.SnapshotOptions{Keep: keep, Version: version}
+	if cfg, err := config.Load(c.String("data")); err == nil && cfg.Mode.Type == config.ModeMulti {
+		// A consistent copy of the database while serve keeps writing it.
+		opt.SnapshotDB = store.SnapshotFile
+	}
+	snap, err := startos.CreateSnapshot(c.Context, c.String("data"), opt)
 	if err != nil {
 		return err
 	}

@@ -79,6 +79,8 @@ Examples:
 			serveCommand(),
 			ownerCommand(),
 			evalCommand(),
+			dbCommand(),
+			userCommand(),
 			configCommand(),
 		},
 	}
