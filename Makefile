@@ -16,7 +16,11 @@ help: ## list the targets
 build: ## build bin/recap
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/recap ./cmd/recap
 
-run: build ## start the web app on LISTEN with the data folder DATA; prints the URL and the owner password
+run: build ## recap a real talk into DATA (first run only), then start the web app on LISTEN; prints the URL and the owner password
+	@if ! ls $(DATA)/history/*.json >/dev/null 2>&1; then \
+	  echo "Recapping $(SOURCE) into $(DATA) with the builtin engine…"; \
+	  ./bin/recap summarize --save --quiet --data $(DATA) --format md $(SOURCE) | head -n 12; echo "…"; \
+	fi
 	./bin/recap serve --dev --data $(DATA) --listen $(LISTEN)
 
 summarize: build ## recap SOURCE (default: a real talk in testdata) into DATA and print it as Markdown
