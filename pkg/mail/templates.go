@@ -41,3 +41,22 @@ func SignInMessage(s SignIn) (Message, error) {
 	}
 	return Message{To: s.To, Subject: "Sign in to Recap on " + s.Site, Text: text.String(), HTML: html.String()}, nil
 }
+
+// Closed is what the mail says to an unknown address when sign-ups are
+// closed.
+type Closed struct {
+	To   string
+	Site string
+}
+
+// ClosedMessage renders the "no sign-ups" mail.
+func ClosedMessage(c Closed) (Message, error) {
+	var text, html bytes.Buffer
+	if err := textTemplates.ExecuteTemplate(&text, "closed.txt", c); err != nil {
+		return Message{}, fmt.Errorf("mail: render closed text: %w", err)
+	}
+	if err := htmlTemplates.ExecuteTemplate(&html, "closed.html", c); err != nil {
+		return Message{}, fmt.Errorf("mail: render closed html: %w", err)
+	}
+	return Message{To: c.To, Subject: "Recap on " + c.Site + ": no account for this address", Text: text.String(), HTML: html.String()}, nil
+}

@@ -1,0 +1,293 @@
+package auth
+
+// Accounts: multi mode's sign-in by emailed link.
+//
+//  1. RequestLink (POST /auth/request-link) canonicalises the address
+//     (CanonicalEmail), counts the request against the limits per
+//     address, per client address bucket and overall (one write
+//     transaction in the store, so concurrent requests cannot all slip
+//     under a limit), stores the SHA-256 of a new 32-byte token valid for
+//     15 minutes with the requester's address and user agent, and hands
+//     the mail to a goroutine. It returns before anything is mailed and
+//     does the same database work whether or not the address has an
+//     account, so neither the answer nor its timing tells who has one.
+//     What the mail says depends on the account: a sign-in link; or, when
+//     sign-ups are closed and the address is unknown, a note saying so.
+//     A disabled account gets nothing.
+//  2. The link opens GET /auth/verify?token=…, a page with a button. It
+//     changes nothing, so mail scanners and link previews that fetch it
+//     (with HEAD too, and with scripts run) cannot use the token.
+//  3. The button posts the token to Confirm (POST /auth/verify), which
+//     consumes it with one guarded UPDATE (of any number of concurrent
+//     confirmations exactly one wins), finds or creates the user (created
+//     only when sign-ups are open, or the address is the admin's), and
+//     starts a new session, replacing any session the browser had.
+//
+// Sessions are 32 random bytes in a cookie; the store keeps their
+// SHA-256 with the user agent and address, slides the 30-day expiry on
+// use and writes last-use times in batches, not per request.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/recap-startos/recap/pkg/mail"
+	"github.com/recap-startos/recap/pkg/store"
+)
+
+// LinkTTL is how long a sign-in link works.
+const LinkTTL = 15 * time.Minute
+
+// Default sign-in request limits, per DefaultSignInLimits.Window.
+var DefaultSignInLimits = store.SignInLimits{
+	Window:    15 * time.Minute,
+	PerEmail:  5,   // links for one address
+	PerBucket: 20,  // requests from one IPv4 address or IPv6 /64
+	Total:     300, // requests overall, a bound on the mail Recap sends
+}
+
+// Errors of Confirm besides store.ErrTokenInvalid.
+var (
+	// ErrSignupsClosed means the link's address has no account and the
+	// config does not allow new ones.
+	ErrSignupsClosed = errors.New("auth: this Recap does not take new sign-ups")
+)
+
+// Sender sends one mail; *mail.SMTP is one.
+type Sender interface {
+	Send(ctx context.Context, m mail.Message) error
+}
+
+var _ Sender = (*mail.SMTP)(nil)
+
+// AccountsOptions is what Accounts is built from.
+type AccountsOptions struct {
+	Store        *store.Store
+	Mail         Sender // nil: links can only be made by the admin-login-link action
+	PublicURL    string // base of the links in mail, e.g. https://recap.example.org
+	AdminEmail   string // canonical
+	AllowSignups bool
+	Limits       store.SignInLimits // DefaultSignInLimits if zero
+	Log          *slog.Logger
+}
+
+// Accounts signs people in by emailed link and looks up their sessions.
+// It is safe for concurrent use.
+type Accounts struct {
+	opt  AccountsOptions
+	base *url.URL
+	log  *slog.Logger
+
+	sending sync.WaitGroup // mails handed to goroutines
+}
+
+// NewAccounts checks the options and returns the sign-in service.
+func NewAccounts(opt AccountsOptions) (*Accounts, error) {
+	if opt.Store == nil {
+		return nil, errors.New("auth: accounts need the store")
+	}
+	base, err := url.Parse(opt.PublicURL)
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return nil, fmt.Errorf("auth: mode.public-url: %q is not an http(s) URL; sign-in links are built from it", opt.PublicURL)
+	}
+	admin, err := CanonicalEmail(opt.AdminEmail)
+	if err != nil {
+		return nil, fmt.Errorf("auth: mode.admin-email: %q is not one plain email address", opt.AdminEmail)
+	}
+	opt.AdminEmail = admin
+	if opt.Limits == (store.SignInLimits{}) {
+		opt.Limits = DefaultSignInLimits
+	}
+	if opt.Log == nil {
+		opt.Log = slog.Default()
+	}
+	return &Accounts{opt: opt, base: base, log: opt.Log}, nil
+}
+
+// AdminEmail returns the admin's canonical address.
+func (a *Accounts) AdminEmail() string { return a.opt.AdminEmail }
+
+// Limits returns the sign-in request limits in force.
+func (a *Accounts) Limits() store.SignInLimits { return a.opt.Limits }
+
+// EnsureAdmin creates the admin account if it is missing and makes it
+// the admin; serve calls it at start.
+func (a *Accounts) EnsureAdmin(ctx context.Context) (*store.User, error) {
+	return a.opt.Store.EnsureAdmin(ctx, a.opt.AdminEmail)
+}
+
+// Requester is where a request came from, as recorded with tokens,
+// sessions and the sign-in log.
+type Requester struct {
+	IP        string // the client address, "" if unknown
+	Bucket    string // Bucket of the address
+	UserAgent string
+}
+
+// RequestLink handles a request for a sign-in link (step 1 above). Its
+// only error for the caller is ErrBadEmail; every other outcome,
+// including a refusal by a limit, looks the same from outside and is
+// only logged.
+func (a *Accounts) RequestLink(ctx context.Context, typed string, from Requester) error {
+	email, err := CanonicalEmail(typed)
+	if err != nil {
+		return ErrBadEmail
+	}
+	ok, err := a.opt.Store.AdmitSignInRequest(ctx, store.SignInRequest{
+		Email: email, IPBucket: from.Bucket, IPAddress: from.IP, UserAgent: from.UserAgent,
+	}, a.opt.Limits)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		a.log.Warn("sign-in request limited", "ip_bucket", from.Bucket)
+		return nil
+	}
+	token, err := a.createLink(ctx, email, from)
+	if err != nil {
+		return err
+	}
+	user, err := a.opt.Store.UserByEmail(ctx, email)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	var msg mail.Message
+	switch {
+	case user != nil && user.Disabled():
+		a.log.Info("sign-in request for a disabled account; nothing sent", "ip_bucket", from.Bucket)
+		return nil
+	case user == nil && !a.opt.AllowSignups && email != a.opt.AdminEmail:
+		msg, err = mail.ClosedMessage(mail.Closed{To: email, Site: a.base.Host})
+	default:
+		msg, err = mail.SignInMessage(mail.SignIn{To: email, Link: a.LinkURL(token), ValidFor: LinkTTL, Site: a.base.Host, RequestIP: from.IP})
+	}
+	if err != nil {
+		return err
+	}
+	a.send(msg)
+	return nil
+}
+
+// send mails in the background, so the answer does not wait for (or
+// reveal) the delivery; failures are logged without the message.
+func (a *Accounts) send(msg mail.Message) {
+	if a.opt.Mail == nil {
+		a.log.Warn("sign-in mail not sent: no mail server is configured; the admin-login-link action makes links")
+		return
+	}
+	a.sending.Add(1)
+	go func() {
+		defer a.sending.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := a.opt.Mail.Send(ctx, msg); err != nil {
+			a.log.Error("sign-in mail failed", "error", err)
+			return
+		}
+		a.log.Info("sign-in mail sent")
+	}()
+}
+
+// Wait blocks until the mails handed to the background are sent (or
+// failed); shutdown and tests call it.
+func (a *Accounts) Wait() { a.sending.Wait() }
+
+// createLink stores a new token for email and returns it.
+func (a *Accounts) createLink(ctx context.Context, email string, from Requester) (string, error) {
+	token := NewToken()
+	now := time.Now()
+	err := a.opt.Store.CreateMagicLink(ctx, store.MagicLink{
+		TokenHash: store.HashToken(token), Email: email, Intent: store.IntentSignIn,
+		CreatedAt: now, ExpiresAt: now.Add(LinkTTL), RequestIP: from.IP, RequestUA: from.UserAgent,
+	})
+	if err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+// IssueLink makes a sign-in link for an address without mailing it (the
+// admin-login-link action) and returns the URL.
+func (a *Accounts) IssueLink(ctx context.Context, typed string, from Requester) (string, error) {
+	email, err := CanonicalEmail(typed)
+	if err != nil {
+		return "", ErrBadEmail
+	}
+	token, err := a.createLink(ctx, email, from)
+	if err != nil {
+		return "", err
+	}
+	return a.LinkURL(token), nil
+}
+
+// LinkURL is the confirm page's address for a token.
+func (a *Accounts) LinkURL(token string) string {
+	u := *a.base
+	u.Path = joinPath(u.Path, "/auth/verify")
+	u.RawQuery = url.Values{"token": {token}}.Encode()
+	u.Fragment = ""
+	return u.String()
+}
+
+func joinPath(base, p string) string {
+	for len(base) > 0 && base[len(base)-1] == '/' {
+		base = base[:len(base)-1]
+	}
+	return base + p
+}
+
+// Confirm consumes a sign-in token and starts a session (step 3 above).
+// replaces is the session token the browser already carries, if any; it
+// is ended. It returns the new session token and the user. Errors:
+// store.ErrTokenInvalid (unknown, used, expired or malformed token),
+// ErrSignupsClosed, store.ErrUserDisabled.
+func (a *Accounts) Confirm(ctx context.Context, token, replaces string, from Requester) (string, *store.User, error) {
+	if !WellFormedToken(token) {
+		return "", nil, store.ErrTokenInvalid
+	}
+	link, err := a.opt.Store.ConsumeMagicLink(ctx, store.HashToken(token), store.IntentSignIn)
+	if err != nil {
+		return "", nil, err
+	}
+	user, err := a.opt.Store.UserByEmail(ctx, link.Email)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		if link.Email == a.opt.AdminEmail {
+			user, err = a.opt.Store.EnsureAdmin(ctx, link.Email)
+		} else if a.opt.AllowSignups {
+			user, _, err = a.opt.Store.EnsureUser(ctx, store.NewUser{Email: link.Email, SignupIP: from.IP, SignupUserAgent: from.UserAgent})
+		} else {
+			return "", nil, ErrSignupsClosed
+		}
+		if err != nil {
+			return "", nil, err
+		}
+		a.log.Info("account created", "user_id", user.ID)
+	case err != nil:
+		return "", nil, err
+	}
+	session := NewToken()
+	ns := store.NewSession{TokenHash: store.HashToken(session), UserID: user.ID, UserAgent: from.UserAgent, IPAddress: from.IP}
+	if replaces != "" {
+		ns.Replaces = store.HashToken(replaces)
+	}
+	if _, err := a.opt.Store.CreateSession(ctx, ns); err != nil {
+		return "", nil, err
+	}
+	a.log.Info("signed in", "user_id", user.ID, "ip_bucket", from.Bucket)
+	return session, user, nil
+}
+
+// Session returns the live session of a cookie value and its user, or
+// store.ErrNoSession.
+func (a *Accounts) Session(ctx context.Context, token string) (*store.Session, *store.User, error) {
+	if !WellFormedToken(token) {
+		return nil, nil, store.ErrNoSession
+	}
+	return a.opt.Store.SessionByHash(ctx, store.HashToken(token))
+}

@@ -1,0 +1,178 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/recap-startos/recap/pkg/mail"
+	"github.com/recap-startos/recap/pkg/mail/mailtest"
+	"github.com/recap-startos/recap/pkg/store"
+)
+
+func newAccounts(t *testing.T, signups bool, lim store.SignInLimits) (*Accounts, *store.Store, *mailtest.Server) {
+	t.Helper()
+	st, err := store.Open(context.Background(), t.TempDir(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ms := mailtest.Start(t, mailtest.Options{})
+	sender, err := mail.NewSMTP(ms.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := NewAccounts(AccountsOptions{Store: st, Mail: sender, PublicURL: "https://recap.example.org/", AdminEmail: "Owner@Example.org",
+		AllowSignups: signups, Limits: lim, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Wait)
+	return a, st, ms
+}
+
+var someone = Requester{IP: "203.0.113.5", Bucket: "203.0.113.5", UserAgent: "test"}
+
+func tokenOf(t *testing.T, link string) string {
+	t.Helper()
+	u, err := url.Parse(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Query().Get("token")
+}
+
+// TestConcurrentConfirmationsOneSession: 16 confirmations of one token at
+// once yield exactly one session.
+func TestConcurrentConfirmationsOneSession(t *testing.T) {
+	a, st, ms := newAccounts(t, true, store.SignInLimits{})
+	ctx := context.Background()
+	if err := a.RequestLink(ctx, "ada@example.org", someone); err != nil {
+		t.Fatal(err)
+	}
+	m := ms.Wait(t, 1)
+	token := tokenOf(t, m.Link(t))
+	if m.Link(t) != "https://recap.example.org/auth/verify?token="+token {
+		t.Fatalf("link %s", m.Link(t))
+	}
+	var wins, invalid atomic.Int32
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			<-start
+			_, _, err := a.Confirm(ctx, token, "", someone)
+			switch {
+			case err == nil:
+				wins.Add(1)
+			case errors.Is(err, store.ErrTokenInvalid):
+				invalid.Add(1)
+			default:
+				t.Error(err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if wins.Load() != 1 || invalid.Load() != 15 {
+		t.Fatalf("%d confirmations won, %d refused", wins.Load(), invalid.Load())
+	}
+	u, err := st.UserByEmail(ctx, "ada@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ss, _ := st.ListSessions(ctx, u.ID); len(ss) != 1 {
+		t.Fatalf("%d sessions", len(ss))
+	}
+}
+
+// TestConcurrentRequestsKeepTheLimit: 30 requests at once for one address
+// with a limit of 5 mail exactly 5 links.
+func TestConcurrentRequestsKeepTheLimit(t *testing.T) {
+	lim := DefaultSignInLimits
+	a, st, ms := newAccounts(t, true, lim)
+	ctx := context.Background()
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 30 {
+		wg.Go(func() {
+			<-start
+			if err := a.RequestLink(ctx, "ada@example.org", someone); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	a.Wait()
+	if n := len(ms.Messages()); n != lim.PerEmail {
+		t.Fatalf("%d mails, want %d", n, lim.PerEmail)
+	}
+	if n, _ := st.CountSignInRequests(ctx, "ada@example.org", "", time.Time{}); n != 30 {
+		t.Fatalf("%d requests logged", n)
+	}
+}
+
+func TestSignupsClosed(t *testing.T) {
+	a, st, ms := newAccounts(t, false, store.SignInLimits{})
+	ctx := context.Background()
+	// An unknown address is told by mail that sign-ups are closed.
+	if err := a.RequestLink(ctx, "stranger@example.org", someone); err != nil {
+		t.Fatal(err)
+	}
+	if m := ms.Wait(t, 1); m.Header.Get("Subject") == "" || linkIn(m) {
+		t.Fatalf("closed mail has a link:\n%s", m.Text)
+	}
+	// A link made anyway (by the action) cannot create the account.
+	link, err := a.IssueLink(ctx, "stranger@example.org", Requester{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.Confirm(ctx, tokenOf(t, link), "", someone); !errors.Is(err, ErrSignupsClosed) {
+		t.Fatalf("confirm: %v", err)
+	}
+	// The admin's address always works, and is the admin.
+	if err := a.RequestLink(ctx, " owner@EXAMPLE.org", someone); err != nil {
+		t.Fatal(err)
+	}
+	_, u, err := a.Confirm(ctx, tokenOf(t, ms.Wait(t, 2).Link(t)), "", someone)
+	if err != nil || !u.IsAdmin || u.Email != "owner@example.org" {
+		t.Fatalf("admin confirm: %+v, %v", u, err)
+	}
+	// A disabled account gets no mail and cannot confirm an old link.
+	link, _ = a.IssueLink(ctx, "owner@example.org", Requester{})
+	if err := st.SetUserDisabled(ctx, u.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.RequestLink(ctx, "owner@example.org", someone); err != nil {
+		t.Fatal(err)
+	}
+	a.Wait()
+	if n := len(ms.Messages()); n != 2 {
+		t.Fatalf("%d mails; the disabled account got one", n)
+	}
+	if _, _, err := a.Confirm(ctx, tokenOf(t, link), "", someone); !errors.Is(err, store.ErrUserDisabled) {
+		t.Fatalf("disabled confirm: %v", err)
+	}
+}
+
+func TestBadEmailIsTheOnlyError(t *testing.T) {
+	a, _, ms := newAccounts(t, true, store.SignInLimits{})
+	for _, in := range []string{"a@x.test,b@evil.test", `"e@evil.test"@victim.test`, "a＠evil.test@victim.test", "ada@example.org\r\nBcc: b@evil.test"} {
+		if err := a.RequestLink(context.Background(), in, someone); !errors.Is(err, ErrBadEmail) {
+			t.Errorf("%q: %v", in, err)
+		}
+	}
+	a.Wait()
+	if n := len(ms.Messages()); n != 0 {
+		t.Fatalf("%d mails sent", n)
+	}
+}
+
+func linkIn(m mailtest.Message) bool { return strings.Contains(m.Text, "/auth/verify") }
