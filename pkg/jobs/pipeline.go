@@ -34,6 +34,9 @@ type Input struct {
 	// Engine names the engine to use when it is not the queue's default
 	// (one of Config.Engines); "" means the default.
 	Engine string
+	// Owner is the user the job runs for (multi mode; "" in single
+	// mode): the recap goes to their library and only they see the job.
+	Owner string
 }
 
 // Process fetches or parses the input, runs engine over the transcript

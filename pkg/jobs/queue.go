@@ -83,6 +83,7 @@ type Failure struct {
 // State is a snapshot of a job, as shown to people and stored on disk.
 type State struct {
 	ID        string    `json:"id"`
+	Owner     string    `json:"owner,omitempty"` // Input.Owner: the user id in multi mode
 	RecapID   string    `json:"recap_id"` // the id the recap gets when saved
 	Kind      string    `json:"kind"`     // url, file or text
 	Label     string    `json:"label"`    // the URL, file name or start of the text
@@ -108,6 +109,12 @@ type Saver interface {
 
 var _ Saver = (*library.Library)(nil)
 
+// OwnedSaver files a finished recap in its owner's library (multi mode,
+// where the owner is Input.Owner); *store.UserLibrary is one.
+type OwnedSaver interface {
+	Save(ctx context.Context, owner string, doc *recap.Document) error
+}
+
 // Config is what a queue needs.
 type Config struct {
 	Dir         string // where job states are kept, e.g. DATA/jobs
@@ -118,6 +125,9 @@ type Config struct {
 	Engines map[string]summarize.Engine
 	Options transcript.Options
 	Library Saver
+	// Owned, when set, files recaps instead of Library, in the library
+	// of each job's owner.
+	Owned OwnedSaver
 	// OnDone, if set, is called after a recap is saved.
 	OnDone func(doc *recap.Document)
 	Log    *slog.Logger
@@ -269,6 +279,9 @@ func (q *Queue) Submit(in Input) (st State, attached bool, err error) {
 		if in.Engine != "" && in.Engine != q.cfg.Engine.Name() {
 			key += " " + in.Engine // the same link with another engine is another job
 		}
+		if in.Owner != "" {
+			key = in.Owner + " " + key // never attach to another user's job
+		}
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -283,7 +296,7 @@ func (q *Queue) Submit(in Input) (st State, attached bool, err error) {
 	now := time.Now().UTC()
 	ctx, cancel := context.WithCancelCause(context.Background())
 	j := &job{in: in, key: key, ctx: ctx, cancel: cancel, state: State{
-		ID: newJobID(), RecapID: library.NewID(now), Kind: kind, Label: lbl,
+		ID: newJobID(), Owner: in.Owner, RecapID: library.NewID(now), Kind: kind, Label: lbl,
 		Status: StatusQueued, Stage: "queued", Message: "Waiting for a free worker",
 		CreatedAt: now, UpdatedAt: now,
 	}}
@@ -352,6 +365,20 @@ func (q *Queue) Recent(n int) []State {
 	out := make([]State, 0, len(q.byID))
 	for _, j := range q.byID {
 		out = append(out, j.snapshot())
+	}
+	q.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.After(out[j].CreatedAt) })
+	return out[:min(n, len(out))]
+}
+
+// RecentOf returns up to n jobs of one owner, newest first.
+func (q *Queue) RecentOf(owner string, n int) []State {
+	q.mu.Lock()
+	var out []State
+	for _, j := range q.byID {
+		if st := j.snapshot(); st.Owner == owner {
+			out = append(out, st)
+		}
 	}
 	q.mu.Unlock()
 	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.After(out[j].CreatedAt) })
@@ -472,7 +499,11 @@ func (q *Queue) run(j *job) {
 			s.Stage, s.Message, s.Title = StageSaving, "Filing the recap in the library", doc.Title
 		})
 		q.persist(st)
-		err = q.cfg.Library.Save(doc)
+		if q.cfg.Owned != nil {
+			err = q.cfg.Owned.Save(context.Background(), j.in.Owner, doc)
+		} else {
+			err = q.cfg.Library.Save(doc)
+		}
 	}
 	if err == nil && q.cfg.OnDone != nil {
 		q.cfg.OnDone(doc)
