@@ -80,7 +80,7 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request, _ httprouter.P
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"mode": s.opt.Mode, "user": "owner", "role": "owner", "tier": nil, "credits": nil,
-		"password_generated": rec.Generated, "recaps": s.lib.Len(),
+		"password_generated": rec.Generated, "recaps": s.opt.Library.Len(),
 	})
 	return nil
 }

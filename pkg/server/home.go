@@ -33,7 +33,11 @@ var engineLabels = map[string]string{
 }
 
 func (s *Server) handleHome(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
-	page := s.lib.Find(library.Query{Limit: 10})
+	c := callerOf(r)
+	page, err := s.lib.Find(r.Context(), c.ID, library.Query{Limit: 10})
+	if err != nil {
+		return err
+	}
 	p := homePage{Recent: page.Hits, Total: page.Total, MaxUpload: formatMB(s.opt.MaxUpload)}
 	if len(s.opt.Engines) > 1 {
 		for _, e := range s.opt.Engines {
@@ -44,7 +48,7 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request, _ httprouter
 			p.Engines = append(p.Engines, engineChoice{Name: e, Label: label})
 		}
 	}
-	for _, st := range s.jobs.Recent(20) {
+	for _, st := range s.jobs.RecentOf(c.ID, 20) {
 		switch st.Status {
 		case jobs.StatusQueued, jobs.StatusRunning:
 			p.Running = append(p.Running, st)

@@ -50,7 +50,7 @@ func stagesOf(st jobs.State) []stage {
 }
 
 func (s *Server) handleJobPage(w http.ResponseWriter, r *http.Request, ps httprouter.Params) error {
-	st, err := s.jobs.Get(ps.ByName("id"))
+	st, err := s.job(r, ps.ByName("id"))
 	if err != nil {
 		return err
 	}
@@ -68,6 +68,9 @@ func (s *Server) handleSubmitForm(w http.ResponseWriter, r *http.Request, _ http
 }
 
 func (s *Server) handleCancelForm(w http.ResponseWriter, r *http.Request, ps httprouter.Params) error {
+	if _, err := s.job(r, ps.ByName("id")); err != nil {
+		return err
+	}
 	st, err := s.jobs.Cancel(ps.ByName("id"))
 	if err != nil && err != jobs.ErrFinished {
 		return err

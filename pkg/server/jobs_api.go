@@ -25,7 +25,20 @@ func (s *Server) submit(r *http.Request) (jobs.State, bool, error) {
 	if err != nil {
 		return jobs.State{}, false, err
 	}
+	in.Owner = callerOf(r).ID
 	return s.jobs.Submit(in)
+}
+
+// job returns a job of the caller; another user's job is not found.
+func (s *Server) job(r *http.Request, id string) (jobs.State, error) {
+	st, err := s.jobs.Get(id)
+	if err != nil {
+		return st, err
+	}
+	if st.Owner != callerOf(r).ID {
+		return jobs.State{}, jobs.ErrNotFound
+	}
+	return st, nil
 }
 
 // handleSubmitAPI starts a job and answers 202 at once.
@@ -40,12 +53,12 @@ func (s *Server) handleSubmitAPI(w http.ResponseWriter, r *http.Request, _ httpr
 }
 
 func (s *Server) handleListJobs(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
-	writeJSON(w, http.StatusOK, map[string][]jobs.State{"jobs": s.jobs.Recent(50)})
+	writeJSON(w, http.StatusOK, map[string][]jobs.State{"jobs": s.jobs.RecentOf(callerOf(r).ID, 50)})
 	return nil
 }
 
 func (s *Server) handleGetJob(w http.ResponseWriter, r *http.Request, ps httprouter.Params) error {
-	st, err := s.jobs.Get(ps.ByName("id"))
+	st, err := s.job(r, ps.ByName("id"))
 	if err != nil {
 		return err
 	}
@@ -54,6 +67,9 @@ func (s *Server) handleGetJob(w http.ResponseWriter, r *http.Request, ps httprou
 }
 
 func (s *Server) handleCancelJob(w http.ResponseWriter, r *http.Request, ps httprouter.Params) error {
+	if _, err := s.job(r, ps.ByName("id")); err != nil {
+		return err
+	}
 	st, err := s.jobs.Cancel(ps.ByName("id"))
 	if err != nil {
 		return err
@@ -71,6 +87,9 @@ const heartbeat = 15 * time.Second
 // is the job state as JSON, so a client that reconnects starts from the
 // current state.
 func (s *Server) handleJobEvents(w http.ResponseWriter, r *http.Request, ps httprouter.Params) error {
+	if _, err := s.job(r, ps.ByName("id")); err != nil {
+		return err
+	}
 	st, changed, stop, err := s.jobs.Subscribe(ps.ByName("id"))
 	if err != nil {
 		return err

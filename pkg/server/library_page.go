@@ -37,7 +37,10 @@ func (s *Server) handleLibraryPage(w http.ResponseWriter, r *http.Request, _ htt
 	if q.Limit == 0 {
 		q.Limit = library.DefaultLimit
 	}
-	page := s.lib.Find(q)
+	page, err := s.lib.Find(r.Context(), callerOf(r).ID, q)
+	if err != nil {
+		return err
+	}
 	offset, _ := strconv.Atoi(strings.TrimPrefix(q.Cursor, "o"))
 	p := libraryPage{Query: q, SortSet: r.URL.Query().Get("sort"), Page: page, Deleted: r.URL.Query().Get("deleted") == "1"}
 	if len(page.Hits) > 0 {

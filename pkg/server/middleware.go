@@ -10,7 +10,6 @@ import (
 
 	"github.com/julienschmidt/httprouter"
 
-	"github.com/recap-startos/recap/pkg/auth"
 )
 
 // handler is what every route implements: it writes a response or
@@ -22,7 +21,8 @@ type access int
 
 const (
 	public access = iota // anyone: health, sign-in, static files
-	owner                // the signed-in owner
+	owner                // the signed-in owner (single mode) or user (multi mode)
+	admin                // the admin (multi mode)
 )
 
 // contentSecurityPolicy allows nothing from elsewhere but the privacy-
@@ -39,17 +39,29 @@ func (s *Server) wrap(who access, bodyLimit int64, h handler) httprouter.Handle 
 			s.fail(w, r, errCrossOrigin)
 			return
 		}
-		if who == owner && !s.signedIn(r) {
-			if wantsJSON(r) {
-				s.fail(w, r, errUnauthorized)
+		if who != public {
+			c, ok := s.gate.caller(r)
+			if !ok {
+				if wantsJSON(r) {
+					s.fail(w, r, errUnauthorized)
+					return
+				}
+				next := r.URL.RequestURI()
+				if r.Method != http.MethodGet {
+					next = "/"
+				}
+				http.Redirect(w, r, "/login?next="+url.QueryEscape(next), http.StatusSeeOther)
 				return
 			}
-			next := r.URL.RequestURI()
-			if r.Method != http.MethodGet {
-				next = "/"
+			if who == admin && !c.Admin {
+				s.fail(w, r, errNotFound) // the dashboard is not there for others
+				return
 			}
-			http.Redirect(w, r, "/login?next="+url.QueryEscape(next), http.StatusSeeOther)
-			return
+			r = withCaller(r, c)
+		}
+		if s.multi != nil {
+			// Pages depend on who is signed in; keep shared caches out.
+			w.Header().Add("Vary", "Cookie")
 		}
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, bodyLimit)
@@ -60,10 +72,10 @@ func (s *Server) wrap(who access, bodyLimit int64, h handler) httprouter.Handle 
 	}
 }
 
-// signedIn reports whether the request carries a live owner session.
+// signedIn reports whether the request carries a live session.
 func (s *Server) signedIn(r *http.Request) bool {
-	tok := auth.TokenFrom(r)
-	return tok != "" && s.sessions.Check(tok) == nil
+	_, ok := s.gate.caller(r)
+	return ok
 }
 
 // secureCookies reports whether cookies for r need the Secure flag: always,

@@ -50,7 +50,7 @@ type recapPage struct {
 }
 
 func (s *Server) handleRecapPage(w http.ResponseWriter, r *http.Request, ps httprouter.Params) error {
-	doc, err := s.lib.Get(ps.ByName("id"))
+	doc, err := s.lib.Get(r.Context(), callerOf(r).ID, ps.ByName("id"))
 	if err != nil {
 		return err
 	}
@@ -116,15 +116,15 @@ func (s *Server) handleDeletePage(w http.ResponseWriter, r *http.Request, ps htt
 	if !recap.ValidID(id) {
 		return errInvalidID
 	}
-	e, ok := s.lib.Entry(id)
-	if !ok {
-		return errRecapNotFound
+	e, err := s.lib.Entry(r.Context(), callerOf(r).ID, id)
+	if err != nil {
+		return err
 	}
 	return s.render(w, r, http.StatusOK, "delete", deletePage{ID: id, Title: e.Title})
 }
 
 func (s *Server) handleDeleteForm(w http.ResponseWriter, r *http.Request, ps httprouter.Params) error {
-	if err := s.deleteRecap(ps.ByName("id")); err != nil {
+	if err := s.deleteRecap(r, ps.ByName("id")); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/library?deleted=1", http.StatusSeeOther)

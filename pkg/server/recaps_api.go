@@ -52,12 +52,16 @@ func (s *Server) handleListRecaps(w http.ResponseWriter, r *http.Request, _ http
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.lib.Find(q).JSON())
+	page, err := s.lib.Find(r.Context(), callerOf(r).ID, q)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, page.JSON())
 	return nil
 }
 
 func (s *Server) handleGetRecap(w http.ResponseWriter, r *http.Request, ps httprouter.Params) error {
-	doc, err := s.lib.Get(ps.ByName("id"))
+	doc, err := s.lib.Get(r.Context(), callerOf(r).ID, ps.ByName("id"))
 	if err != nil {
 		return err
 	}
@@ -66,15 +70,15 @@ func (s *Server) handleGetRecap(w http.ResponseWriter, r *http.Request, ps httpr
 }
 
 func (s *Server) handleDeleteRecap(w http.ResponseWriter, r *http.Request, ps httprouter.Params) error {
-	if err := s.deleteRecap(ps.ByName("id")); err != nil {
+	if err := s.deleteRecap(r, ps.ByName("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
-func (s *Server) deleteRecap(id string) error {
-	if err := s.lib.Delete(id); err != nil {
+func (s *Server) deleteRecap(r *http.Request, id string) error {
+	if err := s.lib.Delete(r.Context(), callerOf(r).ID, id); err != nil {
 		return err
 	}
 	s.log.Info("recap deleted", "recap_id", id)
@@ -88,7 +92,7 @@ func (s *Server) handleExportRecap(w http.ResponseWriter, r *http.Request, ps ht
 	if format == "" {
 		format = "md"
 	}
-	exp, err := s.lib.Export(ps.ByName("id"), format)
+	exp, err := s.lib.Export(r.Context(), callerOf(r).ID, ps.ByName("id"), format)
 	if err != nil {
 		return err
 	}

@@ -1,9 +1,14 @@
-// Package server is Recap's web app and JSON API in single mode: one
-// route table, handlers that return errors, one error mapper, server-
-// rendered pages with embedded assets, and the owner's session on every
-// route but the health check, the sign-in page and static files. It
-// composes the library, the job queue and the auth stores; it owns no
-// storage of its own.
+// Package server is Recap's web app and JSON API: one route table,
+// handlers that return errors, one error mapper, server-rendered pages
+// with embedded assets, and a session on every route but the health
+// check, sign-in and static files. It composes the library, the job
+// queue and the auth stores; it owns no storage of its own.
+//
+// The two modes are two wirings, chosen once in New: single mode signs
+// the owner in by password and serves the one folder of recaps; multi
+// mode signs people in by emailed link and serves each their own
+// library from the store, plus an admin dashboard. Handlers see only the
+// caller (callerOf) and the caller's library (shelf), the same in both.
 package server
 
 import (
@@ -17,6 +22,7 @@ import (
 	"github.com/recap-startos/recap/pkg/config"
 	"github.com/recap-startos/recap/pkg/jobs"
 	"github.com/recap-startos/recap/pkg/library"
+	"github.com/recap-startos/recap/pkg/store"
 )
 
 // Body limits for requests that are not uploads.
@@ -27,8 +33,8 @@ const (
 	multipartOverhead = 1 << 20
 )
 
-// Options is what a Server is built from. Library, Jobs, Owner and
-// Sessions are required.
+// Options is what a Server is built from. Jobs is required; then either
+// Library, Owner and Sessions (single mode) or Multi.
 type Options struct {
 	Mode      string // config.ModeSingle; shown by /healthz and /api/me
 	Version   string
@@ -47,15 +53,26 @@ type Options struct {
 	// Changed, if set, is called after the library or the owner password
 	// changed (to refresh the Properties page).
 	Changed func()
+	// Multi, when set, wires multi mode instead of single mode.
+	Multi *Multi
+}
+
+// Multi is what multi mode is built from; all fields are required.
+type Multi struct {
+	Accounts *auth.Accounts
+	Store    *store.Store
+	Library  *store.UserLibrary
 }
 
 // Server is the web app. It is an http.Handler.
 type Server struct {
 	opt      Options
-	lib      *library.Library
+	lib      shelf
+	gate     gate
 	jobs     *jobs.Queue
-	owner    *auth.Owner
-	sessions *auth.Sessions
+	owner    *auth.Owner    // single mode
+	sessions *auth.Sessions // single mode
+	multi    *Multi         // multi mode
 	limiter  *auth.Limiter
 	cop      *http.CrossOriginProtection
 	log      *slog.Logger
@@ -68,8 +85,13 @@ type Server struct {
 
 // New builds the server and its route table.
 func New(opt Options) (*Server, error) {
-	if opt.Library == nil || opt.Jobs == nil || opt.Owner == nil || opt.Sessions == nil {
-		return nil, errors.New("server: library, jobs, owner and sessions are required")
+	switch {
+	case opt.Jobs == nil:
+		return nil, errors.New("server: the job queue is required")
+	case opt.Multi != nil && (opt.Multi.Accounts == nil || opt.Multi.Store == nil || opt.Multi.Library == nil):
+		return nil, errors.New("server: multi mode needs accounts, the store and the library")
+	case opt.Multi == nil && (opt.Library == nil || opt.Owner == nil || opt.Sessions == nil):
+		return nil, errors.New("server: library, owner and sessions are required")
 	}
 	if opt.Mode == "" {
 		opt.Mode = config.ModeSingle
@@ -85,9 +107,17 @@ func New(opt Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		opt: opt, lib: opt.Library, jobs: opt.Jobs, owner: opt.Owner, sessions: opt.Sessions,
-		limiter: auth.NewLimiter(), cop: http.NewCrossOriginProtection(), log: opt.Log,
+		opt: opt, jobs: opt.Jobs, limiter: auth.NewLimiter(), cop: http.NewCrossOriginProtection(), log: opt.Log,
 		views: v, stopping: make(chan struct{}),
+	}
+	if opt.Multi != nil {
+		opt.Mode = config.ModeMulti
+		s.opt.Mode = opt.Mode
+		s.multi, s.lib = opt.Multi, opt.Multi.Library
+		s.gate = accountGate{accounts: opt.Multi.Accounts, plain: func(r *http.Request) bool { return !s.secureCookies(r) }}
+	} else {
+		s.owner, s.sessions, s.lib = opt.Owner, opt.Sessions, folderShelf{opt.Library}
+		s.gate = ownerGate{opt.Sessions}
 	}
 	s.handler = s.middleware(s.routes())
 	return s, nil

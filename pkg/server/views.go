@@ -97,6 +97,8 @@ func loadViews() (*views, error) {
 // view is what every page template receives.
 type view struct {
 	SignedIn bool
+	Admin    bool // show the admin dashboard in the menu
+	Multi    bool // multi mode: accounts
 	Nav      string // the nav entry to mark as current
 	Page     any    // the page's own data
 }
@@ -110,7 +112,15 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	nav := name
 	var buf bytes.Buffer
-	if err := t.Execute(&buf, view{SignedIn: s.signedIn(r), Nav: nav, Page: data}); err != nil {
+	v := view{Nav: nav, Page: data, Multi: s.multi != nil}
+	c, ok := callerIn(r)
+	if !ok {
+		c, ok = s.gate.caller(r)
+	}
+	if ok {
+		v.SignedIn, v.Admin = true, c.Admin
+	}
+	if err := t.Execute(&buf, v); err != nil {
 		if name == "error" {
 			http.Error(w, "Something went wrong on the server.", http.StatusInternalServerError)
 			s.log.Error("render error page", "error", err)
