@@ -34,9 +34,9 @@ func testDoc(id, title, typ string, created time.Time, transcript ...string) *re
 	}
 	return &recap.Document{
 		Version: recap.Version, ID: id, CreatedAt: created,
-		Source:  recap.Source{Type: typ, Title: title, Duration: float64(len(units) * 10)},
-		Engine:  recap.Engine{Name: recap.EngineBuiltin},
-		Title:   title, Summary: "A talk about " + title + ".", Keywords: []string{"garden"},
+		Source: recap.Source{Type: typ, Title: title, Duration: float64(len(units) * 10)},
+		Engine: recap.Engine{Name: recap.EngineBuiltin},
+		Title:  title, Summary: "A talk about " + title + ".", Keywords: []string{"garden"},
 		Topics: topics, Transcript: units,
 		Stats: recap.Stats{Words: 12, Units: len(units)},
 	}

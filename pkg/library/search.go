@@ -11,21 +11,24 @@ import (
 )
 
 // index holds the entries of a library and an inverted index over their
-// terms. Each term is stored once (in vocab) and maps to a posting list
-// of (entry slot, weight) pairs, so memory grows with the number of
-// distinct terms per recap (about five bytes each) and a search reads
-// only the postings of the words it looks for. Sorted listings are built
+// terms. Each term is stored once (in vocab) and maps to a packed posting
+// list: for each entry holding the term, in ascending slot order, the
+// slot as a varint delta from the previous one and the term's weight in
+// one byte. Dense lists cost about two bytes a posting, so memory grows
+// with the number of distinct terms per recap, and a search reads only the
+// postings of the words it looks for. Slots are never reused, which keeps
+// every list ascending when entries are added. Sorted listings are built
 // on first use and kept until the entries change.
 type index struct {
-	slots []*Entry // by slot; nil for a free slot
-	free  []uint32 // free slots
+	slots []*Entry // by slot; nil for a removed entry
 	byID  map[string]*Entry
 	n     int // live entries
 
 	termID map[string]uint32
-	vocab  []string   // term by id
-	post   [][]uint32 // slots holding each term, by term id
-	postW  [][]uint8  // the weights, parallel to post
+	vocab  []string // term by id
+	post   [][]byte // packed postings by term id
+	last   []uint32 // last slot in each posting list
+	df     []uint32 // number of postings of each term
 
 	mu       sync.Mutex        // guards the lazily built fields below
 	orders   map[Sort][]*Entry // full listings by sort
@@ -38,18 +41,36 @@ func newIndex() *index {
 
 func (x *index) len() int { return x.n }
 
+// postings calls f for each (slot, weight) of a packed posting list.
+func postings(b []byte, f func(slot uint32, w uint8)) {
+	var slot uint64
+	for len(b) > 0 {
+		d, k := binary.Uvarint(b)
+		slot += d
+		f(uint32(slot), b[k])
+		b = b[k+1:]
+	}
+}
+
+// appendPosting adds slot (greater than every slot already in the list of
+// term t) with weight w.
+func (x *index) appendPosting(t, slot uint32, w uint8) {
+	delta := slot
+	if x.df[t] > 0 {
+		delta = slot - x.last[t]
+	}
+	x.post[t] = binary.AppendUvarint(x.post[t], uint64(delta))
+	x.post[t] = append(x.post[t], w)
+	x.last[t] = slot
+	x.df[t]++
+}
+
 // put adds or replaces an entry; it moves the entry's terms into the
 // postings.
 func (x *index) put(e *Entry) {
 	x.remove(e.ID)
-	var slot uint32
-	if n := len(x.free); n > 0 {
-		slot, x.free = x.free[n-1], x.free[:n-1]
-		x.slots[slot] = e
-	} else {
-		slot = uint32(len(x.slots))
-		x.slots = append(x.slots, e)
-	}
+	slot := uint32(len(x.slots))
+	x.slots = append(x.slots, e)
 	e.slot = slot
 	newTerm := false
 	for i, t := range e.terms {
@@ -59,11 +80,11 @@ func (x *index) put(e *Entry) {
 			x.termID[t] = id
 			x.vocab = append(x.vocab, t)
 			x.post = append(x.post, nil)
-			x.postW = append(x.postW, nil)
+			x.last = append(x.last, 0)
+			x.df = append(x.df, 0)
 			newTerm = true
 		}
-		x.post[id] = append(x.post[id], slot)
-		x.postW[id] = append(x.postW[id], e.weights[i])
+		x.appendPosting(id, slot, e.weights[i])
 	}
 	e.terms, e.weights = nil, nil
 	x.byID[e.ID] = e
@@ -94,34 +115,50 @@ func (x *index) bulk(vocab []string, entries []*Entry) {
 			f(uint32(prev), e.weights[i])
 		}
 	}
-	df := make([]uint32, len(vocab))
-	for _, e := range entries {
-		unpack(e, func(t uint32, _ uint8) { df[t]++ })
+	// First pass: the exact size of every posting list.
+	size := make([]int, len(vocab))
+	x.last = make([]uint32, len(vocab))
+	x.df = make([]uint32, len(vocab))
+	for slot, e := range entries {
+		unpack(e, func(t uint32, _ uint8) {
+			delta := uint32(slot)
+			if x.df[t] > 0 {
+				delta -= x.last[t]
+			}
+			size[t] += uvarintLen(uint64(delta)) + 1
+			x.last[t] = uint32(slot)
+			x.df[t]++
+		})
 	}
-	x.post = make([][]uint32, len(vocab))
-	x.postW = make([][]uint8, len(vocab))
-	for t, n := range df {
+	x.post = make([][]byte, len(vocab))
+	for t, n := range size {
 		if n > 0 {
-			x.post[t] = make([]uint32, 0, n)
-			x.postW[t] = make([]uint8, 0, n)
+			x.post[t] = make([]byte, 0, n)
 		}
 	}
+	clear(x.df)
 	x.slots = make([]*Entry, 0, len(entries))
 	for _, e := range entries {
 		slot := uint32(len(x.slots))
 		x.slots = append(x.slots, e)
 		e.slot = slot
-		unpack(e, func(t uint32, w uint8) {
-			x.post[t] = append(x.post[t], slot)
-			x.postW[t] = append(x.postW[t], w)
-		})
+		unpack(e, func(t uint32, w uint8) { x.appendPosting(t, slot, w) })
 		e.packed, e.weights = nil, nil
 		x.byID[e.ID] = e
 	}
 	x.n = len(entries)
 }
 
-// remove drops an entry and its postings. It scans every posting list,
+func uvarintLen(v uint64) int {
+	n := 1
+	for v >= 0x80 {
+		v >>= 7
+		n++
+	}
+	return n
+}
+
+// remove drops an entry and its postings. It decodes every posting list,
 // which is fine for a rare operation.
 func (x *index) remove(id string) {
 	old, ok := x.byID[id]
@@ -130,14 +167,23 @@ func (x *index) remove(id string) {
 	}
 	delete(x.byID, id)
 	slot := old.slot
-	for t, ps := range x.post {
-		if i := slices.Index(ps, slot); i >= 0 {
-			x.post[t] = slices.Delete(ps, i, i+1)
-			x.postW[t] = slices.Delete(x.postW[t], i, i+1)
+	for t, b := range x.post {
+		if x.df[t] == 0 || x.last[t] < slot {
+			continue
 		}
+		found := false
+		postings(b, func(s uint32, _ uint8) { found = found || s == slot })
+		if !found {
+			continue
+		}
+		x.post[t], x.df[t] = nil, 0
+		postings(b, func(s uint32, w uint8) {
+			if s != slot {
+				x.appendPosting(uint32(t), s, w)
+			}
+		})
 	}
 	x.slots[slot] = nil
-	x.free = append(x.free, slot)
 	x.n--
 	x.mu.Lock()
 	x.orders = nil
@@ -149,11 +195,11 @@ func (x *index) remove(id string) {
 func (x *index) entryTerms() (terms [][]uint32, weights [][]uint8) {
 	terms = make([][]uint32, len(x.slots))
 	weights = make([][]uint8, len(x.slots))
-	for t, ps := range x.post {
-		for i, slot := range ps {
+	for t, b := range x.post {
+		postings(b, func(slot uint32, w uint8) {
 			terms[slot] = append(terms[slot], uint32(t))
-			weights[slot] = append(weights[slot], x.postW[t][i])
-		}
+			weights[slot] = append(weights[slot], w)
+		})
 	}
 	return terms, weights
 }
@@ -200,7 +246,7 @@ func (x *index) withPrefix(p string) []uint32 {
 	i := sort.Search(len(ids), func(i int) bool { return x.vocab[ids[i]] >= p })
 	var out []uint32
 	for ; i < len(ids) && strings.HasPrefix(x.vocab[ids[i]], p); i++ {
-		if len(x.post[ids[i]]) > 0 {
+		if x.df[ids[i]] > 0 {
 			out = append(out, ids[i])
 		}
 	}
@@ -236,11 +282,17 @@ func (l *Library) Find(q Query) Page {
 			page.Total++
 		}
 	} else {
-		hits := l.idx.search(words, q.Type)
-		sortHits(hits, q.Sort)
-		page.Total = len(hits)
-		if offset < len(hits) {
-			page.Hits = hits[offset:min(offset+limit, len(hits))]
+		cands := l.idx.search(words, q.Type)
+		sortCandidates(cands, q.Sort)
+		page.Total = len(cands)
+		if offset < len(cands) {
+			for _, c := range cands[offset:min(offset+limit, len(cands))] {
+				matched := make([]string, len(c.terms))
+				for i, t := range c.terms {
+					matched[i] = l.idx.vocab[t]
+				}
+				page.Hits = append(page.Hits, Hit{Entry: c.e, Score: c.score, Matched: matched})
+			}
 		}
 	}
 	if offset+limit < page.Total {
@@ -249,44 +301,83 @@ func (l *Library) Find(q Query) Page {
 	return page
 }
 
-func sortHits(hits []Hit, by Sort) {
+// candidate is an entry that matched every search word so far.
+type candidate struct {
+	e     *Entry
+	score float64
+	terms []uint32 // the term each word matched, in word order
+}
+
+func sortCandidates(cs []candidate, by Sort) {
 	if by == SortRelevance || by == "" {
-		sort.SliceStable(hits, func(i, j int) bool {
-			if hits[i].Score != hits[j].Score {
-				return hits[i].Score > hits[j].Score
+		slices.SortFunc(cs, func(a, b candidate) int {
+			switch {
+			case a.score > b.score:
+				return -1
+			case a.score < b.score:
+				return 1
+			case newer(a.e, b.e):
+				return -1
+			case newer(b.e, a.e):
+				return 1
 			}
-			return newer(hits[i].Entry, hits[j].Entry)
+			return 0
 		})
 		return
 	}
 	less := lessFunc(by)
-	sort.SliceStable(hits, func(i, j int) bool { return less(hits[i].Entry, hits[j].Entry) })
+	slices.SortStableFunc(cs, func(a, b candidate) int {
+		switch {
+		case less(a.e, b.e):
+			return -1
+		case less(b.e, a.e):
+			return 1
+		}
+		return 0
+	})
 }
 
-// match is what one search word found in one entry.
-type match struct {
-	score float64
-	term  uint32
-}
+// weightOf maps a quantized weight back to its value, without math.Expm1
+// on every posting.
+var weightOf = func() (t [256]float64) {
+	for q := range t {
+		t[q] = dequantize(uint8(q))
+	}
+	return t
+}()
 
-func (x *index) search(words []string, typ string) []Hit {
+// search returns the entries that match every word, with their scores.
+// Per word, each entry keeps its best-scoring term (the word itself, or
+// for the last word a term it is a prefix of, at 0.8 of the weight).
+// Scores live in arrays indexed by slot rather than maps, so a common
+// word over 10,000 recaps costs one pass over its posting list.
+func (x *index) search(words []string, typ string) []candidate {
 	n := float64(x.n)
 	idf := func(t uint32) float64 {
-		df := float64(len(x.post[t]))
+		df := float64(x.df[t])
 		return math.Log(1 + (n-df+0.5)/(df+0.5))
 	}
+	best := make([]float64, len(x.slots)) // this word's best score per slot; 0 = no match
+	bestT := make([]uint32, len(x.slots))
+	var touched []uint32
+	var cands []candidate
 	last := len(words) - 1
-	var acc map[uint32]*Hit
 	for i, w := range words {
-		found := map[uint32]match{}
+		for _, slot := range touched {
+			best[slot] = 0
+		}
+		touched = touched[:0]
 		consider := func(t uint32, factor float64) {
 			f := factor * idf(t)
-			for k, slot := range x.post[t] {
-				s := dequantize(x.postW[t][k]) * f
-				if m, ok := found[slot]; !ok || s > m.score {
-					found[slot] = match{s, t}
+			postings(x.post[t], func(slot uint32, q uint8) {
+				s := weightOf[q] * f
+				if best[slot] == 0 {
+					touched = append(touched, slot)
 				}
-			}
+				if s > best[slot] {
+					best[slot], bestT[slot] = s, t
+				}
+			})
 		}
 		if t, ok := x.termID[w]; ok {
 			consider(t, 1)
@@ -299,29 +390,25 @@ func (x *index) search(words []string, typ string) []Hit {
 			}
 		}
 		if i == 0 {
-			acc = make(map[uint32]*Hit, len(found))
-			for slot, m := range found {
+			cands = make([]candidate, 0, len(touched))
+			for _, slot := range touched {
 				e := x.slots[slot]
-				if typ != "" && e.Type != typ {
+				if e == nil || (typ != "" && e.Type != typ) {
 					continue
 				}
-				acc[slot] = &Hit{Entry: e, Score: m.score, Matched: []string{x.vocab[m.term]}}
+				cands = append(cands, candidate{e: e, score: best[slot], terms: []uint32{bestT[slot]}})
 			}
 			continue
 		}
-		for slot, h := range acc {
-			m, ok := found[slot]
-			if !ok {
-				delete(acc, slot)
-				continue
+		kept := cands[:0]
+		for _, c := range cands {
+			if s := best[c.e.slot]; s > 0 {
+				c.score += s
+				c.terms = append(c.terms, bestT[c.e.slot])
+				kept = append(kept, c)
 			}
-			h.Score += m.score
-			h.Matched = append(h.Matched, x.vocab[m.term])
 		}
+		cands = kept
 	}
-	hits := make([]Hit, 0, len(acc))
-	for _, h := range acc {
-		hits = append(hits, *h)
-	}
-	return hits
+	return cands
 }
