@@ -19,7 +19,12 @@ type loginPage struct {
 
 // safeNext keeps a post-sign-in redirect on this site.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.HasPrefix(next, "/login") {
+	// Browsers drop tabs and newlines from URLs and read \ as /, so
+	// "/\t/evil.test" or "/\\evil.test" would leave the site.
+	if strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
+		return "/"
+	}
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/login") || strings.HasPrefix(next, "/auth/") {
 		return "/"
 	}
 	return next

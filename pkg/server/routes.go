@@ -18,10 +18,44 @@ func (s *Server) routes() http.Handler {
 	r.GET("/static/:name", s.wrap(public, 0, s.handleStatic))
 	r.GET("/favicon.ico", s.wrap(public, 0, s.handleFavicon))
 
-	// Sign-in.
-	r.GET("/login", s.wrap(public, 0, s.handleLoginPage))
-	r.POST("/login", s.wrap(public, maxFormBytes, s.handleLogin))
-	r.POST("/logout", s.wrap(public, maxFormBytes, s.handleLogout))
+	// Sign-in and the account: the owner's password in single mode,
+	// emailed links, sessions and the admin dashboard in multi mode.
+	if s.multi == nil {
+		r.GET("/login", s.wrap(public, 0, s.handleLoginPage))
+		r.POST("/login", s.wrap(public, maxFormBytes, s.handleLogin))
+		r.POST("/logout", s.wrap(public, maxFormBytes, s.handleLogout))
+		r.GET("/account", s.wrap(owner, 0, s.handleAccountPage))
+		r.POST("/account/password", s.wrap(owner, maxFormBytes, s.handlePasswordForm))
+		r.GET("/api/me", s.wrap(owner, 0, s.handleMe))
+		r.POST("/api/owner/password", s.wrap(owner, maxFormBytes, s.handlePasswordAPI))
+	} else {
+		r.GET("/login", s.wrap(public, 0, s.handleSignInPage))
+		r.POST("/auth/request-link", s.wrap(public, maxFormBytes, s.handleRequestLink))
+		r.GET("/auth/verify", s.wrap(public, 0, s.handleVerifyPage))
+		r.HEAD("/auth/verify", s.wrap(public, 0, s.handleVerifyPage))
+		r.POST("/auth/verify", s.wrap(public, maxFormBytes, s.handleVerify))
+		r.POST("/logout", s.wrap(public, maxFormBytes, s.handleSignOut))
+		r.GET("/account", s.wrap(owner, 0, s.handleSessionsPage))
+		r.POST("/account/sessions/:sid/revoke", s.wrap(owner, maxFormBytes, s.handleRevokeSessionForm))
+		r.POST("/account/sign-out-everywhere", s.wrap(owner, maxFormBytes, s.handleSignOutEverywhereForm))
+		r.GET("/api/me", s.wrap(owner, 0, s.handleMeMulti))
+		r.GET("/api/sessions", s.wrap(owner, 0, s.handleListSessions))
+		r.DELETE("/api/sessions/:sid", s.wrap(owner, 0, s.handleRevokeSession))
+		r.POST("/api/sessions/revoke-all", s.wrap(owner, maxFormBytes, s.handleRevokeAllSessions))
+
+		r.GET("/admin", s.wrap(admin, 0, s.handleAdminPage))
+		r.GET("/admin/users/:uid", s.wrap(admin, 0, s.handleAdminUserPage))
+		r.POST("/admin/users/:uid/disable", s.wrap(admin, maxFormBytes, s.handleAdminDisableForm))
+		r.POST("/admin/users/:uid/enable", s.wrap(admin, maxFormBytes, s.handleAdminEnableForm))
+		r.POST("/admin/users/:uid/sessions/revoke", s.wrap(admin, maxFormBytes, s.handleAdminRevokeForm))
+		r.GET("/api/admin/users", s.wrap(admin, 0, s.handleAdminUsers))
+		r.GET("/api/admin/users/:uid/sessions", s.wrap(admin, 0, s.handleAdminUserSessions))
+		r.DELETE("/api/admin/users/:uid/sessions", s.wrap(admin, 0, s.handleAdminRevokeSessions))
+		r.DELETE("/api/admin/users/:uid/sessions/:sid", s.wrap(admin, 0, s.handleAdminRevokeSessions))
+		r.POST("/api/admin/users/:uid/disable", s.wrap(admin, maxFormBytes, s.handleAdminDisable))
+		r.POST("/api/admin/users/:uid/enable", s.wrap(admin, maxFormBytes, s.handleAdminEnable))
+		r.GET("/api/admin/signins", s.wrap(admin, 0, s.handleAdminSignIns))
+	}
 
 	// Pages.
 	r.GET("/", s.wrap(owner, 0, s.handleHome))
@@ -32,12 +66,8 @@ func (s *Server) routes() http.Handler {
 	r.GET("/recaps/:id", s.wrap(owner, 0, s.handleRecapPage))
 	r.GET("/recaps/:id/delete", s.wrap(owner, 0, s.handleDeletePage))
 	r.POST("/recaps/:id/delete", s.wrap(owner, maxFormBytes, s.handleDeleteForm))
-	r.GET("/account", s.wrap(owner, 0, s.handleAccountPage))
-	r.POST("/account/password", s.wrap(owner, maxFormBytes, s.handlePasswordForm))
 
 	// JSON API.
-	r.GET("/api/me", s.wrap(owner, 0, s.handleMe))
-	r.POST("/api/owner/password", s.wrap(owner, maxFormBytes, s.handlePasswordAPI))
 	r.POST("/api/recaps", s.wrap(owner, upload, s.handleSubmitAPI))
 	r.GET("/api/recaps", s.wrap(owner, 0, s.handleListRecaps))
 	r.GET("/api/recaps/:id", s.wrap(owner, 0, s.handleGetRecap))

@@ -1,0 +1,169 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"mime"
+	"net/http"
+
+	"github.com/julienschmidt/httprouter"
+
+	"github.com/recap-startos/recap/pkg/auth"
+	"github.com/recap-startos/recap/pkg/store"
+)
+
+// Multi mode's sign-in by emailed link; the flow is described in
+// pkg/auth/accounts.go.
+
+var (
+	errBadEmail = &httpError{Status: http.StatusBadRequest, Code: "bad_email",
+		Message: "That is not one email address.", Hint: "Type one address, like ada@example.org, without a name, quotes or commas."}
+	errLinkInvalid = &httpError{Status: http.StatusBadRequest, Code: "link_invalid",
+		Message: "This sign-in link does not work: it was used already, has expired, or is not complete.", Hint: "Ask for a new link; each works once, for 15 minutes."}
+	errSignupsClosed = &httpError{Status: http.StatusForbidden, Code: "signups_closed",
+		Message: "This Recap does not take new accounts.", Hint: "Ask its owner to open sign-ups or to let you in."}
+	errAccountDisabled = &httpError{Status: http.StatusForbidden, Code: "account_disabled",
+		Message: "This account is disabled.", Hint: "Ask the owner of this Recap."}
+)
+
+type signInPage struct {
+	Next    string
+	Sent    bool
+	Problem string
+	Minutes int
+}
+
+func (s *Server) handleSignInPage(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
+	next := safeNext(r.URL.Query().Get("next"))
+	if s.signedIn(r) {
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return nil
+	}
+	return s.render(w, r, http.StatusOK, "signin", signInPage{Next: next, Minutes: int(auth.LinkTTL.Minutes())})
+}
+
+// requester describes where a request comes from, for the records.
+func requester(r *http.Request) auth.Requester {
+	a := auth.ClientAddr(r)
+	q := auth.Requester{Bucket: auth.Bucket(a), UserAgent: clip(r.UserAgent(), 300)}
+	if a.IsValid() {
+		q.IP = a.String()
+	}
+	return q
+}
+
+// handleRequestLink takes {"email"} as JSON or a form. The answer is the
+// same whatever happens next (see auth.Accounts.RequestLink); only an
+// address that is not one plain address is refused.
+func (s *Server) handleRequestLink(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
+	ctype, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	var email, next string
+	asJSON := ctype == "application/json"
+	if asJSON {
+		var body struct {
+			Email string `json:"email"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+			return badRequest("bad_json", `The body must be JSON like {"email": "ada@example.org"}.`)
+		}
+		email = body.Email
+	} else {
+		if err := r.ParseForm(); err != nil {
+			return badRequest("bad_form", "The form could not be read.")
+		}
+		email, next = r.PostForm.Get("email"), safeNext(r.PostForm.Get("next"))
+	}
+	err := s.multi.Accounts.RequestLink(r.Context(), email, requester(r))
+	if errors.Is(err, auth.ErrBadEmail) {
+		if asJSON {
+			return errBadEmail
+		}
+		return s.render(w, r, http.StatusBadRequest, "signin", signInPage{Next: next, Problem: errBadEmail.Message + " " + errBadEmail.Hint, Minutes: int(auth.LinkTTL.Minutes())})
+	}
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		writeJSON(w, http.StatusAccepted, map[string]string{"status": "sent",
+			"message": "If this address can sign in here, a link is on its way. It works once, for 15 minutes."})
+		return nil
+	}
+	return s.render(w, r, http.StatusOK, "signin", signInPage{Sent: true, Minutes: int(auth.LinkTTL.Minutes())})
+}
+
+type verifyPage struct {
+	Token   string
+	Next    string
+	Problem string
+}
+
+// noLeaks keeps the confirm page out of caches, referrers and indexes:
+// its URL holds the token.
+func noLeaks(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Robots-Tag", "noindex, nofollow")
+	h.Set("Cache-Control", "no-store")
+}
+
+// handleVerifyPage answers GET and HEAD of the link in the mail: a page
+// with a button. It reads nothing and changes nothing, so a mail scanner
+// or preview that fetches the link cannot use it.
+func (s *Server) handleVerifyPage(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
+	noLeaks(w)
+	q := r.URL.Query()
+	return s.render(w, r, http.StatusOK, "verify", verifyPage{Token: q.Get("token"), Next: safeNext(q.Get("next"))})
+}
+
+// handleVerify consumes the token from the confirm page's form and signs
+// the browser in with a new session.
+func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
+	noLeaks(w)
+	if err := r.ParseForm(); err != nil {
+		return badRequest("bad_form", "The form could not be read.")
+	}
+	token, next := r.PostForm.Get("token"), safeNext(r.PostForm.Get("next"))
+	replaces := auth.AccountTokenFrom(r, !s.secureCookies(r))
+	session, _, err := s.multi.Accounts.Confirm(r.Context(), token, replaces, requester(r))
+	if err != nil {
+		var he *httpError
+		switch {
+		case errors.Is(err, store.ErrTokenInvalid):
+			he = errLinkInvalid
+		case errors.Is(err, auth.ErrSignupsClosed):
+			he = errSignupsClosed
+		case errors.Is(err, store.ErrUserDisabled):
+			he = errAccountDisabled
+		default:
+			return err
+		}
+		if wantsJSON(r) {
+			return he
+		}
+		return s.render(w, r, he.Status, "verify", verifyPage{Problem: he.Message + " " + he.Hint})
+	}
+	auth.SetAccountCookie(w, session, s.secureCookies(r))
+	if wantsJSON(r) {
+		writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+		return nil
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+// handleSignOut ends the browser's session, if any.
+func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
+	if c, ok := s.gate.caller(r); ok {
+		err := s.multi.Store.RevokeSession(r.Context(), c.ID, c.Session)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	auth.ClearAccountCookie(w, s.secureCookies(r))
+	if wantsJSON(r) {
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	return nil
+}
