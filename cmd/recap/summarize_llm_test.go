@@ -15,7 +15,7 @@ import (
 
 // hourTalk is a real podcast transcript of about an hour, with section
 // headings that become chapters.
-var hourTalk = filepath.Join("..", "..", "testdata", "subtitles", "bitcointranscripts", "chaincode-podcast_watchtowers-lightning-privacy.md")
+var hourTalk = filepath.Join("..", "..", "testdata", "talks", "chaincode-podcast_watchtowers-lightning-privacy.md")
 
 const llmFixtures = "../../pkg/summarize/testdata/llm"
 

@@ -16,7 +16,7 @@ func TestFetchLocalAndStdin(t *testing.T) {
 	needParsers(t)
 	dir := t.TempDir()
 	vtt := filepath.Join(dir, "talk.vtt")
-	if err := os.WriteFile(vtt, readTestdata(t, "feeds", "transcripts-example.vtt"), 0o600); err != nil {
+	if err := os.WriteFile(vtt, readTestdata(t, "podcast", "transcripts-example.vtt"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	t.Run("file", func(t *testing.T) {
@@ -29,7 +29,7 @@ func TestFetchLocalAndStdin(t *testing.T) {
 		}
 	})
 	t.Run("stdin", func(t *testing.T) {
-		srt := readTestdata(t, "feeds", "transcripts-example.srt")
+		srt := readTestdata(t, "podcast", "transcripts-example.srt")
 		tr, err := Fetch(context.Background(), "-", Options{Stdin: strings.NewReader(string(srt))})
 		if err != nil {
 			t.Fatal(err)
@@ -92,10 +92,10 @@ func documentHost(t *testing.T, docs map[string][2]string) *httptest.Server {
 func TestFetchURL(t *testing.T) {
 	needParsers(t)
 	feeds := newPodcastHost(t)
-	srt := string(readTestdata(t, "feeds", "transcripts-example.srt"))
+	srt := string(readTestdata(t, "podcast", "transcripts-example.srt"))
 	srv := documentHost(t, map[string][2]string{
 		"/episode.srt":  {"application/x-subrip", srt},
-		"/captions":     {"text/vtt; charset=utf-8", string(readTestdata(t, "feeds", "transcripts-example.vtt"))},
+		"/captions":     {"text/vtt; charset=utf-8", string(readTestdata(t, "podcast", "transcripts-example.vtt"))},
 		"/sniffed":      {"application/octet-stream", srt},
 		"/audio.mp3":    {"audio/mpeg", "ID3\x03\x00\x00\x00"},
 		"/binary":       {"", "\x00\x01\x02\x03PK\x00\x00binary"},

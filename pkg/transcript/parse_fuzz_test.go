@@ -87,7 +87,7 @@ func FuzzParseSRT(f *testing.F) {
 
 // FuzzParseText fuzzes the plain-text reader, timestamps and all.
 func FuzzParseText(f *testing.F) {
-	addSeeds(f, false, "subtitles/bitcointranscripts/*_*.md")
+	addSeeds(f, false, "talks/*_*.md")
 	f.Add([]byte("[00:12] Dr. Who said e.g. 3.5... Yes! No?\n0:05\nnext\n## Part\n(1:02:03) Ann: hi"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzCheck(t, "x.txt", data)

@@ -71,7 +71,7 @@ func TestParseGolden(t *testing.T) {
 	for _, pattern := range []string{
 		"subtitles/webvtt-py/*.vtt", "subtitles/webvtt-py/*.srt",
 		"subtitles/go-astisub/*.vtt", "subtitles/go-astisub/*.srt",
-		"subtitles/bitcointranscripts/*_*.md",
+		"talks/*_*.md",
 		"podcast/transcripts-*.*",
 		"podcast/chapters-*.json",
 	} {

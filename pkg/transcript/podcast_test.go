@@ -88,7 +88,7 @@ func (h *podcastHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		w.Header().Set("Content-Type", ct)
-		w.Write(readTestdata(h.t, "feeds", file))
+		w.Write(readTestdata(h.t, "podcast", file))
 	default:
 		http.NotFound(w, r)
 	}
@@ -147,7 +147,7 @@ func TestPodcastSource(t *testing.T) {
 		t.Errorf("units = %d, timed %v", len(tr.Units), tr.Timed())
 	}
 	// The complex chapters file has toc:false entries, which are left out.
-	want, err := parseChaptersJSON(readTestdata(t, "feeds", "chapters-exampleComplex.json"))
+	want, err := parseChaptersJSON(readTestdata(t, "podcast", "chapters-exampleComplex.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -319,14 +319,14 @@ func TestParseDuration(t *testing.T) {
 }
 
 func TestParseChaptersJSON(t *testing.T) {
-	simple, err := parseChaptersJSON(readTestdata(t, "feeds", "chapters-example.json"))
+	simple, err := parseChaptersJSON(readTestdata(t, "podcast", "chapters-example.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(simple) != 9 || simple[0].Start != 0 || simple[0].Title == "" {
 		t.Errorf("simple chapters = %v", simple)
 	}
-	complex, err := parseChaptersJSON(readTestdata(t, "feeds", "chapters-exampleComplex.json"))
+	complex, err := parseChaptersJSON(readTestdata(t, "podcast", "chapters-exampleComplex.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
