@@ -37,6 +37,9 @@ work the same from a shell:
 			{Name: "restore-backup", Usage: "replace the data with a snapshot (service stopped)", Flags: []cli.Flag{dataFlag()}, Action: actionRestoreBackup},
 			{Name: "library-stats", Usage: "count recaps, words and disk use", Flags: []cli.Flag{dataFlag()}, Action: actionLibraryStats},
 			{Name: "switch-mode", Usage: "switch between single and multi mode, moving the library", Flags: []cli.Flag{dataFlag()}, Action: actionSwitchMode},
+			{Name: "admin-login-link", Usage: "multi mode: a one-time sign-in link for the admin, without mail", Flags: []cli.Flag{dataFlag()}, Action: actionAdminLoginLink},
+			{Name: "revoke-sessions", Usage: "multi mode: sign one account out everywhere ({\"email\"})", Flags: []cli.Flag{dataFlag()}, Action: actionRevokeSessions},
+			{Name: "list-users", Usage: "multi mode: list the accounts", Flags: []cli.Flag{dataFlag()}, Action: actionListUsers},
 		},
 	}
 }
@@ -150,21 +153,30 @@ func actionSwitchMode(c *cli.Context) error {
 	if err := startos.DecodeInput(c.App.Reader, &in); err != nil {
 		return badInput("%v", err)
 	}
-	data := c.String("data")
-	cfg, err := config.Load(data)
+	if in.Mode != config.ModeSingle && in.Mode != config.ModeMulti {
+		return badInput("mode must be single or multi")
+	}
+	changed, err := switchMode(c.Context, c.String("data"), in.Mode)
 	if err != nil {
 		return err
 	}
-	switch {
-	case in.Mode != config.ModeSingle && in.Mode != config.ModeMulti:
-		return badInput("mode must be single or multi")
-	case in.Mode == cfg.Mode.Type:
+	if !changed {
 		return startos.Result("Recap is already in %s mode; nothing changed.", in.Mode).Write(c.App.Writer)
 	}
-	// Multi mode (accounts, the admin's folder, the database index) is
-	// not built yet. When it is, this becomes: find or create the admin
-	// account, PlanModeSwitch, Apply, then restartService.
-	return cli.Exit("multi mode arrives in a later version of Recap; your library stays in single mode and nothing was changed", exitFailure)
+	restarted, err := restart()
+	if err != nil {
+		return err
+	}
+	msg := "Switched to %s mode and moved your library."
+	if restarted {
+		msg += " Recap is restarting."
+	} else {
+		msg += " Start Recap to use it."
+	}
+	if in.Mode == config.ModeMulti {
+		msg += " Sign in with your admin email address; the Admin Login Link action gives you a link if mail does not arrive."
+	}
+	return startos.Result(msg, in.Mode).Write(c.App.Writer)
 }
 
 // restartService asks a running "recap serve" in this container to stop;

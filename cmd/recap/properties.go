@@ -45,6 +45,9 @@ func (p *properties) remember(password string) {
 // initialPassword returns the generated owner password while it is still
 // the password, else "".
 func (p *properties) initialPassword() string {
+	if p.owner == nil {
+		return "" // multi mode: no owner password
+	}
 	rec, err := p.owner.Record()
 	if err != nil || !rec.Generated {
 		return ""

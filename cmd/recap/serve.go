@@ -16,7 +16,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/recap-startos/recap/pkg/auth"
 	"github.com/recap-startos/recap/pkg/config"
 	"github.com/recap-startos/recap/pkg/jobs"
 	"github.com/recap-startos/recap/pkg/recap"
@@ -70,34 +69,21 @@ func runServe(c *cli.Context) error {
 	if err != nil {
 		return usageError{err}
 	}
-	if cfg.Mode.Type != config.ModeSingle {
-		return badInput("mode.type: %q is not available in this version; use single", cfg.Mode.Type)
-	}
 	log := newLogger(c, cfg.Advanced.LogLevel)
 	slog.SetDefault(log)
 	start := time.Now()
 
-	lib, err := openLibrary(data)
+	// The mode is the wiring: which library, which sign-in, which routes.
+	var w *wiring
+	if cfg.Mode.Type == config.ModeMulti {
+		w, err = wireMulti(c.Context, data, cfg, log)
+	} else {
+		w, err = wireSingle(data, cfg, log)
+	}
 	if err != nil {
 		return err
 	}
-	if n := len(lib.Problems()); n > 0 {
-		log.Warn("library: skipped unreadable files", "count", n)
-	}
-	ownerFile, sessionsFile := ownerPaths(data)
-	owner := auth.NewOwner(ownerFile)
-	envPassword := os.Getenv("RECAP_OWNER_PASSWORD")
-	generated, err := owner.Ensure(envPassword)
-	if err != nil {
-		return err
-	}
-	sessions, err := auth.OpenSessions(sessionsFile)
-	if err != nil {
-		return err
-	}
-	props := newProperties(data, version, cfg, owner, lib)
-	props.remember(generated)
-	props.write()
+	defer w.close()
 
 	// The configured engine is the default; with an LLM engine, builtin
 	// stays available as the second choice of each job.
@@ -122,18 +108,18 @@ func runServe(c *cli.Context) error {
 			YouTubeBaseURL: strings.TrimRight(cfg.Advanced.YouTubeBaseURL, "/"),
 			YTDLPPath:      cfg.Advanced.YTDLPPath,
 		},
-		Library: lib,
-		OnDone:  func(*recap.Document) { props.write() },
+		Library: w.saver,
+		Owned:   w.owned,
+		OnDone:  func(*recap.Document) { w.props.write() },
 		Log:     log,
 	})
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(server.Options{
-		Mode: cfg.Mode.Type, Version: version, Library: lib, Jobs: queue,
-		Owner: owner, Sessions: sessions, MaxUpload: int64(cfg.Advanced.MaxUploadMB) << 20, Engines: engineNames,
-		Dev: dev, Log: log, Changed: props.write,
-	})
+	opt := w.server
+	opt.Mode, opt.Version, opt.Jobs = cfg.Mode.Type, version, queue
+	opt.MaxUpload, opt.Engines, opt.Dev, opt.Log, opt.Changed = int64(cfg.Advanced.MaxUploadMB)<<20, engineNames, dev, log, w.props.write
+	srv, err := server.New(opt)
 	if err != nil {
 		return err
 	}
@@ -154,20 +140,13 @@ func runServe(c *cli.Context) error {
 	// now rather than whenever the collector gets to it.
 	debug.FreeOSMemory()
 	log.Info("recap started", "version", version, "mode", cfg.Mode.Type, "engine", engine.Name(), "model", cfg.Engine.Model, "listen", ln.Addr().String(),
-		"recaps", lib.Len(), "startup_ms", time.Since(start).Milliseconds())
+		"recaps", w.recaps(), "startup_ms", time.Since(start).Milliseconds())
 
 	fmt.Fprintf(c.App.Writer, "Recap is running at %s\n", displayURL(ln.Addr().String()))
 	if !dev {
 		fmt.Fprintln(c.App.Writer, "(sign-in cookies are Secure: open it over HTTPS or a .onion address; --dev allows plain HTTP on loopback)")
 	}
-	switch pw := props.initialPassword(); {
-	case envPassword != "":
-		fmt.Fprintln(c.App.Writer, "Owner password: the one in RECAP_OWNER_PASSWORD")
-	case pw != "":
-		fmt.Fprintf(c.App.Writer, "Owner password: %s\n(made by Recap; change it under Account once signed in)\n", pw)
-	default:
-		fmt.Fprintln(c.App.Writer, "Owner password: the one you chose (recap owner reset-password makes a new one)")
-	}
+	w.banner(c.App.Writer)
 
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -191,7 +170,10 @@ func runServe(c *cli.Context) error {
 		log.Warn("stopped recaps that were still running; they are marked failed")
 	}
 	cancel()
-	props.write()
+	w.props.write()
+	// Multi mode: mail still queued goes out, then the store writes its
+	// last session uses, checkpoints the WAL and closes (w.close).
+	w.close()
 	log.Info("stopped")
 	return nil
 }

@@ -19,9 +19,11 @@ package startos
 //  5. the plan file is removed.
 //
 // ResumeModeSwitch, called when the service starts, re-applies a plan
-// file it finds, so an interrupted switch always completes. Indexing the
-// moved files in the database (library_meta) and creating the admin
-// account belong to multi mode and are done by its start-up.
+// file it finds, so an interrupted switch always completes. Creating the
+// admin account (before planning) and indexing the moved files in the
+// database (library_meta, after applying) belong to multi mode: the
+// switch-mode action does both, and multi mode's start-up does them
+// again, so an interruption anywhere ends in the same state.
 
 import (
 	"bytes"
@@ -96,7 +98,18 @@ func PlanModeSwitch(dataDir, from, to, adminID string) (ModeSwitch, error) {
 }
 
 // Apply carries out the switch (see the comment at the top of this file).
-func (p ModeSwitch) Apply(dataDir string) error {
+func (p ModeSwitch) Apply(dataDir string) error { return p.ApplySteps(dataDir, nil) }
+
+// ApplySteps is Apply calling after (when not nil) once each step is
+// done: "journal", "move <from>" for each file, "config". An error from
+// after stops the switch there, as a crash would (tests use it).
+func (p ModeSwitch) ApplySteps(dataDir string, after func(step string) error) error {
+	step := func(name string) error {
+		if after == nil {
+			return nil
+		}
+		return after(name)
+	}
 	raw, err := json.MarshalIndent(p, "", " ")
 	if err != nil {
 		return err
@@ -107,6 +120,9 @@ func (p ModeSwitch) Apply(dataDir string) error {
 	}
 	if err := library.WriteFileAtomic(journal, raw, 0o600); err != nil {
 		return fmt.Errorf("mode switch: %w", err)
+	}
+	if err := step("journal"); err != nil {
+		return err
 	}
 	dirs := map[string]bool{}
 	for _, m := range p.Moves {
@@ -122,11 +138,17 @@ func (p ModeSwitch) Apply(dataDir string) error {
 			return fmt.Errorf("mode switch: move %s: %w", m.From, err)
 		}
 		dirs[filepath.Dir(from)], dirs[filepath.Dir(to)] = true, true
+		if err := step("move " + m.From); err != nil {
+			return err
+		}
 	}
 	for d := range dirs {
 		syncDir(d)
 	}
 	if err := SetConfigMode(dataDir, p.To); err != nil {
+		return err
+	}
+	if err := step("config"); err != nil {
 		return err
 	}
 	if err := os.Remove(journal); err != nil {

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/recap-startos/recap/pkg/auth"
+	"github.com/recap-startos/recap/pkg/config"
+	"github.com/recap-startos/recap/pkg/jobs"
+	"github.com/recap-startos/recap/pkg/mail"
+	"github.com/recap-startos/recap/pkg/server"
+	"github.com/recap-startos/recap/pkg/startos"
+	"github.com/recap-startos/recap/pkg/store"
+)
+
+// wiring is what a mode brings to serve: the library the jobs file
+// recaps in, how people sign in (the server's options), the Properties
+// page, what to print at start and what to close at the end. Everything
+// else in serve is the same for both modes.
+type wiring struct {
+	server server.Options  // Library, Owner, Sessions or Multi
+	saver  jobs.Saver      // single mode
+	owned  jobs.OwnedSaver // multi mode
+	props  *properties
+	recaps func() int        // for the start-up log line
+	banner func(w io.Writer) // how to sign in, printed at start
+
+	closeOnce sync.Once
+	closer    func()
+}
+
+// close releases what the mode opened; it is safe to call twice.
+func (w *wiring) close() {
+	w.closeOnce.Do(func() {
+		if w.closer != nil {
+			w.closer()
+		}
+	})
+}
+
+// wireSingle: the owner's folder DATA/history, the owner password and
+// the sessions file. The database is never opened.
+func wireSingle(data string, cfg *config.Config, log *slog.Logger) (*wiring, error) {
+	lib, err := openLibrary(data)
+	if err != nil {
+		return nil, err
+	}
+	if n := len(lib.Problems()); n > 0 {
+		log.Warn("library: skipped unreadable files", "count", n)
+	}
+	ownerFile, sessionsFile := ownerPaths(data)
+	owner := auth.NewOwner(ownerFile)
+	envPassword := os.Getenv("RECAP_OWNER_PASSWORD")
+	generated, err := owner.Ensure(envPassword)
+	if err != nil {
+		return nil, err
+	}
+	sessions, err := auth.OpenSessions(sessionsFile)
+	if err != nil {
+		return nil, err
+	}
+	props := newProperties(data, version, cfg, owner, lib)
+	props.remember(generated)
+	props.write()
+	return &wiring{
+		server: server.Options{Library: lib, Owner: owner, Sessions: sessions},
+		saver:  lib,
+		props:  props,
+		recaps: lib.Len,
+		banner: func(w io.Writer) {
+			switch pw := props.initialPassword(); {
+			case envPassword != "":
+				fmt.Fprintln(w, "Owner password: the one in RECAP_OWNER_PASSWORD")
+			case pw != "":
+				fmt.Fprintf(w, "Owner password: %s\n(made by Recap; change it under Account once signed in)\n", pw)
+			default:
+				fmt.Fprintln(w, "Owner password: the one you chose (recap owner reset-password makes a new one)")
+			}
+		},
+	}, nil
+}
+
+// publicURL is the base of the links in sign-in mail: mode.public-url,
+// else the LAN address StartOS gives the service.
+func publicURL(cfg *config.Config) (string, error) {
+	if cfg.Mode.PublicURL != "" {
+		return cfg.Mode.PublicURL, nil
+	}
+	if cfg.LANAddress != "" {
+		return withScheme(cfg.LANAddress, "https://"), nil
+	}
+	return "", errors.New("mode.public-url: required in multi mode (the links in sign-in mail start with it), e.g. https://recap.example.org")
+}
+
+// wireMulti: the database DATA/recap.db, accounts with sign-in by mail,
+// each user's library under DATA/history/<userId>, indexed in the
+// database (reconciled with the files at start), and the admin account
+// made from mode.admin-email if it is missing.
+func wireMulti(ctx context.Context, data string, cfg *config.Config, log *slog.Logger) (*wiring, error) {
+	sender, err := mail.NewSMTP(cfg.SMTP)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("multi mode signs people in by email, but the mail settings cannot be used: %w; fix smtp on the Config page (the Admin Login Link action signs you in meanwhile)", err)}
+	}
+	base, err := publicURL(cfg)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	st, err := store.Open(ctx, data, store.Options{})
+	if err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			st.Close()
+		}
+	}()
+	accounts, err := auth.NewAccounts(auth.AccountsOptions{
+		Store: st, Mail: sender, PublicURL: base, AdminEmail: cfg.Mode.AdminEmail,
+		AllowSignups: cfg.Mode.AllowSignups != nil && *cfg.Mode.AllowSignups, Log: log,
+	})
+	if err != nil {
+		return nil, usageError{err}
+	}
+	adminUser, err := accounts.EnsureAdmin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Recaps left in DATA/history itself are the owner's from single mode
+	// (the mode was changed on the Config page rather than by the
+	// switch-mode action): they move to the admin's folder, as the action
+	// would have moved them.
+	if plan, err := startos.PlanModeSwitch(data, config.ModeSingle, config.ModeMulti, adminUser.ID); err != nil {
+		log.Warn("single-mode recaps not moved to the admin's folder", "error", err)
+	} else if len(plan.Moves) > 0 {
+		if err := plan.Apply(data); err != nil {
+			return nil, err
+		}
+		log.Info("moved the owner's single-mode recaps to the admin's folder", "count", len(plan.Moves))
+	}
+	lib := st.Library(filepath.Join(data, "history"))
+	rep, err := lib.Reconcile(ctx)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("library reconciled", "indexed", rep.Indexed, "dropped", rep.Dropped, "unchanged", rep.Unchanged, "problems", len(rep.Problems))
+	for _, p := range rep.Problems {
+		log.Warn("library: skipped a file", "file", p.File, "error", p.Err)
+	}
+	props := newProperties(data, version, cfg, nil, nil)
+	props.write()
+	ok = true
+	return &wiring{
+		server: server.Options{Multi: &server.Multi{Accounts: accounts, Store: st, Library: lib}},
+		owned:  lib,
+		props:  props,
+		recaps: func() int { return rep.Indexed + rep.Unchanged },
+		banner: func(w io.Writer) {
+			fmt.Fprintf(w, "Multi mode: people sign in by email at %s/login; the admin is %s.\n", trimSlash(base), accounts.AdminEmail())
+			fmt.Fprintln(w, "(recap action admin-login-link makes a sign-in link for the admin without mail)")
+		},
+		closer: func() {
+			accounts.Wait()
+			if err := st.Close(); err != nil {
+				log.Error("closing the database", "error", err)
+			}
+		},
+	}, nil
+}
+
+func trimSlash(s string) string {
+	for len(s) > 0 && s[len(s)-1] == '/' {
+		s = s[:len(s)-1]
+	}
+	return s
+}

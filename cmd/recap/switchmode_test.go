@@ -1,0 +1,241 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/recap-startos/recap/pkg/config"
+	"github.com/recap-startos/recap/pkg/store"
+)
+
+// multiReady is a single-mode config with everything multi mode needs.
+const multiReady = `mode:
+  type: single
+  admin-email: Owner@Example.org
+  public-url: https://recap.example.org
+smtp:
+  type: custom
+  host: 127.0.0.1
+  port: 2525
+  security: none
+  from: recap@example.org
+`
+
+var errStop = errors.New("stopped here")
+
+// volumeState describes a data folder after a switch: the recap files
+// (the admin's folder written ADMIN), the mode, and each user's indexed
+// recaps.
+func volumeState(t *testing.T, data string) string {
+	t.Helper()
+	ctx := context.Background()
+	cfg, err := config.Load(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	lines = append(lines, "mode "+cfg.Mode.Type)
+	adminID := ""
+	if _, err := os.Stat(store.PathIn(data)); err == nil {
+		st, err := store.Open(ctx, data, store.Options{NoMigrate: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		users, _, err := st.ListUsers(ctx, store.UserQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range users {
+			if u.IsAdmin {
+				adminID = u.ID
+			}
+			lines = append(lines, "user "+u.Email+" rows "+strconv.Itoa(u.Recaps))
+		}
+		st.Close()
+	}
+	filepath.WalkDir(filepath.Join(data, "history"), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".json") {
+			rel, _ := filepath.Rel(data, p)
+			if adminID != "" {
+				rel = strings.Replace(rel, adminID, "ADMIN", 1)
+			}
+			lines = append(lines, "file "+filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if _, err := os.Stat(filepath.Join(data, "start9", "mode-switch.json")); err == nil {
+		lines = append(lines, "journal left")
+	}
+	sort.Strings(lines)
+	return strings.Join(lines, "\n")
+}
+
+
+func copyDir(t *testing.T, src string) string {
+	t.Helper()
+	dst := t.TempDir()
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o700)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o600)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// interrupted runs a switch that stops after its n-th step, then runs it
+// again to the end; it reports whether the n-th step was reached.
+func interrupted(t *testing.T, data, to string, n int) bool {
+	t.Helper()
+	count := 0
+	switchStep = func(string) error {
+		count++
+		if count == n {
+			return errStop
+		}
+		return nil
+	}
+	_, err := switchMode(context.Background(), data, to)
+	switchStep = nil
+	if err != nil && !errors.Is(err, errStop) {
+		t.Fatalf("step %d: %v", n, err)
+	}
+	if _, err := switchMode(context.Background(), data, to); err != nil {
+		t.Fatalf("after stopping at step %d: %v", n, err)
+	}
+	return count >= n
+}
+
+// TestSwitchModeSurvivesInterruption switches single → multi and back,
+// stopping after every step in turn and running the switch again: each
+// ends in the same state as an uninterrupted switch.
+func TestSwitchModeSurvivesInterruption(t *testing.T) {
+	restart = func() (bool, error) { return false, nil }
+	t.Cleanup(func() { restart = restartService })
+	single := t.TempDir()
+	for range 3 {
+		if code, _, errOut := runCLI(t, "", "summarize", "--quiet", "--save", "--data", single, talk); code != 0 {
+			t.Fatal(errOut)
+		}
+	}
+	os.MkdirAll(filepath.Join(single, "start9"), 0o700)
+	if err := os.WriteFile(config.Path(single), []byte(multiReady), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	// Uninterrupted, single → multi.
+	multi := copyDir(t, single)
+	if changed, err := switchMode(context.Background(), multi, config.ModeMulti); err != nil || !changed {
+		t.Fatalf("switch: %v, %v", changed, err)
+	}
+	want := volumeState(t, multi)
+	if !strings.Contains(want, "mode multi") || strings.Count(want, "file history/ADMIN/") != 3 || !strings.Contains(want, "user owner@example.org rows 3") {
+		t.Fatalf("after the switch:\n%s", want)
+	}
+	for n := 1; ; n++ {
+		d := copyDir(t, single)
+		reached := interrupted(t, d, config.ModeMulti, n)
+		if got := volumeState(t, d); got != want {
+			t.Fatalf("stopped after step %d, then run again:\n%s\nwant:\n%s", n, got, want)
+		}
+		if !reached {
+			break
+		}
+	}
+
+	// Another user with a recap, then multi → single: the admin's recaps
+	// come back; the other user's folder and rows stay.
+	ctx := context.Background()
+	st, err := store.Open(ctx, multi, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob, err := st.CreateUser(ctx, store.NewUser{Email: "bob@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, _ := st.UserByEmail(ctx, "owner@example.org")
+	ids, _ := os.ReadDir(filepath.Join(multi, "history", admin.ID))
+	doc, err := st.Library(filepath.Join(multi, "history")).Get(ctx, admin.ID, strings.TrimSuffix(ids[0].Name(), ".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc.ID = "20250101-000000-bobbobbo"
+	if err := st.Library(filepath.Join(multi, "history")).Save(ctx, bob.ID, doc); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	back := copyDir(t, multi)
+	if changed, err := switchMode(ctx, back, config.ModeSingle); err != nil || !changed {
+		t.Fatalf("switch back: %v, %v", changed, err)
+	}
+	wantBack := volumeState(t, back)
+	if !strings.Contains(wantBack, "mode single") || !strings.Contains(wantBack, "file history/"+bob.ID+"/20250101-000000-bobbobbo.json") ||
+		!strings.Contains(wantBack, "user bob@example.org rows 1") || topLevel(wantBack) != 3 {
+		t.Fatalf("after switching back:\n%s", wantBack)
+	}
+	for n := 1; ; n++ {
+		d := copyDir(t, multi)
+		reached := interrupted(t, d, config.ModeSingle, n)
+		if got := volumeState(t, d); got != wantBack {
+			t.Fatalf("back: stopped after step %d, then run again:\n%s\nwant:\n%s", n, got, wantBack)
+		}
+		if !reached {
+			break
+		}
+	}
+
+	// The action itself, as StartOS runs it.
+	d := copyDir(t, single)
+	code, out, errOut := runCLI(t, `{"mode":"multi"}`, "action", "switch-mode", "--data", d)
+	if code != 0 || !strings.Contains(out, "Switched to multi mode") {
+		t.Fatalf("action: exit %d, %s %s", code, out, errOut)
+	}
+}
+
+// TestSwitchToMultiNeedsItsSettings: without an admin email or mail, the
+// switch refuses and moves nothing.
+func TestSwitchToMultiNeedsItsSettings(t *testing.T) {
+	data := t.TempDir()
+	if code, _, errOut := runCLI(t, "", "summarize", "--quiet", "--save", "--data", data, talk); code != 0 {
+		t.Fatal(errOut)
+	}
+	before := volumeState(t, data)
+	code, out, errOut := runCLI(t, `{"mode":"multi"}`, "action", "switch-mode", "--data", data)
+	if code == 0 || out != "" || !strings.Contains(errOut, "admin") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if after := volumeState(t, data); after != before {
+		t.Fatalf("changed:\n%s", after)
+	}
+}
+
+// topLevel counts the recap files directly in DATA/history.
+func topLevel(state string) int {
+	n := 0
+	for _, l := range strings.Split(state, "\n") {
+		if rest, ok := strings.CutPrefix(l, "file history/"); ok && !strings.Contains(rest, "/") {
+			n++
+		}
+	}
+	return n
+}
