@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
@@ -50,9 +51,29 @@ func (l *UserLibrary) path(userID, id string) (string, error) {
 	return filepath.Join(l.root, userID, id+".json"), nil
 }
 
-// ownerToken is the term that ties a full-text row to its user; the same
-// expression is used in SQL by migration 4.
-func ownerToken(userID string) string { return "u" + hex.EncodeToString([]byte(userID)) }
+// ownerKey is the prefix of every full-text term of a user: 12 hex
+// digits of the SHA-256 of the user id. Two users sharing a key would only
+// cost speed, not privacy: results are joined back to library_meta on the
+// user id.
+func ownerKey(userID string) string {
+	sum := sha256.Sum256([]byte(userID))
+	return hex.EncodeToString(sum[:6])
+}
+
+// ftsText turns text into the user's full-text terms: the terms of
+// library.Tokenize (lower case, plural endings folded, stop words out, as
+// single mode searches), each prefixed by the owner's key.
+func ftsText(key, text string) string {
+	terms := library.Tokenize(text)
+	var b strings.Builder
+	b.Grow(len(text) + len(terms)*len(key))
+	for _, t := range terms {
+		b.WriteString(key)
+		b.WriteString(t)
+		b.WriteByte(' ')
+	}
+	return b.String()
+}
 
 // indexRow is what library_meta and the full-text index hold of a recap.
 type indexRow struct {
@@ -131,8 +152,9 @@ func putText(ctx context.Context, tx *sql.Tx, ftsRow int64, userID string, r *in
 	if _, err := tx.ExecContext(ctx, `DELETE FROM library_fts WHERE rowid = ?`, ftsRow); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO library_fts (rowid, owner, title, keywords, summary, body) VALUES (?, ?, ?, ?, ?, ?)`,
-		ftsRow, ownerToken(userID), r.Title, r.KeywordText, r.SummaryText, r.Body)
+	key := ownerKey(userID)
+	_, err := tx.ExecContext(ctx, `INSERT INTO library_fts (rowid, title, keywords, summary, body) VALUES (?, ?, ?, ?, ?)`,
+		ftsRow, ftsText(key, r.Title), ftsText(key, r.KeywordText), ftsText(key, r.SummaryText), ftsText(key, r.Body))
 	return err
 }
 
@@ -382,7 +404,7 @@ func (l *UserLibrary) Find(ctx context.Context, userID string, q library.Query) 
 		}
 		rank := "0.0"
 		if searching {
-			rank = "bm25(library_fts, 0.0, 10.0, 6.0, 3.0, 1.0)"
+			rank = "bm25(library_fts, 10.0, 6.0, 3.0, 1.0)"
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT `+entryColumns+`, `+rank+` AS rank FROM `+from+`
 			ORDER BY `+order+` LIMIT ? OFFSET ?`, append(args, limit, offset)...)
@@ -412,17 +434,17 @@ func (l *UserLibrary) Find(ctx context.Context, userID string, q library.Query) 
 	return page, nil
 }
 
-// matchExpr builds the FTS5 query: the user's own rows, and every word
-// (the last also as a prefix). Words come from library.Tokenize, so they
-// hold letters and digits only and need no escaping inside quotes.
+// matchExpr builds the FTS5 query: every word, as the user's term (the
+// last also as a prefix). Words come from library.Tokenize, so they hold
+// letters and digits only and need no escaping inside quotes.
 func matchExpr(userID string, words []string) string {
-	var b strings.Builder
-	b.WriteString(`owner:"` + ownerToken(userID) + `"`)
+	key := ownerKey(userID)
+	parts := make([]string, len(words))
 	for i, w := range words {
-		b.WriteString(` AND {title keywords summary body}:"` + w + `"`)
+		parts[i] = `"` + key + w + `"`
 		if i == len(words)-1 && len([]rune(w)) >= 2 {
-			b.WriteString(`*`)
+			parts[i] += `*`
 		}
 	}
-	return b.String()
+	return strings.Join(parts, " AND ")
 }

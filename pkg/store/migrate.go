@@ -27,6 +27,8 @@ import (
 	"time"
 
 	"github.com/ncruces/go-sqlite3/driver"
+
+	"github.com/recap-startos/recap/pkg/library"
 )
 
 type migration struct {
@@ -484,10 +486,13 @@ func migrateAccounts(ctx context.Context, tx *sql.Tx) error {
 // migrateLibrarySearch adds what a library page and search need beyond
 // the earlier Recap's columns, and the full-text index. The index keeps
 // no copy of the text (contentless); its rowid is library_meta.fts_rowid.
-// Rows that exist already get their title indexed now; the reconciler
-// fills in the rest from their files.
+// Its terms are written by Go (see ftsText): each is the owner's key
+// followed by a term of library.Tokenize, so one user's terms never mix
+// with another's and a prefix search only walks the user's own terms.
+// Rows that exist already get their title and url indexed now; the
+// reconciler fills in the rest from their files.
 func migrateLibrarySearch(ctx context.Context, tx *sql.Tx) error {
-	return execAll(ctx, tx,
+	err := execAll(ctx, tx,
 		`ALTER TABLE library_meta ADD COLUMN channel TEXT`,
 		`ALTER TABLE library_meta ADD COLUMN duration_s REAL`, // seconds; NULL when unknown
 		`ALTER TABLE library_meta ADD COLUMN summary TEXT`,
@@ -501,14 +506,41 @@ func migrateLibrarySearch(ctx context.Context, tx *sql.Tx) error {
 		`UPDATE library_meta SET fts_rowid = rowid`,
 		`CREATE UNIQUE INDEX idx_library_fts_rowid ON library_meta(fts_rowid)`,
 		`CREATE VIRTUAL TABLE library_fts USING fts5(
-	owner, title, keywords, summary, body,
+	title, keywords, summary, body,
 	content = '', contentless_delete = 1,
-	tokenize = 'porter unicode61 remove_diacritics 2'
+	tokenize = 'unicode61 remove_diacritics 0'
 )`,
-		`INSERT INTO library_fts (rowid, owner, title, keywords, summary, body)
-	SELECT fts_rowid, 'u' || lower(hex(user_id)), coalesce(title, ''), '', '', coalesce(url, '')
-	FROM library_meta`,
 	)
+	if err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT fts_rowid, user_id, coalesce(title, ''), coalesce(url, '') FROM library_meta`)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		id                int64
+		user, title, link string
+	}
+	var all []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.user, &r.title, &r.link); err != nil {
+			rows.Close()
+			return err
+		}
+		all = append(all, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, r := range all {
+		if err := putText(ctx, tx, r.id, r.user, &indexRow{Entry: library.Entry{Title: r.title}, Body: r.link}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Inspect reads the schema state of DATA/recap.db without changing
