@@ -75,7 +75,7 @@ func runDBStatus(c *cli.Context) error {
 	switch {
 	case st.TooNew:
 		fmt.Fprintf(w, "Schema:   version %d, written by a newer Recap (this one knows up to %d)\n", st.Version, st.Latest)
-		return cli.Exit("recap: this Recap is older than the database; install the newer version again", exitFailure)
+		return cli.Exit("this Recap is older than the database; install the newer version again", exitFailure)
 	case st.Legacy:
 		fmt.Fprintf(w, "Schema:   the earlier Node.js Recap's tables, not migrated yet (latest is %d)\n", st.Latest)
 	default:

@@ -49,6 +49,9 @@ var (
 	ErrNoSession = errors.New("store: no such session")
 	// ErrUserDisabled means the user is disabled and may not sign in.
 	ErrUserDisabled = errors.New("store: user is disabled")
+	// ErrSignupClosed means a magic link's address has no account and
+	// none may be created for it.
+	ErrSignupClosed = errors.New("store: no account for this address and sign-ups are closed")
 	// ErrClosed means the store was closed.
 	ErrClosed = errors.New("store: closed")
 	// ErrIDTaken means another user's recap already has that id.

@@ -594,3 +594,100 @@ func mustJSON(t *testing.T, doc *recap.Document) []byte {
 	}
 	return data
 }
+
+func TestRedeemMagicLink(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+	st, _ := openTest(t, Options{Now: c.now})
+	link := func(token, email string) {
+		must(t, st.CreateMagicLink(ctx, MagicLink{TokenHash: HashToken(token), Email: email,
+			ExpiresAt: c.now().Add(15 * time.Minute), RequestIP: "192.0.2.5", RequestUA: "Safari"}))
+	}
+	allow := func(string) bool { return true }
+
+	// 16 browsers confirm one link at once: one session, one account.
+	link("t1", "new@example.org")
+	const n = 16
+	var wg sync.WaitGroup
+	var wins atomic.Int32
+	start := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			res, err := st.RedeemMagicLink(ctx, Redeem{TokenHash: HashToken("t1"), SessionHash: HashToken(fmt.Sprint("s", i)), MayCreate: allow})
+			switch {
+			case err == nil:
+				wins.Add(1)
+				if !res.Created || res.User.Email != "new@example.org" || res.User.SignupIP != "192.0.2.5" {
+					t.Errorf("redeemed = %+v", res)
+				}
+			case !errors.Is(err, ErrTokenInvalid):
+				t.Errorf("redeem: %v", err)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	var sessions, users int
+	must(t, st.rdb.QueryRowContext(ctx, `SELECT count(*) FROM sessions`).Scan(&sessions))
+	must(t, st.rdb.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&users))
+	if wins.Load() != 1 || sessions != 1 || users != 1 {
+		t.Fatalf("%d winners, %d sessions, %d users", wins.Load(), sessions, users)
+	}
+
+	// Sign-ups closed: refused, and the link is not used up.
+	link("t2", "stranger@example.org")
+	if _, err := st.RedeemMagicLink(ctx, Redeem{TokenHash: HashToken("t2"), SessionHash: HashToken("s-x")}); !errors.Is(err, ErrSignupClosed) {
+		t.Errorf("closed sign-ups: %v", err)
+	}
+	if _, err := st.RedeemMagicLink(ctx, Redeem{TokenHash: HashToken("t2"), SessionHash: HashToken("s-x"), MayCreate: allow}); err != nil {
+		t.Errorf("after opening sign-ups: %v", err)
+	}
+	// A disabled user cannot sign in; an existing one can without MayCreate.
+	u, err := st.UserByEmail(ctx, "new@example.org")
+	must(t, err)
+	must(t, st.SetUserDisabled(ctx, u.ID, true))
+	link("t3", "new@example.org")
+	if _, err := st.RedeemMagicLink(ctx, Redeem{TokenHash: HashToken("t3"), SessionHash: HashToken("s-y")}); !errors.Is(err, ErrUserDisabled) {
+		t.Errorf("disabled: %v", err)
+	}
+	must(t, st.SetUserDisabled(ctx, u.ID, false))
+	res, err := st.RedeemMagicLink(ctx, Redeem{TokenHash: HashToken("t3"), SessionHash: HashToken("s-y"), Replaces: HashToken("s0")})
+	if err != nil || res.Created || res.Session.UserID != u.ID {
+		t.Fatalf("existing user: %+v, %v", res, err)
+	}
+	if _, _, err := st.SessionByHash(ctx, HashToken("s-y")); err != nil {
+		t.Errorf("new session: %v", err)
+	}
+}
+
+func TestFailedMigrationLeavesPreviousVersion(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	writeNodeDB(t, dir, nodeShapes[0])
+	// Something in the way of migration 3: a table of that name already.
+	db, err := sql.Open("sqlite3", "file:"+PathIn(dir))
+	must(t, err)
+	_, err = db.Exec(`CREATE TABLE signin_requests (x)`)
+	must(t, err)
+	db.Close()
+	if _, err := Open(ctx, dir, Options{}); err == nil || !strings.Contains(err.Error(), "migration 3") {
+		t.Fatalf("Open = %v, want migration 3 to fail", err)
+	}
+	v, err := Inspect(ctx, dir)
+	if err != nil || v.Current != 2 {
+		t.Fatalf("version after a failed migration = %+v, %v", v, err)
+	}
+	db, err = sql.Open("sqlite3", "file:"+PathIn(dir))
+	must(t, err)
+	defer db.Close()
+	var n int
+	must(t, db.QueryRow(`SELECT count(*) FROM pragma_table_info('users') WHERE name = 'disabled_at'`).Scan(&n))
+	var settings int
+	must(t, db.QueryRow(`SELECT count(*) FROM sqlite_schema WHERE name = 'settings'`).Scan(&settings))
+	if n != 0 || settings != 0 {
+		t.Errorf("migration 3 left part of its work: disabled_at %d, settings %d", n, settings)
+	}
+}

@@ -110,3 +110,95 @@ func (s *Store) DeleteExpiredMagicLinks(ctx context.Context, before time.Time) (
 	}
 	return n, nil
 }
+
+// Redeem is what signing in with a magic link takes.
+type Redeem struct {
+	TokenHash string // HashToken of the token from the link
+	Intent    string // IntentSignIn if empty
+	// SessionHash is HashToken of the new session cookie value.
+	SessionHash string
+	UserAgent   string
+	IPAddress   string
+	// Replaces is the hash of the session the browser already had, if any.
+	Replaces string
+	// MayCreate says whether an address without an account may get one
+	// (sign-ups allowed, or the admin's address). Nil means never.
+	MayCreate func(email string) bool
+}
+
+// Redeemed is the result of a successful RedeemMagicLink.
+type Redeemed struct {
+	Link    *MagicLink
+	User    *User
+	Session *Session
+	Created bool // the user was created by this sign-in
+}
+
+// RedeemMagicLink signs in with a magic link in one transaction: it
+// consumes the token (guarded, so of concurrent calls exactly one gets
+// past this step), finds the account for its address or creates it when
+// MayCreate allows, and starts a session. Errors: ErrTokenInvalid,
+// ErrSignupClosed (no account and none may be made), ErrUserDisabled. On
+// an error nothing is written, so the token is not used up by a refusal.
+func (s *Store) RedeemMagicLink(ctx context.Context, r Redeem) (*Redeemed, error) {
+	if r.Intent == "" {
+		r.Intent = IntentSignIn
+	}
+	if r.SessionHash == "" {
+		return nil, fmt.Errorf("store: redeem magic link: no session hash")
+	}
+	var out *Redeemed
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		out = &Redeemed{}
+		now := s.now()
+		l, err := scanMagicLink(tx.QueryRowContext(ctx, `UPDATE magic_link_tokens SET used_at = ?1
+			WHERE token_hash = ?2 AND intent = ?3 AND used_at IS NULL AND expires_at > ?1
+			RETURNING token_hash, email, intent, created_at, expires_at, used_at, request_ip, request_ua, trial_cookie_id`,
+			ms(now), r.TokenHash, r.Intent))
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrTokenInvalid
+		}
+		if err != nil {
+			return err
+		}
+		out.Link = l
+		u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = ?`, l.Email))
+		if errors.Is(err, sql.ErrNoRows) {
+			if r.MayCreate == nil || !r.MayCreate(l.Email) {
+				return ErrSignupClosed
+			}
+			u, err = insertUser(ctx, tx, NewUser{Email: l.Email, SignupIP: l.RequestIP, SignupUserAgent: l.RequestUA}, now)
+			out.Created = err == nil
+		}
+		if err != nil {
+			return err
+		}
+		if u.Disabled() {
+			return ErrUserDisabled
+		}
+		if r.Replaces != "" {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, r.Replaces); err != nil {
+				return err
+			}
+		}
+		sess := &Session{ID: r.SessionHash, UserID: u.ID, CreatedAt: time.UnixMilli(ms(now)),
+			ExpiresAt: time.UnixMilli(ms(now.Add(s.opt.SessionTTL))), UserAgent: r.UserAgent, IPAddress: r.IPAddress}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (id, user_id, created_at, expires_at, user_agent, ip_address)
+			VALUES (?, ?, ?, ?, ?, ?)`, sess.ID, u.ID, ms(now), ms(sess.ExpiresAt), nullStr(r.UserAgent), nullStr(r.IPAddress)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET last_signin_at = ? WHERE id = ?`, ms(now), u.ID); err != nil {
+			return err
+		}
+		u.LastSignInAt = time.UnixMilli(ms(now))
+		out.User, out.Session = u, sess
+		return nil
+	})
+	switch {
+	case errors.Is(err, ErrTokenInvalid), errors.Is(err, ErrSignupClosed), errors.Is(err, ErrUserDisabled):
+		return nil, err
+	case err != nil:
+		return nil, fmt.Errorf("store: redeem magic link: %w", err)
+	}
+	return out, nil
+}
