@@ -22,37 +22,12 @@ const chromiumPath = "/usr/bin/chromium"
 // timestamp, search, export, delete and sign out. On failure, screenshots
 // of every page it saw are written to a temporary folder.
 func TestBrowser(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("CI is set but %s is missing; .ci/run installs the Debian chromium package", chromiumPath)
-		}
-		t.Skipf("skipping browser test: %s is missing (apt-get install chromium); it always runs in CI", chromiumPath)
-	}
+	needChromium(t)
 	e := newEnv(t)
 	ts := httptest.NewServer(e.srv)
 	defer ts.Close()
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath),
-		chromedp.NoSandbox,
-		chromedp.Headless,
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.WindowSize(1000, 900),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	if err := chromedp.Do(browserCtx); err != nil { // start the browser, without a deadline
-		t.Fatalf("start chromium: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(browserCtx, 2*time.Minute)
-	defer cancel()
+	ctx := startBrowser(t)
 
 	var shots []shot
 	snap := func(name string) {
@@ -224,4 +199,43 @@ func TestBrowser(t *testing.T) {
 type shot struct {
 	name string
 	data []byte
+}
+
+// needChromium skips the test when Chromium is missing (outside CI).
+func needChromium(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("CI is set but %s is missing; .ci/run installs the Debian chromium package", chromiumPath)
+		}
+		t.Skipf("skipping browser test: %s is missing (apt-get install chromium); it always runs in CI", chromiumPath)
+	}
+}
+
+// startBrowser starts a headless Chromium of its own (its own cookies)
+// and returns a context with a two-minute deadline that drives it.
+func startBrowser(t *testing.T) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath),
+		chromedp.NoSandbox,
+		chromedp.Headless,
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.WindowSize(1000, 900),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancelAlloc)
+	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancelBrowser)
+	if err := chromedp.Do(browserCtx); err != nil { // start the browser, without a deadline
+		t.Fatalf("start chromium: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(browserCtx, 2*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
 }
