@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -138,5 +139,31 @@ func TestTokens(t *testing.T) {
 		if WellFormedToken(s) {
 			t.Errorf("%q accepted", s)
 		}
+	}
+}
+
+// TestAccountCookie: over HTTPS (and .onion) the session cookie is
+// __Host-recap_session, Secure, HttpOnly, Lax, Path=/ and no Domain; it is
+// read from that cookie only, never from the URL or another header.
+func TestAccountCookie(t *testing.T) {
+	w := httptest.NewRecorder()
+	SetAccountCookie(w, "TOKEN", true)
+	c := w.Result().Cookies()[0]
+	if c.Name != HostCookieName || !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.Domain != "" {
+		t.Fatalf("cookie %+v", c)
+	}
+	r := httptest.NewRequest("GET", "/?session=URL&"+HostCookieName+"=URL", nil)
+	r.Header.Set("Authorization", "Bearer HEADER")
+	r.Header.Set("X-Session", "HEADER")
+	if got := AccountTokenFrom(r, true); got != "" {
+		t.Fatalf("token from %q", got)
+	}
+	r.AddCookie(&http.Cookie{Name: CookieName, Value: "PLAIN"})
+	if got := AccountTokenFrom(r, false); got != "" {
+		t.Fatalf("the unprefixed cookie was read outside development: %q", got)
+	}
+	r.AddCookie(&http.Cookie{Name: HostCookieName, Value: "TOKEN"})
+	if got := AccountTokenFrom(r, false); got != "TOKEN" {
+		t.Fatalf("token %q", got)
 	}
 }

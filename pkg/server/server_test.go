@@ -266,7 +266,7 @@ func TestLogin(t *testing.T) {
 		}
 	})
 	t.Run("next stays on this site", func(t *testing.T) {
-		for _, next := range []string{"//evil.example/", "https://evil.example/", "/\\evil.example"} {
+		for _, next := range []string{"//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:alert(1)", "/\t/evil.example", "/auth/verify?token=x"} {
 			if got := safeNext(next); got != "/" {
 				t.Errorf("safeNext(%q) = %q", next, got)
 			}
