@@ -250,34 +250,26 @@ func (a *Accounts) Confirm(ctx context.Context, token, replaces string, from Req
 	if !WellFormedToken(token) {
 		return "", nil, store.ErrTokenInvalid
 	}
-	link, err := a.opt.Store.ConsumeMagicLink(ctx, store.HashToken(token), store.IntentSignIn)
+	session := NewToken()
+	r := store.Redeem{
+		TokenHash: store.HashToken(token), SessionHash: store.HashToken(session),
+		UserAgent: from.UserAgent, IPAddress: from.IP, AdminEmail: a.opt.AdminEmail,
+		MayCreate: func(email string) bool { return email == a.opt.AdminEmail || a.opt.AllowSignups },
+	}
+	if replaces != "" {
+		r.Replaces = store.HashToken(replaces)
+	}
+	// One transaction: the token is used up only if the sign-in succeeds.
+	res, err := a.opt.Store.RedeemMagicLink(ctx, r)
+	if errors.Is(err, store.ErrSignupClosed) {
+		return "", nil, ErrSignupsClosed
+	}
 	if err != nil {
 		return "", nil, err
 	}
-	user, err := a.opt.Store.UserByEmail(ctx, link.Email)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		if link.Email == a.opt.AdminEmail {
-			user, err = a.opt.Store.EnsureAdmin(ctx, link.Email)
-		} else if a.opt.AllowSignups {
-			user, _, err = a.opt.Store.EnsureUser(ctx, store.NewUser{Email: link.Email, SignupIP: from.IP, SignupUserAgent: from.UserAgent})
-		} else {
-			return "", nil, ErrSignupsClosed
-		}
-		if err != nil {
-			return "", nil, err
-		}
+	user := res.User
+	if res.Created {
 		a.log.Info("account created", "user_id", user.ID)
-	case err != nil:
-		return "", nil, err
-	}
-	session := NewToken()
-	ns := store.NewSession{TokenHash: store.HashToken(session), UserID: user.ID, UserAgent: from.UserAgent, IPAddress: from.IP}
-	if replaces != "" {
-		ns.Replaces = store.HashToken(replaces)
-	}
-	if _, err := a.opt.Store.CreateSession(ctx, ns); err != nil {
-		return "", nil, err
 	}
 	a.log.Info("signed in", "user_id", user.ID, "ip_bucket", from.Bucket)
 	return session, user, nil

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/julienschmidt/httprouter"
-
 )
 
 // handler is what every route implements: it writes a response or

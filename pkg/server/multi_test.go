@@ -284,7 +284,6 @@ func TestPerBucketLimit(t *testing.T) {
 	}
 }
 
-
 func TestConcurrentConfirmOverHTTP(t *testing.T) {
 	e := newMultiEnv(t, true)
 	token := e.requestLink(t, "ada@example.org", 1)
@@ -308,5 +307,28 @@ func TestConcurrentConfirmOverHTTP(t *testing.T) {
 	ss, _ := e.st.ListSessions(context.Background(), u.ID)
 	if cookies != 1 || len(ss) != 1 {
 		t.Fatalf("%d cookies, %d sessions", cookies, len(ss))
+	}
+}
+
+// TestWrongTokensAreThrottled: a client that keeps posting unusable
+// tokens is slowed down like one guessing passwords, and others are not.
+func TestWrongTokensAreThrottled(t *testing.T) {
+	e := newMultiEnv(t, true)
+	post := func(peer, token string) int {
+		return e.do(t, mreq{method: "POST", path: "/auth/verify", ctype: formType, peer: peer, body: form("token", token)}).Code
+	}
+	bad := strings.Repeat("A", 43)
+	var codes []int
+	for range 7 {
+		codes = append(codes, post("198.51.100.7", bad))
+	}
+	if codes[0] == http.StatusTooManyRequests || codes[6] != http.StatusTooManyRequests {
+		t.Fatalf("codes for repeated wrong tokens: %v", codes)
+	}
+	// Another client is unaffected, and a good link still works there.
+	token := e.requestLink(t, "other@example.org", 1)
+	w := e.do(t, mreq{method: "POST", path: "/auth/verify", ctype: formType, peer: "203.0.113.9", body: form("token", token)})
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("good link from another client: %d %s", w.Code, w.Body)
 	}
 }

@@ -115,6 +115,11 @@ func (s *Server) handleVerifyPage(w http.ResponseWriter, r *http.Request, _ http
 	return s.render(w, r, http.StatusOK, "verify", verifyPage{Token: q.Get("token"), Next: safeNext(q.Get("next"))})
 }
 
+// errTooManyConfirmations answers a client that sent too many unusable
+// sign-in links in a row.
+var errTooManyConfirmations = &httpError{Status: http.StatusTooManyRequests, Code: "rate_limited",
+	Message: "Too many sign-in links that did not work.", Hint: "Wait a minute, then open the newest link from your mail."}
+
 // handleVerify consumes the token from the confirm page's form and signs
 // the browser in with a new session.
 func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
@@ -124,10 +129,25 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, _ httprout
 	}
 	token, next := r.PostForm.Get("token"), safeNext(r.PostForm.Get("next"))
 	replaces := auth.AccountTokenFrom(r, !s.secureCookies(r))
-	session, _, err := s.multi.Accounts.Confirm(r.Context(), token, replaces, requester(r))
+	from := requester(r)
+	// Wrong tokens spend the same per-client budget as wrong passwords,
+	// so nobody can try tokens at speed (tokens are 256 bits anyway).
+	key := "verify " + from.Bucket
+	var err error
+	var session string
+	if ok, _ := s.limiter.Allowed(key); !ok {
+		s.log.Warn("confirmation rate limited", "ip_bucket", from.Bucket)
+		err = errTooManyConfirmations
+	} else {
+		session, _, err = s.multi.Accounts.Confirm(r.Context(), token, replaces, from)
+		if errors.Is(err, store.ErrTokenInvalid) {
+			s.limiter.Failed(key)
+		}
+	}
 	if err != nil {
 		var he *httpError
 		switch {
+		case errors.As(err, &he):
 		case errors.Is(err, store.ErrTokenInvalid):
 			he = errLinkInvalid
 		case errors.Is(err, auth.ErrSignupsClosed):

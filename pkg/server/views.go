@@ -98,8 +98,8 @@ func loadViews() (*views, error) {
 // view is what every page template receives.
 type view struct {
 	SignedIn bool
-	Admin    bool // show the admin dashboard in the menu
-	Multi    bool // multi mode: accounts
+	Admin    bool   // show the admin dashboard in the menu
+	Multi    bool   // multi mode: accounts
 	Nav      string // the nav entry to mark as current
 	Page     any    // the page's own data
 }

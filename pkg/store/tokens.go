@@ -124,6 +124,9 @@ type Redeem struct {
 	// MayCreate says whether an address without an account may get one
 	// (sign-ups allowed, or the admin's address). Nil means never.
 	MayCreate func(email string) bool
+	// AdminEmail is the configured admin's address: an account created
+	// for it is the admin.
+	AdminEmail string
 }
 
 // Redeemed is the result of a successful RedeemMagicLink.
@@ -167,7 +170,8 @@ func (s *Store) RedeemMagicLink(ctx context.Context, r Redeem) (*Redeemed, error
 			if r.MayCreate == nil || !r.MayCreate(l.Email) {
 				return ErrSignupClosed
 			}
-			u, err = insertUser(ctx, tx, NewUser{Email: l.Email, SignupIP: l.RequestIP, SignupUserAgent: l.RequestUA}, now)
+			u, err = insertUser(ctx, tx, NewUser{Email: l.Email, IsAdmin: r.AdminEmail != "" && l.Email == r.AdminEmail,
+				SignupIP: l.RequestIP, SignupUserAgent: l.RequestUA}, now)
 			out.Created = err == nil
 		}
 		if err != nil {
