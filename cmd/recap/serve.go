@@ -107,6 +107,8 @@ func runServe(c *cli.Context) error {
 			MaxDuration:    time.Duration(cfg.Advanced.MaxDurationHours) * time.Hour,
 			YouTubeBaseURL: strings.TrimRight(cfg.Advanced.YouTubeBaseURL, "/"),
 			YTDLPPath:      cfg.Advanced.YTDLPPath,
+			// Accounts must not make the server fetch from its own network.
+			PublicOnly: cfg.Mode.Type == config.ModeMulti,
 		},
 		Library: w.saver,
 		Owned:   w.owned,

@@ -62,8 +62,11 @@ func do(ctx context.Context, opt Options, req request) (*response, error) {
 	if hr.Header.Get("User-Agent") == "" {
 		hr.Header.Set("User-Agent", userAgent)
 	}
-	resp, err := opt.client().Do(hr)
+	resp, err := opt.clientFor(u).Do(hr)
 	if err != nil {
+		if isPrivateAddressErr(err) {
+			return nil, privateAddressError(u.Host, req.Subject, err)
+		}
 		return nil, networkError(ctx, u.Host, req.Subject, err)
 	}
 	defer resp.Body.Close()

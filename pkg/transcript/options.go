@@ -47,6 +47,11 @@ type Options struct {
 	HTTPClient *http.Client
 	// Stdin is read for the source "-".
 	Stdin io.Reader
+	// PublicOnly refuses downloads (podcast feeds, transcript URLs) from
+	// loopback, private, link-local and shared addresses, so that people
+	// with accounts cannot make the server reach into its own network.
+	// The YouTube base URL, an owner's setting, is always allowed.
+	PublicOnly bool
 }
 
 func (o Options) maxBytes() int64 {
