@@ -77,7 +77,6 @@ func volumeState(t *testing.T, data string) string {
 	return strings.Join(lines, "\n")
 }
 
-
 func copyDir(t *testing.T, src string) string {
 	t.Helper()
 	dst := t.TempDir()
