@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"html"
 	"mime/multipart"
@@ -12,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/recap-startos/recap/pkg/auth"
 	"github.com/recap-startos/recap/pkg/jobs"
 	"github.com/recap-startos/recap/pkg/library"
 	"github.com/recap-startos/recap/pkg/summarize"
@@ -33,27 +31,11 @@ func newLLMEnv(t *testing.T) (*testEnv, *llmtest.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := jobs.Open(jobs.Config{Dir: filepath.Join(dir, "jobs"), Engine: engine,
-		Engines: map[string]summarize.Engine{"builtin": summarize.NewBuiltin()}, Library: lib, Log: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { q.Shutdown(context.Background()) })
-	owner := auth.NewOwner(filepath.Join(dir, "auth", "owner.json"))
-	if _, err := owner.Ensure(testPassword); err != nil {
-		t.Fatal(err)
-	}
-	sessions, err := auth.OpenSessions(filepath.Join(dir, "auth", "sessions.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := New(Options{Version: "test", Library: lib, Jobs: q, Owner: owner, Sessions: sessions, Dev: true,
-		MaxUpload: 1 << 20, Log: quiet, Engines: []string{"openai", "builtin"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	return &testEnv{srv: srv, lib: lib, jobs: q, dir: dir}, llm
+	e := buildEnv(t, dir, lib, func(jc *jobs.Config, o *Options) {
+		jc.Engine, jc.Engines = engine, map[string]summarize.Engine{"builtin": summarize.NewBuiltin()}
+		o.Engines = []string{"openai", "builtin"}
+	})
+	return e, llm
 }
 
 // submitWithEngine uploads the sample subtitles with an engine choice

@@ -13,10 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/recap-startos/recap/pkg/auth"
 	"github.com/recap-startos/recap/pkg/jobs"
 	"github.com/recap-startos/recap/pkg/library"
-	"github.com/recap-startos/recap/pkg/summarize"
 	"github.com/recap-startos/recap/pkg/transcript"
 )
 
@@ -49,26 +47,9 @@ func fuzzEnv(t testing.TB) (*testEnv, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := jobs.Open(jobs.Config{Dir: filepath.Join(dir, "jobs"), Engine: summarize.NewBuiltin(), Library: lib, Log: quiet,
-		Options: transcript.Options{HTTPClient: loopbackOnly, YouTubeBaseURL: "http://127.0.0.1:1", MaxBytes: 1 << 20}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { q.Shutdown(context.Background()) })
-	owner := auth.NewOwner(filepath.Join(dir, "auth", "owner.json"))
-	if _, err := owner.Ensure(testPassword); err != nil {
-		t.Fatal(err)
-	}
-	sessions, err := auth.OpenSessions(filepath.Join(dir, "auth", "sessions.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := New(Options{Version: "test", Library: lib, Jobs: q, Owner: owner, Sessions: sessions, Dev: true, MaxUpload: 1 << 20, Log: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	e := &testEnv{srv: srv, lib: lib, jobs: q, dir: dir}
+	e := buildEnv(t, dir, lib, func(jc *jobs.Config, _ *Options) {
+		jc.Options = transcript.Options{HTTPClient: loopbackOnly, YouTubeBaseURL: "http://127.0.0.1:1", MaxBytes: 1 << 20}
+	})
 	return e, e.login(t)
 }
 

@@ -54,7 +54,20 @@ func newEnv(t testing.TB) *testEnv {
 
 func newEnvWith(t testing.TB, dir string, lib *library.Library) *testEnv {
 	t.Helper()
-	q, err := jobs.Open(jobs.Config{Dir: filepath.Join(dir, "jobs"), Engine: summarize.NewBuiltin(), Library: lib, Log: quiet})
+	return buildEnv(t, dir, lib, nil)
+}
+
+// buildEnv makes a single-mode server over lib with its job queue, owner
+// password and sessions under dir; adjust, if set, changes the queue's
+// config and the server's options before they are used.
+func buildEnv(t testing.TB, dir string, lib *library.Library, adjust func(*jobs.Config, *Options)) *testEnv {
+	t.Helper()
+	jc := jobs.Config{Dir: filepath.Join(dir, "jobs"), Engine: summarize.NewBuiltin(), Library: lib, Log: quiet}
+	opt := Options{Version: "test", Library: lib, Dev: true, MaxUpload: 1 << 20, Log: quiet}
+	if adjust != nil {
+		adjust(&jc, &opt)
+	}
+	q, err := jobs.Open(jc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +80,8 @@ func newEnvWith(t testing.TB, dir string, lib *library.Library) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(Options{Version: "test", Library: lib, Jobs: q, Owner: owner, Sessions: sessions, Dev: true, MaxUpload: 1 << 20, Log: quiet})
+	opt.Jobs, opt.Owner, opt.Sessions = q, owner, sessions
+	srv, err := New(opt)
 	if err != nil {
 		t.Fatal(err)
 	}
