@@ -22,6 +22,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/recap-startos/recap/pkg/atomicfile"
+
 	"github.com/recap-startos/recap/pkg/library"
 	"github.com/recap-startos/recap/pkg/recap"
 	"github.com/recap-startos/recap/pkg/summarize"
@@ -84,9 +86,9 @@ type Failure struct {
 type State struct {
 	ID        string    `json:"id"`
 	Owner     string    `json:"owner,omitempty"` // Input.Owner: the user id in multi mode
-	RecapID   string    `json:"recap_id"` // the id the recap gets when saved
-	Kind      string    `json:"kind"`     // url, file or text
-	Label     string    `json:"label"`    // the URL, file name or start of the text
+	RecapID   string    `json:"recap_id"`        // the id the recap gets when saved
+	Kind      string    `json:"kind"`            // url, file or text
+	Label     string    `json:"label"`           // the URL, file name or start of the text
 	Status    string    `json:"status"`
 	Stage     string    `json:"stage"`
 	Percent   int       `json:"percent"` // 0..100
@@ -223,7 +225,7 @@ func (q *Queue) file(id string) string { return filepath.Join(q.cfg.Dir, id+".js
 func (q *Queue) persist(st State) {
 	data, err := json.MarshalIndent(st, "", " ")
 	if err == nil {
-		err = library.WriteFileAtomic(q.file(st.ID), append(data, '\n'), 0o600)
+		err = atomicfile.Write(q.file(st.ID), append(data, '\n'), 0o600)
 	}
 	if err != nil {
 		q.log.Warn("jobs: cannot keep job state", "job_id", st.ID, "error", err)

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/recap-startos/recap/pkg/atomicfile"
 )
 
 // cacheVersion changes whenever Entry, the weighting or this format
@@ -89,5 +91,5 @@ func saveCache(path string, x *index) error {
 	if err := gob.NewEncoder(&buf).Encode(c); err != nil {
 		return err
 	}
-	return WriteFileAtomic(path, buf.Bytes(), 0o600)
+	return atomicfile.Write(path, buf.Bytes(), 0o600)
 }

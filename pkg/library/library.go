@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/recap-startos/recap/pkg/atomicfile"
 	"github.com/recap-startos/recap/pkg/recap"
 )
 
@@ -210,7 +211,7 @@ func (l *Library) Save(doc *recap.Document) error {
 	if err != nil {
 		return fmt.Errorf("library: encode %s: %w", doc.ID, err)
 	}
-	if err := WriteFileAtomic(p, append(data, '\n'), 0o600); err != nil {
+	if err := atomicfile.Write(p, append(data, '\n'), 0o600); err != nil {
 		return fmt.Errorf("library: save %s: %w", doc.ID, err)
 	}
 	info, err := os.Stat(p)
@@ -238,7 +239,7 @@ func (l *Library) Delete(id string) error {
 		}
 		return fmt.Errorf("library: delete %s: %w", id, err)
 	}
-	syncDir(l.dir)
+	atomicfile.SyncDir(l.dir)
 	l.mu.Lock()
 	l.idx.remove(id)
 	l.dirty = true
@@ -260,49 +261,6 @@ func (l *Library) flushCache() {
 	}
 	if err := saveCache(l.cacheFile, l.idx); err == nil {
 		l.dirty = false
-	}
-}
-
-// WriteFileAtomic writes data to path so that readers see either the old
-// file or the whole new one, even across a crash: it writes a temporary
-// file beside path, fsyncs it, renames it into place and fsyncs the
-// folder.
-func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	cleanup := func() { f.Close(); os.Remove(tmp) }
-	if _, err := f.Write(data); err != nil {
-		cleanup()
-		return err
-	}
-	if err := f.Chmod(perm); err != nil {
-		cleanup()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		cleanup()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	syncDir(dir)
-	return nil
-}
-
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
 	}
 }
 

@@ -47,7 +47,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/recap-startos/recap/pkg/library"
+	"github.com/recap-startos/recap/pkg/atomicfile"
 )
 
 // Backup errors.
@@ -496,7 +496,7 @@ func RestoreSnapshot(ctx context.Context, dataDir, name string, opt SnapshotOpti
 		os.RemoveAll(staging)
 		return Snapshot{}, "", fmt.Errorf("backup: safety snapshot of the current data: %w", err)
 	}
-	if err := library.WriteFileAtomic(filepath.Join(dataDir, journalFile), []byte(name+"\n"+phaseAside+"\n"), 0o600); err != nil {
+	if err := atomicfile.Write(filepath.Join(dataDir, journalFile), []byte(name+"\n"+phaseAside+"\n"), 0o600); err != nil {
 		os.RemoveAll(staging)
 		return Snapshot{}, "", fmt.Errorf("backup: %w", err)
 	}
@@ -564,7 +564,7 @@ func finishRestore(dataDir string, tidy bool) error {
 			}
 		}
 		syncDir(dataDir)
-		if err := library.WriteFileAtomic(journal, []byte(name+"\n"+phaseIn+"\n"), 0o600); err != nil {
+		if err := atomicfile.Write(journal, []byte(name+"\n"+phaseIn+"\n"), 0o600); err != nil {
 			return fail(err)
 		}
 	}

@@ -36,10 +36,11 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/recap-startos/recap/pkg/atomicfile"
+
 	"gopkg.in/yaml.v3"
 
 	"github.com/recap-startos/recap/pkg/config"
-	"github.com/recap-startos/recap/pkg/library"
 	"github.com/recap-startos/recap/pkg/recap"
 )
 
@@ -118,7 +119,7 @@ func (p ModeSwitch) ApplySteps(dataDir string, after func(step string) error) er
 	if err := os.MkdirAll(filepath.Dir(journal), 0o700); err != nil {
 		return fmt.Errorf("mode switch: %w", err)
 	}
-	if err := library.WriteFileAtomic(journal, raw, 0o600); err != nil {
+	if err := atomicfile.Write(journal, raw, 0o600); err != nil {
 		return fmt.Errorf("mode switch: %w", err)
 	}
 	if err := step("journal"); err != nil {
@@ -217,7 +218,7 @@ func SetConfigMode(dataDir, mode string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("mode switch: %w", err)
 	}
-	if err := library.WriteFileAtomic(path, out.Bytes(), 0o600); err != nil {
+	if err := atomicfile.Write(path, out.Bytes(), 0o600); err != nil {
 		return fmt.Errorf("mode switch: %w", err)
 	}
 	return nil

@@ -13,9 +13,9 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"gopkg.in/yaml.v3"
+	"github.com/recap-startos/recap/pkg/atomicfile"
 
-	"github.com/recap-startos/recap/pkg/library"
+	"gopkg.in/yaml.v3"
 )
 
 // Properties is what the Properties page shows. Zero-valued fields are
@@ -108,7 +108,7 @@ func WriteProperties(dataDir string, p Properties) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("startos: properties: %w", err)
 	}
-	if err := library.WriteFileAtomic(path, out, 0o600); err != nil {
+	if err := atomicfile.Write(path, out, 0o600); err != nil {
 		return fmt.Errorf("startos: properties: %w", err)
 	}
 	return nil

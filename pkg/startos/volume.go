@@ -6,7 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/recap-startos/recap/pkg/library"
+	"github.com/recap-startos/recap/pkg/atomicfile"
 )
 
 // backupIgnore is DATA/.backupignore: what StartOS backups (compat
@@ -30,7 +30,7 @@ func PrepareVolume(dataDir string) error {
 	if cur, err := os.ReadFile(p); err == nil && bytes.Equal(cur, []byte(backupIgnore)) {
 		return nil
 	}
-	if err := library.WriteFileAtomic(p, []byte(backupIgnore), 0o644); err != nil {
+	if err := atomicfile.Write(p, []byte(backupIgnore), 0o644); err != nil {
 		return fmt.Errorf("startos: %w", err)
 	}
 	return nil

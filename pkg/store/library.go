@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/recap-startos/recap/pkg/atomicfile"
+
 	"github.com/recap-startos/recap/pkg/library"
 	"github.com/recap-startos/recap/pkg/recap"
 )
@@ -207,7 +209,7 @@ func (l *UserLibrary) Save(ctx context.Context, userID string, doc *recap.Docume
 	if err := l.st.rdb.QueryRowContext(ctx, `SELECT user_id FROM library_meta WHERE session_id = ?`, doc.ID).Scan(&owner); err == nil && owner != userID {
 		return fmt.Errorf("store: save recap %s: %w", doc.ID, ErrIDTaken)
 	}
-	if err := library.WriteFileAtomic(p, append(data, '\n'), 0o600); err != nil {
+	if err := atomicfile.Write(p, append(data, '\n'), 0o600); err != nil {
 		return fmt.Errorf("store: save recap %s: %w", doc.ID, err)
 	}
 	info, err := os.Stat(p)

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/recap-startos/recap/pkg/atomicfile"
+
 	"github.com/recap-startos/recap/pkg/library"
 	"github.com/recap-startos/recap/pkg/recap"
 )
@@ -503,7 +505,7 @@ func TestReconcile(t *testing.T) {
 	// Out of band: one file removed, one written without a row, one folder of nobody.
 	must(t, os.Remove(filepath.Join(root, a.ID, "gone.json")))
 	doc := testDoc("new", "Copied in", t0, "copied")
-	must(t, library.WriteFileAtomic(filepath.Join(root, a.ID, "new.json"), mustJSON(t, doc), 0o600))
+	must(t, atomicfile.Write(filepath.Join(root, a.ID, "new.json"), mustJSON(t, doc), 0o600))
 	must(t, os.MkdirAll(filepath.Join(root, "stranger"), 0o700))
 
 	rep, err := lib.Reconcile(ctx)
