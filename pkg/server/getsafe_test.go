@@ -1,0 +1,132 @@
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// readRoutes lists the GET and HEAD paths of the route table, read from
+// routes.go itself so that a route added later is crawled too.
+func readRoutes(t *testing.T) []string {
+	t.Helper()
+	src, err := os.ReadFile("routes.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, m := range regexp.MustCompile(`r\.(?:GET|HEAD)\("([^"]+)"`).FindAllStringSubmatch(string(src), -1) {
+		paths = append(paths, m[1])
+	}
+	if len(paths) < 20 {
+		t.Fatalf("found only %d GET routes in routes.go", len(paths))
+	}
+	return paths
+}
+
+// volumeDigest sums up everything the server keeps: every file under the
+// data folder except the database's own files (by name, size and
+// content), and the rows of the database tables that matter.
+func (e *multiEnv) volumeDigest(t *testing.T) string {
+	t.Helper()
+	h := sha256.New()
+	var files []string
+	filepath.WalkDir(e.dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasPrefix(filepath.Base(p), "recap.db") {
+			return nil
+		}
+		files = append(files, p)
+		return nil
+	})
+	sort.Strings(files)
+	for _, f := range files {
+		data, _ := os.ReadFile(f)
+		fmt.Fprintf(h, "%s %x\n", f, sha256.Sum256(data))
+	}
+	db, err := sql.Open("sqlite3", "file:"+e.st.Path()+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{
+		`SELECT id, email, is_admin, tier, disabled_at FROM users ORDER BY id`,
+		`SELECT id, user_id, created_at FROM sessions ORDER BY id`,
+		`SELECT token_hash, used_at FROM magic_link_tokens ORDER BY token_hash`,
+		`SELECT session_id, user_id, title FROM library_meta ORDER BY session_id`,
+		`SELECT count(*) FROM signin_requests`,
+	} {
+		rows, err := db.QueryContext(context.Background(), q)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			rows.Scan(ptrs...)
+			fmt.Fprintln(h, vals...)
+		}
+		rows.Close()
+	}
+	return fmt.Sprintf("%x", h.Sum(nil))
+}
+
+// TestGETChangesNothing crawls every GET and HEAD route of multi mode as
+// the admin and as a user, with real ids in the parameters, and checks
+// that the data folder and the database are exactly as before.
+func TestGETChangesNothing(t *testing.T) {
+	e := newMultiEnv(t, true)
+	admin := e.signIn(t, adminEmail, 1)
+	alice := e.signIn(t, "alice@example.org", 2)
+	jobID, recapID := e.addRecap(t, alice)
+	aliceUser, err := e.st.UserByEmail(context.Background(), "alice@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessions, err := e.st.ListSessions(context.Background(), aliceUser.ID)
+	if err != nil || len(sessions) == 0 {
+		t.Fatalf("alice's sessions: %v %v", sessions, err)
+	}
+	fill := strings.NewReplacer(":id", "ID", ":uid", aliceUser.ID, ":sid", sessions[0].ID, ":name", "app.css")
+	before := e.volumeDigest(t)
+	crawled := 0
+	for _, route := range readRoutes(t) {
+		for _, cookie := range []string{admin, alice, ""} {
+			for _, id := range []string{recapID, jobID} {
+				path := strings.Replace(fill.Replace(route), "ID", id, 1)
+				for _, method := range []string{"GET", "HEAD"} {
+					w := e.do(t, mreq{method: method, path: path, cookie: cookie})
+					if w.Code >= 500 {
+						t.Errorf("%s %s: %d", method, path, w.Code)
+					}
+					crawled++
+				}
+			}
+		}
+	}
+	if after := e.volumeDigest(t); after != before {
+		t.Fatalf("%d GET and HEAD requests changed the stored state", crawled)
+	}
+	if w := e.do(t, mreq{method: "GET", path: "/api/recaps/" + recapID, cookie: alice}); w.Code != http.StatusOK {
+		t.Fatalf("alice's recap after the crawl: %d", w.Code)
+	}
+	// The digest does see a change: a DELETE moves it.
+	if w := e.do(t, mreq{method: "DELETE", path: "/api/recaps/" + recapID, cookie: alice}); w.Code >= 300 {
+		t.Fatalf("delete: %d", w.Code)
+	}
+	if e.volumeDigest(t) == before {
+		t.Fatal("deleting a recap left the digest unchanged: the digest sees nothing")
+	}
+}
