@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -128,5 +129,25 @@ func TestGETChangesNothing(t *testing.T) {
 	}
 	if e.volumeDigest(t) == before {
 		t.Fatal("deleting a recap left the digest unchanged: the digest sees nothing")
+	}
+}
+
+// TestForgedHostDoesNotChangeTheLink: the link in the mail is built from
+// the configured public URL, whatever Host or forwarding headers say.
+func TestForgedHostDoesNotChangeTheLink(t *testing.T) {
+	e := newMultiEnv(t, true)
+	req := httptest.NewRequest("POST", "http://evil.example/auth/request-link", strings.NewReader(form("email", "carol@example.org")))
+	req.RemoteAddr = "127.0.0.1:40000"
+	req.Header.Set("Content-Type", formType)
+	req.Header.Set("X-Forwarded-Host", "evil.example")
+	req.Header.Set("Forwarded", "host=evil.example")
+	w := httptest.NewRecorder()
+	e.srv.ServeHTTP(w, req)
+	if req.Host != "evil.example" || w.Code != http.StatusOK {
+		t.Fatalf("request link: %d", w.Code)
+	}
+	link := e.mail.Wait(t, 1).Link(t)
+	if !strings.HasPrefix(link, "http://127.0.0.1:9/auth/verify?") || strings.Contains(link, "evil") {
+		t.Fatalf("link %s", link)
 	}
 }
