@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/recap-startos/recap/pkg/auth"
 	"github.com/recap-startos/recap/pkg/config"
@@ -155,6 +156,7 @@ func wireMulti(ctx context.Context, data string, cfg *config.Config, log *slog.L
 	}
 	props := newProperties(data, version, cfg, nil, nil)
 	props.write()
+	stopPruning := pruneEvery(st, pruneInterval, log)
 	ok = true
 	return &wiring{
 		server: server.Options{Multi: &server.Multi{Accounts: accounts, Store: st, Library: lib}},
@@ -166,6 +168,7 @@ func wireMulti(ctx context.Context, data string, cfg *config.Config, log *slog.L
 			fmt.Fprintln(w, "(recap action admin-login-link makes a sign-in link for the admin without mail)")
 		},
 		closer: func() {
+			stopPruning()
 			accounts.Wait()
 			if err := st.Close(); err != nil {
 				log.Error("closing the database", "error", err)
@@ -179,4 +182,35 @@ func trimSlash(s string) string {
 		s = s[:len(s)-1]
 	}
 	return s
+}
+
+// pruneInterval is how often multi mode drops expired sessions and links
+// and old sign-in requests.
+const pruneInterval = time.Hour
+
+// pruneEvery prunes the store now and then every interval until the
+// returned function is called; that function waits for a running prune.
+func pruneEvery(st *store.Store, interval time.Duration, log *slog.Logger) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			p, err := st.Prune(ctx)
+			switch {
+			case err != nil && ctx.Err() == nil:
+				log.Warn("pruning the database", "error", err)
+			case p != (store.Pruned{}):
+				log.Info("pruned the database", "sessions", p.Sessions, "links", p.MagicLinks, "sign_in_requests", p.SignIns)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }
