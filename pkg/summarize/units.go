@@ -124,7 +124,7 @@ func (c *cutter) flush() {
 	if len(c.words) == 0 {
 		return
 	}
-	u := recap.Unit{I: len(c.units), Text: strings.Join(c.words, " "), Speaker: c.speaker}
+	u := recap.Unit{I: len(c.units), Text: strings.Join(dropFillers(c.words), " "), Speaker: c.speaker}
 	if c.timed {
 		u.Start, u.End = recap.Secs(c.start), recap.Secs(max(c.end, c.start))
 	}
@@ -200,3 +200,58 @@ func nextCapital(words []string, i int) bool {
 }
 
 var abbreviations = makeSet(`mr mrs ms dr prof st sr jr vs etc inc ltd co corp no fig approx dept est gen gov lt col sgt capt cmdr rev hon jan feb mar apr jun jul aug sep sept oct nov dec e.g i.e cf al`)
+
+// fillers are hesitation sounds that carry nothing in a written recap.
+var fillers = map[string]bool{"um": true, "umm": true, "uh": true, "uhh": true, "uhm": true, "erm": true, "er": true, "hmm": true, "mm": true}
+
+// dropFillers removes hesitation sounds ("um,", "Uh.") and re-attaches
+// punctuation that captions leave standing alone ("one , two"), so units
+// read as written text. A unit that is nothing but fillers is kept as is.
+// The result is still what the transcript says, only tidied, and the
+// document's transcript holds it, so key points stay verbatim.
+func dropFillers(words []string) []string {
+	out := make([]string, 0, len(words))
+	capitalize := false
+	for i, w := range words {
+		core := strings.ToLower(strings.Trim(w, ",.;…!?-"))
+		switch {
+		case fillers[core]:
+			if len(out) == 0 {
+				capitalize = i == 0 || endsWithStop(words[i-1])
+			} else if endsWithStop(out[len(out)-1]) {
+				capitalize = true
+			} else if strings.HasSuffix(w, ".") {
+				out[len(out)-1] = strings.TrimRight(out[len(out)-1], ",;") + "."
+				capitalize = true
+			}
+			continue
+		case strings.Trim(w, ",;") == "":
+			if len(out) > 0 && !strings.ContainsAny(out[len(out)-1][len(out[len(out)-1])-1:], ",;.!?") {
+				out[len(out)-1] += w[:1]
+			}
+			continue
+		}
+		if capitalize {
+			w = capitalizeFirst(w)
+			capitalize = false
+		}
+		out = append(out, w)
+	}
+	if len(out) == 0 {
+		return words
+	}
+	return out
+}
+
+func endsWithStop(w string) bool {
+	return strings.HasSuffix(w, ".") || strings.HasSuffix(w, "!") || strings.HasSuffix(w, "?")
+}
+
+func capitalizeFirst(w string) string {
+	for i, r := range w {
+		if unicode.IsLetter(r) {
+			return w[:i] + string(unicode.ToUpper(r)) + w[i+utf8.RuneLen(r):]
+		}
+	}
+	return w
+}

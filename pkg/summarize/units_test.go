@@ -94,3 +94,20 @@ func TestUnits(t *testing.T) {
 		})
 	}
 }
+
+func TestDropFillers(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"video like this one , um , wherever you can", "video like this one, wherever you can"},
+		{"Um, so we went there.", "So we went there."},
+		{"We went there. Uh, then we left.", "We went there. Then we left."},
+		{"it was, uh, fine", "it was, fine"},
+		{"and that was it um.", "and that was it."},
+		{"Um.", "Um."},
+		{"the umbrella is here", "the umbrella is here"},
+	}
+	for _, c := range cases {
+		if got := strings.Join(dropFillers(strings.Fields(c.in)), " "); got != c.want {
+			t.Errorf("dropFillers(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
