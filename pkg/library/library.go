@@ -111,12 +111,11 @@ func (l *Library) scan(cache *cacheData) error {
 	var toRead []fs.DirEntry
 	for _, de := range dirents {
 		name := de.Name()
-		if de.IsDir() || !strings.HasSuffix(name, ".json") || strings.HasPrefix(name, ".") {
-			continue
+		id, ok, err := RecapFile(de)
+		if err != nil {
+			l.problems = append(l.problems, Problem{File: name, Err: err})
 		}
-		id := strings.TrimSuffix(name, ".json")
-		if !recap.ValidID(id) {
-			l.problems = append(l.problems, Problem{File: name, Err: ErrInvalidID})
+		if !ok {
 			continue
 		}
 		info, err := de.Info()
@@ -207,14 +206,7 @@ func (l *Library) Save(doc *recap.Document) error {
 	if err != nil {
 		return err
 	}
-	data, err := json.MarshalIndent(doc, "", " ")
-	if err != nil {
-		return fmt.Errorf("library: encode %s: %w", doc.ID, err)
-	}
-	if err := atomicfile.Write(p, append(data, '\n'), 0o600); err != nil {
-		return fmt.Errorf("library: save %s: %w", doc.ID, err)
-	}
-	info, err := os.Stat(p)
+	info, err := WriteDocument(p, doc)
 	if err != nil {
 		return fmt.Errorf("library: save %s: %w", doc.ID, err)
 	}

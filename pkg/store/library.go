@@ -15,8 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/recap-startos/recap/pkg/atomicfile"
-
 	"github.com/recap-startos/recap/pkg/library"
 	"github.com/recap-startos/recap/pkg/recap"
 )
@@ -196,10 +194,6 @@ func (l *UserLibrary) Save(ctx context.Context, userID string, doc *recap.Docume
 	if err != nil {
 		return err
 	}
-	data, err := json.MarshalIndent(doc, "", " ")
-	if err != nil {
-		return fmt.Errorf("store: save recap %s: %w", doc.ID, err)
-	}
 	// The file goes first: a crash before the row is written leaves a
 	// file the reconciler indexes at the next start.
 	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
@@ -209,10 +203,7 @@ func (l *UserLibrary) Save(ctx context.Context, userID string, doc *recap.Docume
 	if err := l.st.rdb.QueryRowContext(ctx, `SELECT user_id FROM library_meta WHERE session_id = ?`, doc.ID).Scan(&owner); err == nil && owner != userID {
 		return fmt.Errorf("store: save recap %s: %w", doc.ID, ErrIDTaken)
 	}
-	if err := atomicfile.Write(p, append(data, '\n'), 0o600); err != nil {
-		return fmt.Errorf("store: save recap %s: %w", doc.ID, err)
-	}
-	info, err := os.Stat(p)
+	info, err := library.WriteDocument(p, doc)
 	if err != nil {
 		return fmt.Errorf("store: save recap %s: %w", doc.ID, err)
 	}

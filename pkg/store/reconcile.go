@@ -111,12 +111,11 @@ func (l *UserLibrary) reconcileUser(ctx context.Context, userID string, rep *Rec
 	present := map[string]bool{}
 	for _, de := range dirents {
 		name := de.Name()
-		if de.IsDir() || !strings.HasSuffix(name, ".json") || strings.HasPrefix(name, ".") {
-			continue
+		id, ok, err := library.RecapFile(de)
+		if err != nil {
+			rep.Problems = append(rep.Problems, library.Problem{File: userID + "/" + name, Err: err})
 		}
-		id := strings.TrimSuffix(name, ".json")
-		if !recap.ValidID(id) {
-			rep.Problems = append(rep.Problems, library.Problem{File: userID + "/" + name, Err: library.ErrInvalidID})
+		if !ok {
 			continue
 		}
 		info, err := de.Info()
