@@ -46,10 +46,11 @@ func openAccounts(ctx context.Context, data string) (*auth.Accounts, *store.Stor
 	return a, st, true, nil
 }
 
-// actionAdminLoginLink makes a one-time sign-in link for the admin, for
-// when mail does not arrive (or is not set up yet).
-func actionAdminLoginLink(c *cli.Context) error {
-	if err := startos.DecodeInput(c.App.Reader, &struct{}{}); err != nil {
+// withAccounts decodes an action's input into in and runs fn with multi
+// mode's accounts and store, closed afterwards; in single mode it answers
+// with a note instead.
+func withAccounts(c *cli.Context, in any, fn func(*auth.Accounts, *store.Store) error) error {
+	if err := startos.DecodeInput(c.App.Reader, in); err != nil {
 		return badInput("%v", err)
 	}
 	a, st, ok, err := openAccounts(c.Context, c.String("data"))
@@ -60,6 +61,18 @@ func actionAdminLoginLink(c *cli.Context) error {
 		return startos.Result(singleModeNote).Write(c.App.Writer)
 	}
 	defer st.Close()
+	return fn(a, st)
+}
+
+// actionAdminLoginLink makes a one-time sign-in link for the admin, for
+// when mail does not arrive (or is not set up yet).
+func actionAdminLoginLink(c *cli.Context) error {
+	return withAccounts(c, &struct{}{}, func(a *auth.Accounts, _ *store.Store) error {
+		return adminLoginLink(c, a)
+	})
+}
+
+func adminLoginLink(c *cli.Context, a *auth.Accounts) error {
 	if _, err := a.EnsureAdmin(c.Context); err != nil {
 		return err
 	}
@@ -76,20 +89,15 @@ func actionRevokeSessions(c *cli.Context) error {
 	in := struct {
 		Email string `json:"email"`
 	}{}
-	if err := startos.DecodeInput(c.App.Reader, &in); err != nil {
-		return badInput("%v", err)
-	}
-	_, st, ok, err := openAccounts(c.Context, c.String("data"))
+	return withAccounts(c, &in, func(_ *auth.Accounts, st *store.Store) error {
+		return revokeSessions(c, st, in.Email)
+	})
+}
+
+func revokeSessions(c *cli.Context, st *store.Store, address string) error {
+	email, err := auth.CanonicalEmail(address)
 	if err != nil {
-		return err
-	}
-	if !ok {
-		return startos.Result(singleModeNote).Write(c.App.Writer)
-	}
-	defer st.Close()
-	email, err := auth.CanonicalEmail(in.Email)
-	if err != nil {
-		return badInput("email: %q is not one plain email address", in.Email)
+		return badInput("email: %q is not one plain email address", address)
 	}
 	u, err := st.UserByEmail(c.Context, email)
 	if errors.Is(err, store.ErrNotFound) {
@@ -107,17 +115,12 @@ func actionRevokeSessions(c *cli.Context) error {
 
 // actionListUsers lists the accounts with their figures.
 func actionListUsers(c *cli.Context) error {
-	if err := startos.DecodeInput(c.App.Reader, &struct{}{}); err != nil {
-		return badInput("%v", err)
-	}
-	_, st, ok, err := openAccounts(c.Context, c.String("data"))
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return startos.Result(singleModeNote).Write(c.App.Writer)
-	}
-	defer st.Close()
+	return withAccounts(c, &struct{}{}, func(_ *auth.Accounts, st *store.Store) error {
+		return listUsers(c, st)
+	})
+}
+
+func listUsers(c *cli.Context, st *store.Store) error {
 	users, total, err := st.ListUsers(c.Context, store.UserQuery{Limit: 1000})
 	if err != nil {
 		return err
