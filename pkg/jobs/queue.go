@@ -568,6 +568,10 @@ func Explain(err error) *Failure {
 	if errors.Is(err, errShutdown) {
 		return &Failure{Code: "interrupted", Message: "Recap was stopped before this job finished.", Hint: "Submit it again."}
 	}
+	var le *summarize.LLMError
+	if errors.As(err, &le) {
+		return explainLLM(le)
+	}
 	var te *transcript.Error
 	if !errors.As(err, &te) {
 		return &Failure{Code: "internal", Message: "Something went wrong while making the recap.", Hint: "Try again; if it keeps failing, the server log has the details."}
@@ -593,6 +597,29 @@ func Explain(err error) *Failure {
 	default:
 		f.Code = "failed"
 		f.Hint = "Try again; if it keeps failing, the server log has the details."
+	}
+	return f
+}
+
+// explainLLM says what the model server's failure means and what the
+// owner can change. The message names the server (never the key).
+func explainLLM(le *summarize.LLMError) *Failure {
+	f := &Failure{Code: "engine_failed", Message: "The " + le.Engine + " engine failed: " + le.Error() + "."}
+	switch {
+	case errors.Is(le, summarize.ErrUnreachable):
+		f.Code, f.Hint = "engine_unreachable", "Check that the model server is running and that its address in the engine settings of the Config page is right, or choose the builtin engine for this recap."
+	case errors.Is(le, summarize.ErrAuth):
+		f.Code, f.Hint = "engine_auth", "Check the API key in the engine settings of the Config page."
+	case errors.Is(le, summarize.ErrUnknownModel):
+		f.Code, f.Hint = "engine_model", "Check the model name in the engine settings; it must be one the server has."
+	case errors.Is(le, summarize.ErrContextTooSmall):
+		f.Code, f.Hint = "engine_context", "Raise the context size the server runs with (and in the engine settings), or choose the builtin engine."
+	case errors.Is(le, summarize.ErrBlocked):
+		f.Code, f.Hint = "engine_blocked", "The provider refused this content. Choose the builtin engine for this recap."
+	case errors.Is(le, summarize.ErrRateLimited), errors.Is(le, summarize.ErrTimeout):
+		f.Code, f.Hint = "engine_busy", "Try again later, or choose the builtin engine for this recap."
+	default:
+		f.Hint = "Try again; if it keeps failing, choose the builtin engine for this recap."
 	}
 	return f
 }

@@ -2,10 +2,12 @@ package jobs
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -171,5 +173,17 @@ func TestQueueRestartMarksUnfinishedFailed(t *testing.T) {
 	}
 	if len(q2.Recent(10)) != 2 {
 		t.Fatalf("Recent = %d jobs", len(q2.Recent(10)))
+	}
+}
+
+func TestExplainLLMErrors(t *testing.T) {
+	le := &summarize.LLMError{Kind: summarize.ErrUnreachable, Engine: "openai", URL: "http://llama.embassy:8080/v1", Message: "connection refused"}
+	f := Explain(fmt.Errorf("openai engine: %w", le))
+	if f.Code != "engine_unreachable" || !strings.Contains(f.Message, "http://llama.embassy:8080/v1") || f.Hint == "" {
+		t.Fatalf("unreachable server explained as %+v", f)
+	}
+	f = Explain(&summarize.LLMError{Kind: summarize.ErrAuth, Engine: "gemini", Status: 403})
+	if f.Code != "engine_auth" || !strings.Contains(f.Hint, "API key") {
+		t.Fatalf("refused key explained as %+v", f)
 	}
 }
