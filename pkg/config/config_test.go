@@ -131,3 +131,24 @@ func TestNumbersMustBeWhole(t *testing.T) {
 		t.Fatalf("whole float: %v %+v", err, c)
 	}
 }
+
+// FuzzParse: any bytes give a config or an error that says which line or
+// key is wrong, and a parsed config validates or names a key.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("mode:\n  type: multi\n  admin-email: a@b.c\nsmtp:\n  type: custom\n  host: h\n  from: a@b.c\n"))
+	f.Add([]byte("advanced:\n  job-concurrency: 2.5\n"))
+	f.Add([]byte("engine:\n  type: openai\n  base-url: http://x/v1\n  model: m\n"))
+	f.Add([]byte("tor-address: x.onion\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := Parse(data)
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("empty error message")
+			}
+			return
+		}
+		if err := c.Validate(); err != nil && !strings.Contains(err.Error(), ":") {
+			t.Fatalf("validation error names no key: %v", err)
+		}
+	})
+}
