@@ -601,7 +601,7 @@ func TestParseTimedTextXML(t *testing.T) {
 // shared external folder beside the module when it exists; they are never
 // copied into the repository.
 func TestYouTubeInvidiousMocks(t *testing.T) {
-	dir := filepath.Join(repoRoot(t), "..", "shared", "external", "youtube", "iv-org-mocks")
+	dir := filepath.Join(moduleRoot(t), "..", "shared", "external", "youtube", "iv-org-mocks")
 	if _, err := os.Stat(dir); err != nil {
 		t.Skip("external Invidious mocks not present")
 	}
@@ -624,25 +624,6 @@ func TestYouTubeInvidiousMocks(t *testing.T) {
 			_, err = fetchYT(t, opt, okVideo)
 			checkError(t, err, tc.kind, "")
 		})
-	}
-}
-
-// repoRoot finds the directory holding go.mod above the test.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found")
-		}
-		dir = parent
 	}
 }
 
