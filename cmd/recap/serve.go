@@ -118,8 +118,13 @@ func runServe(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	proxies, err := cfg.Advanced.Proxies()
+	if err != nil {
+		queue.Shutdown(context.Background())
+		return usageError{err}
+	}
 	opt := w.server
-	opt.Mode, opt.Version, opt.Jobs = cfg.Mode.Type, version, queue
+	opt.Mode, opt.Version, opt.Jobs, opt.TrustedProxies = cfg.Mode.Type, version, queue, proxies
 	opt.MaxUpload, opt.Engines, opt.Dev, opt.Log, opt.Changed = int64(cfg.Advanced.MaxUploadMB)<<20, engineNames, dev, log, w.props.write
 	srv, err := server.New(opt)
 	if err != nil {

@@ -3,6 +3,7 @@ package auth
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 )
@@ -96,31 +97,21 @@ func TestMaskEmail(t *testing.T) {
 
 func TestClientAddrAndBucket(t *testing.T) {
 	cases := []struct {
-		name, peer, xff, xrealip string
-		bucket                   string
+		name, peer string
+		bucket     string
 	}{
-		{"public IPv4 peer", "203.0.113.5:1234", "", "", "203.0.113.5"},
-		{"public peer's header is ignored", "203.0.113.5:1234", "1.2.3.4", "1.2.3.4", "203.0.113.5"},
-		{"proxy on loopback reports the client", "127.0.0.1:1234", "9.9.9.9, 203.0.113.6", "", "203.0.113.6"},
-		{"private proxy, X-Real-IP", "10.0.3.1:1234", "", "203.0.113.7", "203.0.113.7"},
-		{"IPv6 /64 shared", "[2001:db8:1:2::1]:1", "", "", "2001:db8:1:2::/64"},
-		{"IPv6 /64 other host same net", "[2001:db8:1:2:ffff::9]:1", "", "", "2001:db8:1:2::/64"},
-		{"IPv6 next /64", "[2001:db8:1:3::1]:1", "", "", "2001:db8:1:3::/64"},
-		{"IPv4-mapped peer", "[::ffff:203.0.113.5]:1", "", "", "203.0.113.5"},
-		{"IPv4-mapped in header", "127.0.0.1:1", "::ffff:203.0.113.8", "", "203.0.113.8"},
-		{"garbage header keeps the peer", "127.0.0.1:1", "not an address", "", "127.0.0.1"},
-		{"no address", "@", "", "", NoIPBucket},
+		{"public IPv4 peer", "203.0.113.5:1234", "203.0.113.5"},
+		{"IPv6 /64 shared", "[2001:db8:1:2::1]:1", "2001:db8:1:2::/64"},
+		{"IPv6 /64 other host same net", "[2001:db8:1:2:ffff::9]:1", "2001:db8:1:2::/64"},
+		{"IPv6 next /64", "[2001:db8:1:3::1]:1", "2001:db8:1:3::/64"},
+		{"IPv6 written long", "[2001:0db8:0001:0002:0000:0000:0000:0001]:1", "2001:db8:1:2::/64"},
+		{"IPv4-mapped peer", "[::ffff:203.0.113.5]:1", "203.0.113.5"},
+		{"no address", "@", NoIPBucket},
 	}
 	for _, c := range cases {
 		r := httptest.NewRequest("GET", "/", nil)
 		r.RemoteAddr = c.peer
-		if c.xff != "" {
-			r.Header.Set("X-Forwarded-For", c.xff)
-		}
-		if c.xrealip != "" {
-			r.Header.Set("X-Real-IP", c.xrealip)
-		}
-		if got := Bucket(ClientAddr(r)); got != c.bucket {
+		if got := Bucket(ClientAddr(r, nil)); got != c.bucket {
 			t.Errorf("%s: bucket %q, want %q", c.name, got, c.bucket)
 		}
 	}
@@ -165,5 +156,46 @@ func TestAccountCookie(t *testing.T) {
 	r.AddCookie(&http.Cookie{Name: HostCookieName, Value: "TOKEN"})
 	if got := AccountTokenFrom(r, false); got != "TOKEN" {
 		t.Fatalf("token %q", got)
+	}
+}
+
+// TestClientAddrTrustsOnlyConfiguredProxies: forwarding headers count
+// only from a peer inside the trusted networks, and then the right-most
+// hop that is not itself a trusted proxy is the client.
+func TestClientAddrTrustsOnlyConfiguredProxies(t *testing.T) {
+	trusted := []netip.Prefix{netip.MustParsePrefix("10.0.3.0/24"), netip.MustParsePrefix("fd00::/8")}
+	cases := []struct {
+		name, peer, xrealip string
+		xff                 []string
+		trusted             []netip.Prefix
+		want                string
+	}{
+		{"loopback peer, nothing trusted: header ignored", "127.0.0.1:1", "", []string{"203.0.113.6"}, nil, "127.0.0.1"},
+		{"private peer, nothing trusted: X-Real-IP ignored", "10.0.3.1:1", "203.0.113.7", nil, nil, "10.0.3.1"},
+		{"untrusted private peer: header ignored", "10.9.9.9:1", "", []string{"203.0.113.6"}, trusted, "10.9.9.9"},
+		{"trusted proxy names the client", "10.0.3.1:1", "", []string{"203.0.113.6"}, trusted, "203.0.113.6"},
+		{"client-written hops left of the real one are ignored", "10.0.3.1:1", "", []string{"1.1.1.1, 2.2.2.2, 203.0.113.6"}, trusted, "203.0.113.6"},
+		{"chained trusted proxies are skipped", "10.0.3.1:1", "", []string{"1.1.1.1, 203.0.113.6, 10.0.3.9"}, trusted, "203.0.113.6"},
+		{"every header line counts", "10.0.3.1:1", "", []string{"1.1.1.1", "203.0.113.6, 10.0.3.2"}, trusted, "203.0.113.6"},
+		{"X-Real-IP when there is no X-Forwarded-For", "10.0.3.1:1", "203.0.113.7", nil, trusted, "203.0.113.7"},
+		{"X-Forwarded-For wins over X-Real-IP", "10.0.3.1:1", "1.1.1.1", []string{"203.0.113.6"}, trusted, "203.0.113.6"},
+		{"trusted peer, no header: the peer", "10.0.3.1:1", "", nil, trusted, "10.0.3.1"},
+		{"garbage from a trusted proxy: unknown", "10.0.3.1:1", "", []string{"not an address"}, trusted, NoIPBucket},
+		{"IPv6 client through an IPv6 proxy, /64", "[fd00::1]:1", "", []string{"2001:db8:7:8::1"}, trusted, "2001:db8:7:8::/64"},
+		{"IPv4-mapped hop unmapped", "10.0.3.1:1", "", []string{"::ffff:203.0.113.8"}, trusted, "203.0.113.8"},
+		{"IPv6 zone dropped", "[fe80::1%eth0]:1", "", nil, nil, "fe80::/64"},
+	}
+	for _, c := range cases {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = c.peer
+		for _, v := range c.xff {
+			r.Header.Add("X-Forwarded-For", v)
+		}
+		if c.xrealip != "" {
+			r.Header.Set("X-Real-IP", c.xrealip)
+		}
+		if got := Bucket(ClientAddr(r, c.trusted)); got != c.want {
+			t.Errorf("%s: bucket %q, want %q", c.name, got, c.want)
+		}
 	}
 }

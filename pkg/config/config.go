@@ -12,6 +12,7 @@ import (
 	"io"
 	"io/fs"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -118,6 +119,33 @@ type Advanced struct {
 	MaxDurationHours int    `yaml:"max-duration-hours,omitempty"` // hours
 	JobConcurrency   int    `yaml:"job-concurrency,omitempty"`
 	LogLevel         string `yaml:"log-level,omitempty"` // debug, info, warn, error
+	// TrustedProxies lists the networks (CIDR, or one address) of the
+	// reverse proxies whose X-Forwarded-For or X-Real-IP header names the
+	// client. Empty (the default) trusts no header: every limit keys on
+	// the TCP peer.
+	TrustedProxies []string `yaml:"trusted-proxies"`
+}
+
+// Proxies parses TrustedProxies. A plain address is a network of one;
+// IPv4-mapped IPv6 networks are read as IPv4 ones.
+func (a Advanced) Proxies() ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(a.TrustedProxies))
+	for i, s := range a.TrustedProxies {
+		s = strings.TrimSpace(s)
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(s)
+			if aerr != nil || addr.Zone() != "" {
+				return nil, fmt.Errorf("advanced.trusted-proxies[%d]: %q is not a network like 10.0.3.0/24 or an address", i, s)
+			}
+			p = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		if p.Addr().Is4In6() && p.Bits() >= 96 {
+			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 // Default returns the configuration used when no file exists: single
@@ -300,7 +328,8 @@ func friendlyYAMLError(err error) error {
 
 // applyEnv applies development overrides: RECAP_MODE,
 // RECAP_YOUTUBE_BASE_URL, RECAP_YTDLP_PATH, RECAP_MAX_UPLOAD_MB,
-// RECAP_JOB_CONCURRENCY, RECAP_LOG_LEVEL, and RECAP_GEMINI_BASE_URL (where
+// RECAP_JOB_CONCURRENCY, RECAP_LOG_LEVEL, RECAP_TRUSTED_PROXIES (a
+// comma-separated list), and RECAP_GEMINI_BASE_URL (where
 // the gemini engine reaches the API: a proxy or a local stand-in).
 func (c *Config) applyEnv(getenv func(string) string) error {
 	if v := getenv("RECAP_GEMINI_BASE_URL"); v != "" && c.Engine.Type == EngineGemini {
@@ -327,6 +356,9 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	}
 	if v := getenv("RECAP_LOG_LEVEL"); v != "" {
 		c.Advanced.LogLevel = v
+	}
+	if v := getenv("RECAP_TRUSTED_PROXIES"); v != "" {
+		c.Advanced.TrustedProxies = strings.Split(v, ",")
 	}
 	return nil
 }
@@ -365,6 +397,9 @@ func (c *Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("advanced.log-level: %q is not debug, info, warn or error", a.LogLevel)
+	}
+	if _, err := a.Proxies(); err != nil {
+		return err
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -151,4 +152,30 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("validation error names no key: %v", err)
 		}
 	})
+}
+
+func TestTrustedProxies(t *testing.T) {
+	c, err := Parse([]byte("advanced:\n  trusted-proxies: [10.0.3.0/24, 192.168.1.7, 'fd00::/8', '::ffff:10.1.0.0/112', 10.0.3.9/24]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Advanced.Proxies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != "[10.0.3.0/24 192.168.1.7/32 fd00::/8 10.1.0.0/16 10.0.3.0/24]" {
+		t.Fatalf("parsed %v", got)
+	}
+	if d := Default(); len(d.Advanced.TrustedProxies) != 0 {
+		t.Fatalf("default trusts %v", d.Advanced.TrustedProxies)
+	}
+	for _, bad := range []string{"proxy.local", "10.0.3.0/33", "fe80::1%eth0", ""} {
+		c, err := Parse([]byte("advanced:\n  trusted-proxies: ['" + bad + "']\n"))
+		if err == nil {
+			err = c.Validate()
+		}
+		if err == nil || !strings.Contains(err.Error(), "advanced.trusted-proxies[0]") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
 }

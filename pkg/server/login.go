@@ -59,7 +59,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request, _ httproute
 		}
 		password, next = r.PostForm.Get("password"), safeNext(r.PostForm.Get("next"))
 	}
-	key := clientKey(r)
+	_, key := s.client(r)
 	if ok, wait := s.limiter.Allowed(key); !ok {
 		secs := int(math.Ceil(wait.Seconds()))
 		s.log.Warn("sign-in rate limited", "client", key)

@@ -4,11 +4,14 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/julienschmidt/httprouter"
+
+	"github.com/recap-startos/recap/pkg/auth"
 )
 
 // handler is what every route implements: it writes a response or
@@ -92,25 +95,12 @@ func isLoopback(addr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// clientKey names the client for rate limiting: its address, or, when the
-// request comes through a proxy on this machine or the private network
-// (as on StartOS), the address the proxy reports.
-func clientKey(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	ip := net.ParseIP(host)
-	if ip != nil && (ip.IsLoopback() || ip.IsPrivate()) {
-		if xr := strings.TrimSpace(r.Header.Get("X-Real-IP")); xr != "" {
-			return xr
-		}
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			parts := strings.Split(xff, ",")
-			return strings.TrimSpace(parts[len(parts)-1])
-		}
-	}
-	return host
+// client returns the caller's address (auth.ClientAddr with the
+// configured proxies) and its rate-limit bucket. Every limiter keys on
+// this bucket.
+func (s *Server) client(r *http.Request) (netip.Addr, string) {
+	a := auth.ClientAddr(r, s.opt.TrustedProxies)
+	return a, auth.Bucket(a)
 }
 
 // statusRecorder remembers the status for the request log.

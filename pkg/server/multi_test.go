@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -86,7 +87,7 @@ func (e *multiEnv) do(t testing.TB, r mreq) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(r.method, r.path, strings.NewReader(r.body))
 	req.RemoteAddr = "127.0.0.1:40000"
 	if r.peer != "" {
-		req.Header.Set("X-Forwarded-For", r.peer)
+		req.RemoteAddr = net.JoinHostPort(r.peer, "40000")
 	}
 	if r.ctype != "" {
 		req.Header.Set("Content-Type", r.ctype)

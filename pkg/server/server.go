@@ -16,6 +16,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 
 	"github.com/recap-startos/recap/pkg/auth"
@@ -49,7 +50,10 @@ type Options struct {
 	// Dev allows session cookies without the Secure flag for clients on
 	// loopback addresses (development and tests over plain HTTP).
 	Dev bool
-	Log *slog.Logger
+	// TrustedProxies are the networks whose forwarding headers name the
+	// client (config advanced.trusted-proxies); empty trusts none.
+	TrustedProxies []netip.Prefix
+	Log            *slog.Logger
 	// Changed, if set, is called after the library or the owner password
 	// changed (to refresh the Properties page).
 	Changed func()

@@ -43,9 +43,9 @@ func (s *Server) handleSignInPage(w http.ResponseWriter, r *http.Request, _ http
 }
 
 // requester describes where a request comes from, for the records.
-func requester(r *http.Request) auth.Requester {
-	a := auth.ClientAddr(r)
-	q := auth.Requester{Bucket: auth.Bucket(a), UserAgent: clip(r.UserAgent(), 300)}
+func (s *Server) requester(r *http.Request) auth.Requester {
+	a, bucket := s.client(r)
+	q := auth.Requester{Bucket: bucket, UserAgent: clip(r.UserAgent(), 300)}
 	if a.IsValid() {
 		q.IP = a.String()
 	}
@@ -73,7 +73,7 @@ func (s *Server) handleRequestLink(w http.ResponseWriter, r *http.Request, _ htt
 		}
 		email, next = r.PostForm.Get("email"), safeNext(r.PostForm.Get("next"))
 	}
-	err := s.multi.Accounts.RequestLink(r.Context(), email, requester(r))
+	err := s.multi.Accounts.RequestLink(r.Context(), email, s.requester(r))
 	if errors.Is(err, auth.ErrBadEmail) {
 		if asJSON {
 			return errBadEmail
@@ -129,7 +129,7 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, _ httprout
 	}
 	token, next := r.PostForm.Get("token"), safeNext(r.PostForm.Get("next"))
 	replaces := auth.AccountTokenFrom(r, !s.secureCookies(r))
-	from := requester(r)
+	from := s.requester(r)
 	// Wrong tokens spend the same per-client budget as wrong passwords,
 	// so nobody can try tokens at speed (tokens are 256 bits anyway).
 	key := "verify " + from.Bucket
