@@ -82,6 +82,7 @@ Examples:
 			dbCommand(),
 			userCommand(),
 			configCommand(),
+			relayCommand(),
 		},
 	}
 }

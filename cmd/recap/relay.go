@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/recap-startos/recap/pkg/config"
+	"github.com/recap-startos/recap/pkg/relay"
+	"github.com/recap-startos/recap/pkg/summarize"
+)
+
+func relayCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "relay",
+		Usage: "run a relay: tiers for many instances' users, and recaps paid from credit pools",
+		Description: `A relay is the tier authority for the users of the Recap instances it has
+licensed, and makes recaps for them with its own model, paid from each
+instance's credit pool. Its state is DATA/relay.db; its model is the
+engine section of DATA/relay.yaml (the same keys as engine in config.yaml).
+See docs/relay.md.
+
+Examples:
+  recap relay serve --data ./relay --listen 127.0.0.1:8090
+  recap relay license add --data ./relay --label "Ann's node" INSTALL_ID
+  recap relay credits grant --data ./relay INSTALL_ID 500
+  recap relay user set-tier --data ./relay INSTALL_ID USER_ID pro --days 30`,
+		Subcommands: []*cli.Command{
+			relayServeCommand(),
+			relayLicenseCommand(),
+			relayCreditsCommand(),
+			relayUserCommand(),
+			relayLedgerCommand(),
+		},
+	}
+}
+
+func relayDataFlag() *cli.StringFlag {
+	return &cli.StringFlag{Name: "data", Usage: "the relay's data folder (relay.db, relay.yaml)", EnvVars: []string{"RECAP_RELAY_DATA_DIR"}, Value: "/data/relay"}
+}
+
+// loadRelayEngine reads DATA/relay.yaml. No file, or engine type
+// builtin, means the relay makes no recaps (tiers only).
+func loadRelayEngine(data string, log *slog.Logger) (summarize.Engine, string, error) {
+	path := filepath.Join(data, "relay.yaml")
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, "", nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	// relay.yaml is read as a config.yaml of which only engine counts.
+	c, err := config.Parse(b)
+	if err != nil {
+		return nil, "", usageError{fmt.Errorf("%s: %w", path, err)}
+	}
+	if err := c.Engine.Validate(); err != nil {
+		return nil, "", usageError{fmt.Errorf("%s: %w", path, err)}
+	}
+	if c.Engine.Type == config.EngineBuiltin {
+		return nil, "", nil
+	}
+	eng, err := summarize.FromConfig(c.Engine, summarize.LLMOptions{Log: log})
+	if err != nil {
+		return nil, "", usageError{fmt.Errorf("%s: %w", path, err)}
+	}
+	return eng, c.Engine.Model, nil
+}
+
+func relayServeCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "serve",
+		Usage: "serve the relay's API",
+		Flags: []cli.Flag{relayDataFlag(),
+			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:8090", EnvVars: []string{"RECAP_RELAY_LISTEN"}, Usage: "address and port to serve on (put TLS in front of it)"},
+			&cli.IntFlag{Name: "recaps", Value: relay.DefaultRecapConcurrency, Usage: "recaps the model makes at once"},
+		},
+		Action: runRelayServe,
+	}
+}
+
+func runRelayServe(c *cli.Context) error {
+	data := c.String("data")
+	log := newLogger(c, "info")
+	st, err := relay.OpenStore(c.Context, data, relay.StoreOptions{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	eng, model, err := loadRelayEngine(data, log)
+	if err != nil {
+		return err
+	}
+	srv := relay.NewServer(relay.ServerOptions{Store: st, Engine: eng, Model: model, RecapConcurrency: c.Int("recaps"), Log: log})
+	ln, err := net.Listen("tcp", c.String("listen"))
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (choose another with --listen)", c.String("listen"), err)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	engineName := "none (tiers only)"
+	if eng != nil {
+		engineName = eng.Name() + " " + model
+	}
+	log.Info("relay started", "listen", ln.Addr().String(), "engine", engineName, "db", st.Path())
+	fmt.Fprintf(c.App.Writer, "Relay is running at http://%s (model: %s)\n", ln.Addr().String(), engineName)
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	hctx, cancel := context.WithTimeout(context.Background(), shutdownHTTP)
+	defer cancel()
+	if err := hs.Shutdown(hctx); err != nil {
+		hs.Close()
+	}
+	log.Info("relay stopped")
+	return nil
+}
+
+func openRelayStore(c *cli.Context) (*relay.Store, error) {
+	return relay.OpenStore(c.Context, c.String("data"), relay.StoreOptions{})
+}
