@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
@@ -48,6 +49,55 @@ type dbStatusJSON struct {
 	Legacy  bool     `json:"legacy"` // written by the earlier Node.js Recap, not yet migrated
 	Pending []string `json:"pending"`
 	TooNew  bool     `json:"too_new"`
+	// Duplicates are accounts whose addresses have one canonical form.
+	Duplicates []duplicateJSON `json:"duplicates"`
+}
+
+// duplicateJSON is one group of accounts sharing an address; the first
+// is the one sign-in goes to.
+type duplicateJSON struct {
+	Address  string            `json:"address"`
+	Accounts []duplicateMember `json:"accounts"`
+}
+
+type duplicateMember struct {
+	ID        string `json:"id"`
+	Email     string `json:"email"`
+	Recaps    int    `json:"recaps"`
+	Admin     bool   `json:"admin"`
+	CreatedAt string `json:"created_at"`
+}
+
+func toDuplicateJSON(groups []store.DuplicateGroup) []duplicateJSON {
+	out := []duplicateJSON{}
+	for _, g := range groups {
+		d := duplicateJSON{Address: g.Key}
+		for _, a := range g.Accounts {
+			d.Accounts = append(d.Accounts, duplicateMember{ID: a.ID, Email: a.Email, Recaps: a.Recaps, Admin: a.IsAdmin, CreatedAt: rfc3339(a.CreatedAt)})
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// writeDuplicates prints the groups of accounts sharing an address and
+// how to merge them.
+func writeDuplicates(w io.Writer, groups []duplicateJSON) {
+	if len(groups) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n%d addresses have more than one account (the earlier Recap kept addresses as typed).\n", len(groups))
+	fmt.Fprintln(w, "Each signs in to the first listed; merge the others into it on the admin page or with recap user merge:")
+	for _, g := range groups {
+		fmt.Fprintf(w, "  %s\n", g.Address)
+		for i, a := range g.Accounts {
+			mark := "merge into the first"
+			if i == 0 {
+				mark = "signs in here"
+			}
+			fmt.Fprintf(w, "    %s  %-30s %d recaps, created %s  (%s)\n", a.ID, a.Email, a.Recaps, a.CreatedAt, mark)
+		}
+	}
 }
 
 func runDBStatus(c *cli.Context) error {
@@ -60,6 +110,14 @@ func runDBStatus(c *cli.Context) error {
 	}
 	if st.Pending == nil || st.TooNew {
 		st.Pending = []string{}
+	}
+	st.Duplicates = []duplicateJSON{}
+	if st.Exists && !st.TooNew {
+		groups, err := store.InspectDuplicates(c.Context, data)
+		if err != nil {
+			return err
+		}
+		st.Duplicates = toDuplicateJSON(groups)
 	}
 	if c.Bool("json") {
 		enc := json.NewEncoder(c.App.Writer)
@@ -89,6 +147,7 @@ func runDBStatus(c *cli.Context) error {
 		}
 		tw.Flush()
 	}
+	writeDuplicates(w, st.Duplicates)
 	if len(st.Pending) == 0 {
 		fmt.Fprintln(w, "\nUp to date.")
 		return nil

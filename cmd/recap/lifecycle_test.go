@@ -304,6 +304,16 @@ func TestStartOSLifecycleMulti(t *testing.T) {
 			t.Fatal("the recap never appeared")
 		}
 	}
+	// Properties counts every account's recaps in multi mode.
+	for start := time.Now(); ; time.Sleep(50 * time.Millisecond) {
+		if p, err := startos.ReadProperties(v.data); err == nil && p.Recaps == 1 {
+			break
+		}
+		if time.Since(start) > 10*time.Second {
+			p, err := startos.ReadProperties(v.data)
+			t.Fatalf("Properties after one recap: %+v %v", p, err)
+		}
+	}
 
 	r = v.action("create-backup", "")
 	name, _ := r["value"].(string)

@@ -22,6 +22,9 @@ type properties struct {
 	cfg     *config.Config
 	owner   *auth.Owner
 	lib     *library.Library
+	// recaps counts every recap in multi mode (nil in single mode, where
+	// lib counts the owner's).
+	recaps func() (int, error)
 
 	mu    sync.Mutex
 	known map[string]string // owner hash → the generated password it hashes
@@ -75,8 +78,15 @@ func (p *properties) write() {
 		TorURL:          withScheme(p.cfg.TorAddress, "http://"),
 		InitialPassword: p.initialPassword(),
 	}
-	if p.lib != nil {
+	switch {
+	case p.lib != nil:
 		props.Recaps = p.lib.Len()
+	case p.recaps != nil:
+		n, err := p.recaps()
+		if err != nil {
+			slog.Warn("cannot count the recaps for the Properties page", "error", err)
+		}
+		props.Recaps = n
 	}
 	if err := startos.WriteProperties(p.data, props); err != nil {
 		slog.Warn("cannot write the Properties page", "error", err)

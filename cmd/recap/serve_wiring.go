@@ -88,7 +88,9 @@ func wireSingle(data string, cfg *config.Config, log *slog.Logger) (*wiring, err
 }
 
 // publicURL is the base of the links in sign-in mail: mode.public-url,
-// else the LAN address StartOS gives the service.
+// else the LAN address StartOS gives the service (as the config spec
+// says). Links are never built from the address a request came in on:
+// anyone can send any Host header.
 func publicURL(cfg *config.Config) (string, error) {
 	if cfg.Mode.PublicURL != "" {
 		return cfg.Mode.PublicURL, nil
@@ -155,6 +157,7 @@ func wireMulti(ctx context.Context, data string, cfg *config.Config, log *slog.L
 		log.Warn("library: skipped a file", "file", p.File, "error", p.Err)
 	}
 	props := newProperties(data, version, cfg, nil, nil)
+	props.recaps = func() (int, error) { return st.RecapCount(context.Background()) }
 	props.write()
 	stopPruning := pruneEvery(st, pruneInterval, log)
 	ok = true

@@ -18,7 +18,7 @@ func userCommand() *cli.Command {
 	who := "EMAIL|ID"
 	return &cli.Command{
 		Name:  "user",
-		Usage: "list, show, disable and enable accounts (multi mode)",
+		Usage: "list, show, disable, enable and merge accounts (multi mode)",
 		Description: `Accounts live in DATA/recap.db. Disabling a user signs them out everywhere
 at once and stops them signing in; their recaps stay.
 
@@ -43,6 +43,7 @@ Examples:
 				Action: func(c *cli.Context) error { return runUserSetDisabled(c, true) }},
 			{Name: "enable", Usage: "enable a disabled user", ArgsUsage: who, Flags: []cli.Flag{dataFlag()},
 				Action: func(c *cli.Context) error { return runUserSetDisabled(c, false) }},
+			userMergeCommand(),
 		},
 	}
 }
@@ -66,10 +67,7 @@ func findUser(c *cli.Context, st *store.Store) (*store.User, error) {
 	var u *store.User
 	var err error
 	if strings.Contains(arg, "@") {
-		u, err = st.UserByEmail(c.Context, strings.ToLower(arg))
-		if errors.Is(err, store.ErrNotFound) {
-			u, err = st.UserByEmail(c.Context, arg)
-		}
+		u, err = st.UserByEmail(c.Context, arg) // by canonical address
 	} else {
 		u, err = st.UserByID(c.Context, arg)
 	}

@@ -247,7 +247,7 @@ func joinPath(base, p string) string {
 // store.ErrTokenInvalid (unknown, used, expired or malformed token),
 // ErrSignupsClosed, store.ErrUserDisabled.
 func (a *Accounts) Confirm(ctx context.Context, token, replaces string, from Requester) (string, *store.User, error) {
-	if !WellFormedToken(token) {
+	if !StoredToken(token) {
 		return "", nil, store.ErrTokenInvalid
 	}
 	session := NewToken()
@@ -256,7 +256,7 @@ func (a *Accounts) Confirm(ctx context.Context, token, replaces string, from Req
 		UserAgent: from.UserAgent, IPAddress: from.IP, AdminEmail: a.opt.AdminEmail,
 		MayCreate: func(email string) bool { return email == a.opt.AdminEmail || a.opt.AllowSignups },
 	}
-	if replaces != "" {
+	if StoredToken(replaces) {
 		r.Replaces = store.HashToken(replaces)
 	}
 	// One transaction: the token is used up only if the sign-in succeeds.
@@ -278,7 +278,7 @@ func (a *Accounts) Confirm(ctx context.Context, token, replaces string, from Req
 // Session returns the live session of a cookie value and its user, or
 // store.ErrNoSession.
 func (a *Accounts) Session(ctx context.Context, token string) (*store.Session, *store.User, error) {
-	if !WellFormedToken(token) {
+	if !StoredToken(token) {
 		return nil, nil, store.ErrNoSession
 	}
 	return a.opt.Store.SessionByHash(ctx, store.HashToken(token))

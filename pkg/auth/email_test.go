@@ -75,7 +75,7 @@ func FuzzCanonicalEmail(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if strings.Count(out, "@") != 1 || strings.ContainsAny(out, ",;\"<>()\\ \r\n\t") || len(out) > maxEmail {
+		if strings.Count(out, "@") != 1 || strings.ContainsAny(out, ",;\"<>()\\ \r\n\t") || len(out) > 254 {
 			t.Fatalf("%q became %q", in, out)
 		}
 		for i := 0; i < len(out); i++ {

@@ -6,6 +6,8 @@ package recap
 import (
 	"regexp"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Version is the version of the recap document contract written by this
@@ -139,6 +141,27 @@ var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 // '_' only, so an id can never name a path outside the library folder.
 func ValidID(id string) bool {
 	return idPattern.MatchString(id)
+}
+
+// ValidStoredID reports whether id, found in a library index or folder,
+// can be read as a recap id: ValidID, or a name the earlier Recap may
+// have used (dots, colons, spaces, other letters), as long as it is one
+// plain file name: at most 200 bytes of UTF-8, no slash or backslash, no
+// control characters, not starting with a dot. New recaps always get a
+// ValidID id; this wider check only keeps older ones readable.
+func ValidStoredID(id string) bool {
+	if ValidID(id) {
+		return true
+	}
+	if id == "" || len(id) > 200 || !utf8.ValidString(id) || id[0] == '.' {
+		return false
+	}
+	for _, r := range id {
+		if r < 0x20 || r == 0x7f || r == '/' || r == '\\' || unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // Secs returns a pointer to s, for the optional times of the document.

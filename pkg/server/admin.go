@@ -30,6 +30,8 @@ type adminPage struct {
 	Recent   []store.SignInRequest
 	Bucket   string // the bucket whose requests are listed, "" for all
 	Limits   store.SignInLimits
+	// Duplicates are accounts sharing an address, to merge.
+	Duplicates []store.DuplicateGroup
 }
 
 func (s *Server) handleAdminPage(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
@@ -46,6 +48,9 @@ func (s *Server) handleAdminPage(w http.ResponseWriter, r *http.Request, _ httpr
 	if p.Recent, err = s.multi.Store.RecentSignInRequests(ctx, p.Bucket, 50); err != nil {
 		return err
 	}
+	if p.Duplicates, err = s.multi.Store.DuplicateAccounts(ctx); err != nil {
+		return err
+	}
 	return s.render(w, r, http.StatusOK, "admin", p)
 }
 
@@ -54,6 +59,8 @@ type adminUserPage struct {
 	Recaps   int
 	Sessions []sessionView
 	Notice   string
+	Owner    bool // the user is the owner (mode.admin-email)
+	ByOwner  bool // the caller is the owner, who may demote admins
 }
 
 // adminUser reads the user named in the route.
@@ -78,8 +85,13 @@ func (s *Server) handleAdminUserPage(w http.ResponseWriter, r *http.Request, ps 
 	if err != nil {
 		return err
 	}
-	p := adminUserPage{User: u, Recaps: n, Sessions: viewSessions(list, callerOf(r).Session)}
+	p := adminUserPage{User: u, Recaps: n, Sessions: viewSessions(list, callerOf(r).Session),
+		Owner: store.EmailKey(u.Email) == s.multi.Accounts.AdminEmail(), ByOwner: s.isOwner(r)}
 	switch r.URL.Query().Get("done") {
+	case "demoted":
+		p.Notice = "The account is no longer an admin and is signed out everywhere."
+	case "merged":
+		p.Notice = "Accounts merged: " + r.URL.Query().Get("recaps") + " recaps moved to this one."
 	case "revoked":
 		p.Notice = "Signed out."
 	case "disabled":

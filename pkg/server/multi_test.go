@@ -39,7 +39,12 @@ const adminEmail = "owner@example.org"
 
 func newMultiEnv(t testing.TB, signups bool) *multiEnv {
 	t.Helper()
-	dir := t.TempDir()
+	return newMultiEnvIn(t, t.TempDir(), signups)
+}
+
+// newMultiEnvIn is newMultiEnv on a data folder prepared by the test.
+func newMultiEnvIn(t testing.TB, dir string, signups bool) *multiEnv {
+	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, dir, store.Options{})
 	if err != nil {

@@ -113,7 +113,7 @@ type deletePage struct {
 // handleDeletePage asks before deleting; only the POST deletes.
 func (s *Server) handleDeletePage(w http.ResponseWriter, r *http.Request, ps httprouter.Params) error {
 	id := ps.ByName("id")
-	if !recap.ValidID(id) {
+	if !recap.ValidStoredID(id) {
 		return errInvalidID
 	}
 	e, err := s.lib.Entry(r.Context(), callerOf(r).ID, id)

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"math"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -31,7 +32,7 @@ var staticFS embed.FS
 // pageNames are the views; each is templates/<name>.html on top of
 // templates/layout.html. A view missing here or on disk fails start-up.
 var pageNames = []string{"login", "home", "job", "recap", "delete", "library", "account", "error",
-	"signin", "verify", "sessions", "admin", "admin_user"}
+	"signin", "verify", "sessions", "admin", "admin_user", "admin_merge"}
 
 // asset is an embedded static file with its content hash.
 type asset struct {
@@ -83,6 +84,9 @@ func loadViews() (*views, error) {
 		"datetime":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"typeName":  typeName,
 		"add":       func(a, b int) int { return a + b },
+		// pathEsc escapes a recap id for a URL path: ids of the earlier
+		// Recap may hold characters such as ? or # (recap.ValidStoredID).
+		"pathEsc":   url.PathEscape,
 		"thousands": thousands,
 	}
 	for _, name := range pageNames {

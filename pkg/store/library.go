@@ -45,7 +45,7 @@ func (s *Store) Library(historyDir string) *UserLibrary {
 func (l *UserLibrary) Dir(userID string) string { return filepath.Join(l.root, userID) }
 
 func (l *UserLibrary) path(userID, id string) (string, error) {
-	if !recap.ValidID(userID) || !recap.ValidID(id) {
+	if !recap.ValidStoredID(userID) || !recap.ValidStoredID(id) {
 		return "", library.ErrInvalidID
 	}
 	return filepath.Join(l.root, userID, id+".json"), nil
@@ -278,7 +278,7 @@ func (l *UserLibrary) Entry(ctx context.Context, userID, id string) (*library.En
 }
 
 func (l *UserLibrary) entry(ctx context.Context, userID, id string) (*library.Entry, string, error) {
-	if !recap.ValidID(id) {
+	if !recap.ValidStoredID(id) {
 		return nil, "", library.ErrInvalidID
 	}
 	e, format, err := scanEntry(l.st.rdb.QueryRowContext(ctx, `SELECT `+entryColumns+` FROM library_meta m

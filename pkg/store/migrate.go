@@ -43,6 +43,7 @@ var migrations = []migration{
 	{"store session ids as SHA-256 hashes", migrateHashSessions},
 	{"disabled users, sign-in request log, settings", migrateAccounts},
 	{"library search: summary columns and full-text index", migrateLibrarySearch},
+	{"accounts found by canonical address; journal of account folder moves", migrateEmailKeys},
 }
 
 // LatestVersion is the schema version this build writes.

@@ -18,7 +18,7 @@ import (
 // ReconcileReport says what Reconcile changed and what it skipped.
 type ReconcileReport struct {
 	Indexed   int // files that had no row, or whose row was out of date
-	Dropped   int // rows whose file is gone
+	Dropped   int // rows whose file is gone (checked by its exact name)
 	Unchanged int
 	Problems  []library.Problem // File is "<userId>/<name>"
 }
@@ -28,9 +28,15 @@ type ReconcileReport struct {
 // or modification time) is read and indexed; a row whose file is gone is
 // dropped. Files of the earlier Recap keep the facts of their existing
 // row and get the rest (full-text entry, summary) from the file. Folders
-// of unknown users and unreadable files are reported and left alone.
+// of unknown users, unreadable files and rows whose id cannot be a file
+// name are reported and left alone: a row is dropped only when the file
+// it names does not exist. Merges and removals a crash interrupted are
+// completed first (see folders.go).
 func (l *UserLibrary) Reconcile(ctx context.Context) (ReconcileReport, error) {
 	var rep ReconcileReport
+	if err := l.finishFolderOps(ctx); err != nil {
+		return rep, fmt.Errorf("store: reconcile: %w", err)
+	}
 	dirents, err := os.ReadDir(l.root)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return rep, fmt.Errorf("store: reconcile: %w", err)
@@ -42,7 +48,7 @@ func (l *UserLibrary) Reconcile(ctx context.Context) (ReconcileReport, error) {
 		}
 		userID := de.Name()
 		if _, err := l.st.UserByID(ctx, userID); err != nil {
-			if errors.Is(err, ErrNotFound) || !recap.ValidID(userID) {
+			if errors.Is(err, ErrNotFound) || !recap.ValidStoredID(userID) {
 				rep.Problems = append(rep.Problems, library.Problem{File: userID + "/", Err: errors.New("folder of no known user")})
 				continue
 			}
@@ -111,7 +117,7 @@ func (l *UserLibrary) reconcileUser(ctx context.Context, userID string, rep *Rec
 	present := map[string]bool{}
 	for _, de := range dirents {
 		name := de.Name()
-		id, ok, err := library.RecapFile(de)
+		id, ok, err := storedRecapFile(de)
 		if err != nil {
 			rep.Problems = append(rep.Problems, library.Problem{File: userID + "/" + name, Err: err})
 		}
@@ -160,6 +166,13 @@ func (l *UserLibrary) reconcileUser(ctx context.Context, userID string, rep *Rec
 		if present[id] {
 			continue
 		}
+		if gone, err := l.fileGone(userID, id); err != nil || !gone {
+			if err == nil {
+				err = errors.New("indexed, but its file could not be listed; left as it is")
+			}
+			rep.Problems = append(rep.Problems, library.Problem{File: userID + "/" + id + ".json", Err: err})
+			continue
+		}
 		err := l.st.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 			_, err := deleteRow(ctx, tx, userID, id)
 			return err
@@ -170,6 +183,36 @@ func (l *UserLibrary) reconcileUser(ctx context.Context, userID string, rep *Rec
 		rep.Dropped++
 	}
 	return nil
+}
+
+// storedRecapFile tells what a directory entry of a user's folder is, as
+// library.RecapFile does, but accepts every id recap.ValidStoredID does,
+// so that files the earlier Recap named are indexed too.
+func storedRecapFile(de fs.DirEntry) (id string, ok bool, err error) {
+	name := de.Name()
+	if de.IsDir() || !strings.HasSuffix(name, ".json") || strings.HasPrefix(name, ".") {
+		return "", false, nil
+	}
+	id = strings.TrimSuffix(name, ".json")
+	if !recap.ValidStoredID(id) {
+		return "", false, library.ErrInvalidID
+	}
+	return id, true, nil
+}
+
+// fileGone reports whether the file of an indexed recap certainly does
+// not exist. An id that cannot name a file, or a file that cannot be
+// checked, is not gone: its row is kept.
+func (l *UserLibrary) fileGone(userID, id string) (bool, error) {
+	p, err := l.path(userID, id)
+	if err != nil {
+		return false, fmt.Errorf("indexed under an id that cannot be a file name; left as it is")
+	}
+	_, err = os.Lstat(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return true, nil
+	}
+	return false, err
 }
 
 // mergeLegacy updates the row of an earlier Recap's file: the facts the

@@ -165,12 +165,15 @@ func (s *Store) RedeemMagicLink(ctx context.Context, r Redeem) (*Redeemed, error
 			return err
 		}
 		out.Link = l
-		u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = ?`, l.Email))
+		// A link the earlier Recap mailed may carry the address as it was
+		// typed; the account is found by its canonical form either way.
+		key := EmailKey(l.Email)
+		u, err := scanUser(tx.QueryRowContext(ctx, pickAccount, key))
 		if errors.Is(err, sql.ErrNoRows) {
-			if r.MayCreate == nil || !r.MayCreate(l.Email) {
+			if r.MayCreate == nil || !r.MayCreate(key) {
 				return ErrSignupClosed
 			}
-			u, err = insertUser(ctx, tx, NewUser{Email: l.Email, IsAdmin: r.AdminEmail != "" && l.Email == r.AdminEmail,
+			u, err = insertUser(ctx, tx, NewUser{Email: key, IsAdmin: r.AdminEmail != "" && key == EmailKey(r.AdminEmail),
 				SignupIP: l.RequestIP, SignupUserAgent: l.RequestUA}, now)
 			out.Created = err == nil
 		}

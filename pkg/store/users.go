@@ -74,10 +74,13 @@ func (s *Store) UserByID(ctx context.Context, id string) (*User, error) {
 	return u, nil
 }
 
-// UserByEmail returns the user with that canonical address, or
-// ErrNotFound. The caller canonicalises; the store compares exactly.
+// UserByEmail returns the account an address signs in to, or
+// ErrNotFound. Accounts are matched by EmailKey, so Alice@Example.ORG
+// stored by the earlier Recap is found as alice@example.org; when several
+// accounts share the key, the one that owns recaps (else the oldest) is
+// returned, and DuplicateAccounts lists the rest.
 func (s *Store) UserByEmail(ctx context.Context, email string) (*User, error) {
-	u, err := scanUser(s.rdb.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = ?`, email))
+	u, err := scanUser(s.rdb.QueryRowContext(ctx, pickAccount, EmailKey(email)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -108,15 +111,23 @@ func insertUser(ctx context.Context, tx *sql.Tx, nu NewUser, now time.Time) (*Us
 	if nu.Tier == "" {
 		nu.Tier = TierCore
 	}
+	key := EmailKey(nu.Email)
+	var taken int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE email_key = ?`, key).Scan(&taken); err != nil {
+		return nil, err
+	}
+	if taken > 0 {
+		return nil, ErrEmailTaken
+	}
 	u := &User{
 		ID: newID(), Email: nu.Email, DisplayName: nu.DisplayName, IsAdmin: nu.IsAdmin, Tier: nu.Tier,
 		CreatedAt: time.UnixMilli(ms(now)), SignupIP: nu.SignupIP, SignupUserAgent: nu.SignupUserAgent,
 		SyntheticInstallID: newID(),
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO users
-		(id, email, display_name, is_admin, tier, created_at, signup_ip, signup_user_agent, synthetic_install_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.ID, u.Email, nullStr(u.DisplayName), u.IsAdmin, u.Tier, ms(now), nullStr(u.SignupIP), nullStr(u.SignupUserAgent), u.SyntheticInstallID)
+		(id, email, email_key, display_name, is_admin, tier, created_at, signup_ip, signup_user_agent, synthetic_install_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.Email, key, nullStr(u.DisplayName), u.IsAdmin, u.Tier, ms(now), nullStr(u.SignupIP), nullStr(u.SignupUserAgent), u.SyntheticInstallID)
 	if errors.Is(err, sqlite3.CONSTRAINT_UNIQUE) {
 		return nil, ErrEmailTaken
 	}
@@ -157,7 +168,7 @@ func (s *Store) EnsureUser(ctx context.Context, nu NewUser) (u *User, created bo
 	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		created = false
 		var err error
-		u, err = scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = ?`, nu.Email))
+		u, err = scanUser(tx.QueryRowContext(ctx, pickAccount, EmailKey(nu.Email)))
 		if err == nil {
 			return nil
 		}
@@ -174,34 +185,31 @@ func (s *Store) EnsureUser(ctx context.Context, nu NewUser) (u *User, created bo
 	return u, created, nil
 }
 
-// EnsureAdmin makes the user with this address the one admin: it is
-// created if missing and marked admin (and enabled); any other admin
-// loses the flag and, with it, its sessions, since they were opened with
-// rights it no longer has. It returns the admin.
+// EnsureAdmin makes sure the account of this address (the config's
+// admin-email) exists, is an admin and is enabled, creating it if
+// missing. Other admins keep their rights and their sessions: the
+// dashboard lists them and the admin can demote them (SetUserAdmin).
+// It returns the admin.
 func (s *Store) EnsureAdmin(ctx context.Context, email string) (*User, error) {
 	if strings.TrimSpace(email) == "" {
 		return nil, fmt.Errorf("store: ensure admin: empty email address")
 	}
 	var u *User
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id IN
-			(SELECT id FROM users WHERE is_admin != 0 AND email != ?)`, email); err != nil {
+		var err error
+		u, err = scanUser(tx.QueryRowContext(ctx, pickAccount, EmailKey(email)))
+		if errors.Is(err, sql.ErrNoRows) {
+			u, err = insertUser(ctx, tx, NewUser{Email: EmailKey(email), IsAdmin: true}, s.now())
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET is_admin = 0 WHERE is_admin != 0 AND email != ?`, email); err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE users SET is_admin = 1, disabled_at = NULL WHERE email = ?`, email)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			if _, err := insertUser(ctx, tx, NewUser{Email: email, IsAdmin: true}, s.now()); err != nil {
-				return err
-			}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET is_admin = 1, disabled_at = NULL WHERE id = ?`, u.ID); err != nil {
+			return err
 		}
-		u, err = scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = ?`, email))
-		return err
+		u.IsAdmin, u.DisabledAt = true, time.Time{}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: ensure admin: %w", err)
