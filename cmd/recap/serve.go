@@ -87,9 +87,9 @@ func runServe(c *cli.Context) error {
 
 	// The configured engine is the default; with an LLM engine, builtin
 	// stays available as the second choice of each job.
-	engine, err := summarize.FromConfig(cfg.Engine, summarize.LLMOptions{Log: log})
+	engine, err := serveEngine(cfg, w, log)
 	if err != nil {
-		return usageError{err}
+		return err
 	}
 	engineNames := []string{engine.Name()}
 	others := map[string]summarize.Engine{}
@@ -217,4 +217,24 @@ func displayURL(addr string) string {
 		host = "localhost"
 	}
 	return "http://" + net.JoinHostPort(host, port)
+}
+
+// serveEngine builds the configured engine; the relay engine uses the
+// mode's relay (single mode makes one just for recaps).
+func serveEngine(cfg *config.Config, w *wiring, log *slog.Logger) (summarize.Engine, error) {
+	if cfg.Engine.Type != config.EngineRelay {
+		e, err := summarize.FromConfig(cfg.Engine, summarize.LLMOptions{Log: log})
+		if err != nil {
+			return nil, usageError{err}
+		}
+		return e, nil
+	}
+	if w.relay == nil {
+		rel, err := newInstanceRelay(cfg.Relay, nil, log)
+		if err != nil {
+			return nil, err
+		}
+		w.relay = rel
+	}
+	return w.relay.engine(log)
 }

@@ -29,6 +29,7 @@ type wiring struct {
 	saver  jobs.Saver      // single mode
 	owned  jobs.OwnedSaver // multi mode
 	props  *properties
+	relay  *instanceRelay    // nil without a relay
 	recaps func() int        // for the start-up log line
 	banner func(w io.Writer) // how to sign in, printed at start
 
@@ -156,14 +157,26 @@ func wireMulti(ctx context.Context, data string, cfg *config.Config, log *slog.L
 	for _, p := range rep.Problems {
 		log.Warn("library: skipped a file", "file", p.File, "error", p.Err)
 	}
+	multi := &server.Multi{Accounts: accounts, Store: st, Library: lib}
+	var rel *instanceRelay
+	if cfg.Relay.Enabled() {
+		if rel, err = newInstanceRelay(cfg.Relay, st, log); err != nil {
+			return nil, err
+		}
+		multi.Tiers, multi.Relay = rel.tiers(), rel.sync.Status
+	}
 	props := newProperties(data, version, cfg, nil, nil)
 	props.recaps = func() (int, error) { return st.RecapCount(context.Background()) }
 	props.write()
 	stopPruning := pruneEvery(st, pruneInterval, log)
+	if rel != nil {
+		rel.start()
+	}
 	ok = true
 	return &wiring{
-		server: server.Options{Multi: &server.Multi{Accounts: accounts, Store: st, Library: lib}},
+		server: server.Options{Multi: multi},
 		owned:  lib,
+		relay:  rel,
 		props:  props,
 		recaps: func() int { return rep.Indexed + rep.Unchanged },
 		banner: func(w io.Writer) {
@@ -172,6 +185,9 @@ func wireMulti(ctx context.Context, data string, cfg *config.Config, log *slog.L
 		},
 		closer: func() {
 			stopPruning()
+			if rel != nil {
+				rel.stop()
+			}
 			accounts.Wait()
 			if err := st.Close(); err != nil {
 				log.Error("closing the database", "error", err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -48,7 +49,7 @@ Examples:
   pbpaste | recap summarize --format md -`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "json", Usage: "output format: json or md"},
-			&cli.StringFlag{Name: "engine", Value: "builtin", Usage: "summarizing engine: builtin, or openai or gemini as configured under --data"},
+			&cli.StringFlag{Name: "engine", Value: "builtin", Usage: "summarizing engine: builtin, or openai, gemini or relay as configured under --data"},
 			&cli.StringFlag{Name: "lang", Usage: "preferred caption language, e.g. en, de, pt-BR (default: the video's own)"},
 			&cli.StringFlag{Name: "episode", Usage: "podcast episode: GUID, part of the title, or number (1 = newest)"},
 			&cli.BoolFlag{Name: "save", Usage: "also file the recap in the library under --data"},
@@ -137,9 +138,9 @@ func engineByName(name, data string) (summarize.Engine, error) {
 	switch name {
 	case "", config.EngineBuiltin:
 		return summarize.NewBuiltin(), nil
-	case config.EngineOpenAI, config.EngineGemini:
+	case config.EngineOpenAI, config.EngineGemini, config.EngineRelay:
 	default:
-		return nil, badInput("unknown engine %q; available: builtin, openai, gemini", name)
+		return nil, badInput("unknown engine %q; available: builtin, openai, gemini, relay", name)
 	}
 	cfg, err := config.Load(data)
 	if err != nil {
@@ -148,11 +149,7 @@ func engineByName(name, data string) (summarize.Engine, error) {
 	if cfg.Engine.Type != name {
 		return nil, badInput("--engine %s needs engine.type %s in %s (it is %s); set it on the Config page or in the file", name, name, config.Path(data), cfg.Engine.Type)
 	}
-	e, err := summarize.FromConfig(cfg.Engine, summarize.LLMOptions{})
-	if err != nil {
-		return nil, usageError{err}
-	}
-	return e, nil
+	return serveEngine(cfg, &wiring{}, slog.Default())
 }
 
 // openLibrary opens the single-mode library under the data folder.

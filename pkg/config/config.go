@@ -52,6 +52,8 @@ const (
 	EngineBuiltin = "builtin"
 	EngineOpenAI  = "openai"
 	EngineGemini  = "gemini"
+	// EngineRelay recaps through the relay of the relay section.
+	EngineRelay = "relay"
 	// FlavorCompatible speaks the OpenAI-compatible chat completions API.
 	FlavorCompatible = "compatible"
 	// FlavorOllama speaks Ollama's native chat API, which can set the
@@ -67,7 +69,37 @@ type Config struct {
 	Mode       Mode     `yaml:"mode"`
 	Engine     Engine   `yaml:"engine"`
 	SMTP       SMTP     `yaml:"smtp"`
+	Relay      Relay    `yaml:"relay,omitempty"`
 	Advanced   Advanced `yaml:"advanced"`
+}
+
+// Relay is where a relay is, for tiers and the relay engine. With no
+// URL there is no relay and everything is decided on this server.
+type Relay struct {
+	URL     string `yaml:"url,omitempty"`     // the relay's base address, e.g. https://relay.example.org
+	License string `yaml:"license,omitempty"` // secret: this instance's key at the relay
+}
+
+// Enabled reports whether a relay is configured.
+func (r Relay) Enabled() bool { return r.URL != "" }
+
+func (r Relay) validate() error {
+	if r.URL == "" {
+		if r.License != "" {
+			return errors.New("relay.url: required when relay.license is set (or clear the license)")
+		}
+		return nil
+	}
+	if !httpURL(r.URL) {
+		return fmt.Errorf("relay.url: %q is not an http(s) URL", r.URL)
+	}
+	if r.License == "" {
+		return errors.New("relay.license: required when relay.url is set (the relay's operator issues it)")
+	}
+	if len(r.License) > 4096 || strings.ContainsAny(r.License, " \t\r\n") {
+		return errors.New("relay.license: must be one word of at most 4096 characters")
+	}
+	return nil
 }
 
 // Mode is the mode union: single (one owner) or multi (accounts).
@@ -312,7 +344,7 @@ var (
 )
 
 // typeKeys maps the Go types of the config to their key paths.
-var typeKeys = map[string]string{"Config": "", "Mode": "mode.", "Engine": "engine.", "SMTP": "smtp.", "Advanced": "advanced."}
+var typeKeys = map[string]string{"Config": "", "Mode": "mode.", "Engine": "engine.", "SMTP": "smtp.", "Relay": "relay.", "Advanced": "advanced."}
 
 // friendlyYAMLError rewrites yaml.v3's messages to name config keys.
 func friendlyYAMLError(err error) error {
@@ -380,6 +412,12 @@ func (c *Config) Validate() error {
 	if err := c.SMTP.validate(); err != nil {
 		return err
 	}
+	if err := c.Relay.validate(); err != nil {
+		return err
+	}
+	if c.Engine.Type == EngineRelay && !c.Relay.Enabled() {
+		return errors.New("relay.url: the relay engine needs a relay; fill in relay.url and relay.license, or choose another engine")
+	}
 	a := c.Advanced
 	if u, err := url.Parse(a.YouTubeBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("advanced.youtube-base-url: %q is not an http(s) URL", a.YouTubeBaseURL)
@@ -407,7 +445,7 @@ func (c *Config) Validate() error {
 // Validate checks the engine union and names the first bad key.
 func (e Engine) Validate() error {
 	switch e.Type {
-	case EngineBuiltin:
+	case EngineBuiltin, EngineRelay:
 		return nil
 	case EngineOpenAI:
 		if e.BaseURL == "" {
@@ -432,7 +470,7 @@ func (e Engine) Validate() error {
 			return fmt.Errorf("engine.base-url: %q is not an http(s) URL", e.BaseURL)
 		}
 	default:
-		return fmt.Errorf("engine.type: %q is not a known engine (builtin, openai or gemini)", e.Type)
+		return fmt.Errorf("engine.type: %q is not a known engine (builtin, openai, gemini or relay)", e.Type)
 	}
 	if !modelPattern.MatchString(e.Model) {
 		return fmt.Errorf("engine.model: %q is not a model name (letters, digits and . _ : / @ -)", e.Model)
@@ -515,6 +553,9 @@ func (c *Config) Redacted() *Config {
 	}
 	if r.Engine.APIKey != "" {
 		r.Engine.APIKey = "********"
+	}
+	if r.Relay.License != "" {
+		r.Relay.License = "********"
 	}
 	return &r
 }

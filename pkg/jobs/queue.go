@@ -480,7 +480,9 @@ func (q *Queue) run(j *job) {
 	}
 	q.persist(st)
 	q.log.Info("job started", "job_id", st.ID, "kind", st.Kind)
-	doc, err := Process(j.ctx, j.in, q.cfg.Options, q.engineFor(j.in.Engine), func(stage string, f float64, msg string) {
+	// The relay engine bills the recap to the job's owner.
+	ctx := summarize.WithUser(j.ctx, j.in.Owner)
+	doc, err := Process(ctx, j.in, q.cfg.Options, q.engineFor(j.in.Engine), func(stage string, f float64, msg string) {
 		st, changed := j.update(func(s *State) {
 			if s.Finished() {
 				return

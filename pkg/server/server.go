@@ -23,6 +23,7 @@ import (
 	"github.com/recap-startos/recap/pkg/config"
 	"github.com/recap-startos/recap/pkg/jobs"
 	"github.com/recap-startos/recap/pkg/library"
+	"github.com/recap-startos/recap/pkg/relay"
 	"github.com/recap-startos/recap/pkg/store"
 )
 
@@ -66,6 +67,10 @@ type Multi struct {
 	Accounts *auth.Accounts
 	Store    *store.Store
 	Library  *store.UserLibrary
+	// Tiers decides users' tiers (a relay.Local when nil).
+	Tiers relay.TierAuthority
+	// Relay reports the relay's state; nil without a relay.
+	Relay func() relay.Status
 }
 
 // Server is the web app. It is an http.Handler.

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"github.com/recap-startos/recap/pkg/relay"
 	"net/http"
 	"time"
 
@@ -115,10 +116,46 @@ func (s *Server) handleMeMulti(w http.ResponseWriter, r *http.Request, _ httprou
 	if c.Admin {
 		role = "admin"
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	me := map[string]any{
 		"mode": s.opt.Mode, "user": c.ID, "email": c.Email, "role": role, "tier": c.User.Tier,
 		"credits": nil, "created_at": c.User.CreatedAt, "recaps": n,
-	})
+	}
+	if err := s.addTier(r, c.ID, me); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, me)
+	return nil
+}
+
+// addTier puts the caller's tier as features see it, its expiry, and
+// with a relay the relay's state into a /api/me answer. While the relay
+// cannot be reached the cached tier holds (see docs/relay.md), and
+// "relay.reachable" says so.
+func (s *Server) addTier(r *http.Request, userID string, me map[string]any) error {
+	tiers := s.multi.Tiers
+	if tiers == nil {
+		tiers = &relay.Local{Store: s.multi.Store}
+	}
+	e, err := tiers.Tier(r.Context(), userID)
+	if err != nil {
+		return err
+	}
+	me["tier"] = e.Tier
+	if !e.Expiry.IsZero() {
+		me["tier_expires_at"] = e.Expiry.UTC()
+	}
+	if e.Held {
+		me["tier_held"] = true
+	}
+	if s.multi.Relay != nil {
+		st := s.multi.Relay()
+		rs := map[string]any{"reachable": st.Reachable}
+		if !st.Reachable {
+			rs["down_since"] = st.DownSince.UTC()
+			rs["message"] = "The relay cannot be reached; tiers are kept as they were until it is back."
+		}
+		me["relay"] = rs
+	}
 	return nil
 }
 

@@ -108,6 +108,10 @@ func sample(path string, v *ValueSpec) any {
 		return "sk-test"
 	case "engine.model":
 		return "llama3.1:8b"
+	case "relay.url":
+		return "https://relay.example.org"
+	case "relay.license":
+		return "rly1_testkey"
 	case "advanced.yt-dlp-path":
 		return "/usr/local/bin/yt-dlp"
 	}

@@ -44,6 +44,7 @@ var migrations = []migration{
 	{"disabled users, sign-in request log, settings", migrateAccounts},
 	{"library search: summary columns and full-text index", migrateLibrarySearch},
 	{"accounts found by canonical address; journal of account folder moves", migrateEmailKeys},
+	{"relay: tier expiry cache and the outbox of tier updates", migrateRelayOutbox},
 }
 
 // LatestVersion is the schema version this build writes.
