@@ -62,6 +62,15 @@ func TestLoad(t *testing.T) {
 		{"gemini without key", "engine:\n  type: gemini\n", "engine.api-key"},
 		{"gemini key with space", "engine:\n  type: gemini\n  api-key: 'a b'\n", "engine.api-key"},
 		{"unknown engine", "engine:\n  type: magic\n", "engine.type"},
+		{"relay", "relay:\n  url: https://relay.example.org\n  license: rly1_abc\nengine:\n  type: relay\n", ""},
+		{"relay for tiers only", "relay:\n  url: http://127.0.0.1:8090\n  license: rly1_abc\n", ""},
+		{"relay nulls", "relay:\n  url: null\n  license: null\n", ""},
+		{"relay engine without relay", "engine:\n  type: relay\n", "relay.url"},
+		{"relay without license", "relay:\n  url: https://relay.example.org\n", "relay.license"},
+		{"relay license without url", "relay:\n  license: rly1_abc\n", "relay.url"},
+		{"relay bad url", "relay:\n  url: relay.example.org\n  license: k\n", "relay.url"},
+		{"relay license with space", "relay:\n  url: https://r.example.org\n  license: 'a b'\n", "relay.license"},
+		{"relay unknown key", "relay:\n  token: x\n", `unknown key "relay.token"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -99,8 +108,9 @@ func TestRedacted(t *testing.T) {
 	c := Default()
 	c.SMTP.Password = "hunter2"
 	c.Engine = Engine{Type: EngineGemini, APIKey: "AIza-secret", Model: DefaultGeminiModel}
+	c.Relay = Relay{URL: "https://relay.example.org", License: "rly1_secret"}
 	out, _ := c.Redacted().YAML()
-	if strings.Contains(string(out), "hunter2") || strings.Contains(string(out), "AIza-secret") || c.SMTP.Password != "hunter2" || c.Engine.APIKey != "AIza-secret" {
+	if strings.Contains(string(out), "hunter2") || strings.Contains(string(out), "AIza-secret") || strings.Contains(string(out), "rly1_secret") || c.Relay.License != "rly1_secret" || c.SMTP.Password != "hunter2" || c.Engine.APIKey != "AIza-secret" {
 		t.Fatalf("redaction leaked or changed the original:\n%s", out)
 	}
 }

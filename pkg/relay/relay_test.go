@@ -41,17 +41,19 @@ func newTestRelay(t *testing.T) *testRelay {
 	t.Helper()
 	st := openTestStore(t)
 	llm := llmtest.NewOpenAI(t, filepath.Join("..", "summarize", "testdata", "llm"), "llama3.1:8b", "sk-relay")
-	eng, err := summarize.NewOpenAI(llm.URL+"/v1", "sk-relay", "llama3.1:8b",
-		summarize.LLMOptions{ContextTokens: 200_000, MaxRetries: -1, Log: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(NewServer(ServerOptions{Store: st, Engine: eng, Model: "llama3.1:8b", Log: quiet}))
-	t.Cleanup(srv.Close)
-	return &testRelay{st: st, llm: llm, srv: srv}
+	r := &testRelay{st: st, llm: llm}
+	r.srv = httptest.NewServer(NewServer(ServerOptions{Store: st, Engine: r.engine(t), Model: "llama3.1:8b", Log: quiet}))
+	t.Cleanup(r.srv.Close)
+	return r
 }
 
-func (r *testRelay) license(t *testing.T, install string) *Client {
+// issued is a license issued in a test, with a client that uses it.
+type issued struct {
+	*Client
+	license string
+}
+
+func (r *testRelay) license(t *testing.T, install string) issued {
 	t.Helper()
 	_, key, err := r.st.AddLicense(context.Background(), install, "", "")
 	if err != nil {
@@ -61,7 +63,7 @@ func (r *testRelay) license(t *testing.T, install string) *Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c
+	return issued{c, key}
 }
 
 func talk(t testing.TB) *recap.Transcript {
