@@ -55,7 +55,7 @@ func newE2ERelay(t *testing.T) *e2eRelay {
 	return &e2eRelay{testRelay: r, sw: sw, url: srv.URL}
 }
 
-func (r *testRelay) engine(t *testing.T) summarize.Engine {
+func (r *testRelay) engine(t testing.TB) summarize.Engine {
 	eng, err := summarize.NewOpenAI(r.llm.URL+"/v1", "sk-relay", "llama3.1:8b",
 		summarize.LLMOptions{ContextTokens: 200_000, MaxRetries: -1, Log: quiet})
 	if err != nil {

@@ -19,7 +19,7 @@ import (
 
 var quiet = slog.New(slog.DiscardHandler)
 
-func openTestStore(t *testing.T) *Store {
+func openTestStore(t testing.TB) *Store {
 	t.Helper()
 	st, err := OpenStore(context.Background(), t.TempDir(), StoreOptions{})
 	if err != nil {
@@ -37,7 +37,7 @@ type testRelay struct {
 	srv *httptest.Server
 }
 
-func newTestRelay(t *testing.T) *testRelay {
+func newTestRelay(t testing.TB) *testRelay {
 	t.Helper()
 	st := openTestStore(t)
 	llm := llmtest.NewOpenAI(t, filepath.Join("..", "summarize", "testdata", "llm"), "llama3.1:8b", "sk-relay")
@@ -53,7 +53,7 @@ type issued struct {
 	license string
 }
 
-func (r *testRelay) license(t *testing.T, install string) issued {
+func (r *testRelay) license(t testing.TB, install string) issued {
 	t.Helper()
 	_, key, err := r.st.AddLicense(context.Background(), install, "", "")
 	if err != nil {
