@@ -40,6 +40,7 @@ work the same from a shell:
 			{Name: "admin-login-link", Usage: "multi mode: a one-time sign-in link for the admin, without mail", Flags: []cli.Flag{dataFlag()}, Action: actionAdminLoginLink},
 			{Name: "revoke-sessions", Usage: "multi mode: sign one account out everywhere ({\"email\"})", Flags: []cli.Flag{dataFlag()}, Action: actionRevokeSessions},
 			{Name: "list-users", Usage: "multi mode: list the accounts", Flags: []cli.Flag{dataFlag()}, Action: actionListUsers},
+			{Name: "invite-user", Usage: "multi mode: invite someone by email ({\"email\"})", Flags: []cli.Flag{dataFlag()}, Action: actionInviteUser},
 			{Name: "duplicate-accounts", Usage: "multi mode: list accounts that share an address", Flags: []cli.Flag{dataFlag()}, Action: actionDuplicateAccounts},
 		},
 	}

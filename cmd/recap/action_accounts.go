@@ -10,6 +10,7 @@ import (
 
 	"github.com/recap-startos/recap/pkg/auth"
 	"github.com/recap-startos/recap/pkg/config"
+	"github.com/recap-startos/recap/pkg/mail"
 	"github.com/recap-startos/recap/pkg/startos"
 	"github.com/recap-startos/recap/pkg/store"
 )
@@ -20,8 +21,7 @@ import (
 const singleModeNote = "Recap is in single mode: there are no accounts. Sign in with the owner password (Reset Owner Password makes a new one)."
 
 // openAccounts opens the database and the sign-in service for an action
-// (no mail: the action shows the link instead). ok is false in single
-// mode.
+// or a command. ok is false in single mode.
 func openAccounts(ctx context.Context, data string) (*auth.Accounts, *store.Store, bool, error) {
 	cfg, err := config.Load(data)
 	if err != nil {
@@ -38,7 +38,13 @@ func openAccounts(ctx context.Context, data string) (*auth.Accounts, *store.Stor
 	if err != nil {
 		return nil, nil, false, err
 	}
-	a, err := auth.NewAccounts(auth.AccountsOptions{Store: st, PublicURL: base, AdminEmail: cfg.Mode.AdminEmail})
+	opt := auth.AccountsOptions{Store: st, PublicURL: base, AdminEmail: cfg.Mode.AdminEmail}
+	// Mail, for the invitations; when it cannot be used, the actions
+	// show links instead.
+	if sender, err := mail.NewSMTP(cfg.SMTP); err == nil {
+		opt.Mail = sender
+	}
+	a, err := auth.NewAccounts(opt)
 	if err != nil {
 		st.Close()
 		return nil, nil, false, err

@@ -32,6 +32,8 @@ type adminPage struct {
 	Limits   store.SignInLimits
 	// Duplicates are accounts sharing an address, to merge.
 	Duplicates []store.DuplicateGroup
+	Invites    []store.Invitation
+	Notice     string
 }
 
 func (s *Server) handleAdminPage(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
@@ -50,6 +52,15 @@ func (s *Server) handleAdminPage(w http.ResponseWriter, r *http.Request, _ httpr
 	}
 	if p.Duplicates, err = s.multi.Store.DuplicateAccounts(ctx); err != nil {
 		return err
+	}
+	if p.Invites, err = s.multi.Store.ListInvites(ctx); err != nil {
+		return err
+	}
+	switch q.Get("done") {
+	case "revoked-invite":
+		p.Notice = "Invitation revoked; its link no longer works."
+	case "removed":
+		p.Notice = "Account removed, with its recaps."
 	}
 	return s.render(w, r, http.StatusOK, "admin", p)
 }

@@ -261,6 +261,12 @@ func removeRows(ctx context.Context, tx *sql.Tx, id string, r *Removed, now int6
 			return fmt.Errorf("%s: %w", firstLine(q), err)
 		}
 	}
+	// Its invitation, and sign-in links for the address, only if no
+	// other account shares it.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM invites WHERE email_key = ?1
+		AND NOT EXISTS (SELECT 1 FROM users WHERE email_key = ?1 AND id != ?2)`, key, id); err != nil {
+		return err
+	}
 	// Sign-in links for the address: only if no other account shares it.
 	if _, err := tx.ExecContext(ctx, `DELETE FROM magic_link_tokens WHERE lower(trim(email)) = ?1
 		AND NOT EXISTS (SELECT 1 FROM users WHERE email_key = ?1 AND id != ?2)`, key, id); err != nil {

@@ -45,6 +45,7 @@ var migrations = []migration{
 	{"library search: summary columns and full-text index", migrateLibrarySearch},
 	{"accounts found by canonical address; journal of account folder moves", migrateEmailKeys},
 	{"relay: tier expiry cache and the outbox of tier updates", migrateRelayOutbox},
+	{"invitations", migrateInvites},
 }
 
 // LatestVersion is the schema version this build writes.

@@ -122,7 +122,8 @@ type Redeem struct {
 	// Replaces is the hash of the session the browser already had, if any.
 	Replaces string
 	// MayCreate says whether an address without an account may get one
-	// (sign-ups allowed, or the admin's address). Nil means never.
+	// (sign-ups allowed, or the admin's address). Nil means never. An
+	// address with a pending invitation may always get one.
 	MayCreate func(email string) bool
 	// AdminEmail is the configured admin's address: an account created
 	// for it is the admin.
@@ -170,12 +171,24 @@ func (s *Store) RedeemMagicLink(ctx context.Context, r Redeem) (*Redeemed, error
 		key := EmailKey(l.Email)
 		u, err := scanUser(tx.QueryRowContext(ctx, pickAccount, key))
 		if errors.Is(err, sql.ErrNoRows) {
-			if r.MayCreate == nil || !r.MayCreate(key) {
+			var inv bool
+			if inv, err = invited(ctx, tx, key); err != nil {
+				return err
+			}
+			if !inv && (r.MayCreate == nil || !r.MayCreate(key)) {
 				return ErrSignupClosed
 			}
 			u, err = insertUser(ctx, tx, NewUser{Email: key, IsAdmin: r.AdminEmail != "" && key == EmailKey(r.AdminEmail),
 				SignupIP: l.RequestIP, SignupUserAgent: l.RequestUA}, now)
-			out.Created = err == nil
+			if err != nil {
+				return err
+			}
+			out.Created = true
+			if inv {
+				if err := acceptInvite(ctx, tx, key, u.ID, now); err != nil {
+					return err
+				}
+			}
 		}
 		if err != nil {
 			return err

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/recap-startos/recap/pkg/mail/mailtest"
+)
+
+// writeMultiConfig writes a multi-mode config whose mail goes to port.
+func writeMultiConfig(t *testing.T, dir string, port int) {
+	t.Helper()
+	cfg := fmt.Sprintf("mode:\n  type: multi\n  admin-email: owner@example.org\n  public-url: https://recap.example.org\n"+
+		"smtp:\n  type: custom\n  host: 127.0.0.1\n  port: %d\n  security: none\n  from: recap@example.org\n", port)
+	os.MkdirAll(filepath.Join(dir, "start9"), 0o700)
+	if err := os.WriteFile(filepath.Join(dir, "start9", "config.yaml"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// closedPort is a loopback port nothing listens on.
+func closedPort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	return p
+}
+
+func TestUserInviteCommands(t *testing.T) {
+	dir := t.TempDir()
+	smtp := mailtest.Start(t, mailtest.Options{})
+	writeMultiConfig(t, dir, smtp.Port)
+	if code, _, errOut := runCLI(t, "", "db", "migrate", "--data", dir); code != 0 {
+		t.Fatal(errOut)
+	}
+	code, out, errOut := runCLI(t, "", "user", "invite", "--data", dir, "Nan@Example.org")
+	if code != 0 || out != "" || !strings.Contains(errOut, "Invited nan@example.org: mailed") {
+		t.Fatalf("invite: exit %d %q %q", code, out, errOut)
+	}
+	m := smtp.Wait(t, 1)
+	if !strings.Contains(m.Text, "owner@example.org invited you to Recap on recap.example.org") || !strings.HasPrefix(m.Link(t), "https://recap.example.org/auth/verify?token=") {
+		t.Errorf("invitation:\n%s", m.Text)
+	}
+	// Mail that cannot be sent: the link is printed to pass on.
+	writeMultiConfig(t, dir, closedPort(t))
+	code, out, errOut = runCLI(t, "", "user", "invite", "--data", dir, "nan@example.org")
+	if code != 0 || !strings.HasPrefix(out, "https://recap.example.org/auth/verify?token=") || !strings.Contains(errOut, "Invited nan@example.org again, but the mail could not be sent") {
+		t.Fatalf("invite without mail: exit %d %q %q", code, out, errOut)
+	}
+	code, out, _ = runCLI(t, "", "user", "invites", "--data", dir)
+	if code != 0 || !strings.Contains(out, "nan@example.org") || !strings.Contains(out, "pending") {
+		t.Errorf("invites: %s", out)
+	}
+	code, out, _ = runCLI(t, "", "action", "invite-user", "--data", dir)
+	if code == 0 {
+		t.Errorf("invite-user without an address: exit 0 %s", out)
+	}
+	code, out, errOut = runCLI(t, `{"email": "pop@example.org"}`, "action", "invite-user", "--data", dir)
+	if code != 0 {
+		t.Fatalf("action: %s", errOut)
+	}
+	r := checkActionResult(t, []byte(out))
+	if link, _ := r["value"].(string); !strings.HasPrefix(link, "https://recap.example.org/auth/verify?token=") || r["copyable"] != true {
+		t.Errorf("invite-user without mail: %v", r)
+	}
+	runCLI(t, "", "action", "admin-login-link", "--data", dir) // makes the owner's account, as serve does
+	if code, _, errOut := runCLI(t, `{"email": "owner@example.org"}`, "action", "invite-user", "--data", dir); code != exitBadInput ||
+		!strings.Contains(errOut, "already has an account") {
+		t.Errorf("inviting the owner: exit %d %s", code, errOut)
+	}
+	if code, _, _ := runCLI(t, "", "user", "revoke-invite", "--data", dir, "pop@example.org"); code != 0 {
+		t.Errorf("revoke-invite: exit %d", code)
+	}
+	if code, _, _ := runCLI(t, "", "user", "revoke-invite", "--data", dir, "pop@example.org"); code != exitBadInput {
+		t.Errorf("revoke-invite twice: exit %d", code)
+	}
+	// Links never reach the log.
+	if strings.Contains(errOut, "token=") {
+		t.Errorf("a link in the log: %s", errOut)
+	}
+}
