@@ -9,7 +9,6 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-
 func browserStep(t *testing.T, step string, err error) {
 	t.Helper()
 	if err != nil {
