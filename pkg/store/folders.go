@@ -58,10 +58,12 @@ var afterRowsHook func(kind string) error
 
 // userTables lists the tables with a user_id column besides the ones the
 // merge treats itself; rows of these move with the account (or go with
-// it on removal), whatever feature added them.
+// it on removal), whatever feature added them. The relay's outbox is not
+// among them: its updates are about the user id they name and must not
+// be sent for another account; they stay on a merge and go on removal.
 func userTables(ctx context.Context, tx *sql.Tx) ([]string, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT m.name FROM sqlite_schema m, pragma_table_info(m.name) c
-		WHERE m.type = 'table' AND c.name = 'user_id' AND m.name NOT IN ('users', 'library_meta', 'tenant_credits')
+		WHERE m.type = 'table' AND c.name = 'user_id' AND m.name NOT IN ('users', 'library_meta', 'tenant_credits', 'relay_outbox')
 		ORDER BY m.name`)
 	if err != nil {
 		return nil, err
@@ -252,6 +254,11 @@ func removeRows(ctx context.Context, tx *sql.Tx, id string, r *Removed, now int6
 	tables, err := userTables(ctx, tx)
 	if err != nil {
 		return err
+	}
+	if ok, err := tableExists(ctx, tx, "relay_outbox"); err != nil {
+		return err
+	} else if ok {
+		tables = append(tables, "relay_outbox")
 	}
 	for _, t := range tables {
 		stmts = append(stmts, fmt.Sprintf(`DELETE FROM %q WHERE user_id = ?1`, t))
