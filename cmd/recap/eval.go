@@ -10,7 +10,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/recap-startos/recap/pkg/recap"
 	"github.com/recap-startos/recap/pkg/summarize"
+	"github.com/recap-startos/recap/pkg/transcript"
 )
 
 // Default locations of the evaluation sets, relative to the working
@@ -19,6 +21,7 @@ import (
 const (
 	defaultChoiDir  = "../shared/external/segmentation/choi-2000/1/3-11"
 	defaultTalksDir = "testdata/talks"
+	defaultDevDir   = "../shared/external/subtitles/bitcointranscripts-dev"
 )
 
 func evalCommand() *cli.Command {
@@ -38,6 +41,25 @@ Markdown table beside the equal-split baselines. Lower is better.`,
 					&cli.StringFlag{Name: "talks", Value: defaultTalksDir, Usage: "folder of Markdown talks and QMSum meetings (empty to skip)"},
 				},
 				Action: runEvalSegmentation,
+			},
+			{
+				Name:  "quality",
+				Usage: "score how recaps read: fragments, titles, repeated times, topics",
+				Description: `Recaps each talk of the given folders with the builtin engine (human
+headings removed, creator chapters ignored) and prints, per folder, the
+share of key points and summary sentences that are not whole sentences,
+the share of topic titles that are one word or two keyphrases joined by
+"and", the ROUGE-1 F1 of topic titles against the human heading of the
+section they overlap most, the share of key points whose timestamp repeats
+another key point of their topic, and Pk and WindowDiff of the topics.
+The default folders are testdata/talks and, when it exists beside the
+repository, the development set of 67 bitcointranscripts talks.`,
+				Flags: []cli.Flag{
+					&cli.StringSliceFlag{Name: "talks", Usage: "folder of Markdown talks (repeatable; default testdata/talks and the development set)"},
+					&cli.BoolFlag{Name: "each", Usage: "also print one row per talk"},
+					&cli.BoolFlag{Name: "examples", Usage: "print a few fragments and weak titles of each talk"},
+				},
+				Action: runEvalQuality,
 			},
 		},
 	}
@@ -150,4 +172,88 @@ func writeScoreTable(w io.Writer, rows []summarize.Score) {
 		fmt.Fprintf(w, "| %s | %d | %d | %d | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |\n",
 			name, s.Units, s.RefTopics, s.HypTopics, s.K, s.Pk, s.WD, s.EqPk, s.EqWD, s.OwnPk, s.OwnWD)
 	}
+}
+
+func runEvalQuality(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return badInput("eval quality takes no arguments")
+	}
+	dirs := c.StringSlice("talks")
+	if len(dirs) == 0 {
+		dirs = []string{defaultTalksDir}
+		if _, err := os.Stat(defaultDevDir); err == nil {
+			dirs = append(dirs, defaultDevDir)
+		}
+	}
+	w := c.App.Writer
+	fmt.Fprintln(w, "| Set | Talks | Fragments | Weak titles | Title ROUGE-1 | Repeated times | Topics (ref) | Pk | WindowDiff | Equal split, ref K: Pk |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	var examples []string
+	for _, dir := range dirs {
+		talks, _, err := loadTalkDir(dir)
+		if err != nil {
+			return err
+		}
+		if len(talks) == 0 {
+			return badInput("no Markdown talks in %s", dir)
+		}
+		qs := make([]summarize.Quality, 0, len(talks))
+		for _, r := range talks {
+			tr, err := parseWithoutHeadings(r.Path)
+			if err != nil {
+				return err
+			}
+			q, err := summarize.EvaluateQuality(c.Context, r, tr)
+			if err != nil {
+				return fmt.Errorf("eval: %w", err)
+			}
+			qs = append(qs, q)
+			if c.Bool("each") {
+				writeQualityRow(w, q, 1)
+			}
+			for _, e := range q.Examples {
+				examples = append(examples, q.Name+": "+e)
+			}
+		}
+		writeQualityRow(w, summarize.Total("**"+filepath.Base(dir)+"**", qs), len(qs))
+	}
+	if c.Bool("examples") {
+		fmt.Fprintln(w)
+		for _, e := range examples {
+			fmt.Fprintln(w, "- "+e)
+		}
+	}
+	return nil
+}
+
+// parseWithoutHeadings reads a Markdown talk as `recap summarize` would,
+// after removing its heading lines, so neither the engine nor the parser
+// sees the human section titles.
+func parseWithoutHeadings(path string) (*recap.Transcript, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("eval: %w", err)
+	}
+	var b strings.Builder
+	for line := range strings.Lines(string(data)) {
+		if strings.HasPrefix(strings.TrimSpace(line), "#") {
+			continue
+		}
+		b.WriteString(line)
+	}
+	tr, err := transcript.Parse(filepath.Base(path), []byte(b.String()), transcript.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("eval: %w", err)
+	}
+	return tr, nil
+}
+
+func writeQualityRow(w io.Writer, q summarize.Quality, talks int) {
+	fmt.Fprintf(w, "| %s | %d | %.1f %% (%d/%d) | %.1f %% (%d/%d) | %.3f | %.1f %% (%d/%d) | %d (%d) | %.3f | %.3f | %.3f |\n",
+		q.Name, talks,
+		100*q.FragmentRate(), q.Fragments, q.Sentences,
+		100*q.WeakTitleRate(), q.WeakTitles, q.Titles,
+		q.TitleRouge(),
+		100*q.RepeatedTimeRate(), q.RepeatedTimes, q.KeyPoints,
+		q.Seg.HypTopics, q.Seg.RefTopics, q.Seg.Pk, q.Seg.WD, q.Seg.EqPk)
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // ErrInvalid wraps every invariant violation reported by Validate.
@@ -23,7 +25,7 @@ const timeSlack = 1.0
 //     their first and last units (or are null without times);
 //   - every segment points at a unit inside its topic, carries that unit's
 //     start time, has text, and for the builtin engine the text is taken
-//     from that unit (grounded).
+//     from the transcript at that unit (see Grounded).
 //
 // The first violation is returned, wrapped in ErrInvalid.
 func (d *Document) Validate() error {
@@ -136,7 +138,7 @@ func (d *Document) validateTopics() error {
 			if strings.TrimSpace(s.Text) == "" {
 				return fmt.Errorf("topics[%d].segments[%d] has no text", k, j)
 			}
-			if d.Engine.Name == EngineBuiltin && !strings.Contains(units[s.Unit].Text, s.Text) {
+			if d.Engine.Name == EngineBuiltin && !Grounded(units, s) {
 				return fmt.Errorf("topics[%d].segments[%d] text is not taken from unit %d", k, j, s.Unit)
 			}
 		}
@@ -145,6 +147,25 @@ func (d *Document) validateTopics() error {
 		return fmt.Errorf("topics end at unit %d, transcript has %d units", next-1, len(units))
 	}
 	return nil
+}
+
+// Grounded reports whether a key point's text is taken word for word from
+// the transcript at its unit: found in the unit's text, or in the unit's
+// text followed by the next unit's (a key point may be two adjacent
+// sentences), where the key point may capitalize its first letter.
+func Grounded(units []Unit, s Segment) bool {
+	if s.Unit < 0 || s.Unit >= len(units) || s.Text == "" {
+		return false
+	}
+	text := units[s.Unit].Text
+	if s.Unit+1 < len(units) {
+		text += " " + units[s.Unit+1].Text
+	}
+	if strings.Contains(text, s.Text) {
+		return true
+	}
+	r, size := utf8.DecodeRuneInString(s.Text)
+	return strings.Contains(text, string(unicode.ToLower(r))+s.Text[size:])
 }
 
 func checkTopicTimes(k int, t Topic, units []Unit) error {

@@ -14,6 +14,7 @@ const (
 	flagSponsor                     // inside a sponsor read or channel housekeeping
 	flagNonSpeech                   // only tags such as [Music]
 	flagQuestion                    // ends with a question mark
+	flagPartial                     // not a whole sentence (cut because it ran too long)
 )
 
 // analysis holds what the engine knows about each unit: its tokens, its
@@ -216,6 +217,18 @@ func (a *analysis) centroid(from, to int) vector {
 	}
 	c.normalize()
 	return c
+}
+
+// markPartial flags the units that are not whole sentences: those the
+// cutter marked, and those that start with a lower-case letter once
+// their leading fillers are dropped would be fine, so only the cutter's
+// marks and units of fewer than four words count.
+func (a *analysis) markPartial(partial []bool) {
+	for i, p := range partial {
+		if p || a.words[i] < 4 {
+			a.flags[i] |= flagPartial
+		}
+	}
 }
 
 // content reports whether unit i may appear in a summary, title or key

@@ -45,11 +45,13 @@ func (builtin) Summarize(ctx context.Context, t *recap.Transcript, p Progress) (
 		return nil, fmt.Errorf("builtin: %w", err)
 	}
 	p.report("segmenting", 0, "cutting the transcript into sentences")
-	units := Units(t)
+	cu := cutUnits(t)
+	units := cu.units
 	if len(units) == 0 {
 		return nil, fmt.Errorf("builtin: %w", recap.ErrEmptyTranscript)
 	}
 	a := analyze(units)
+	a.markPartial(cu.partial)
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("builtin: %w", err)
 	}
@@ -77,7 +79,7 @@ func (builtin) Summarize(ctx context.Context, t *recap.Transcript, p Progress) (
 	for _, terms := range a.terms {
 		totalTerms += len(terms)
 	}
-	used := make(map[string]bool)
+	taken := make(map[string]bool)
 	topicUnits := make([][]int, len(starts)) // best units of each topic
 	topicScores := make([][]float64, len(starts))
 	for k, s := range starts {
@@ -94,7 +96,7 @@ func (builtin) Summarize(ctx context.Context, t *recap.Transcript, p Progress) (
 		topic.Start, topic.End = recap.TopicTimes(units, s, e)
 		topic.Title = titles[k]
 		if topic.Title == "" {
-			topic.Title = shapeTitle(x.titlePhrases(a, s, e, totalTerms, 2, used))
+			topic.Title = x.topicTitle(a, s, e, totalTerms, taken)
 		}
 		if topic.Title == "" {
 			topic.Title = fallbackTitle(a, s, e, k)
@@ -118,7 +120,7 @@ func (builtin) Summarize(ctx context.Context, t *recap.Transcript, p Progress) (
 			keys = summary
 		}
 		for _, i := range keys {
-			text := units[i].Text[leadingFiller(units[i].Text):]
+			text := a.keyPoint(i, e, exclude)
 			topic.Segments = append(topic.Segments, recap.Segment{Start: units[i].Start, Unit: i, Text: text})
 		}
 		doc.Topics = append(doc.Topics, topic)

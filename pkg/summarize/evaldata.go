@@ -19,10 +19,14 @@ import (
 // the segmenter.
 type Reference struct {
 	Name       string
+	Path       string // the file it was loaded from, when there is one
 	Transcript recap.Transcript
 	// Starts are the indexes into Transcript.Units at which a reference
 	// section starts.
 	Starts []int
+	// Titles are the human headings of the sections, one per start
+	// ("" where a section has none); nil when the set has no headings.
+	Titles []string
 	// Presegmented means the units are sentences already (one per line,
 	// as in Choi's set): the segmenter runs on them without re-cutting.
 	Presegmented bool
@@ -53,7 +57,8 @@ func Evaluate(ctx context.Context, ref *Reference) (Score, error) {
 		refStarts = ref.Starts
 	} else {
 		var from []int
-		units, from = cutUnits(&ref.Transcript)
+		cu := cutUnits(&ref.Transcript)
+		units, from = cu.units, cu.from
 		for _, s := range ref.Starts {
 			refStarts = append(refStarts, sort.SearchInts(from, s))
 		}
@@ -176,7 +181,8 @@ func LoadTalk(path string) (*Reference, error) {
 		speaker string
 		start   float64
 		text    []string
-		heading bool // a section heading came before this turn
+		heading bool   // a section heading came before this turn
+		title   string // that heading's text
 	}
 	var turns []turn
 	title := ""
@@ -191,21 +197,21 @@ func LoadTalk(path string) (*Reference, error) {
 			}
 		}
 	}
-	heading := false
+	heading, headingText := false, ""
 	sc := bufio.NewScanner(strings.NewReader(body))
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
 		if strings.HasPrefix(line, "## ") {
-			heading = true
+			heading, headingText = true, strings.TrimSpace(strings.TrimLeft(line, "#"))
 			continue
 		}
 		if m := turnLine.FindStringSubmatch(line); m != nil {
 			h, _ := strconv.Atoi(m[2])
 			mi, _ := strconv.Atoi(m[3])
 			s, _ := strconv.Atoi(m[4])
-			turns = append(turns, turn{speaker: m[1], start: float64(h*3600 + mi*60 + s), heading: heading})
-			heading = false
+			turns = append(turns, turn{speaker: m[1], start: float64(h*3600 + mi*60 + s), heading: heading, title: headingText})
+			heading, headingText = false, ""
 			continue
 		}
 		if line == "" || strings.HasPrefix(line, "#") || len(turns) == 0 {
@@ -217,7 +223,7 @@ func LoadTalk(path string) (*Reference, error) {
 		return nil, fmt.Errorf("load talk %s: no speaker turns", filepath.Base(path))
 	}
 	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
-	ref := &Reference{Name: name, Transcript: recap.Transcript{Source: recap.Source{Type: recap.SourceFile, Title: title}}}
+	ref := &Reference{Name: name, Path: path, Transcript: recap.Transcript{Source: recap.Source{Type: recap.SourceFile, Title: title}}}
 	for ti, tu := range turns {
 		end := tu.start + 0.4*float64(len(tu.text)) // about 150 words a minute
 		if ti+1 < len(turns) {
@@ -225,6 +231,7 @@ func LoadTalk(path string) (*Reference, error) {
 		}
 		if (tu.heading || ti == 0) && len(tu.text) > 0 {
 			ref.Starts = append(ref.Starts, len(ref.Transcript.Units))
+			ref.Titles = append(ref.Titles, tu.title)
 		}
 		for w := 0; w < len(tu.text); w += cueWords {
 			e := min(w+cueWords, len(tu.text))

@@ -30,12 +30,41 @@ const (
 func (a *analysis) candidates(from, to int) []int {
 	var c []int
 	for i := from; i <= to; i++ {
+		if a.content(i) && len(a.terms[i]) > 0 && a.flags[i]&flagPartial == 0 {
+			c = append(c, i)
+		}
+	}
+	if len(c) > 0 {
+		return c
+	}
+	// A topic of nothing but cut sentences still gets its best pieces.
+	for i := from; i <= to; i++ {
 		if a.content(i) && len(a.terms[i]) > 0 {
 			c = append(c, i)
 		}
 	}
 	return c
 }
+
+// keyPoint is the text of the key point at unit i of a topic ending at
+// unit end: the unit without its leading fillers and with a capital, and,
+// when it is short, the next unit too if that is a whole sentence of the
+// same speaker inside the topic and not in exclude. The text stays
+// verbatim: it is found in the transcript from unit i on, but for the
+// case of its first letter (see recap.Grounded).
+func (a *analysis) keyPoint(i, end int, exclude map[int]bool) string {
+	text := capitalize(a.units[i].Text[leadingFiller(a.units[i].Text):])
+	j := i + 1
+	if a.words[i] < shortPoint && j <= end && !exclude[j] && a.content(j) &&
+		a.flags[j]&(flagPartial|flagQuestion) == 0 && a.units[j].Speaker == a.units[i].Speaker && a.words[j] <= 30 {
+		text += " " + a.units[j].Text
+	}
+	return text
+}
+
+// shortPoint is the number of words under which a key point takes the
+// next sentence too.
+const shortPoint = 9
 
 // rank scores the candidate units (indexes into a.units) of one topic.
 func (a *analysis) rank(cands []int, from, to int) []float64 {
@@ -159,8 +188,7 @@ func (a *analysis) mmr(cands []int, scores []float64, k int, exclude map[int]boo
 func (a *analysis) joinSentences(units []int) string {
 	var b strings.Builder
 	for _, i := range units {
-		text := strings.TrimSpace(a.units[i].Text[leadingFiller(a.units[i].Text):])
-		text = strings.TrimRight(text, " ,;:-–—")
+		text := tidySentence(a.units[i].Text)
 		if text == "" {
 			continue
 		}
@@ -174,3 +202,37 @@ func (a *analysis) joinSentences(units []int) string {
 	}
 	return b.String()
 }
+
+// tidySentence makes a spoken sentence read as a written one for a
+// summary: leading fillers and conjunctions ("So, um, and then") and
+// spoken fillers ("you know", "I mean", "sort of") are dropped. Summaries
+// are not quoted, so they may leave out these words; key points keep
+// them.
+func tidySentence(text string) string {
+	text = strings.TrimSpace(text)
+	for {
+		cut := leadingFiller(text)
+		rest := text[cut:]
+		for _, lead := range leadPhrases {
+			if len(rest) > len(lead) && strings.EqualFold(rest[:len(lead)], lead) {
+				rest = strings.TrimLeft(rest[len(lead):], " ,")
+			}
+		}
+		if rest == text {
+			break
+		}
+		text = rest
+	}
+	for _, f := range inlineFillers {
+		text = strings.ReplaceAll(text, f, " ")
+	}
+	text = strings.Join(strings.Fields(text), " ")
+	return strings.TrimRight(text, " ,;:-–—")
+}
+
+// leadPhrases open spoken sentences without adding to them.
+var leadPhrases = []string{"you know", "i mean", "i think that", "then", "and then", "so then", "because", "anyway"}
+
+// inlineFillers are spoken fillers between commas, dropped from summary
+// sentences.
+var inlineFillers = []string{", you know,", ", I mean,", " you know,", " sort of", " kind of like", ", like,", ", basically,", ", actually,"}

@@ -87,7 +87,7 @@ func collectPhrases(a *analysis) *phraseIndex {
 				continue
 			}
 			key.Reset()
-			for n := 1; n <= 3 && p+n-1 < len(toks); n++ {
+			for n := 1; n <= maxPhraseWords && p+n-1 < len(toks); n++ {
 				last := toks[p+n-1]
 				if n > 1 && last.brk {
 					break
@@ -100,6 +100,10 @@ func collectPhrases(a *analysis) *phraseIndex {
 					if n == 2 && strings.EqualFold(last.surface, "of") {
 						continue
 					}
+					if n > 1 && isNumber(last.surface) {
+						// "version 3", "BIP 157": a number may end a phrase.
+						x.add(key.String(), n, int32(i), toks[p:p+n], p == 0 || toks[p].brk)
+					}
 					break
 				}
 				x.add(key.String(), n, int32(i), toks[p:p+n], p == 0 || toks[p].brk)
@@ -107,6 +111,18 @@ func collectPhrases(a *analysis) *phraseIndex {
 		}
 	}
 	return x
+}
+
+// maxPhraseWords is the longest keyphrase, in words.
+const maxPhraseWords = 4
+
+func isNumber(w string) bool {
+	for _, r := range w {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return w != ""
 }
 
 func (x *phraseIndex) add(key string, n int, unit int32, toks []token, sentenceStart bool) {
@@ -137,7 +153,7 @@ func (p *phrase) countIn(from, to int) int {
 	return hi - lo
 }
 
-var lengthBoost = [4]float64{0, 1, 1.6, 1.9}
+var lengthBoost = [maxPhraseWords + 1]float64{0, 1, 1.6, 1.9, 1.9}
 
 type scored struct {
 	p     *phrase

@@ -44,7 +44,7 @@ func tokenize(text string, out []token) []token {
 				i += size
 				continue
 			}
-			if (r == '\'' || r == '’' || r == '-') && i+size < len(text) {
+			if (r == '\'' || r == '’' || r == '-' || r == '_') && i+size < len(text) {
 				next, _ := utf8.DecodeRuneInString(text[i+size:])
 				if isWordRune(next) {
 					i += size

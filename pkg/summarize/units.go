@@ -17,121 +17,380 @@ const (
 	maxUnitSeconds = 30.0
 	// maxUnitWords caps how many words one unit may hold.
 	maxUnitWords = 60
+	// minSplitWords is the fewest words a unit cut out of a long run of
+	// unpunctuated text keeps.
+	minSplitWords = 8
 	// punctuatedRatio is the number of sentence ends per word above which
 	// a transcript counts as punctuated (about one end per 40 words).
 	punctuatedRatio = 1.0 / 40
+	// wordSeconds is the longest time one spoken word is assumed to take
+	// when the words of a cue are spread over the time before the next
+	// cue (about 100 words a minute, a slow speaker).
+	wordSeconds = 0.6
 )
 
-// Units re-cuts the units of a normalized transcript into sentence-like
-// units and returns them indexed from 0. Caption cues are joined and split
-// at sentence ends; when the text has little punctuation, as automatic
-// captions do, it is split at pauses between cues instead. A unit never
+// Units re-cuts the units of a normalized transcript into sentence units
+// and returns them indexed from 0. Caption cues and pasted lines are joined
+// and cut at sentence ends, wherever the source broke its lines. Text
+// without punctuation, as automatic captions are, is cut at pauses between
+// cues, never after a word no sentence ends on ("and", "the"), and each
+// unit cut that way is given a capital and a full stop. A unit never
 // lasts longer than about 30 seconds or 60 words, never splits a word, and
-// ends where the speaker changes. A timed unit starts at the start of its
-// first cue and ends at the end of its last; untimed units carry no times.
+// ends where the speaker changes. Tags such as "(laughter)" or "[Music]"
+// and speaker-turn marks (">>") are taken out of the text; a cue of
+// nothing but tags becomes a unit of its own.
+//
+// A timed unit starts at the time of its first word: cues that share one
+// start, as the sentences of one speaker turn do, are spread over the
+// time up to the next start in proportion to their words, and so are the
+// words of a cue. Untimed units carry no times.
 func Units(t *recap.Transcript) []recap.Unit {
-	units, _ := cutUnits(t)
-	return units
+	return cutUnits(t).units
 }
 
-// cutUnits is Units that also returns, for each unit, the index of the
-// source unit its first word came from.
-func cutUnits(t *recap.Transcript) ([]recap.Unit, []int) {
+// cut is the result of re-cutting a transcript.
+type cut struct {
+	units []recap.Unit
+	from  []int // source unit of each unit's first word
+	// partial marks units that do not start or do not end at a sentence
+	// boundary (a sentence cut because it ran too long): never quoted.
+	partial []bool
+}
+
+func cutUnits(t *recap.Transcript) cut {
 	if len(t.Units) == 0 {
-		return nil, nil
+		return cut{}
 	}
 	timed := t.Units[0].Start != nil
-	punctuated := isPunctuated(t.Units)
-	dur := t.Source.Duration
-	c := cutter{timed: timed, dur: dur}
-	prevStart, prevEnd := 0.0, 0.0
+	c := cutter{timed: timed, punctuated: isPunctuated(t.Units)}
+	var starts, ends []float64
+	if timed {
+		starts, ends = cueTimes(t.Units, t.Source.Duration)
+	}
+	prevEnd := 0.0
 	for k, u := range t.Units {
-		words := strings.Fields(u.Text)
-		if len(words) == 0 {
+		raw := strings.Fields(u.Text)
+		if len(raw) == 0 {
 			continue
 		}
-		start, end := prevStart, prevStart
+		start, end := 0.0, 0.0
 		if timed {
-			if u.Start != nil {
-				start = max(*u.Start, prevStart, 0)
-			}
-			end = start
-			if u.End != nil && *u.End > start {
-				end = *u.End
-			}
-			if dur > 0 {
-				start, end = min(start, dur), min(end, dur)
-			}
+			start, end = starts[k], ends[k]
 		}
 		if len(c.words) > 0 {
 			switch {
 			case u.Speaker != c.speaker:
-				c.flush()
-			case timed && !punctuated && start-prevEnd >= pauseSplit:
-				c.flush()
-			case timed && end-c.start > maxUnitSeconds:
-				c.flush()
-			case timed && punctuated && start-prevEnd >= 3*pauseSplit && len(c.words) >= 8:
-				c.flush()
+				c.flush(cutBoundary)
+			case timed && !c.punctuated && start-prevEnd >= pauseSplit && !dangling(c.words[len(c.words)-1]):
+				c.flush(cutBoundary)
+			case timed && end-c.times[0] > maxUnitSeconds:
+				c.split()
+			case timed && c.punctuated && start-prevEnd >= 3*pauseSplit && len(c.words) >= 8:
+				c.flush(cutBoundary)
 			}
 		}
 		if isNonSpeech(u.Text) {
-			// A tag such as [Music] is a unit of its own.
-			c.flush()
-			c.begin(k, start, u.Speaker)
-			c.words = append(c.words, words...)
-			c.end = max(end, c.end)
-			c.flush()
-			prevStart, prevEnd = start, max(end, prevEnd)
+			// A cue of tags only, such as [Music], is a unit of its own.
+			c.flush(cutBoundary)
+			c.speaker, c.first = u.Speaker, k
+			c.words = append(c.words, raw...)
+			c.times = append(c.times, make([]float64, len(raw))...)
+			for i := range raw {
+				c.times[len(c.times)-len(raw)+i] = start
+			}
+			c.end = max(end, start)
+			c.flush(cutTag)
+			prevEnd = max(end, prevEnd)
 			continue
+		}
+		words := stripTags(raw)
+		// Times of the words: spread over the cue, never past the next
+		// cue's start.
+		limit := end
+		if timed && k+1 < len(starts) && starts[k+1] > start && starts[k+1] < limit {
+			limit = starts[k+1]
 		}
 		for i, w := range words {
 			if len(c.words) == 0 {
-				c.begin(k, start, u.Speaker)
+				c.speaker, c.first = u.Speaker, k
+			}
+			at := start
+			if timed && len(words) > 1 {
+				at = start + (limit-start)*float64(i)/float64(len(words))
 			}
 			c.words = append(c.words, w)
-			c.end = max(end, c.end)
+			c.times = append(c.times, at)
+			c.end = max(end, c.end, at)
 			switch {
-			case punctuated && endsSentence(w, words, i):
-				c.flush()
+			case c.punctuated && endsSentence(w, words, i):
+				c.flush(cutSentence)
 			case len(c.words) >= maxUnitWords:
-				c.flush()
+				c.split()
 			}
 		}
-		prevStart, prevEnd = start, max(end, prevEnd)
+		prevEnd = max(end, prevEnd)
 	}
-	c.flush()
-	return c.units, c.from
+	c.flush(cutBoundary)
+	return cut{units: c.units, from: c.from, partial: c.partial}
 }
+
+// cueTimes returns the start and end of each source unit. Starts never
+// decrease and stay inside the duration. A run of units sharing one start
+// with no time of their own (sentences of one turn, as a parser gives
+// them) is spread over the time up to the next start, or over about
+// wordSeconds a word when that is shorter, in proportion to their words.
+func cueTimes(src []recap.Unit, dur float64) ([]float64, []float64) {
+	n := len(src)
+	starts, ends := make([]float64, n), make([]float64, n)
+	prev := 0.0
+	for k, u := range src {
+		s := max(*u.Start, prev, 0)
+		e := s
+		if u.End != nil && *u.End > s {
+			e = *u.End
+		}
+		if dur > 0 {
+			s, e = min(s, dur), min(e, dur)
+		}
+		starts[k], ends[k] = s, e
+		prev = s
+	}
+	for k := 0; k < n; {
+		m := k
+		for m+1 < n && starts[m+1] == starts[k] {
+			m++
+		}
+		// Units k..m share a start. Spread them when they have no length
+		// of their own.
+		if m > k || ends[k] == starts[k] {
+			total := 0
+			longest := starts[k]
+			for j := k; j <= m; j++ {
+				total += len(strings.Fields(src[j].Text))
+				longest = max(longest, ends[j])
+			}
+			next := longest
+			if m+1 < n {
+				next = starts[m+1]
+			}
+			span := min(next-starts[k], wordSeconds*float64(total))
+			if longest > starts[k] && m == k {
+				span = longest - starts[k]
+			}
+			if span > 0 && total > 0 {
+				s0, acc := starts[k], 0
+				for j := k; j <= m; j++ {
+					starts[j] = s0 + span*float64(acc)/float64(total)
+					acc += len(strings.Fields(src[j].Text))
+					ends[j] = max(ends[j], s0+span*float64(acc)/float64(total))
+					if dur > 0 {
+						ends[j] = min(ends[j], dur)
+					}
+				}
+			}
+		}
+		k = m + 1
+	}
+	return starts, ends
+}
+
+// How a unit ends.
+const (
+	cutSentence = iota // at a sentence end
+	cutBoundary        // at a speaker change, a pause or the end of the text
+	cutForced          // in the middle of a sentence that ran too long
+	cutTag             // a unit of tags only
+)
 
 // cutter accumulates words into the unit being built.
 type cutter struct {
-	timed      bool
-	dur        float64
-	words      []string
-	speaker    string
-	start, end float64
-	first      int // source unit of the first word
-	units      []recap.Unit
-	from       []int
+	timed, punctuated bool
+	words             []string
+	times             []float64 // start time of each word
+	speaker           string
+	end               float64
+	first             int  // source unit of the first word
+	midSentence       bool // the unit being built continues a cut sentence
+	units             []recap.Unit
+	from              []int
+	partial           []bool
 }
 
-func (c *cutter) begin(k int, start float64, speaker string) {
-	c.first, c.start, c.end, c.speaker = k, start, start, speaker
-}
-
-func (c *cutter) flush() {
+// flush ends the unit being built. A unit that ends at a boundary
+// without punctuation gets a full stop, unless it ends on a word no
+// sentence ends on; text without any punctuation also gets a capital.
+func (c *cutter) flush(how int) {
 	if len(c.words) == 0 {
 		return
 	}
-	u := recap.Unit{I: len(c.units), Text: strings.Join(dropFillers(c.words), " "), Speaker: c.speaker}
+	words := dropFillers(c.words)
+	partial := c.midSentence || how == cutForced
+	c.midSentence = how == cutForced
+	if how == cutBoundary && !c.punctuated && !dangling(words[len(words)-1]) {
+		words[0] = capitalizeFirst(words[0])
+	}
+	if how == cutBoundary {
+		last := words[len(words)-1]
+		switch {
+		case dangling(last):
+			partial = true
+		case !endsWithStop(strings.TrimRight(last, "\"')]”’")):
+			words[len(words)-1] = strings.TrimRight(last, ",;:-–—") + "."
+		}
+	}
+	u := recap.Unit{I: len(c.units), Text: strings.Join(words, " "), Speaker: c.speaker}
 	if c.timed {
-		u.Start, u.End = recap.Secs(c.start), recap.Secs(max(c.end, c.start))
+		u.Start, u.End = recap.Secs(c.times[0]), recap.Secs(max(c.end, c.times[0]))
+		if n := len(c.units); n > 0 && *c.units[n-1].Start > *u.Start {
+			u.Start = recap.Secs(*c.units[n-1].Start)
+			u.End = recap.Secs(max(*u.End, *u.Start))
+		}
 	}
 	c.units = append(c.units, u)
 	c.from = append(c.from, c.first)
-	c.words = c.words[:0]
+	c.partial = append(c.partial, partial)
+	c.words, c.times = c.words[:0], c.times[:0]
 }
+
+// split ends a unit that ran too long. Text without punctuation is cut
+// where a new sentence most likely starts: at the longest pause between
+// words, preferring a word that often opens a sentence ("so", "but",
+// "we"), never after a word no sentence ends on; both parts then count as
+// sentences. Punctuated text is cut after its last comma, and both parts
+// are marked partial.
+func (c *cutter) split() {
+	n := len(c.words)
+	if n < 2*minSplitWords {
+		c.flush(cutForced)
+		return
+	}
+	best, bestScore := -1, -1.0
+	for p := minSplitWords; p <= n-minSplitWords/2; p++ {
+		prev := c.words[p-1]
+		if dangling(prev) {
+			continue
+		}
+		var score float64
+		if c.punctuated {
+			if !strings.HasSuffix(prev, ",") && !strings.HasSuffix(prev, ";") && !strings.HasSuffix(prev, ":") {
+				continue
+			}
+			score = float64(p)
+		} else {
+			score = c.times[p] - c.times[p-1]
+			if opensSentence(c.words[p]) {
+				score += 0.5
+			}
+			score += 0.001 * float64(p)
+		}
+		if score > bestScore {
+			best, bestScore = p, score
+		}
+	}
+	if best < 0 {
+		c.flush(cutForced)
+		return
+	}
+	restWords := append([]string(nil), c.words[best:]...)
+	restTimes := append([]float64(nil), c.times[best:]...)
+	end := c.end
+	c.words, c.times = c.words[:best], c.times[:best]
+	c.end = restTimes[0]
+	if c.punctuated {
+		c.flush(cutForced)
+	} else {
+		c.flush(cutBoundary)
+	}
+	c.words = append(c.words, restWords...)
+	c.times = append(c.times, restTimes...)
+	c.end = end
+}
+
+// dangling reports whether no sentence ends on word w: an article, a
+// conjunction, a subject or possessive pronoun, or "very".
+func dangling(w string) bool {
+	if strings.ContainsAny(w, ".?!") {
+		return false
+	}
+	_, ok := danglingWords[strings.ToLower(strings.TrimRight(w, ",;:-–—\"'"))]
+	return ok
+}
+
+var danglingWords = makeSet(`a an the and or but nor of to very i we they he she my your our their its because if whose than with from for at by into the`)
+
+// opensSentence reports whether w often opens a sentence in speech.
+func opensSentence(w string) bool {
+	_, ok := sentenceOpeners[strings.ToLower(w)]
+	return ok
+}
+
+var sentenceOpeners = makeSet(`so but and because now then okay well i we you they it that this there what how why when if yeah right`)
+
+// stripTags removes tags such as "(laughter)", "[Music]" and "[inaudible
+// 00:12]" and speaker-turn marks (">>", "-") from a cue's words. Any text
+// in square brackets is a tag; text in parentheses only when it names a
+// sound. A cue that would be left empty is returned as it was.
+func stripTags(words []string) []string {
+	out := make([]string, 0, len(words))
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		switch {
+		case w == ">>" || w == "&gt;&gt;" || (w == "-" || w == "--") && i == 0:
+			continue
+		case strings.HasPrefix(w, "["):
+			j := i
+			for j < len(words) && !strings.Contains(words[j], "]") {
+				j++
+			}
+			if j < len(words) {
+				tail := words[j][strings.Index(words[j], "]")+1:]
+				if tail != "" {
+					out = append(out, tail)
+				}
+				i = j
+				continue
+			}
+		case strings.HasPrefix(w, "("):
+			j := i
+			for j < len(words) && j < i+3 && !strings.Contains(words[j], ")") {
+				j++
+			}
+			if j < len(words) && strings.Contains(words[j], ")") {
+				if soundTag(words[i : j+1]) {
+					i = j
+					continue
+				}
+			}
+		}
+		out = append(out, w)
+	}
+	if len(out) == 0 {
+		return words
+	}
+	return out
+}
+
+// soundTag reports whether a parenthesized run of words names a sound,
+// such as "(laughter)" or "(audience laughs)".
+func soundTag(words []string) bool {
+	found := false
+	for _, w := range words {
+		w = strings.ToLower(strings.Trim(w, "().,;!? "))
+		if _, ok := soundTags[w]; ok {
+			found = true
+			continue
+		}
+		if _, ok := tagFillers[w]; !ok {
+			return false
+		}
+	}
+	return found
+}
+
+var tagFillers = makeSet(`audience crowd both speaker speakers all background soft loud playing in the`)
+
+var soundTags = makeSet(`laughter laughs laughing laugh chuckles chuckling applause music inaudible crosstalk silence coughs cough sighs sigh
+unintelligible indiscernible noise pause beep cheering clapping`)
 
 // isPunctuated reports whether the text has enough sentence ends to be
 // cut at them rather than at pauses.

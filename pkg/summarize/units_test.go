@@ -47,22 +47,22 @@ func TestUnits(t *testing.T) {
 		{
 			"punctuated cues are joined and cut at sentence ends",
 			cues(true, cue{0, 2, "Hello there. This is", ""}, cue{2, 4, "a test of units.", ""}, cue{4, 6, "Another one", ""}, cue{6, 7, "here.", ""}),
-			"0:00-0:02 Hello there.\n0:00-0:04 This is a test of units.\n0:04-0:07 Another one here.\n",
+			"0:00-0:02 Hello there.\n0:01-0:04 This is a test of units.\n0:04-0:07 Another one here.\n",
 		},
 		{
 			"automatic captions are cut at pauses",
 			cues(true, cue{0, 2, "so today we talk", ""}, cue{2, 3.5, "about compost", ""}, cue{5, 6, "and then soil", ""}),
-			"0:00-0:03 so today we talk about compost\n0:05-0:06 and then soil\n",
+			"0:00-0:03 So today we talk about compost.\n0:05-0:06 And then soil.\n",
 		},
 		{
 			"a long unit is capped at 60 words",
 			cues(false, cue{text: long}),
-			strings.Repeat("word ", 59) + "word\n" + strings.Repeat("word ", 59) + "word\n" + strings.Repeat("word ", 9) + "word\n",
+			"Word " + strings.Repeat("word ", 54) + "word.\n" + "Word " + strings.Repeat("word ", 54) + "word.\n" + "Word " + strings.Repeat("word ", 16) + "word.\n",
 		},
 		{
 			"a long stretch without pauses is capped at 30 seconds",
 			cues(true, cue{0, 10, "one two three", ""}, cue{10, 20, "four five six", ""}, cue{20, 30, "seven eight", ""}, cue{30, 40, "nine ten", ""}),
-			"0:00-0:30 one two three four five six seven eight\n0:30-0:40 nine ten\n",
+			"0:00-0:30 one two three four five six seven eight\n0:30-0:40 Nine ten.\n",
 		},
 		{
 			"untimed text is cut into sentences, not at abbreviations",
@@ -72,12 +72,32 @@ func TestUnits(t *testing.T) {
 		{
 			"a speaker change ends a unit",
 			cues(true, cue{0, 2, "so what do you think", "A"}, cue{2, 4, "i think it works", "B"}),
-			"0:00-0:02 so what do you think\n0:02-0:04 i think it works\n",
+			"0:00-0:02 So what do you think.\n0:02-0:04 I think it works.\n",
 		},
 		{
 			"tags are units of their own",
 			cues(true, cue{0, 2, "[Music]", ""}, cue{2, 4, "welcome to the show", ""}),
-			"0:00-0:02 [Music]\n0:02-0:04 welcome to the show\n",
+			"0:00-0:02 [Music]\n0:02-0:04 Welcome to the show.\n",
+		},
+		{
+			"sentences sharing a turn's time are spread over the turn",
+			cues(true, cue{10, 10, "We start here.", "A"}, cue{10, 10, "Then we go on for a while.", "A"}, cue{40, 40, "Next turn.", "B"}),
+			"0:10-0:11 We start here.\n0:11-0:16 Then we go on for a while.\n0:40-0:40 Next turn.\n",
+		},
+		{
+			"captions are not cut at a pause after a dangling word",
+			cues(true, cue{0, 2, "we went to the", ""}, cue{3, 4, "market and", ""}, cue{5, 6, "bought bread", ""}),
+			"0:00-0:06 We went to the market and bought bread.\n",
+		},
+		{
+			"sound tags and turn marks leave the text",
+			cues(true, cue{0, 4, ">> That is funny (laughter) and [inaudible] true.", ""}, cue{4, 6, "(Audience laughs)", ""}),
+			"0:00-0:04 That is funny and true.\n0:04-0:06 (Audience laughs)\n",
+		},
+		{
+			"a punctuated turn without a final stop gets one, unless it dangles",
+			cues(true, cue{0, 2, "It is so convenient isn't it", "A"}, cue{2, 4, "Yes. And the", "B"}, cue{4, 6, "Right.", "A"}),
+			"0:00-0:02 It is so convenient isn't it.\n0:02-0:04 Yes.\n0:02-0:04 And the\n0:04-0:06 Right.\n",
 		},
 	}
 	for _, c := range cases {
@@ -92,6 +112,51 @@ func TestUnits(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestUnitsPartial(t *testing.T) {
+	long := "This sentence runs on, " + strings.Repeat("and on ", 40) + "until it stops."
+	c := cutUnits(cues(false, cue{text: "A whole sentence here. " + long + " Another whole one."}))
+	var got []bool
+	for _, p := range c.partial {
+		got = append(got, p)
+	}
+	if len(got) < 4 || got[0] || !got[1] || !got[2] || got[len(got)-1] {
+		t.Errorf("partial = %v for units\n%s", got, render(c.units))
+	}
+}
+
+func TestFragment(t *testing.T) {
+	cases := []struct {
+		s    string
+		want bool
+	}{
+		{"The goal is to have a good variety of peers.", false},
+		{"What do you think about that?", false},
+		{"Then there are other podcasts that do just fine and are very.", true},
+		{"order for you to create that episode.", true},
+		{"Back through the archives of the show, and five", true},
+		{"Too short.", true},
+		{"I went there and I", true},
+	}
+	for _, c := range cases {
+		if got := Fragment(c.s); got != c.want {
+			t.Errorf("Fragment(%q) = %v, want %v", c.s, got, c.want)
+		}
+	}
+}
+
+func TestTidySentence(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"So, you know, the fee market is, you know, broken.", "The fee market is broken."},
+		{"And then we sort of moved on.", "We moved on."},
+		{"I mean, it works.", "It works."},
+	}
+	for _, c := range cases {
+		if got := capitalize(tidySentence(c.in)); got != c.want {
+			t.Errorf("tidySentence(%q) = %q, want %q", c.in, got, c.want)
+		}
 	}
 }
 
