@@ -10,15 +10,13 @@ import (
 
 // Keyphrases.
 //
-// Candidates are runs of one to three content words inside a unit that do
+// Candidates are runs of one to four content words inside a unit that do
 // not cross punctuation ("address relay", "proof of work": "of" may join
-// two content words). Stem variants count together and each phrase is
+// two content words; a number may end a phrase, as in "version 3"). Stem variants count together and each phrase is
 // shown in its most frequent written form. Recap keywords favour phrases
 // that are frequent, spread over many topics, multi-word or written with
 // capitals mid-sentence (names), in the spirit of YAKE's single-document
-// statistics. Topic titles favour phrases distinctive for the topic: a
-// TF-IDF-like log ratio of the phrase's rate inside the topic to its rate
-// in the rest of the transcript.
+// statistics. Topic titles are chosen in titles.go.
 
 // phrase is one keyphrase candidate.
 type phrase struct {
@@ -202,38 +200,6 @@ func (x *phraseIndex) keywords(starts []int, n, limit int) []string {
 	return pickPhrases(cands, limit, nil, 0.15, 5)
 }
 
-// titlePhrases returns up to limit phrases distinctive for units
-// [from, to] against the rest of the transcript, best first, skipping
-// any phrase in used.
-func (x *phraseIndex) titlePhrases(a *analysis, from, to, totalTerms, limit int, used map[string]bool) []string {
-	in := 0
-	for i := from; i <= to; i++ {
-		in += len(a.terms[i])
-	}
-	out := totalTerms - in
-	minCount := 2
-	if in < 60 {
-		minCount = 1
-	}
-	var cands []scored
-	for _, p := range x.list {
-		cin := p.countIn(from, to)
-		if cin < minCount {
-			continue
-		}
-		cout := len(p.units) - cin
-		ratio := (float64(cin) / float64(in+1)) / ((float64(cout) + 0.5) / float64(out+1))
-		if ratio <= 1 {
-			continue
-		}
-		first := sort.Search(len(p.units), func(k int) bool { return int(p.units[k]) >= from })
-		pos := 1 + 0.3*(1-float64(int(p.units[first])-from)/float64(to-from+1))
-		score := float64(cin) * math.Log(1+ratio) * lengthBoost[p.n] * pos
-		cands = append(cands, scored{p, score})
-	}
-	return pickPhrases(cands, limit, used, 0.5, 1)
-}
-
 // pickPhrases sorts candidates and takes the best that do not repeat a
 // stem of one already taken, up to limit; beyond the first atLeast, only
 // while their score is at least floor times the best score.
@@ -278,21 +244,6 @@ func overlaps(key string, taken []string) bool {
 		}
 	}
 	return false
-}
-
-// shapeTitle turns keyphrases into a short title: "Watchtowers and
-// privacy design", with the first letter capitalized.
-func shapeTitle(phrases []string) string {
-	var t string
-	switch len(phrases) {
-	case 0:
-		return ""
-	case 1:
-		t = phrases[0]
-	default:
-		t = phrases[0] + " and " + phrases[1]
-	}
-	return capitalize(t)
 }
 
 func capitalize(s string) string {

@@ -303,3 +303,24 @@ short sick significant silly slow smart soft solid sorry special stable standard
 super sure sweet tall terrible thick thin tiny tired tough typical ugly unclear unique unlikely unusual upset useful useless usual valid
 weak weird whole wide wild willing wise wonderful worse worst wrong young
 `)
+
+// recapTitle names a recap whose source has no title of its own from its
+// keywords (best first): the first keyphrase of several words among the
+// first three, else the first keyword joined by "and" to the next one
+// of several words, else the first keyword alone.
+func recapTitle(keywords []string) string {
+	for _, k := range keywords[:min(3, len(keywords))] {
+		if strings.Contains(k, " ") {
+			return capitalize(k)
+		}
+	}
+	if len(keywords) == 0 {
+		return ""
+	}
+	for _, k := range keywords[1:] {
+		if strings.Contains(k, " ") {
+			return capitalize(keywords[0] + " and " + k)
+		}
+	}
+	return capitalize(keywords[0])
+}

@@ -224,7 +224,7 @@ func (c *cutter) flush(how int) {
 		return
 	}
 	words := dropFillers(c.words)
-	partial := c.midSentence || how == cutForced
+	partial := c.midSentence || how == cutForced || trailsOff(words[len(words)-1])
 	c.midSentence = how == cutForced
 	if how == cutBoundary && !c.punctuated && !dangling(words[len(words)-1]) {
 		words[0] = capitalizeFirst(words[0])
@@ -317,6 +317,13 @@ func dangling(w string) bool {
 }
 
 var danglingWords = makeSet(`a an the and or but nor of to very i we they he she my your our their its because if whose than with from for at by into the`)
+
+// trailsOff reports whether w is a word no sentence ends on followed by
+// an ellipsis ("and..."): the speaker broke off.
+func trailsOff(w string) bool {
+	core := strings.TrimRight(w, ".…")
+	return core != w && (strings.HasSuffix(w, "..") || strings.HasSuffix(w, "…")) && dangling(core)
+}
 
 // opensSentence reports whether w often opens a sentence in speech.
 func opensSentence(w string) bool {
