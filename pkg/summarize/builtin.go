@@ -133,7 +133,7 @@ func (builtin) Summarize(ctx context.Context, t *recap.Transcript, p Progress) (
 	doc.Summary = a.recapSummary(starts, topicUnits, topicScores)
 	doc.Title = t.Source.Title
 	if strings.TrimSpace(doc.Title) == "" {
-		doc.Title = recapTitle(doc.Keywords)
+		doc.Title = recapTitle(doc.Keywords, doc.Topics)
 	}
 	if doc.Title == "" {
 		doc.Title = fallbackTitle(a, 0, len(units)-1, 0)

@@ -178,7 +178,7 @@ func (x *phraseIndex) keywords(starts []int, n, limit int) []string {
 		if p.n == 1 {
 			c -= covered[p.key]
 		}
-		if c < 1 || (c < 2 && len(x.list) > 40) {
+		if c < 1 || (c < 2 && len(x.list) > 40) || !nounLike(p) {
 			continue
 		}
 		spread := 0

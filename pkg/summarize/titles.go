@@ -4,6 +4,8 @@ import (
 	"math"
 	"sort"
 	"strings"
+
+	"github.com/recap-startos/recap/pkg/recap"
 )
 
 // Titles.
@@ -307,8 +309,9 @@ weak weird whole wide wild willing wise wonderful worse worst wrong young
 // recapTitle names a recap whose source has no title of its own from its
 // keywords (best first): the first keyphrase of several words among the
 // first three, else the first keyword joined by "and" to the next one
-// of several words, else the first keyword alone.
-func recapTitle(keywords []string) string {
+// of several words, else the title of its longest topic, else the first
+// keyword alone.
+func recapTitle(keywords []string, topics []recap.Topic) string {
 	for _, k := range keywords[:min(3, len(keywords))] {
 		if strings.Contains(k, " ") {
 			return capitalize(k)
@@ -321,6 +324,15 @@ func recapTitle(keywords []string) string {
 		if strings.Contains(k, " ") {
 			return capitalize(keywords[0] + " and " + k)
 		}
+	}
+	longest, title := -1, ""
+	for _, t := range topics {
+		if n := t.EndUnit - t.StartUnit; n > longest && strings.Contains(t.Title, " ") {
+			longest, title = n, t.Title
+		}
+	}
+	if title != "" {
+		return title
 	}
 	return capitalize(keywords[0])
 }
