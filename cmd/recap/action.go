@@ -41,6 +41,7 @@ work the same from a shell:
 			{Name: "revoke-sessions", Usage: "multi mode: sign one account out everywhere ({\"email\"})", Flags: []cli.Flag{dataFlag()}, Action: actionRevokeSessions},
 			{Name: "list-users", Usage: "multi mode: list the accounts", Flags: []cli.Flag{dataFlag()}, Action: actionListUsers},
 			{Name: "invite-user", Usage: "multi mode: invite someone by email ({\"email\"})", Flags: []cli.Flag{dataFlag()}, Action: actionInviteUser},
+			{Name: "remove-user", Usage: "multi mode: remove an account with its recaps ({\"email\", \"recaps\"})", Flags: []cli.Flag{dataFlag()}, Action: actionRemoveUser},
 			{Name: "duplicate-accounts", Usage: "multi mode: list accounts that share an address", Flags: []cli.Flag{dataFlag()}, Action: actionDuplicateAccounts},
 		},
 	}

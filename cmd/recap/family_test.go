@@ -1,14 +1,18 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/recap-startos/recap/pkg/mail/mailtest"
+	"github.com/recap-startos/recap/pkg/recap"
+	"github.com/recap-startos/recap/pkg/store"
 )
 
 // writeMultiConfig writes a multi-mode config whose mail goes to port.
@@ -84,5 +88,56 @@ func TestUserInviteCommands(t *testing.T) {
 	// Links never reach the log.
 	if strings.Contains(errOut, "token=") {
 		t.Errorf("a link in the log: %s", errOut)
+	}
+}
+
+func TestUserRemoveCommand(t *testing.T) {
+	dir := t.TempDir()
+	writeMultiConfig(t, dir, closedPort(t))
+	ctx := context.Background()
+	st, err := store.Open(ctx, dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.EnsureAdmin(ctx, "owner@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	kid, err := st.CreateUser(ctx, store.NewUser{Email: "kid@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib := st.Library(filepath.Join(dir, "history"))
+	doc := &recap.Document{Version: recap.Version, ID: "k1", CreatedAt: time.Unix(1, 0), Title: "Dinos",
+		Source: recap.Source{Type: recap.SourceText}, Engine: recap.Engine{Name: recap.EngineBuiltin},
+		Keywords: []string{}, Topics: []recap.Topic{{Title: "Dinos", Segments: []recap.Segment{{Text: "Big"}}}},
+		Transcript: []recap.Unit{{I: 0, Text: "Big"}}}
+	if err := lib.Save(ctx, kid.ID, doc); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	code, _, errOut := runCLI(t, "", "user", "remove", "--data", dir, "kid@example.org")
+	if code != exitBadInput || !strings.Contains(errOut, "kid@example.org has 1 recaps") || !strings.Contains(errOut, "--recaps 1") {
+		t.Fatalf("remove without confirmation: exit %d %s", code, errOut)
+	}
+	if code, _, errOut := runCLI(t, "", "user", "remove", "--data", dir, "--recaps", "0", "owner@example.org"); code != exitBadInput || !strings.Contains(errOut, "admin") {
+		t.Errorf("remove the owner: exit %d %s", code, errOut)
+	}
+	code, out, errOut := runCLI(t, `{"email": "kid@example.org", "recaps": 3}`, "action", "remove-user", "--data", dir)
+	if code != exitBadInput || !strings.Contains(errOut, "has 1 recaps") {
+		t.Fatalf("action with the wrong count: exit %d %s %s", code, out, errOut)
+	}
+	code, out, errOut = runCLI(t, `{"email": "Kid@Example.org", "recaps": 1}`, "action", "remove-user", "--data", dir)
+	if code != 0 {
+		t.Fatalf("action: exit %d %s", code, errOut)
+	}
+	if r := checkActionResult(t, []byte(out)); !strings.Contains(r["message"].(string), "Removed kid@example.org with 1 recaps") {
+		t.Errorf("action result %v", r)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "history", kid.ID)); !os.IsNotExist(err) {
+		t.Errorf("folder after removal: %v", err)
+	}
+	if code, _, _ := runCLI(t, "", "user", "show", "--data", dir, "kid@example.org"); code != exitBadInput {
+		t.Errorf("show removed: exit %d", code)
 	}
 }

@@ -463,7 +463,7 @@ func TestStartOSProcedures(t *testing.T) {
 	}
 
 	// Actions in an order that makes sense on one volume.
-	order := []string{"library-stats", "create-backup", "restore-backup", "switch-mode", "admin-login-link", "revoke-sessions", "list-users", "duplicate-accounts", "invite-user", "reset-owner-password"}
+	order := []string{"library-stats", "create-backup", "restore-backup", "switch-mode", "admin-login-link", "revoke-sessions", "list-users", "duplicate-accounts", "invite-user", "remove-user", "reset-owner-password"}
 	// Values for fields without a default, as someone would type them.
 	typed := map[string]any{"email": "ada@example.org"}
 	if len(order) != len(m.Actions) {

@@ -18,7 +18,7 @@ func userCommand() *cli.Command {
 	who := "EMAIL|ID"
 	return &cli.Command{
 		Name:  "user",
-		Usage: "list, show, invite, disable, enable and merge accounts (multi mode)",
+		Usage: "list, show, invite, disable, enable, merge and remove accounts (multi mode)",
 		Description: `Accounts live in DATA/recap.db. Disabling a user signs them out everywhere
 at once and stops them signing in; their recaps stay.
 
@@ -44,6 +44,7 @@ Examples:
 			{Name: "enable", Usage: "enable a disabled user", ArgsUsage: who, Flags: []cli.Flag{dataFlag()},
 				Action: func(c *cli.Context) error { return runUserSetDisabled(c, false) }},
 			userMergeCommand(),
+			userRemoveCommand(),
 		}, userInviteCommands()...),
 	}
 }

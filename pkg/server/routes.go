@@ -49,6 +49,8 @@ func (s *Server) routes() http.Handler {
 		r.POST("/admin/users/:uid/enable", s.wrap(admin, maxFormBytes, s.handleAdminEnableForm))
 		r.POST("/admin/users/:uid/sessions/revoke", s.wrap(admin, maxFormBytes, s.handleAdminRevokeForm))
 		r.POST("/admin/users/:uid/demote", s.wrap(admin, maxFormBytes, s.handleAdminDemoteForm))
+		r.GET("/admin/users/:uid/remove", s.wrap(admin, 0, s.handleAdminRemovePage))
+		r.POST("/admin/users/:uid/remove", s.wrap(admin, maxFormBytes, s.handleAdminRemoveForm))
 		r.POST("/admin/invites", s.wrap(admin, maxFormBytes, s.handleAdminInviteForm))
 		r.POST("/admin/invites/revoke", s.wrap(admin, maxFormBytes, s.handleAdminRevokeInviteForm))
 		r.GET("/admin/merge", s.wrap(admin, 0, s.handleAdminMergePage))
