@@ -96,7 +96,7 @@ func (builtin) Summarize(ctx context.Context, t *recap.Transcript, p Progress) (
 		topic.Start, topic.End = recap.TopicTimes(units, s, e)
 		topic.Title = titles[k]
 		if topic.Title == "" {
-			topic.Title = x.topicTitle(a, s, e, totalTerms, taken)
+			topic.Title = capitalize(introTitle(a, s, e, x.topicTitle(a, s, e, totalTerms, taken)))
 		}
 		if topic.Title == "" {
 			topic.Title = fallbackTitle(a, s, e, k)
@@ -143,16 +143,13 @@ func (builtin) Summarize(ctx context.Context, t *recap.Transcript, p Progress) (
 	return doc, nil
 }
 
-// summaryLength is how many sentences summarize a topic of so many words.
+// summaryLength is how many sentences summarize a topic of so many words:
+// two, or three from 700 words on.
 func summaryLength(words int) int {
-	switch {
-	case words < 150:
-		return 1
-	case words < 700:
+	if words < 700 {
 		return 2
-	default:
-		return 3
 	}
+	return 3
 }
 
 // keyPointCount is how many key points a topic of so many words gets:
@@ -161,18 +158,15 @@ func keyPointCount(words int) int {
 	return min(5, 1+words/300)
 }
 
-// recapSummary picks 2–4 sentences for the whole recap from the best
-// units of different topics.
+// recapSummary picks two sentences for the whole recap, three from 800
+// words on, from the best units of different topics.
 func (a *analysis) recapSummary(starts []int, topicUnits [][]int, topicScores [][]float64) string {
 	words := 0
 	for _, w := range a.words {
 		words += w
 	}
 	want := 2
-	switch {
-	case words >= 3000:
-		want = 4
-	case words >= 800:
+	if words >= 800 {
 		want = 3
 	}
 	// Each topic offers its two best units; the topic's share of the

@@ -23,8 +23,8 @@ import (
 // them. No two topics share a title, and a phrase whose words all appear
 // in an earlier title is passed over.
 
-// topicTitle names units [from, to], or returns "" when no phrase is
-// distinctive enough. taken holds the stems of earlier titles and is
+// topicTitle names units [from, to] (not yet capitalized), or returns ""
+// when no phrase is distinctive enough. taken holds the stems of earlier titles and is
 // updated.
 func (x *phraseIndex) topicTitle(a *analysis, from, to, totalTerms int, taken map[string]bool) string {
 	cands := x.titleCandidates(a, from, to, totalTerms)
@@ -52,7 +52,7 @@ func (x *phraseIndex) topicTitle(a *analysis, from, to, totalTerms int, taken ma
 			title += " and " + second.surface()
 			mark(second.key, taken)
 		}
-		return capitalize(title)
+		return title
 	}
 	return ""
 }
@@ -335,4 +335,31 @@ func recapTitle(keywords []string, topics []recap.Topic) string {
 		return title
 	}
 	return capitalize(keywords[0])
+}
+
+// introTitle is the title of a recap's first topic when it is the
+// opening of a show or a talk: it starts with a greeting or an
+// introduction of the speakers in its first few units ("welcome to",
+// "joining me today"). People title such a part "Introduction".
+func introTitle(a *analysis, from, to int, title string) string {
+	if from != 0 {
+		return title
+	}
+	for i := from; i <= min(to, from+6); i++ {
+		if containsAny(strings.ToLower(a.units[i].Text), greetingCues) {
+			if title == "" {
+				return "Introduction"
+			}
+			return "Introduction and " + title
+		}
+	}
+	return title
+}
+
+// greetingCues open a show, a talk or a panel.
+var greetingCues = []string{
+	"welcome to", "welcome back", "welcome everyone", "welcome, everyone", "hello everyone", "hello, everyone",
+	"hi everyone", "hi, everyone", "good morning", "good afternoon", "good evening", "joining me", "joining us",
+	"my name is", "i'm your host", "today's guest", "our guest", "thanks for having me", "thank you for having me",
+	"introduce yourself", "welcome to the show", "welcome to the podcast", "this episode", "in this episode",
 }
