@@ -8,7 +8,7 @@ DATA    ?= ./data
 LISTEN  ?= 127.0.0.1:8080
 SOURCE  ?= testdata/talks/bitcoin-explained_bitcoin-core-v23.md
 
-.PHONY: help build run summarize test bench fuzz vet clean package install
+.PHONY: help build run summarize test bench fuzz vet clean package install startos-test package-0.4
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z0-9_./-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -26,9 +26,17 @@ run: build ## recap a real talk into DATA (first run only), then start the web a
 summarize: build ## recap SOURCE (default: a real talk in testdata) into DATA and print it as Markdown
 	./bin/recap summarize --save --data $(DATA) --format md $(SOURCE)
 
-test: ## every test, with the race detector
+test: startos/node_modules ## every test, with the race detector, and the StartOS 0.4 package's type check and tests
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+	$(MAKE) --no-print-directory startos-test
+
+startos-test: startos/node_modules ## the StartOS 0.4 package: tsc --noEmit against the SDK, then its node --test tests
+	cd startos && npm run --silent check && npm test
+
+startos/node_modules: startos/package.json startos/package-lock.json
+	cd startos && npm ci --no-audit --no-fund
+	@touch $@
 
 bench: ## the benchmarks whose figures are kept in docs/perf.md
 	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 ./...
@@ -44,8 +52,8 @@ vet: ## go vet and gofmt
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
 
-clean: ## remove build output, images and the package
-	rm -rf bin docker-images recap.s9pk
+clean: ## remove build output, images and the packages
+	rm -rf bin docker-images recap.s9pk recap_*.s9pk startos/javascript startos/.test
 
 # ── StartOS package ──────────────────────────────────────────────────────
 # Needs Docker with buildx (and binfmt for the arm64 image on an x86 host)
@@ -80,3 +88,17 @@ recap.s9pk: $(PKG_FILES) docker-images/x86_64.tar docker-images/aarch64.tar
 install: recap.s9pk ## sideload recap.s9pk to the server named in ~/.embassy/config.yaml
 	@grep -q '^host:' ~/.embassy/config.yaml 2>/dev/null || { echo 'Set "host: http://SERVER.local" in ~/.embassy/config.yaml and run start-cli auth login first.'; exit 1; }
 	start-cli package install recap.s9pk
+
+# ── StartOS 0.4 package (startos/, TypeScript on start-sdk) ──────────────
+# Needs Docker with buildx and Start9's start-cli (0.4); `make test` needs
+# only Node and npm. start-cli builds the image from startos/Dockerfile
+# (the same image as the 0.3.5 package) for each architecture.
+
+package-0.4: recap_x86_64.s9pk recap_aarch64.s9pk ## build the StartOS 0.4 packages (Docker, start-cli)
+
+startos/javascript/index.js: startos/node_modules $(shell find startos -maxdepth 2 -name '*.ts' -not -path '*/node_modules/*' 2>/dev/null)
+	cd startos && npm run --silent check && npm run --silent build
+
+recap_%.s9pk: startos/javascript/index.js $(GO_SOURCES) startos/Dockerfile
+	cd startos && start-cli s9pk pack --arch=$* -o ../$@
+	@ls -l $@

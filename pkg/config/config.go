@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -45,6 +46,15 @@ const (
 	// OpenAI-compatible model when engine.context-size is absent.
 	DefaultContextSize = 8192
 	DefaultGeminiModel = "gemini-2.5-flash"
+)
+
+// SMTP types. SMTPSystem is StartOS 0.4's System SMTP: the package writes
+// its values to DATA/start9/system-smtp.yaml (see SystemSMTPPath) and
+// Load fills them in.
+const (
+	SMTPDisabled = "disabled"
+	SMTPCustom   = "custom"
+	SMTPSystem   = "system"
 )
 
 // Engines and the flavors of the openai engine.
@@ -132,7 +142,9 @@ type Engine struct {
 	Flavor string `yaml:"flavor,omitempty"`
 }
 
-// SMTP is the mail union: disabled, or a custom server.
+// SMTP is the mail union: disabled, a custom server, or StartOS's System
+// SMTP (type system: the server's values come from system-smtp.yaml and
+// From, when set, overrides its sender address).
 type SMTP struct {
 	Type     string `yaml:"type"`
 	Host     string `yaml:"host,omitempty"`
@@ -257,11 +269,26 @@ func Path(dataDir string) string {
 	return filepath.Join(dataDir, "start9", "config.yaml")
 }
 
+// SystemSMTPPath returns where the StartOS 0.4 package writes the System
+// SMTP values (host, port, security, username, password, from) for a
+// config whose smtp.type is system. It is absent while System SMTP is
+// not set up in StartOS.
+func SystemSMTPPath(dataDir string) string {
+	return filepath.Join(dataDir, "start9", "system-smtp.yaml")
+}
+
 // Load reads DATA/start9/config.yaml. A missing file gives the defaults;
 // an unreadable, malformed or invalid one is an error naming the key.
 // Environment overrides (see applyEnv) are applied before validation.
 func Load(dataDir string) (*Config, error) {
-	path := Path(dataDir)
+	return LoadFile(dataDir, Path(dataDir))
+}
+
+// LoadFile is Load with the config file at path instead of its usual
+// place: the StartOS 0.4 package checks a candidate file this way before
+// it replaces config.yaml. Other files (system-smtp.yaml) still come
+// from dataDir.
+func LoadFile(dataDir, path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		c := Default()
@@ -280,10 +307,53 @@ func Load(dataDir string) (*Config, error) {
 	if err := c.applyEnv(os.Getenv); err != nil {
 		return nil, err
 	}
+	if err := c.SMTP.resolveSystem(dataDir); err != nil {
+		return nil, err
+	}
 	if err := c.Validate(); err != nil {
 		return nil, fmt.Errorf("config: %s: %w", path, err)
 	}
 	return c, nil
+}
+
+// systemSMTP is system-smtp.yaml, as the StartOS package writes it from
+// StartOS's System SMTP.
+type systemSMTP struct {
+	Host     string `yaml:"host"`
+	Port     int    `yaml:"port"`
+	Security string `yaml:"security"` // starttls or tls
+	Username string `yaml:"username,omitempty"`
+	Password string `yaml:"password,omitempty"` // secret
+	From     string `yaml:"from"`
+}
+
+// resolveSystem fills a type system SMTP from system-smtp.yaml. A missing
+// file leaves Host empty: System SMTP is not set up, so no mail is sent
+// (and multi mode refuses to start, see validateMulti).
+func (s *SMTP) resolveSystem(dataDir string) error {
+	if s.Type != SMTPSystem {
+		return nil
+	}
+	path := SystemSMTPPath(dataDir)
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	var sys systemSMTP
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	if err := dec.Decode(&sys); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("config: %s: %w", path, friendlyYAMLError(err))
+	}
+	s.Host, s.Port, s.Security = sys.Host, sys.Port, sys.Security
+	s.Username, s.Password = sys.Username, sys.Password
+	if s.From == "" {
+		s.From = sys.From
+	}
+	return nil
 }
 
 // Parse decodes YAML strictly (unknown keys are errors) and fills
@@ -506,7 +576,10 @@ func (c *Config) validateMulti() error {
 	if *m.ReplenishDays < 1 || *m.ReplenishDays > 365 {
 		return fmt.Errorf("mode.replenish-days: %d is outside 1..365", *m.ReplenishDays)
 	}
-	if c.SMTP.Type != "custom" {
+	switch {
+	case c.SMTP.Type == SMTPSystem && c.SMTP.Host == "":
+		return errors.New("smtp.type: multi mode signs people in by email, and System SMTP is not set up in StartOS (System → SMTP); set it up or choose your own SMTP server")
+	case c.SMTP.Type != SMTPCustom && c.SMTP.Type != SMTPSystem:
 		return errors.New("smtp.type: multi mode signs people in by email; set smtp to custom (or switch mode back to single)")
 	}
 	return nil
@@ -514,11 +587,18 @@ func (c *Config) validateMulti() error {
 
 func (s SMTP) validate() error {
 	switch s.Type {
-	case "disabled":
+	case SMTPDisabled:
 		return nil
-	case "custom":
+	case SMTPCustom:
+	case SMTPSystem:
+		if s.Host == "" {
+			return nil // not set up in StartOS: no mail
+		}
+		if s.Security != "starttls" && s.Security != "tls" {
+			return fmt.Errorf("smtp: System SMTP's security %q is not starttls or tls", s.Security)
+		}
 	default:
-		return fmt.Errorf("smtp.type: %q is not disabled or custom", s.Type)
+		return fmt.Errorf("smtp.type: %q is not disabled, custom or system", s.Type)
 	}
 	if s.Host == "" {
 		return errors.New("smtp.host: required when smtp.type is custom")
@@ -563,4 +643,32 @@ func (c *Config) Redacted() *Config {
 // YAML renders the configuration as YAML.
 func (c *Config) YAML() ([]byte, error) {
 	return yaml.Marshal(c)
+}
+
+// Keys lists every key the config file may hold, as dotted paths
+// (mode.admin-email), in the struct's order. Union fields appear once,
+// whichever variants use them. The StartOS 0.4 package's tests compare
+// its typed model of the file with this list.
+func Keys() []string {
+	return appendKeys(nil, "", reflect.TypeOf(Config{}))
+}
+
+func appendKeys(out []string, prefix string, t reflect.Type) []string {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		ft := f.Type
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if ft.Kind() == reflect.Struct {
+			out = appendKeys(out, prefix+name+".", ft)
+			continue
+		}
+		out = append(out, prefix+name)
+	}
+	return out
 }

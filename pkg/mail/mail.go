@@ -54,7 +54,7 @@ func WithRootCAs(pool *x509.CertPool) Option {
 // NewSMTP checks the mail settings and returns a sender for them. It
 // does not connect: a server that is down shows up when mail is sent.
 func NewSMTP(cfg config.SMTP, opts ...Option) (*SMTP, error) {
-	if cfg.Type != "custom" {
+	if (cfg.Type != config.SMTPCustom && cfg.Type != config.SMTPSystem) || (cfg.Type == config.SMTPSystem && cfg.Host == "") {
 		return nil, ErrNotConfigured
 	}
 	if cfg.Host == "" || cfg.Port < 1 || cfg.Port > 65535 {

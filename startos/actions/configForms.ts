@@ -1,0 +1,457 @@
+import { sdk } from '../sdk'
+import {
+  advancedShape,
+  engineShape,
+  modeShape,
+  RecapConfig,
+  smtpShape,
+} from '../fileModels/config.yaml'
+
+// The forms of the Configure actions and the two mappings of each:
+// file section → form (the pre-fill) and form → file section. Defaults
+// and ranges are pkg/config's; the Go service has the last word through
+// `recap config check`.
+
+const { InputSpec, Value, Variants } = sdk
+
+type Mode = RecapConfig['mode']
+type Engine = RecapConfig['engine']
+type Smtp = RecapConfig['smtp']
+type Advanced = RecapConfig['advanced']
+
+const emailPattern = {
+  regex: '^[^\\s,;<>"]+@[^\\s,;<>"@]+$',
+  description: 'One email address, such as ada@example.org.',
+}
+const urlPattern = {
+  regex: '^https?://[^\\s/]+(/.*)?$',
+  description: 'An http:// or https:// address.',
+}
+
+// unknownKeys keeps what a newer Recap wrote into a section that this
+// package does not model, so saving a form never drops it.
+function unknownKeys(prev: object | undefined, shape: { shape: object }) {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(prev ?? {})) {
+    if (!(k in shape.shape)) out[k] = v
+  }
+  return out
+}
+
+// text returns a trimmed non-empty string or undefined.
+function text(v: string | null | undefined): string | undefined {
+  const t = v?.trim()
+  return t ? t : undefined
+}
+
+// ── Engine ────────────────────────────────────────────────────────────
+
+export const engineForm = InputSpec.of({
+  engine: Value.union({
+    name: 'Engine',
+    description:
+      'The builtin engine needs nothing and runs on your server. The others send transcripts to a language model you choose.',
+    default: 'builtin',
+    variants: Variants.of({
+      builtin: { name: 'Builtin (on this server)', spec: InputSpec.of({}) },
+      openai: {
+        name: 'OpenAI-compatible server (Ollama, llama.cpp, vLLM, hosted)',
+        spec: InputSpec.of({
+          'base-url': Value.text({
+            name: 'Base URL',
+            description:
+              'Where the server answers, up to and including /v1, e.g. http://llama.embassy:8080/v1.',
+            required: true,
+            default: null,
+            patterns: [urlPattern],
+          }),
+          'api-key': Value.text({
+            name: 'API Key',
+            description: 'Only if the server asks for one.',
+            required: false,
+            default: null,
+            masked: true,
+          }),
+          model: Value.text({
+            name: 'Model',
+            description: 'The model name as the server knows it.',
+            required: true,
+            default: null,
+          }),
+          'context-size': Value.number({
+            name: 'Context Size',
+            description: "The model's context window.",
+            required: true,
+            default: 8192,
+            min: 1024,
+            max: 10_000_000,
+            integer: true,
+            units: 'tokens',
+          }),
+          flavor: Value.select({
+            name: 'API Flavor',
+            description:
+              "Ollama's native API can set the context size per request; every other server speaks the compatible API.",
+            default: 'compatible',
+            values: { compatible: 'OpenAI-compatible', ollama: 'Ollama native' },
+          }),
+        }),
+      },
+      gemini: {
+        name: 'Google Gemini',
+        spec: InputSpec.of({
+          'api-key': Value.text({
+            name: 'API Key',
+            required: true,
+            default: null,
+            masked: true,
+          }),
+          model: Value.text({
+            name: 'Model',
+            required: true,
+            default: 'gemini-2.5-flash',
+          }),
+        }),
+      },
+    }),
+  }),
+})
+
+export type EngineInput = typeof engineForm._TYPE
+
+export function engineToForm(e: Engine): { engine: any } {
+  switch (e.type) {
+    case 'openai':
+      return {
+        engine: {
+          selection: 'openai',
+          value: {
+            'base-url': e['base-url'] ?? null,
+            'api-key': e['api-key'] ?? null,
+            model: e.model ?? null,
+            'context-size': e['context-size'] ?? 8192,
+            flavor: e.flavor ?? 'compatible',
+          },
+        },
+      }
+    case 'gemini':
+      return {
+        engine: {
+          selection: 'gemini',
+          value: { 'api-key': e['api-key'] ?? null, model: e.model ?? 'gemini-2.5-flash' },
+        },
+      }
+    default:
+      return { engine: { selection: 'builtin', value: {} } }
+  }
+}
+
+export function engineFromForm(input: EngineInput, prev?: Engine): Engine {
+  const keep = unknownKeys(prev, engineShape)
+  const u = input.engine
+  switch (u.selection) {
+    case 'openai':
+      return {
+        ...keep,
+        type: 'openai',
+        'base-url': u.value['base-url'].trim(),
+        'api-key': text(u.value['api-key']),
+        model: u.value.model.trim(),
+        'context-size': u.value['context-size'],
+        flavor: u.value.flavor,
+      }
+    case 'gemini':
+      return {
+        ...keep,
+        type: 'gemini',
+        'api-key': u.value['api-key'].trim(),
+        model: u.value.model.trim(),
+      }
+    default:
+      return { ...keep, type: 'builtin' }
+  }
+}
+
+// ── SMTP ──────────────────────────────────────────────────────────────
+
+export const smtpForm = InputSpec.of({
+  smtp: Value.union({
+    name: 'Email',
+    description:
+      "Multi mode signs people in with links sent by email, so it needs one of the first two. System SMTP uses the server StartOS is set up with (System → SMTP) and follows its changes.",
+    default: 'disabled',
+    variants: Variants.of({
+      system: {
+        name: 'System SMTP (set in StartOS)',
+        spec: InputSpec.of({
+          from: Value.text({
+            name: 'From Address',
+            description:
+              "Send as this address instead of System SMTP's own. Leave empty to use that one.",
+            required: false,
+            default: null,
+            patterns: [emailPattern],
+          }),
+        }),
+      },
+      custom: {
+        name: 'My own SMTP server',
+        spec: InputSpec.of({
+          host: Value.text({
+            name: 'Host',
+            required: true,
+            default: null,
+            placeholder: 'smtp.example.org',
+          }),
+          port: Value.number({
+            name: 'Port',
+            required: true,
+            default: 587,
+            min: 1,
+            max: 65535,
+            integer: true,
+          }),
+          security: Value.select({
+            name: 'Connection Security',
+            default: 'starttls',
+            values: {
+              starttls: 'STARTTLS (usually port 587)',
+              tls: 'TLS (usually port 465)',
+              none: 'None (only without a username)',
+            },
+          }),
+          username: Value.text({
+            name: 'Username',
+            required: false,
+            default: null,
+          }),
+          password: Value.text({
+            name: 'Password',
+            required: false,
+            default: null,
+            masked: true,
+          }),
+          from: Value.text({
+            name: 'From Address',
+            required: true,
+            default: null,
+            patterns: [emailPattern],
+          }),
+        }),
+      },
+      disabled: { name: 'No email', spec: InputSpec.of({}) },
+    }),
+  }),
+})
+
+export type SmtpInput = typeof smtpForm._TYPE
+
+export function smtpToForm(s: Smtp): { smtp: any } {
+  switch (s.type) {
+    case 'system':
+      return { smtp: { selection: 'system', value: { from: s.from ?? null } } }
+    case 'custom':
+      return {
+        smtp: {
+          selection: 'custom',
+          value: {
+            host: s.host ?? null,
+            port: s.port ?? 587,
+            security: s.security ?? 'starttls',
+            username: s.username ?? null,
+            password: s.password ?? null,
+            from: s.from ?? null,
+          },
+        },
+      }
+    default:
+      return { smtp: { selection: 'disabled', value: {} } }
+  }
+}
+
+export function smtpFromForm(input: SmtpInput, prev?: Smtp): Smtp {
+  const keep = unknownKeys(prev, smtpShape)
+  const u = input.smtp
+  switch (u.selection) {
+    case 'system':
+      return { ...keep, type: 'system', from: text(u.value.from) }
+    case 'custom':
+      return {
+        ...keep,
+        type: 'custom',
+        host: u.value.host.trim(),
+        port: u.value.port,
+        security: u.value.security,
+        username: text(u.value.username),
+        password: u.value.password ? u.value.password : undefined,
+        from: u.value.from.trim(),
+      }
+    default:
+      return { ...keep, type: 'disabled' }
+  }
+}
+
+// ── Multi mode (mode.*, except mode.type) ────────────────────────────
+
+export const accountsForm = InputSpec.of({
+  'admin-email': Value.text({
+    name: 'Admin Email',
+    description:
+      'Your own address: the admin account, signed in by email like everyone else.',
+    required: false,
+    default: null,
+    patterns: [emailPattern],
+  }),
+  'public-url': Value.text({
+    name: 'Public URL',
+    description:
+      'The address people open Recap at, used in the links of sign-in mail (e.g. https://recap.example.org). Empty: the address of the request.',
+    required: false,
+    default: null,
+    patterns: [urlPattern],
+  }),
+  'allow-signups': Value.toggle({
+    name: 'Allow Sign-ups',
+    description: 'Let anyone with a working email address make an account.',
+    default: false,
+  }),
+  'trial-credits': Value.number({
+    name: 'Trial Credits',
+    description: 'Recaps a visitor may make before signing up; 0 turns trials off.',
+    required: true,
+    default: 3,
+    min: 0,
+    max: 1_000_000,
+    integer: true,
+  }),
+  'trials-per-ip-per-day': Value.number({
+    name: 'Trials per Address per Day',
+    description: 'New trials one IPv4 address (or IPv6 /64) may start in 24 hours.',
+    required: true,
+    default: 3,
+    min: 0,
+    max: 1_000_000,
+    integer: true,
+  }),
+  'default-credits': Value.number({
+    name: 'Credits per Period',
+    description: 'The allowance each account gets every period.',
+    required: true,
+    default: 20,
+    min: 0,
+    max: 1_000_000,
+    integer: true,
+  }),
+  'replenish-days': Value.number({
+    name: 'Period Length',
+    description: 'Days between allowance refills.',
+    required: true,
+    default: 30,
+    min: 1,
+    max: 365,
+    integer: true,
+    units: 'days',
+  }),
+})
+
+export type AccountsInput = typeof accountsForm._TYPE
+
+export function accountsToForm(m: Mode) {
+  return {
+    'admin-email': m['admin-email'] ?? null,
+    'public-url': m['public-url'] ?? null,
+    'allow-signups': m['allow-signups'] ?? false,
+    'trial-credits': m['trial-credits'] ?? 3,
+    'trials-per-ip-per-day': m['trials-per-ip-per-day'] ?? 3,
+    'default-credits': m['default-credits'] ?? 20,
+    'replenish-days': m['replenish-days'] ?? 30,
+  }
+}
+
+export function accountsFromForm(input: AccountsInput, prev: Mode): Mode {
+  return {
+    ...unknownKeys(prev, modeShape),
+    type: prev.type,
+    'admin-email': text(input['admin-email']),
+    'public-url': text(input['public-url']),
+    'allow-signups': input['allow-signups'],
+    'trial-credits': input['trial-credits'],
+    'trials-per-ip-per-day': input['trials-per-ip-per-day'],
+    'default-credits': input['default-credits'],
+    'replenish-days': input['replenish-days'],
+  }
+}
+
+// ── Advanced ──────────────────────────────────────────────────────────
+
+export const advancedForm = InputSpec.of({
+  'youtube-base-url': Value.text({
+    name: 'YouTube Address',
+    description: 'Where Recap fetches YouTube pages and captions.',
+    required: true,
+    default: 'https://www.youtube.com',
+    patterns: [urlPattern],
+  }),
+  'yt-dlp-path': Value.text({
+    name: 'yt-dlp Path',
+    description: 'A yt-dlp program to fall back on for YouTube captions; empty: none.',
+    required: false,
+    default: null,
+  }),
+  'max-upload-mb': Value.number({
+    name: 'Largest Upload',
+    required: true,
+    default: 20,
+    min: 1,
+    max: 1024,
+    integer: true,
+    units: 'MB',
+  }),
+  'max-duration-hours': Value.number({
+    name: 'Longest Recording',
+    required: true,
+    default: 6,
+    min: 1,
+    max: 48,
+    integer: true,
+    units: 'hours',
+  }),
+  'job-concurrency': Value.number({
+    name: 'Recaps at Once',
+    required: true,
+    default: 2,
+    min: 1,
+    max: 16,
+    integer: true,
+  }),
+  'log-level': Value.select({
+    name: 'Log Level',
+    default: 'info',
+    values: { debug: 'Debug', info: 'Info', warn: 'Warnings', error: 'Errors' },
+  }),
+})
+
+export type AdvancedInput = typeof advancedForm._TYPE
+
+export function advancedToForm(a: Advanced) {
+  return {
+    'youtube-base-url': a['youtube-base-url'] ?? 'https://www.youtube.com',
+    'yt-dlp-path': a['yt-dlp-path'] ?? null,
+    'max-upload-mb': a['max-upload-mb'] ?? 20,
+    'max-duration-hours': a['max-duration-hours'] ?? 6,
+    'job-concurrency': a['job-concurrency'] ?? 2,
+    'log-level': a['log-level'] ?? 'info',
+  }
+}
+
+export function advancedFromForm(input: AdvancedInput, prev: Advanced): Advanced {
+  return {
+    ...unknownKeys(prev, advancedShape),
+    'youtube-base-url': input['youtube-base-url'].trim(),
+    'yt-dlp-path': text(input['yt-dlp-path']),
+    'max-upload-mb': input['max-upload-mb'],
+    'max-duration-hours': input['max-duration-hours'],
+    'job-concurrency': input['job-concurrency'],
+    'log-level': input['log-level'],
+  }
+}

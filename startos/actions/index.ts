@@ -1,0 +1,26 @@
+import { sdk } from '../sdk'
+import {
+  configureAccounts,
+  configureAdvanced,
+  configureEngine,
+  configureSmtp,
+} from './configure'
+import { recapActions } from './recapActions'
+import { showStatus } from './showStatus'
+
+const r = recapActions
+
+export const actions = sdk.Actions.of()
+  .addAction(showStatus)
+  .addAction(configureEngine)
+  .addAction(configureSmtp)
+  .addAction(configureAccounts)
+  .addAction(configureAdvanced)
+  .addAction(r['reset-owner-password'])
+  .addAction(r['create-backup'])
+  .addAction(r['restore-backup'])
+  .addAction(r['library-stats'])
+  .addAction(r['switch-mode'])
+  .addAction(r['admin-login-link'])
+  .addAction(r['revoke-sessions'])
+  .addAction(r['list-users'])

@@ -1,0 +1,207 @@
+import { sdk } from '../sdk'
+import { dataDir, runOk } from '../recap'
+import { Display, parseResult, toResult } from './results'
+
+// The administration actions of manifest.yaml (the 0.3.5 package), as
+// 0.4 actions running the same `recap action ID` commands in a fresh
+// container with the main volume at /data. Input is the form's values as
+// JSON on stdin, the same keys as the 0.3.5 input specs; a test holds
+// this list and manifest.yaml together.
+
+const { InputSpec, Value } = sdk
+
+type Meta = {
+  name: string
+  description: string
+  warning: string | null
+  allowedStatuses: 'any' | 'only-running' | 'only-stopped'
+  display?: Display
+}
+
+function meta(m: Meta) {
+  return async () => ({
+    name: m.name,
+    description: m.description,
+    warning: m.warning,
+    allowedStatuses: m.allowedStatuses,
+    group: null,
+    visibility: 'enabled' as const,
+  })
+}
+
+// run runs `recap action ID` with input and shows its result.
+async function run(
+  effects: Parameters<typeof runOk>[0],
+  id: string,
+  m: Meta,
+  input: object,
+) {
+  const out = await runOk(
+    effects,
+    ['action', id, '--data', dataDir],
+    JSON.stringify(input),
+  )
+  return toResult(m.name, parseResult(out), m.display)
+}
+
+function withoutInput<Id extends string>(id: Id, m: Meta) {
+  return sdk.Action.withoutInput(id, meta(m), async ({ effects }) =>
+    run(effects, id, m, {}),
+  )
+}
+
+const resetOwnerPassword: Meta = {
+  name: 'Reset Owner Password',
+  description:
+    'Make a new owner password, show it once, and sign every browser out. Use it if you forgot your password or think someone else knows it.',
+  warning:
+    'Every browser signed in to Recap is signed out, and your current password stops working.',
+  allowedStatuses: 'any',
+  display: { masked: true },
+}
+
+const createBackup: Meta = {
+  name: 'Create Backup',
+  description:
+    "Save a snapshot of your library and settings in Recap's backups folder, keeping the newest few. Works while Recap runs. Restore one with Restore Backup.",
+  warning: null,
+  allowedStatuses: 'any',
+}
+
+const restoreBackup: Meta = {
+  name: 'Restore Backup',
+  description:
+    'Replace your library and settings with a snapshot from Create Backup. The snapshot is checked first, and your current data is kept as a snapshot ending in -before-restore.',
+  warning: "Your current library and settings are replaced by the snapshot's.",
+  allowedStatuses: 'only-stopped',
+}
+
+const libraryStats: Meta = {
+  name: 'Library Stats',
+  description:
+    'Count your recaps and the words they summarize, by source, and show how much disk the library and its snapshots use.',
+  warning: null,
+  allowedStatuses: 'any',
+}
+
+const switchMode: Meta = {
+  name: 'Switch Mode',
+  description:
+    'Switch between single mode (just you) and multi mode (accounts for others, signed in by email), moving your library along. For multi mode, first save the admin email (Configure Multi Mode) and email settings (Configure Email). Going back to single mode keeps the other accounts and their libraries for a later switch. Run it while Recap is stopped, then start Recap.',
+  warning:
+    'Make a backup first (Create Backup, or a StartOS backup): the switch moves every recap file. Everyone signed in is signed out.',
+  allowedStatuses: 'only-stopped',
+}
+
+const adminLoginLink: Meta = {
+  name: 'Admin Login Link',
+  description:
+    'Multi mode: make a one-time link that signs you in as the admin, for when sign-in mail does not arrive. It works once, within 15 minutes. In single mode it only reminds you to use the owner password.',
+  warning: null,
+  allowedStatuses: 'any',
+  display: { masked: true, qr: true },
+}
+
+const revokeSessions: Meta = {
+  name: 'Revoke Sessions',
+  description:
+    'Multi mode: sign one account out of every browser. They can sign in again by email unless you disable the account on the admin page.',
+  warning: 'Every browser signed in to this account is signed out.',
+  allowedStatuses: 'any',
+}
+
+const listUsers: Meta = {
+  name: 'List Users',
+  description:
+    'Multi mode: list the accounts with their status, recaps, sessions and last sign-in.',
+  warning: null,
+  allowedStatuses: 'any',
+}
+
+export const recapActions = {
+  'reset-owner-password': withoutInput('reset-owner-password', resetOwnerPassword),
+  'create-backup': sdk.Action.withInput(
+    'create-backup',
+    meta(createBackup),
+    InputSpec.of({
+      keep: Value.number({
+        name: 'Snapshots to Keep',
+        description: 'How many snapshots to keep; older ones are deleted.',
+        required: true,
+        default: 5,
+        min: 1,
+        max: 100,
+        integer: true,
+      }),
+    }),
+    async () => null,
+    async ({ effects, input }) =>
+      run(effects, 'create-backup', createBackup, { keep: input.keep }),
+  ),
+  'restore-backup': sdk.Action.withInput(
+    'restore-backup',
+    meta(restoreBackup),
+    InputSpec.of({
+      snapshot: Value.text({
+        name: 'Snapshot',
+        description:
+          "The snapshot's name, as Create Backup showed it (recap-YYYYMMDDTHHMMSSZ.tar.gz), or latest for the newest one.",
+        required: true,
+        default: 'latest',
+        patterns: [
+          {
+            regex:
+              '^(latest|recap-[0-9]{8}T[0-9]{6}Z(-before-restore)?(-[0-9]+)?\\.tar\\.gz)$',
+            description:
+              'latest, or a snapshot name such as recap-20260101T120000Z.tar.gz.',
+          },
+        ],
+      }),
+    }),
+    async () => null,
+    async ({ effects, input }) =>
+      run(effects, 'restore-backup', restoreBackup, { snapshot: input.snapshot }),
+  ),
+  'library-stats': withoutInput('library-stats', libraryStats),
+  'switch-mode': sdk.Action.withInput(
+    'switch-mode',
+    meta(switchMode),
+    InputSpec.of({
+      mode: Value.select({
+        name: 'Mode',
+        description: 'The mode to switch to.',
+        default: 'single',
+        values: {
+          single: 'Single (just you)',
+          multi: 'Multi (accounts for others)',
+        },
+      }),
+    }),
+    async () => null,
+    async ({ effects, input }) =>
+      run(effects, 'switch-mode', switchMode, { mode: input.mode }),
+  ),
+  'admin-login-link': withoutInput('admin-login-link', adminLoginLink),
+  'revoke-sessions': sdk.Action.withInput(
+    'revoke-sessions',
+    meta(revokeSessions),
+    InputSpec.of({
+      email: Value.text({
+        name: 'Email',
+        description: 'The email address of the account to sign out.',
+        required: true,
+        default: null,
+        patterns: [
+          {
+            regex: '^[^\\s,;<>"]+@[^\\s,;<>"@]+$',
+            description: 'One email address, such as ada@example.org.',
+          },
+        ],
+      }),
+    }),
+    async () => null,
+    async ({ effects, input }) =>
+      run(effects, 'revoke-sessions', revokeSessions, { email: input.email }),
+  ),
+  'list-users': withoutInput('list-users', listUsers),
+}

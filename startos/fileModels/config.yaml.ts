@@ -1,0 +1,76 @@
+import { FileHelper, z } from '@start9labs/start-sdk'
+import { storage } from '../storage'
+
+// The typed model of DATA/start9/config.yaml, the file the Go service
+// reads at start (pkg/config). Keys are kebab-case and unions carry their
+// variant in "type", exactly as pkg/config decodes them; a test compares
+// these keys with the Go side's. Objects are loose so that a key this
+// model does not know (written by a newer Recap) survives a write.
+
+export const modeShape = z.looseObject({
+  type: z.enum(['single', 'multi']).catch('single'),
+  'admin-email': z.string().optional(),
+  'public-url': z.string().optional(),
+  'allow-signups': z.boolean().optional(),
+  'trial-credits': z.number().int().optional(),
+  'trials-per-ip-per-day': z.number().int().optional(),
+  'default-credits': z.number().int().optional(),
+  'replenish-days': z.number().int().optional(),
+})
+
+export const engineShape = z.looseObject({
+  type: z.enum(['builtin', 'openai', 'gemini']).catch('builtin'),
+  'base-url': z.string().optional(),
+  'api-key': z.string().optional(),
+  model: z.string().optional(),
+  'context-size': z.number().int().optional(),
+  flavor: z.enum(['compatible', 'ollama']).optional(),
+})
+
+// smtp.type "system" means StartOS's System SMTP: the package writes its
+// values to DATA/start9/system-smtp.yaml and "from" here, when set,
+// overrides the sender address.
+export const smtpShape = z.looseObject({
+  type: z.enum(['disabled', 'custom', 'system']).catch('disabled'),
+  host: z.string().optional(),
+  port: z.number().int().optional(),
+  security: z.enum(['starttls', 'tls', 'none']).optional(),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  from: z.string().optional(),
+})
+
+export const advancedShape = z.looseObject({
+  'youtube-base-url': z.string().optional(),
+  'yt-dlp-path': z.string().optional(),
+  'max-upload-mb': z.number().int().optional(),
+  'max-duration-hours': z.number().int().optional(),
+  'job-concurrency': z.number().int().optional(),
+  'log-level': z.enum(['debug', 'info', 'warn', 'error']).optional(),
+})
+
+export const configShape = z.looseObject({
+  // Filled in by StartOS 0.3.5's config pointers; 0.4 leaves them out.
+  'tor-address': z.string().optional(),
+  'lan-address': z.string().optional(),
+  mode: modeShape.catch({ type: 'single' }),
+  engine: engineShape.catch({ type: 'builtin' }),
+  smtp: smtpShape.catch({ type: 'disabled' }),
+  advanced: advancedShape.catch({}),
+})
+
+export type RecapConfig = z.infer<typeof configShape>
+
+// The sections and their shapes, for code that walks the model.
+export const sections = {
+  mode: modeShape,
+  engine: engineShape,
+  smtp: smtpShape,
+  advanced: advancedShape,
+} as const
+
+export const configPath = 'start9/config.yaml'
+
+// configFile is the config file in the main volume (see storage.ts).
+export const configFile = () =>
+  FileHelper.yaml({ base: storage.main, subpath: configPath }, configShape)

@@ -1,0 +1,169 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { YAML } from '@start9labs/start-sdk'
+import {
+  configureAccounts,
+  configureAdvanced,
+  configureEngine,
+  configureSmtp,
+} from '../actions/configure'
+import { configFile } from '../fileModels/config.yaml'
+import { advancedFromForm } from '../actions/configForms'
+import { fakeEffects, recapOut, removeFolder, runAction, useDataFolder } from './helpers'
+
+// Every Configure action, end to end: form input → config.yaml written →
+// the real `recap config check` passes and `recap config dump` shows the
+// values, key by key.
+
+test('Configure actions write a config.yaml the Go service accepts', async () => {
+  const dir = useDataFolder()
+  const { effects } = fakeEffects()
+  try {
+    await runAction(configureEngine, effects, {
+        engine: {
+          selection: 'openai',
+          value: {
+            'base-url': 'http://llama.embassy:8080/v1',
+            'api-key': 'sk-local',
+            model: 'llama3.1:8b',
+            'context-size': 32768,
+            flavor: 'ollama',
+          },
+        },
+    })
+    await runAction(configureSmtp, effects, {
+        smtp: {
+          selection: 'custom',
+          value: {
+            host: 'smtp.example.org',
+            port: 465,
+            security: 'tls',
+            username: 'recap',
+            password: 'hunter22',
+            from: 'recap@example.org',
+          },
+        },
+    })
+    await runAction(configureAccounts, effects, {
+        'admin-email': 'admin@example.org',
+        'public-url': 'https://recap.example.org',
+        'allow-signups': true,
+        'trial-credits': 0,
+        'trials-per-ip-per-day': 5,
+        'default-credits': 40,
+        'replenish-days': 7,
+    })
+    await runAction(configureAdvanced, effects, {
+        'youtube-base-url': 'https://www.youtube.com',
+        'yt-dlp-path': null,
+        'max-upload-mb': 64,
+        'max-duration-hours': 12,
+        'job-concurrency': 3,
+        'log-level': 'debug',
+    })
+
+    await recapOut(dir, 'config', 'check', '--data', dir)
+    const dump = YAML.parse(await recapOut(dir, 'config', 'dump', '--data', dir))
+    assert.deepEqual(dump.engine, {
+      type: 'openai',
+      'base-url': 'http://llama.embassy:8080/v1',
+      'api-key': '********',
+      model: 'llama3.1:8b',
+      'context-size': 32768,
+      flavor: 'ollama',
+    })
+    assert.deepEqual(dump.smtp, {
+      type: 'custom',
+      host: 'smtp.example.org',
+      port: 465,
+      security: 'tls',
+      username: 'recap',
+      password: '********',
+      from: 'recap@example.org',
+    })
+    assert.equal(dump.mode.type, 'single', 'Configure Multi Mode does not switch the mode')
+    assert.equal(dump.mode['admin-email'], 'admin@example.org')
+    assert.equal(dump.mode['default-credits'], 40)
+    assert.equal(dump.mode['trial-credits'], 0)
+    assert.equal(dump.mode['replenish-days'], 7)
+    assert.equal(dump.advanced['max-upload-mb'], 64)
+    assert.equal(dump.advanced['log-level'], 'debug')
+
+    // The secrets are in the file (the service needs them) and the file
+    // is the owner's only.
+    const raw = readFileSync(join(dir, 'start9', 'config.yaml'), 'utf8')
+    assert.match(raw, /hunter22/)
+
+    // The pre-fill shows what was saved.
+    const prefill = (await configureEngine.getInput({ effects, prefill: null })).value as any
+    assert.equal(prefill.engine.selection, 'openai')
+    assert.equal(prefill.engine.value.model, 'llama3.1:8b')
+
+    // Back to the builtin engine: the openai keys go.
+    await runAction(configureEngine, effects, { engine: { selection: 'builtin', value: {} } })
+    const after = YAML.parse(readFileSync(join(dir, 'start9', 'config.yaml'), 'utf8'))
+    assert.deepEqual(after.engine, { type: 'builtin' })
+  } finally {
+    removeFolder(dir)
+  }
+})
+
+test('a value the Go service refuses is not saved, and the checker says why', async () => {
+  const dir = useDataFolder()
+  const { effects } = fakeEffects()
+  try {
+    await runAction(configureAdvanced, effects, {
+        'youtube-base-url': 'https://www.youtube.com',
+        'yt-dlp-path': null,
+        'max-upload-mb': 20,
+        'max-duration-hours': 6,
+        'job-concurrency': 2,
+        'log-level': 'warn',
+    })
+    const before = readFileSync(join(dir, 'start9', 'config.yaml'), 'utf8')
+    await assert.rejects(
+      runAction(configureSmtp, effects, {
+          smtp: {
+            selection: 'custom',
+            value: {
+              host: 'smtp.example.org',
+              port: 25,
+              security: 'none',
+              username: 'recap',
+              password: 'pw',
+              from: 'recap@example.org',
+            },
+          },
+        },
+      ),
+      /smtp\.security: none would send the password unencrypted/,
+    )
+    assert.equal(readFileSync(join(dir, 'start9', 'config.yaml'), 'utf8'), before)
+    assert.equal(existsSync(join(dir, 'start9', 'config.candidate.yaml')), false)
+  } finally {
+    removeFolder(dir)
+  }
+})
+
+test('saving a form keeps keys this package does not model', () => {
+  // A key a newer Recap wrote survives reading the file, the form's
+  // mapping and writing the file again.
+  const file = configFile()
+  const read = file.validate(YAML.parse('advanced:\n  job-concurrency: 4\n  future-key: x\n'))
+  const next = advancedFromForm(
+    {
+      'youtube-base-url': 'https://www.youtube.com',
+      'yt-dlp-path': null,
+      'max-upload-mb': 20,
+      'max-duration-hours': 6,
+      'job-concurrency': 8,
+      'log-level': 'info',
+    },
+    read.advanced,
+  )
+  const written = YAML.parse(file.writeData(file.validate({ ...read, advanced: next })))
+  assert.equal(written.advanced['future-key'], 'x')
+  assert.equal(written.advanced['job-concurrency'], 8)
+})
