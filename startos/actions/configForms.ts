@@ -12,7 +12,7 @@ import {
 // and ranges are pkg/config's; the Go service has the last word through
 // `recap config check`.
 
-const { InputSpec, Value, Variants } = sdk
+const { InputSpec, List, Value, Variants } = sdk
 
 type Mode = RecapConfig['mode']
 type Engine = RecapConfig['engine']
@@ -429,6 +429,18 @@ export const advancedForm = InputSpec.of({
     default: 'info',
     values: { debug: 'Debug', info: 'Info', warn: 'Warnings', error: 'Errors' },
   }),
+  'trusted-proxies': Value.list(
+    List.text(
+      {
+        name: 'Trusted Proxies',
+        description:
+          'Networks of the reverse proxies in front of Recap whose X-Forwarded-For or X-Real-IP header names the real visitor (for example 10.0.3.0/24). Leave it empty unless such a proxy adds that header: a header from any other address is ignored, so nobody can pick their own address to dodge the sign-in limits.',
+        default: [],
+        maxLength: 16,
+      },
+      { placeholder: '10.0.3.0/24' },
+    ),
+  ),
 })
 
 export type AdvancedInput = typeof advancedForm._TYPE
@@ -441,6 +453,7 @@ export function advancedToForm(a: Advanced) {
     'max-duration-hours': a['max-duration-hours'] ?? 6,
     'job-concurrency': a['job-concurrency'] ?? 2,
     'log-level': a['log-level'] ?? 'info',
+    'trusted-proxies': a['trusted-proxies'] ?? [],
   }
 }
 
@@ -453,5 +466,6 @@ export function advancedFromForm(input: AdvancedInput, prev: Advanced): Advanced
     'max-duration-hours': input['max-duration-hours'],
     'job-concurrency': input['job-concurrency'],
     'log-level': input['log-level'],
+    'trusted-proxies': input['trusted-proxies'].map((p) => p.trim()).filter((p) => p !== ''),
   }
 }

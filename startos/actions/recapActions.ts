@@ -118,6 +118,14 @@ const listUsers: Meta = {
   allowedStatuses: 'any',
 }
 
+const duplicateAccounts: Meta = {
+  name: 'Duplicate Accounts',
+  description:
+    'Multi mode: list the accounts that share an email address. The earlier Recap kept addresses as they were typed, so one person may have several accounts; each address signs in to the one with the most recaps, and you merge the others into it on the admin page.',
+  warning: null,
+  allowedStatuses: 'any',
+}
+
 export const recapActions = {
   'reset-owner-password': withoutInput('reset-owner-password', resetOwnerPassword),
   'create-backup': sdk.Action.withInput(
@@ -204,4 +212,5 @@ export const recapActions = {
       run(effects, 'revoke-sessions', revokeSessions, { email: input.email }),
   ),
   'list-users': withoutInput('list-users', listUsers),
+  'duplicate-accounts': withoutInput('duplicate-accounts', duplicateAccounts),
 }

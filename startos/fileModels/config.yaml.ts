@@ -47,6 +47,7 @@ export const advancedShape = z.looseObject({
   'max-duration-hours': z.number().int().optional(),
   'job-concurrency': z.number().int().optional(),
   'log-level': z.enum(['debug', 'info', 'warn', 'error']).optional(),
+  'trusted-proxies': z.array(z.string()).optional(),
 })
 
 export const configShape = z.looseObject({

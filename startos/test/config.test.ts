@@ -62,6 +62,7 @@ test('Configure actions write a config.yaml the Go service accepts', async () =>
         'max-duration-hours': 12,
         'job-concurrency': 3,
         'log-level': 'debug',
+        'trusted-proxies': ['10.0.3.0/24', ' 192.0.2.1 '],
     })
 
     await recapOut(dir, 'config', 'check', '--data', dir)
@@ -90,6 +91,7 @@ test('Configure actions write a config.yaml the Go service accepts', async () =>
     assert.equal(dump.mode['replenish-days'], 7)
     assert.equal(dump.advanced['max-upload-mb'], 64)
     assert.equal(dump.advanced['log-level'], 'debug')
+    assert.deepEqual(dump.advanced['trusted-proxies'], ['10.0.3.0/24', '192.0.2.1'])
 
     // The secrets are in the file (the service needs them) and the file
     // is the owner's only.
@@ -121,6 +123,7 @@ test('a value the Go service refuses is not saved, and the checker says why', as
         'max-duration-hours': 6,
         'job-concurrency': 2,
         'log-level': 'warn',
+        'trusted-proxies': [],
     })
     const before = readFileSync(join(dir, 'start9', 'config.yaml'), 'utf8')
     await assert.rejects(
@@ -160,6 +163,7 @@ test('saving a form keeps keys this package does not model', () => {
       'max-duration-hours': 6,
       'job-concurrency': 8,
       'log-level': 'info',
+      'trusted-proxies': [],
     },
     read.advanced,
   )
