@@ -76,6 +76,7 @@ Examples:
 			actionCommand(),
 			healthcheckCommand(),
 			startosMigrateCommand(),
+			startosAdoptCommand(),
 			serveCommand(),
 			ownerCommand(),
 			evalCommand(),

@@ -434,3 +434,25 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestWriteNodeFixture writes a data folder as the earlier Recap left it
+// in multi mode (its last database shape, two users' history files) into
+// the folder RECAP_NODE_FIXTURE names. It is not a check: the StartOS
+// package's tests (startos/test) run it to get the fixture they update
+// from.
+func TestWriteNodeFixture(t *testing.T) {
+	dir := os.Getenv("RECAP_NODE_FIXTURE")
+	if dir == "" {
+		t.Skip("RECAP_NODE_FIXTURE names no folder to write")
+	}
+	must(t, os.MkdirAll(dir, 0o700))
+	writeNodeDB(t, dir, nodeShapes[0])
+	userDir := filepath.Join(dir, "history", "7d0c9a1e-0002")
+	must(t, os.MkdirAll(userDir, 0o700))
+	must(t, os.WriteFile(filepath.Join(userDir, "sess-legacy-1.json"), []byte(nodeHistoryFile), 0o600))
+	must(t, os.WriteFile(filepath.Join(userDir, "sess-legacy-3.json"), []byte(`{"title": "Unindexed talk", "createdAt": 1718170000000,
+		"topics": [{"title": "Only topic", "points": ["One point"]}]}`), 0o600))
+	must(t, os.WriteFile(filepath.Join(userDir, "sess-legacy-4.json"), []byte(`{"title": "Another unindexed talk", "createdAt": 1718180000000,
+		"topics": [{"title": "First", "points": ["A point"]}, {"title": "Second", "points": ["Another"]}]}`), 0o600))
+	// sess-legacy-2 has a row and no file: the service drops its row.
+}

@@ -305,7 +305,7 @@ export const accountsForm = InputSpec.of({
   'public-url': Value.text({
     name: 'Public URL',
     description:
-      'The address people open Recap at, used in the links of sign-in mail (e.g. https://recap.example.org). Empty: the address of the request.',
+      'The address people open Recap at, used in the links of sign-in mail (e.g. https://recap.example.org). Required in multi mode.',
     required: false,
     default: null,
     patterns: [urlPattern],
