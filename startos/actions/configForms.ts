@@ -2,6 +2,7 @@ import { sdk } from '../sdk'
 import {
   advancedShape,
   engineShape,
+  relayShape,
   modeShape,
   RecapConfig,
   smtpShape,
@@ -18,6 +19,7 @@ type Mode = RecapConfig['mode']
 type Engine = RecapConfig['engine']
 type Smtp = RecapConfig['smtp']
 type Advanced = RecapConfig['advanced']
+type Relay = NonNullable<RecapConfig['relay']>
 
 const emailPattern = {
   regex: '^[^\\s,;<>"]+@[^\\s,;<>"@]+$',
@@ -97,6 +99,10 @@ export const engineForm = InputSpec.of({
           }),
         }),
       },
+      relay: {
+        name: 'The relay (set it up with Configure Relay)',
+        spec: InputSpec.of({}),
+      },
       gemini: {
         name: 'Google Gemini',
         spec: InputSpec.of({
@@ -141,6 +147,8 @@ export function engineToForm(e: Engine): { engine: any } {
           value: { 'api-key': e['api-key'] ?? null, model: e.model ?? 'gemini-2.5-flash' },
         },
       }
+    case 'relay':
+      return { engine: { selection: 'relay', value: {} } }
     default:
       return { engine: { selection: 'builtin', value: {} } }
   }
@@ -167,6 +175,8 @@ export function engineFromForm(input: EngineInput, prev?: Engine): Engine {
         'api-key': u.value['api-key'].trim(),
         model: u.value.model.trim(),
       }
+    case 'relay':
+      return { ...keep, type: 'relay' }
     default:
       return { ...keep, type: 'builtin' }
   }
@@ -379,6 +389,40 @@ export function accountsFromForm(input: AccountsInput, prev: Mode): Mode {
     'trials-per-ip-per-day': input['trials-per-ip-per-day'],
     'default-credits': input['default-credits'],
     'replenish-days': input['replenish-days'],
+  }
+}
+
+// ── Relay ─────────────────────────────────────────────────────────────
+
+export const relayForm = InputSpec.of({
+  url: Value.text({
+    name: 'Relay URL',
+    description:
+      "The relay's address, e.g. https://relay.example.org. Empty: no relay; tiers are decided on this server.",
+    required: false,
+    default: null,
+    patterns: [urlPattern],
+  }),
+  license: Value.text({
+    name: 'License',
+    description: "This server's key at the relay, from the relay's operator.",
+    required: false,
+    default: null,
+    masked: true,
+  }),
+})
+
+export type RelayInput = typeof relayForm._TYPE
+
+export function relayToForm(r: Relay | undefined) {
+  return { url: r?.url ?? null, license: r?.license ?? null }
+}
+
+export function relayFromForm(input: RelayInput, prev: Relay | undefined): Relay {
+  return {
+    ...unknownKeys(prev, relayShape),
+    url: text(input.url),
+    license: text(input.license),
   }
 }
 

@@ -15,6 +15,9 @@ import {
   engineForm,
   engineFromForm,
   engineToForm,
+  relayForm,
+  relayFromForm,
+  relayToForm,
   smtpForm,
   smtpFromForm,
   smtpToForm,
@@ -129,6 +132,26 @@ export const configureAccounts = sdk.Action.withInput(
     const cfg = await readConfig()
     await saveConfig(effects, { ...cfg, mode: accountsFromForm(input, cfg.mode) })
     return saved('Multi mode settings saved')
+  },
+)
+
+export const configureRelay = sdk.Action.withInput(
+  'configure-relay',
+  async () => ({
+    name: 'Configure Relay',
+    description:
+      'Connect Recap to a relay, which decides the accounts\' tiers and can write recaps (the Relay engine). Leave the URL empty for no relay.',
+    warning: null,
+    allowedStatuses: 'any',
+    group: 'Configure',
+    visibility: 'enabled',
+  }),
+  relayForm,
+  async () => relayToForm((await readConfig()).relay),
+  async ({ effects, input }) => {
+    const cfg = await readConfig()
+    await saveConfig(effects, { ...cfg, relay: relayFromForm(input, cfg.relay) })
+    return saved('Relay settings saved')
   },
 )
 

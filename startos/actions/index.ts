@@ -3,6 +3,7 @@ import {
   configureAccounts,
   configureAdvanced,
   configureEngine,
+  configureRelay,
   configureSmtp,
 } from './configure'
 import { recapActions } from './recapActions'
@@ -15,6 +16,7 @@ export const actions = sdk.Actions.of()
   .addAction(configureEngine)
   .addAction(configureSmtp)
   .addAction(configureAccounts)
+  .addAction(configureRelay)
   .addAction(configureAdvanced)
   .addAction(r['reset-owner-password'])
   .addAction(r['create-backup'])
@@ -25,3 +27,4 @@ export const actions = sdk.Actions.of()
   .addAction(r['revoke-sessions'])
   .addAction(r['list-users'])
   .addAction(r['duplicate-accounts'])
+  .addAction(r['invite-user'])

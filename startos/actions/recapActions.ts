@@ -126,6 +126,31 @@ const duplicateAccounts: Meta = {
   allowedStatuses: 'any',
 }
 
+const inviteUser: Meta = {
+  name: 'Invite User',
+  description:
+    'Multi mode: let someone in while sign-ups are closed. Recap mails them a welcome with a sign-in link that works for 7 days; their account is made when they first sign in. If the mail cannot be sent, the result shows the link for you to pass on. Inviting again sends a new link.',
+  warning: null,
+  allowedStatuses: 'any',
+  display: { masked: true, qr: true },
+}
+
+const emailInput = () =>
+  InputSpec.of({
+    email: Value.text({
+      name: 'Email',
+      description: 'The email address to invite.',
+      required: true,
+      default: null,
+      patterns: [
+        {
+          regex: '^[^\\s,;<>"]+@[^\\s,;<>"@]+$',
+          description: 'One email address, such as ada@example.org.',
+        },
+      ],
+    }),
+  })
+
 export const recapActions = {
   'reset-owner-password': withoutInput('reset-owner-password', resetOwnerPassword),
   'create-backup': sdk.Action.withInput(
@@ -213,4 +238,12 @@ export const recapActions = {
   ),
   'list-users': withoutInput('list-users', listUsers),
   'duplicate-accounts': withoutInput('duplicate-accounts', duplicateAccounts),
+  'invite-user': sdk.Action.withInput(
+    'invite-user',
+    meta(inviteUser),
+    emailInput(),
+    async () => null,
+    async ({ effects, input }) =>
+      run(effects, 'invite-user', inviteUser, { email: input.email }),
+  ),
 }

@@ -19,7 +19,7 @@ export const modeShape = z.looseObject({
 })
 
 export const engineShape = z.looseObject({
-  type: z.enum(['builtin', 'openai', 'gemini']).catch('builtin'),
+  type: z.enum(['builtin', 'openai', 'gemini', 'relay']).catch('builtin'),
   'base-url': z.string().optional(),
   'api-key': z.string().optional(),
   model: z.string().optional(),
@@ -40,6 +40,13 @@ export const smtpShape = z.looseObject({
   from: z.string().optional(),
 })
 
+// The relay: where tiers are decided and the relay engine recaps. No url
+// means no relay.
+export const relayShape = z.looseObject({
+  url: z.string().optional(),
+  license: z.string().optional(),
+})
+
 export const advancedShape = z.looseObject({
   'youtube-base-url': z.string().optional(),
   'yt-dlp-path': z.string().optional(),
@@ -57,6 +64,7 @@ export const configShape = z.looseObject({
   mode: modeShape.catch({ type: 'single' }),
   engine: engineShape.catch({ type: 'builtin' }),
   smtp: smtpShape.catch({ type: 'disabled' }),
+  relay: relayShape.optional(),
   advanced: advancedShape.catch({}),
 })
 
@@ -67,6 +75,7 @@ export const sections = {
   mode: modeShape,
   engine: engineShape,
   smtp: smtpShape,
+  relay: relayShape,
   advanced: advancedShape,
 } as const
 

@@ -40,6 +40,7 @@ const inputs: Record<string, object> = {
   'restore-backup': { snapshot: 'latest' },
   'switch-mode': { mode: 'multi' },
   'revoke-sessions': { email: 'ann@example.org' },
+  'invite-user': { email: 'bob@example.org' },
 }
 
 test('manifest.yaml and the 0.4 package have the same recap actions', async () => {

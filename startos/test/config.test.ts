@@ -7,6 +7,7 @@ import {
   configureAccounts,
   configureAdvanced,
   configureEngine,
+  configureRelay,
   configureSmtp,
 } from '../actions/configure'
 import { configFile } from '../fileModels/config.yaml'
@@ -55,6 +56,7 @@ test('Configure actions write a config.yaml the Go service accepts', async () =>
         'default-credits': 40,
         'replenish-days': 7,
     })
+    await runAction(configureRelay, effects, { url: 'https://relay.example.org', license: 'LIC-abc123' })
     await runAction(configureAdvanced, effects, {
         'youtube-base-url': 'https://www.youtube.com',
         'yt-dlp-path': null,
@@ -84,6 +86,7 @@ test('Configure actions write a config.yaml the Go service accepts', async () =>
       password: '********',
       from: 'recap@example.org',
     })
+    assert.deepEqual(dump.relay, { url: 'https://relay.example.org', license: '********' })
     assert.equal(dump.mode.type, 'single', 'Configure Multi Mode does not switch the mode')
     assert.equal(dump.mode['admin-email'], 'admin@example.org')
     assert.equal(dump.mode['default-credits'], 40)
@@ -102,6 +105,10 @@ test('Configure actions write a config.yaml the Go service accepts', async () =>
     const prefill = (await configureEngine.getInput({ effects, prefill: null })).value as any
     assert.equal(prefill.engine.selection, 'openai')
     assert.equal(prefill.engine.value.model, 'llama3.1:8b')
+
+    // The relay engine, now that a relay is set up.
+    await runAction(configureEngine, effects, { engine: { selection: 'relay', value: {} } })
+    await recapOut(dir, 'config', 'check', '--data', dir)
 
     // Back to the builtin engine: the openai keys go.
     await runAction(configureEngine, effects, { engine: { selection: 'builtin', value: {} } })
