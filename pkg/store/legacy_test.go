@@ -294,6 +294,21 @@ func TestNodeDatabaseShapes(t *testing.T) {
 				}
 			}
 
+			// Balances that predate the ledger open it: the rows of each
+			// bucket sum to the bucket.
+			var sumR, sumP int64
+			must(t, st.wdb.QueryRow(`SELECT
+				coalesce(sum(CASE bucket WHEN 'replenish' THEN amount END), 0),
+				coalesce(sum(CASE bucket WHEN 'purchased' THEN amount END), 0)
+				FROM credit_ledger WHERE user_id = '7d0c9a1e-0002' AND kind = 'opening'`).Scan(&sumR, &sumP))
+			wantR := int64(5)
+			if sh.singleCredit {
+				wantR = 0
+			}
+			if sumR != wantR || sumP != 17 {
+				t.Errorf("opening ledger rows sum to %d/%d, want %d/17", sumR, sumP, wantR)
+			}
+
 			// The old cookie values still sign in.
 			sess, u, err := st.SessionByHash(ctx, HashToken("plain-session-value-1"))
 			if err != nil {
