@@ -112,6 +112,7 @@ func runServe(c *cli.Context) error {
 		},
 		Library: w.saver,
 		Owned:   w.owned,
+		Meter:   w.meter,
 		OnDone:  func(*recap.Document) { w.props.write() },
 		Log:     log,
 	})

@@ -13,6 +13,7 @@ import (
 
 	"github.com/recap-startos/recap/pkg/auth"
 	"github.com/recap-startos/recap/pkg/config"
+	"github.com/recap-startos/recap/pkg/credits"
 	"github.com/recap-startos/recap/pkg/jobs"
 	"github.com/recap-startos/recap/pkg/mail"
 	"github.com/recap-startos/recap/pkg/server"
@@ -28,6 +29,7 @@ type wiring struct {
 	server server.Options  // Library, Owner, Sessions or Multi
 	saver  jobs.Saver      // single mode
 	owned  jobs.OwnedSaver // multi mode
+	meter  jobs.Meter      // multi mode: credits
 	props  *properties
 	relay  *instanceRelay    // nil without a relay
 	recaps func() int        // for the start-up log line
@@ -165,10 +167,18 @@ func wireMulti(ctx context.Context, data string, cfg *config.Config, log *slog.L
 		}
 		multi.Tiers, multi.Relay = rel.tiers(), rel.sync.Status
 	}
+	ledger := credits.New(st, credits.PolicyFrom(cfg.Mode), credits.Options{Tiers: multi.Tiers})
+	multi.Credits = ledger
+	// No job runs yet: whatever is still held was left by the last run.
+	if n, err := ledger.ReleaseOlder(ctx, time.Now()); err != nil {
+		return nil, err
+	} else if n > 0 {
+		log.Info("released the credits of jobs the last run left unfinished", "jobs", n)
+	}
 	props := newProperties(data, version, cfg, nil, nil)
 	props.recaps = func() (int, error) { return st.RecapCount(context.Background()) }
 	props.write()
-	stopPruning := pruneEvery(st, pruneInterval, log)
+	stopPruning := pruneEvery(st, ledger, pruneInterval, log)
 	if rel != nil {
 		rel.start()
 	}
@@ -177,6 +187,7 @@ func wireMulti(ctx context.Context, data string, cfg *config.Config, log *slog.L
 		server: server.Options{Multi: multi},
 		owned:  lib,
 		relay:  rel,
+		meter:  &credits.Meter{Ledger: ledger},
 		props:  props,
 		recaps: func() int { return rep.Indexed + rep.Unchanged },
 		banner: func(w io.Writer) {
@@ -207,9 +218,11 @@ func trimSlash(s string) string {
 // and old sign-in requests.
 const pruneInterval = time.Hour
 
-// pruneEvery prunes the store now and then every interval until the
-// returned function is called; that function waits for a running prune.
-func pruneEvery(st *store.Store, interval time.Duration, log *slog.Logger) (stop func()) {
+// pruneEvery prunes the store and sweeps the credits (stale
+// reservations, due refills, ended tiers) now and then every interval
+// until the returned function is called; that function waits for a
+// running prune.
+func pruneEvery(st *store.Store, ledger *credits.Ledger, interval time.Duration, log *slog.Logger) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -223,6 +236,11 @@ func pruneEvery(st *store.Store, interval time.Duration, log *slog.Logger) (stop
 				log.Warn("pruning the database", "error", err)
 			case p != (store.Pruned{}):
 				log.Info("pruned the database", "sessions", p.Sessions, "links", p.MagicLinks, "sign_in_requests", p.SignIns)
+			}
+			if sw, err := ledger.Sweep(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("sweeping credits", "error", err)
+			} else if sw != (credits.SweepResult{}) {
+				log.Info("swept credits", "released", sw.Released, "settled", sw.Settled)
 			}
 			select {
 			case <-ctx.Done():

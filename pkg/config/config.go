@@ -41,6 +41,7 @@ const (
 	DefaultTrialsPerIPPerDay = 3  // trial cookies minted per address bucket per 24 h
 	DefaultTenantCredits     = 20 // allowance per replenish period
 	DefaultReplenishDays     = 30 // days between allowance refills
+	DefaultCreditsPerHour    = 1  // credits per started hour of transcript
 	DefaultSMTPPort          = 587
 	// DefaultContextSize is the context window (tokens) assumed for an
 	// OpenAI-compatible model when engine.context-size is absent.
@@ -121,8 +122,63 @@ type Mode struct {
 	AllowSignups      *bool  `yaml:"allow-signups,omitempty"`
 	TrialCredits      *int   `yaml:"trial-credits,omitempty"`         // credits per anonymous visitor; 0 disables trials
 	TrialsPerIPPerDay *int   `yaml:"trials-per-ip-per-day,omitempty"` // per IPv4 address or IPv6 /64
-	TenantCredits     *int   `yaml:"default-credits,omitempty"`       // allowance per period for new accounts
+	TenantCredits     *int   `yaml:"default-credits,omitempty"`       // core's allowance per period (tiers.core.credits overrides)
 	ReplenishDays     *int   `yaml:"replenish-days,omitempty"`        // length of an allowance period in days
+	CreditsPerHour    *int   `yaml:"credits-per-hour,omitempty"`      // what a started hour of transcript costs
+	Tiers             *Tiers `yaml:"tiers,omitempty"`
+}
+
+// Tiers holds the plan of each tier (multi mode).
+type Tiers struct {
+	Core Plan `yaml:"core"`
+	Pro  Plan `yaml:"pro"`
+	Max  Plan `yaml:"max"`
+}
+
+// Plan is what one tier gets. Absent fields take the tier's defaults
+// (DefaultPlan).
+type Plan struct {
+	Credits    *int  `yaml:"credits,omitempty"`     // allowance refilled each period
+	MaxHours   *int  `yaml:"max-hours,omitempty"`   // longest transcript, in hours
+	LLM        *bool `yaml:"llm,omitempty"`         // may use the configured LLM engine (builtin always may)
+	MaxWaiting *int  `yaml:"max-waiting,omitempty"` // jobs one user may have waiting at once
+}
+
+// DefaultPlan returns a tier's plan when the config sets none of it;
+// core's credits are mode.default-credits.
+func DefaultPlan(tier string) (credits, maxHours int, llm bool, maxWaiting int) {
+	switch tier {
+	case "pro":
+		return 200, 6, true, 10
+	case "max":
+		return 1000, 6, true, 20
+	}
+	return DefaultTenantCredits, 2, false, 3
+}
+
+func (p *Plan) fill(tier string, credits int) {
+	c, h, llm, w := DefaultPlan(tier)
+	if tier == "core" {
+		c = credits
+	}
+	setInt(&p.Credits, c)
+	setInt(&p.MaxHours, h)
+	setInt(&p.MaxWaiting, w)
+	if p.LLM == nil {
+		p.LLM = &llm
+	}
+}
+
+func (p Plan) validate(key string) error {
+	switch {
+	case *p.Credits < 0 || *p.Credits > 1_000_000:
+		return fmt.Errorf("%s.credits: %d is outside 0..1000000", key, *p.Credits)
+	case *p.MaxHours < 1 || *p.MaxHours > 100:
+		return fmt.Errorf("%s.max-hours: %d is outside 1..100", key, *p.MaxHours)
+	case *p.MaxWaiting < 1 || *p.MaxWaiting > 64:
+		return fmt.Errorf("%s.max-waiting: %d is outside 1..64", key, *p.MaxWaiting)
+	}
+	return nil
 }
 
 // Engine is the engine union: builtin (needs nothing), openai (any
@@ -235,6 +291,13 @@ func (c *Config) applyDefaults() {
 		setInt(&c.Mode.TrialsPerIPPerDay, DefaultTrialsPerIPPerDay)
 		setInt(&c.Mode.TenantCredits, DefaultTenantCredits)
 		setInt(&c.Mode.ReplenishDays, DefaultReplenishDays)
+		setInt(&c.Mode.CreditsPerHour, DefaultCreditsPerHour)
+		if c.Mode.Tiers == nil {
+			c.Mode.Tiers = &Tiers{}
+		}
+		c.Mode.Tiers.Core.fill("core", *c.Mode.TenantCredits)
+		c.Mode.Tiers.Pro.fill("pro", 0)
+		c.Mode.Tiers.Max.fill("max", 0)
 		if c.Mode.AllowSignups == nil {
 			f := false
 			c.Mode.AllowSignups = &f
@@ -414,7 +477,8 @@ var (
 )
 
 // typeKeys maps the Go types of the config to their key paths.
-var typeKeys = map[string]string{"Config": "", "Mode": "mode.", "Engine": "engine.", "SMTP": "smtp.", "Relay": "relay.", "Advanced": "advanced."}
+var typeKeys = map[string]string{"Config": "", "Mode": "mode.", "Engine": "engine.", "SMTP": "smtp.", "Relay": "relay.", "Advanced": "advanced.",
+	"Tiers": "mode.tiers.", "Plan": "mode.tiers.<tier>."}
 
 // friendlyYAMLError rewrites yaml.v3's messages to name config keys.
 func friendlyYAMLError(err error) error {
@@ -575,6 +639,17 @@ func (c *Config) validateMulti() error {
 	}
 	if *m.ReplenishDays < 1 || *m.ReplenishDays > 365 {
 		return fmt.Errorf("mode.replenish-days: %d is outside 1..365", *m.ReplenishDays)
+	}
+	if *m.CreditsPerHour < 1 || *m.CreditsPerHour > 1000 {
+		return fmt.Errorf("mode.credits-per-hour: %d is outside 1..1000", *m.CreditsPerHour)
+	}
+	for _, t := range []struct {
+		key  string
+		plan Plan
+	}{{"mode.tiers.core", m.Tiers.Core}, {"mode.tiers.pro", m.Tiers.Pro}, {"mode.tiers.max", m.Tiers.Max}} {
+		if err := t.plan.validate(t.key); err != nil {
+			return err
+		}
 	}
 	switch {
 	case c.SMTP.Type == SMTPSystem && c.SMTP.Host == "":

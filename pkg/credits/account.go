@@ -7,25 +7,36 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/recap-startos/recap/pkg/relay"
 	"github.com/recap-startos/recap/pkg/store"
 )
 
 // Ledger meters credits on the multi-mode database. It is safe for
 // concurrent use.
 type Ledger struct {
-	st  *store.Store
-	pol Policy
-	now func() time.Time
+	st    *store.Store
+	pol   Policy
+	now   func() time.Time
+	tiers relay.TierAuthority
 }
 
-// New returns a Ledger on st. Zero fields of pol take their defaults;
-// now replaces time.Now when not nil (tests).
-func New(st *store.Store, pol Policy, now func() time.Time) *Ledger {
+// Options are a Ledger's collaborators; the zero value is fine.
+type Options struct {
+	// Tiers decides users' tiers: relay.Local or relay.Remote. When nil
+	// the ledger reads users.tier itself (an ended paid tier is core)
+	// and SetTier writes it.
+	Tiers relay.TierAuthority
+	// Now replaces time.Now (tests).
+	Now func() time.Time
+}
+
+// New returns a Ledger on st. Zero fields of pol take their defaults.
+func New(st *store.Store, pol Policy, opt Options) *Ledger {
 	pol.fill()
-	if now == nil {
-		now = time.Now
+	if opt.Now == nil {
+		opt.Now = time.Now
 	}
-	return &Ledger{st: st, pol: pol, now: now}
+	return &Ledger{st: st, pol: pol, now: opt.Now, tiers: opt.Tiers}
 }
 
 // Policy returns the ledger's policy.
@@ -49,15 +60,18 @@ func (b Balance) Total() int { return b.Replenish + b.Purchased }
 
 // account is a user's row as read inside a transaction.
 type account struct {
-	userID      string
-	exists      bool // a tenant_credits row exists
-	replenish   int64
-	purchased   int64
-	lastRefill  sql.NullInt64 // epoch ms
-	granted     int64
-	consumed    int64
-	tier        string
-	tierExpires sql.NullInt64 // epoch ms
+	userID     string
+	exists     bool // a tenant_credits row exists
+	replenish  int64
+	purchased  int64
+	lastRefill sql.NullInt64 // epoch ms
+	granted    int64
+	consumed   int64
+	// allowanceTier is the tier whose allowance the replenish bucket
+	// holds (NULL for balances from before the ledger).
+	allowanceTier sql.NullString
+	tier          string        // the tier in force now (see resolveTier)
+	tierExpires   sql.NullInt64 // epoch ms; end of the cached tier's period
 }
 
 // queryer is what *sql.Tx offers for reading.
@@ -70,9 +84,9 @@ func loadAccount(ctx context.Context, q queryer, userID string) (*account, error
 	a := &account{userID: userID}
 	err := q.QueryRowContext(ctx, `SELECT u.tier, u.tier_expires_at, c.user_id IS NOT NULL,
 		coalesce(c.replenish_balance, 0), coalesce(c.purchased_balance, 0), c.last_replenish_at,
-		coalesce(c.lifetime_granted, 0), coalesce(c.lifetime_consumed, 0)
+		coalesce(c.lifetime_granted, 0), coalesce(c.lifetime_consumed, 0), c.allowance_tier
 		FROM users u LEFT JOIN tenant_credits c ON c.user_id = u.id WHERE u.id = ?`, userID).Scan(
-		&a.tier, &a.tierExpires, &a.exists, &a.replenish, &a.purchased, &a.lastRefill, &a.granted, &a.consumed)
+		&a.tier, &a.tierExpires, &a.exists, &a.replenish, &a.purchased, &a.lastRefill, &a.granted, &a.consumed, &a.allowanceTier)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrUnknownUser
 	}
@@ -85,12 +99,33 @@ func loadAccount(ctx context.Context, q queryer, userID string) (*account, error
 	return a, nil
 }
 
+// resolveTier puts the tier in force into a loaded account: the tier
+// authority's answer, or without one users.tier until its period ends,
+// then core. Nothing is written: users.tier is the authority's.
+func (l *Ledger) resolveTier(ctx context.Context, a *account) error {
+	if l.tiers != nil {
+		e, err := l.tiers.Tier(ctx, a.userID)
+		if err != nil {
+			return err
+		}
+		a.tier = e.Tier
+		if !ValidTier(a.tier) {
+			a.tier = TierCore
+		}
+		return nil
+	}
+	if a.tierExpires.Valid && l.now().UnixMilli() >= a.tierExpires.Int64 {
+		a.tier = TierCore
+	}
+	return nil
+}
+
 // due reports whether settle would change the account at now.
 func (l *Ledger) due(a *account, now time.Time) bool {
 	switch {
 	case !a.exists, !a.lastRefill.Valid:
 		return true
-	case a.tierExpires.Valid && now.UnixMilli() >= a.tierExpires.Int64 && a.tier != TierCore:
+	case !a.allowanceTier.Valid || a.allowanceTier.String != a.tier:
 		return true
 	}
 	return now.UnixMilli() >= a.lastRefill.Int64+l.pol.Period.Milliseconds()
@@ -106,7 +141,7 @@ func (l *Ledger) balanceOf(a *account) Balance {
 		b.LastRefill = time.UnixMilli(a.lastRefill.Int64)
 		b.NextRefill = b.LastRefill.Add(l.pol.Period)
 	}
-	if a.tierExpires.Valid {
+	if a.tierExpires.Valid && (l.tiers != nil || a.tier != TierCore) {
 		b.TierExpiresAt = time.UnixMilli(a.tierExpires.Int64)
 	}
 	return b
@@ -119,9 +154,6 @@ type change struct {
 	now   time.Time
 	actor string
 	rows  []entryRow
-	// lapsed means settle dropped an expired paid tier to core; save
-	// writes that to users.
-	lapsed bool
 }
 
 type entryRow struct {
@@ -158,20 +190,14 @@ func (c *change) save(ctx context.Context, tx *sql.Tx) error {
 		return fmt.Errorf("credits: refusing a negative balance for %s (%d, %d)", a.userID, a.replenish, a.purchased)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO tenant_credits
-		(user_id, purchased_balance, replenish_balance, last_replenish_at, lifetime_granted, lifetime_consumed)
-		VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+		(user_id, purchased_balance, replenish_balance, last_replenish_at, lifetime_granted, lifetime_consumed, allowance_tier)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
 		ON CONFLICT (user_id) DO UPDATE SET purchased_balance = ?2, replenish_balance = ?3,
-			last_replenish_at = ?4, lifetime_granted = ?5, lifetime_consumed = ?6`,
-		a.userID, a.purchased, a.replenish, a.lastRefill, a.granted, a.consumed); err != nil {
+			last_replenish_at = ?4, lifetime_granted = ?5, lifetime_consumed = ?6, allowance_tier = ?7`,
+		a.userID, a.purchased, a.replenish, a.lastRefill, a.granted, a.consumed, a.allowanceTier); err != nil {
 		return err
 	}
 	a.exists = true
-	if c.lapsed {
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET tier = ?, tier_expires_at = NULL WHERE id = ?`, TierCore, a.userID); err != nil {
-			return err
-		}
-		c.lapsed = false
-	}
 	for _, r := range c.rows {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO credit_ledger
 			(user_id, kind, bucket, amount, balance_after, job_id, order_id, actor, note, created_at)
@@ -185,18 +211,16 @@ func (c *change) save(ctx context.Context, tx *sql.Tx) error {
 }
 
 // settle brings the account up to now: the sign-up allowance of a new
-// account, a lapsed paid tier back to core, and the refill of a passed
-// period boundary (one refill however many boundaries passed).
+// account, the allowance of a tier that changed (a larger one starts a
+// new period at once; a smaller one, such as core after a paid period
+// ended, forfeits what is above it), and the refill of a passed period
+// boundary (one refill however many boundaries passed).
 func (l *Ledger) settle(c *change) {
 	a, now := c.a, c.now.UnixMilli()
-	if a.tierExpires.Valid && now >= a.tierExpires.Int64 && a.tier != TierCore {
-		ended := a.tier
-		a.tier, a.tierExpires = TierCore, sql.NullInt64{}
-		c.lapsed = true
-		if over := a.replenish - int64(l.pol.Plan(TierCore).Credits); over > 0 {
-			c.move(KindForfeit, BucketReplenish, -over, "", "", "the allowance above core's, at the end of the "+ended+" tier")
-		}
+	if a.exists && a.allowanceTier.Valid && a.allowanceTier.String != a.tier {
+		l.changeAllowance(c, a.allowanceTier.String, a.tier)
 	}
+	a.allowanceTier = sql.NullString{String: a.tier, Valid: true}
 	period := l.pol.Period.Milliseconds()
 	allowance := int64(l.pol.Plan(a.tier).Credits)
 	switch {
@@ -215,6 +239,24 @@ func (l *Ledger) settle(c *change) {
 		a.lastRefill = sql.NullInt64{Int64: anchor, Valid: true}
 		a.granted += allowance
 		c.move(KindRefill, BucketReplenish, allowance, "", "", "")
+	}
+}
+
+// changeAllowance moves the replenish bucket from one tier's allowance
+// to another's.
+func (l *Ledger) changeAllowance(c *change, from, to string) {
+	a := c.a
+	old, next := int64(l.pol.Plan(from).Credits), int64(l.pol.Plan(to).Credits)
+	switch {
+	case next > old:
+		if a.replenish > 0 {
+			c.move(KindForfeit, BucketReplenish, -a.replenish, "", "", "replaced by the "+to+" allowance")
+		}
+		a.lastRefill = sql.NullInt64{Int64: c.now.UnixMilli(), Valid: true}
+		a.granted += next
+		c.move(KindRefill, BucketReplenish, next, "", "", "the "+to+" allowance")
+	case a.replenish > next:
+		c.move(KindForfeit, BucketReplenish, next-a.replenish, "", "", "the allowance above "+to+"'s ("+from+" ended)")
 	}
 }
 

@@ -82,8 +82,9 @@ var (
 
 // ShortError says how many credits were needed and how many were left.
 type ShortError struct {
-	Need int // credits the action needed
-	Have int // credits available
+	Need       int       // credits the action needed
+	Have       int       // credits available
+	NextRefill time.Time // when the allowance comes back; zero if unknown
 }
 
 func (e *ShortError) Error() string {

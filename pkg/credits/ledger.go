@@ -19,6 +19,9 @@ func (l *Ledger) open(ctx context.Context, tx *sql.Tx, userID, actor string) (*c
 	if err != nil {
 		return nil, err
 	}
+	if err := l.resolveTier(ctx, a); err != nil {
+		return nil, err
+	}
 	c := &change{a: a, now: l.now(), actor: ActorSystem}
 	if l.due(a, c.now) {
 		l.settle(c)
@@ -39,6 +42,9 @@ func (l *Ledger) Balance(ctx context.Context, userID string) (Balance, error) {
 		a, err = loadAccount(ctx, tx, userID)
 		return err
 	})
+	if err == nil {
+		err = l.resolveTier(ctx, a)
+	}
 	if err != nil {
 		return Balance{}, l.fail("balance of", userID, err)
 	}
@@ -95,6 +101,10 @@ func (l *Ledger) Reserve(ctx context.Context, userID, jobID string, n int) (Bala
 		}
 		fromR, fromP, err := c.take(jobID, int64(n))
 		if err != nil {
+			var short *ShortError
+			if errors.As(err, &short) {
+				short.NextRefill = l.balanceOf(c.a).NextRefill
+			}
 			return err
 		}
 		now := c.now.UnixMilli()

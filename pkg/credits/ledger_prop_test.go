@@ -24,7 +24,7 @@ func TestLedgerProperties(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		ctx := context.Background()
 		clk := newClock()
-		l := New(st, testPolicy(), clk.now)
+		l := New(st, testPolicy(), Options{Now: clk.now})
 		runs++
 		user := newUser(t, st, fmt.Sprintf("p%d@example.org", runs))
 		var jobs []string

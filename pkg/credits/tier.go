@@ -5,14 +5,17 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/recap-startos/recap/pkg/relay"
+	"github.com/recap-startos/recap/pkg/store"
 )
 
 // Tier returns the tier in force for a user and the end of its paid
-// period (zero if none). A paid tier whose period has ended reads as core,
-// and is written back as core, at this read. It is the one place the rest
-// of Recap asks; a relay that owns tiers plugs in behind SetTier.
+// period (zero if none). A paid tier whose period has ended is core from
+// the first read after its end; the allowance follows at the same read.
 func (l *Ledger) Tier(ctx context.Context, userID string) (tier string, expires time.Time, err error) {
 	b, err := l.Balance(ctx, userID)
 	if err != nil {
@@ -22,8 +25,9 @@ func (l *Ledger) Tier(ctx context.Context, userID string) (tier string, expires 
 }
 
 // SetTier gives a user a tier until a time (zero: with no end; core never
-// ends), records the period in subscriptions, and adjusts the allowance:
-// a tier with a larger allowance starts a new period at once, refilled to
+// ends) through the tier authority (the relay's, when there is one),
+// records a paid period in subscriptions, and settles the allowance: a
+// tier with a larger allowance starts a new period at once, refilled to
 // it; a smaller one forfeits what is above its allowance.
 func (l *Ledger) SetTier(ctx context.Context, userID, tier string, until time.Time, actor string) (Balance, error) {
 	if !ValidTier(tier) {
@@ -32,59 +36,38 @@ func (l *Ledger) SetTier(ctx context.Context, userID, tier string, until time.Ti
 	if tier == TierCore {
 		until = time.Time{}
 	}
-	if actor == "" {
-		actor = ActorSystem
+	now := l.now()
+	if !until.IsZero() && !until.After(now) {
+		return Balance{}, fmt.Errorf("%w: the period would end before it starts", ErrBadAmount)
+	}
+	var err error
+	if l.tiers != nil {
+		_, err = l.tiers.SetTier(ctx, userID, relay.Grant{Tier: tier, Expiry: until})
+	} else {
+		_, err = l.st.WriteTier(ctx, store.TierWrite{UserID: userID, Tier: tier, Expiry: until})
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		err = ErrUnknownUser
+	}
+	if err != nil {
+		return Balance{}, l.fail("set the tier of", userID, err)
 	}
 	var b Balance
-	err := l.st.Update(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err = l.st.Update(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if !until.IsZero() {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO subscriptions (id, user_id, tier, started_at, expires_at, status)
+				VALUES (?, ?, ?, ?, ?, 'active')`, newID(), userID, tier, now.UnixMilli(), until.UnixMilli()); err != nil {
+				return err
+			}
+		}
 		c, err := l.open(ctx, tx, userID, actor)
 		if err != nil {
-			return err
-		}
-		if !until.IsZero() && !until.After(c.now) {
-			return fmt.Errorf("%w: the period would end before it starts", ErrBadAmount)
-		}
-		if err := l.changeTier(ctx, tx, c, tier, until); err != nil {
-			return err
-		}
-		if err := c.save(ctx, tx); err != nil {
 			return err
 		}
 		b = l.balanceOf(c.a)
 		return nil
 	})
 	return b, l.fail("set the tier of", userID, err)
-}
-
-func (l *Ledger) changeTier(ctx context.Context, tx *sql.Tx, c *change, tier string, until time.Time) error {
-	a := c.a
-	old, next := l.pol.Plan(a.tier).Credits, l.pol.Plan(tier).Credits
-	a.tier = tier
-	a.tierExpires = sql.NullInt64{}
-	if !until.IsZero() {
-		a.tierExpires = sql.NullInt64{Int64: until.UnixMilli(), Valid: true}
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE users SET tier = ?, tier_expires_at = ? WHERE id = ?`, tier, a.tierExpires, a.userID); err != nil {
-		return err
-	}
-	if !until.IsZero() {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO subscriptions (id, user_id, tier, started_at, expires_at, status)
-			VALUES (?, ?, ?, ?, ?, 'active')`, newID(), a.userID, tier, c.now.UnixMilli(), until.UnixMilli()); err != nil {
-			return err
-		}
-	}
-	switch {
-	case next > old:
-		if a.replenish > 0 {
-			c.move(KindForfeit, BucketReplenish, -a.replenish, "", "", "replaced by the "+tier+" allowance")
-		}
-		a.lastRefill = sql.NullInt64{Int64: c.now.UnixMilli(), Valid: true}
-		a.granted += int64(next)
-		c.move(KindRefill, BucketReplenish, int64(next), "", "", "the "+tier+" allowance")
-	case a.replenish > int64(next):
-		c.move(KindForfeit, BucketReplenish, int64(next)-a.replenish, "", "", "the allowance above "+tier+"'s")
-	}
-	return nil
 }
 
 func newID() string {
@@ -113,13 +96,14 @@ func (l *Ledger) Sweep(ctx context.Context) (SweepResult, error) {
 	if err != nil {
 		return res, err
 	}
+	after := ""
 	for {
 		var ids []string
 		err := l.st.View(ctx, func(tx *sql.Tx) error {
 			rows, err := tx.QueryContext(ctx, `SELECT u.id FROM users u JOIN tenant_credits c ON c.user_id = u.id
-				WHERE c.last_replenish_at IS NULL OR c.last_replenish_at <= ?1
-					OR (u.tier <> 'core' AND u.tier_expires_at <= ?2)
-				LIMIT ?3`, now.UnixMilli()-l.pol.Period.Milliseconds(), now.UnixMilli(), sweepBatch)
+				WHERE u.id > ?3 AND (c.last_replenish_at IS NULL OR c.last_replenish_at <= ?1
+					OR c.allowance_tier IS NOT (CASE WHEN u.tier_expires_at <= ?2 THEN 'core' ELSE u.tier END))
+				ORDER BY u.id LIMIT ?4`, now.UnixMilli()-l.pol.Period.Milliseconds(), now.UnixMilli(), after, sweepBatch)
 			if err != nil {
 				return err
 			}
@@ -145,5 +129,6 @@ func (l *Ledger) Sweep(ctx context.Context) (SweepResult, error) {
 		if len(ids) < sweepBatch {
 			return res, nil
 		}
+		after = ids[len(ids)-1]
 	}
 }

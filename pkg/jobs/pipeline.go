@@ -37,6 +37,10 @@ type Input struct {
 	// Owner is the user the job runs for (multi mode; "" in single
 	// mode): the recap goes to their library and only they see the job.
 	Owner string
+
+	// admit, when set, is called with the transcript before the engine
+	// runs; its error ends the job (the queue's Meter).
+	admit func(ctx context.Context, t *recap.Transcript) error
 }
 
 // Process fetches or parses the input, runs engine over the transcript
@@ -56,6 +60,11 @@ func Process(ctx context.Context, in Input, opt transcript.Options, engine summa
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if in.admit != nil {
+		if err := in.admit(ctx, t); err != nil {
+			return nil, err
+		}
 	}
 	report(StageSegmenting, 0.25, fmt.Sprintf("Read %d caption lines (%d words)", len(t.Units), t.Words()))
 	doc, err := engine.Summarize(ctx, t, func(stage string, f float64, msg string) {

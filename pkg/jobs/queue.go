@@ -132,6 +132,8 @@ type Config struct {
 	Owned OwnedSaver
 	// OnDone, if set, is called after a recap is saved.
 	OnDone func(doc *recap.Document)
+	// Meter, when set, charges owners for their jobs (multi mode).
+	Meter Meter
 	Log    *slog.Logger
 }
 
@@ -285,6 +287,66 @@ func (q *Queue) Submit(in Input) (st State, attached bool, err error) {
 			key = in.Owner + " " + key // never attach to another user's job
 		}
 	}
+	if st, ok, err := q.precheck(in, key); ok || err != nil {
+		return st, ok, err
+	}
+	id := newJobID()
+	if q.cfg.Meter != nil {
+		name := q.engineFor(in.Engine).Name()
+		use, err := q.cfg.Meter.Hold(context.Background(), in.Owner, id, name, in.Engine != "")
+		if err != nil {
+			return State{}, false, err
+		}
+		if use != name {
+			in.Engine = use
+		}
+		owner := in.Owner
+		in.admit = func(ctx context.Context, t *recap.Transcript) error {
+			return q.cfg.Meter.Admit(ctx, owner, id, t)
+		}
+	}
+	st, attached, err = q.enqueue(in, key, id, kind, lbl)
+	if (err != nil || attached) && q.cfg.Meter != nil {
+		if rerr := q.cfg.Meter.Release(context.Background(), id); rerr != nil {
+			q.log.Error("jobs: releasing credits failed", "job_id", id, "error", rerr)
+		}
+	}
+	return st, attached, err
+}
+
+// precheck answers a submission that needs no new job (ok: it joins a
+// running one) or cannot have one, before anything is charged for it.
+func (q *Queue) precheck(in Input, key string) (st State, ok bool, err error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	switch {
+	case q.closed:
+		return State{}, false, ErrClosed
+	case key != "" && q.active[key] != nil:
+		return q.active[key].snapshot(), true, nil
+	case len(q.waiting) >= cap(q.waiting):
+		return State{}, false, ErrBusy
+	}
+	if q.cfg.Meter != nil && in.Owner != "" && q.waitingOfLocked(in.Owner) >= q.maxWaiting(in.Owner) {
+		return State{}, false, ErrOwnerBusy
+	}
+	return State{}, false, nil
+}
+
+func (q *Queue) maxWaiting(owner string) int {
+	if q.cfg.Meter == nil {
+		return MaxWaiting
+	}
+	return max(q.cfg.Meter.MaxWaiting(context.Background(), owner), 1)
+}
+
+// enqueue queues a new job under id, unless another submission of the
+// same URL got in first (attached) or there is no room.
+func (q *Queue) enqueue(in Input, key, id, kind, lbl string) (st State, attached bool, err error) {
+	var limit int
+	if q.cfg.Meter != nil && in.Owner != "" {
+		limit = q.maxWaiting(in.Owner) // may read the database: before the lock
+	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.closed {
@@ -295,10 +357,13 @@ func (q *Queue) Submit(in Input) (st State, attached bool, err error) {
 			return j.snapshot(), true, nil
 		}
 	}
+	if limit > 0 && q.waitingOfLocked(in.Owner) >= limit {
+		return State{}, false, ErrOwnerBusy
+	}
 	now := time.Now().UTC()
 	ctx, cancel := context.WithCancelCause(context.Background())
 	j := &job{in: in, key: key, ctx: ctx, cancel: cancel, state: State{
-		ID: newJobID(), Owner: in.Owner, RecapID: library.NewID(now), Kind: kind, Label: lbl,
+		ID: id, Owner: in.Owner, RecapID: library.NewID(now), Kind: kind, Label: lbl,
 		Status: StatusQueued, Stage: "queued", Message: "Waiting for a free worker",
 		CreatedAt: now, UpdatedAt: now,
 	}}
@@ -531,6 +596,7 @@ func (q *Queue) finish(j *job, doc *recap.Document, err error) State {
 	if err != nil && j.ctx != nil && j.ctx.Err() != nil {
 		err = context.Cause(j.ctx)
 	}
+	q.endCharge(j, err == nil && doc != nil)
 	// Free the URL before anyone hears of the end, so that a new submit
 	// after the end starts a new job.
 	q.mu.Lock()
@@ -569,6 +635,10 @@ func (q *Queue) finish(j *job, doc *recap.Document, err error) State {
 func Explain(err error) *Failure {
 	if errors.Is(err, errShutdown) {
 		return &Failure{Code: "interrupted", Message: "Recap was stopped before this job finished.", Hint: "Submit it again."}
+	}
+	var own *Failure
+	if errors.As(err, &own) {
+		return own
 	}
 	var le *summarize.LLMError
 	if errors.As(err, &le) {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/recap-startos/recap/pkg/auth"
+	"github.com/recap-startos/recap/pkg/credits"
 	"github.com/recap-startos/recap/pkg/jobs"
 	"github.com/recap-startos/recap/pkg/library"
 )
@@ -44,6 +45,24 @@ var (
 	errPasswordsDiffer = &httpError{Status: http.StatusBadRequest, Code: "passwords_differ", Message: "The two new passwords are not the same."}
 )
 
+var errOwnerBusy = &httpError{Status: http.StatusTooManyRequests, Code: "too_many_waiting",
+	Message: "You have as many recaps waiting as your plan allows.", Hint: "Wait for one of them to start, then submit again."}
+
+// notEnoughCredits is the 402 answer to a submission the balance cannot
+// pay for: what is left and what to do.
+func notEnoughCredits(err error) *httpError {
+	he := &httpError{Status: http.StatusPaymentRequired, Code: "not_enough_credits",
+		Message: "You have no credits left; a recap costs at least 1.", Hint: "Ask the admin for more credits."}
+	var short *credits.ShortError
+	if errors.As(err, &short) {
+		he.Message = fmt.Sprintf("You have %d credits left and this needs %d.", short.Have, short.Need)
+		if !short.NextRefill.IsZero() {
+			he.Hint = fmt.Sprintf("Your allowance comes back on %s; for more before then, ask the admin.", short.NextRefill.UTC().Format("2 January 2006"))
+		}
+	}
+	return he
+}
+
 func badRequest(code, format string, args ...any) *httpError {
 	return &httpError{Status: http.StatusBadRequest, Code: code, Message: fmt.Sprintf(format, args...)}
 }
@@ -69,6 +88,13 @@ func asHTTPError(err error) (he *httpError, ok bool) {
 		return errJobFinished, true
 	case errors.Is(err, jobs.ErrBusy):
 		return errBusy, true
+	case errors.Is(err, jobs.ErrOwnerBusy):
+		return errOwnerBusy, true
+	case errors.Is(err, credits.ErrNotEnough):
+		return notEnoughCredits(err), true
+	case errors.Is(err, credits.ErrEngineNotInPlan):
+		return &httpError{Status: http.StatusForbidden, Code: "engine_not_in_plan",
+			Message: "Your plan includes the builtin engine only.", Hint: "Choose the builtin engine, or ask the admin for a larger plan."}, true
 	case errors.Is(err, jobs.ErrClosed):
 		return errStopping, true
 	case errors.Is(err, auth.ErrWrongPassword):

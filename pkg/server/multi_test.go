@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/recap-startos/recap/pkg/auth"
+	"github.com/recap-startos/recap/pkg/credits"
 	"github.com/recap-startos/recap/pkg/jobs"
 	"github.com/recap-startos/recap/pkg/mail"
 	"github.com/recap-startos/recap/pkg/mail/mailtest"
@@ -32,18 +33,40 @@ type multiEnv struct {
 	accounts *auth.Accounts
 	mail     *mailtest.Server
 	jobs     *jobs.Queue
+	credits  *credits.Ledger
 	dir      string
 }
 
 const adminEmail = "owner@example.org"
 
+// roomyPolicy meters without getting in the way of tests about other
+// things: plenty of credits and room to wait.
+func roomyPolicy() credits.Policy {
+	return credits.Policy{Tiers: map[string]credits.Plan{
+		credits.TierCore: {Credits: 1000, MaxHours: 6, MaxWaiting: 64},
+		credits.TierPro:  {Credits: 1000, MaxHours: 6, LLM: true, MaxWaiting: 64},
+		credits.TierMax:  {Credits: 1000, MaxHours: 6, LLM: true, MaxWaiting: 64},
+	}}
+}
+
 func newMultiEnv(t testing.TB, signups bool) *multiEnv {
+	return newMultiEnvPolicy(t, signups, roomyPolicy(), nil)
+}
+
+// newMultiEnvPolicy is newMultiEnv with a metering policy and, when
+// engine is not nil, that engine for the jobs.
+func newMultiEnvPolicy(t testing.TB, signups bool, pol credits.Policy, engine summarize.Engine) *multiEnv {
 	t.Helper()
-	return newMultiEnvIn(t, t.TempDir(), signups)
+	return newMultiEnvAt(t, t.TempDir(), signups, pol, engine)
 }
 
 // newMultiEnvIn is newMultiEnv on a data folder prepared by the test.
 func newMultiEnvIn(t testing.TB, dir string, signups bool) *multiEnv {
+	t.Helper()
+	return newMultiEnvAt(t, dir, signups, roomyPolicy(), nil)
+}
+
+func newMultiEnvAt(t testing.TB, dir string, signups bool, pol credits.Policy, engine summarize.Engine) *multiEnv {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, dir, store.Options{})
@@ -64,12 +87,17 @@ func newMultiEnvIn(t testing.TB, dir string, signups bool) *multiEnv {
 		t.Fatal(err)
 	}
 	lib := st.Library(filepath.Join(dir, "history"))
-	q, err := jobs.Open(jobs.Config{Dir: filepath.Join(dir, "jobs"), Engine: summarize.NewBuiltin(), Owned: lib, Log: quiet})
+	ledger := credits.New(st, pol, credits.Options{})
+	if engine == nil {
+		engine = summarize.NewBuiltin()
+	}
+	q, err := jobs.Open(jobs.Config{Dir: filepath.Join(dir, "jobs"), Engine: engine, Owned: lib, Log: quiet,
+		Meter: &credits.Meter{Ledger: ledger}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv, err := New(Options{Version: "test", Jobs: q, Dev: true, MaxUpload: 1 << 20, Log: quiet,
-		Multi: &Multi{Accounts: accounts, Store: st, Library: lib}})
+		Multi: &Multi{Accounts: accounts, Store: st, Library: lib, Credits: ledger}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +107,7 @@ func newMultiEnvIn(t testing.TB, dir string, signups bool) *multiEnv {
 		accounts.Wait()
 		st.Close()
 	})
-	return &multiEnv{srv: srv, st: st, lib: lib, accounts: accounts, mail: ms, jobs: q, dir: dir}
+	return &multiEnv{srv: srv, st: st, lib: lib, accounts: accounts, mail: ms, jobs: q, credits: ledger, dir: dir}
 }
 
 type mreq struct {

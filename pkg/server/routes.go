@@ -39,6 +39,7 @@ func (s *Server) routes() http.Handler {
 		r.POST("/account/sessions/:sid/revoke", s.wrap(owner, maxFormBytes, s.handleRevokeSessionForm))
 		r.POST("/account/sign-out-everywhere", s.wrap(owner, maxFormBytes, s.handleSignOutEverywhereForm))
 		r.GET("/api/me", s.wrap(owner, 0, s.handleMeMulti))
+		r.GET("/api/credits/history", s.wrap(owner, 0, s.handleCreditHistory))
 		r.GET("/api/sessions", s.wrap(owner, 0, s.handleListSessions))
 		r.DELETE("/api/sessions/:sid", s.wrap(owner, 0, s.handleRevokeSession))
 		r.POST("/api/sessions/revoke-all", s.wrap(owner, maxFormBytes, s.handleRevokeAllSessions))

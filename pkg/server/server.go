@@ -21,6 +21,7 @@ import (
 
 	"github.com/recap-startos/recap/pkg/auth"
 	"github.com/recap-startos/recap/pkg/config"
+	"github.com/recap-startos/recap/pkg/credits"
 	"github.com/recap-startos/recap/pkg/jobs"
 	"github.com/recap-startos/recap/pkg/library"
 	"github.com/recap-startos/recap/pkg/relay"
@@ -71,6 +72,7 @@ type Multi struct {
 	Tiers relay.TierAuthority
 	// Relay reports the relay's state; nil without a relay.
 	Relay func() relay.Status
+	Credits  *credits.Ledger
 }
 
 // Server is the web app. It is an http.Handler.
@@ -97,8 +99,8 @@ func New(opt Options) (*Server, error) {
 	switch {
 	case opt.Jobs == nil:
 		return nil, errors.New("server: the job queue is required")
-	case opt.Multi != nil && (opt.Multi.Accounts == nil || opt.Multi.Store == nil || opt.Multi.Library == nil):
-		return nil, errors.New("server: multi mode needs accounts, the store and the library")
+	case opt.Multi != nil && (opt.Multi.Accounts == nil || opt.Multi.Store == nil || opt.Multi.Library == nil || opt.Multi.Credits == nil):
+		return nil, errors.New("server: multi mode needs accounts, the store, the library and the credits ledger")
 	case opt.Multi == nil && (opt.Library == nil || opt.Owner == nil || opt.Sessions == nil):
 		return nil, errors.New("server: library, owner and sessions are required")
 	}

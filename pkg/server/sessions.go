@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"github.com/recap-startos/recap/pkg/relay"
+	"github.com/recap-startos/recap/pkg/credits"
 	"net/http"
 	"time"
 
@@ -45,6 +46,8 @@ type sessionsPage struct {
 	Recaps   int
 	Sessions []sessionView
 	Notice   string
+	Balance  credits.Balance
+	History  []credits.Entry // the last 50 ledger entries
 }
 
 func (s *Server) handleSessionsPage(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
@@ -57,7 +60,16 @@ func (s *Server) handleSessionsPage(w http.ResponseWriter, r *http.Request, _ ht
 	if err != nil {
 		return err
 	}
-	p := sessionsPage{Email: c.Email, Admin: c.Admin, Recaps: n, Sessions: viewSessions(list, c.Session)}
+	b, err := s.multi.Credits.Balance(r.Context(), c.ID)
+	if err != nil {
+		return err
+	}
+	hist, err := s.multi.Credits.History(r.Context(), c.ID, 50, 0)
+	if err != nil {
+		return err
+	}
+	p := sessionsPage{Email: c.Email, Admin: c.Admin, Recaps: n, Sessions: viewSessions(list, c.Session),
+		Balance: b, History: hist}
 	switch r.URL.Query().Get("done") {
 	case "revoked":
 		p.Notice = "That browser is signed out."
@@ -112,13 +124,17 @@ func (s *Server) handleMeMulti(w http.ResponseWriter, r *http.Request, _ httprou
 	if err != nil {
 		return err
 	}
+	b, err := s.multi.Credits.Balance(r.Context(), c.ID)
+	if err != nil {
+		return err
+	}
 	role := "user"
 	if c.Admin {
 		role = "admin"
 	}
 	me := map[string]any{
 		"mode": s.opt.Mode, "user": c.ID, "email": c.Email, "role": role, "tier": c.User.Tier,
-		"credits": nil, "created_at": c.User.CreatedAt, "recaps": n,
+		"credits": viewCredits(b, s.multi.Credits.Policy()), "created_at": c.User.CreatedAt, "recaps": n,
 	}
 	if err := s.addTier(r, c.ID, me); err != nil {
 		return err
@@ -141,6 +157,7 @@ func (s *Server) addTier(r *http.Request, userID string, me map[string]any) erro
 		return err
 	}
 	me["tier"] = e.Tier
+	me["tier_expires_at"] = nil
 	if !e.Expiry.IsZero() {
 		me["tier_expires_at"] = e.Expiry.UTC()
 	}

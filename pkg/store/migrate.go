@@ -46,7 +46,7 @@ var migrations = []migration{
 	{"accounts found by canonical address; journal of account folder moves", migrateEmailKeys},
 	{"relay: tier expiry cache and the outbox of tier updates", migrateRelayOutbox},
 	{"invitations", migrateInvites},
-	{"credit ledger, reservations and tier expiry", migrateCredits},
+	{"credit ledger and reservations", migrateCredits},
 }
 
 // LatestVersion is the schema version this build writes.

@@ -16,6 +16,9 @@ import (
 //   - credit_reservations, the credits held by a job from its submission
 //     until it is saved (committed) or ends otherwise (released). A
 //     reservation belongs to a user or to an anonymous trial.
+//   - tenant_credits.allowance_tier, the tier whose allowance the
+//     replenish bucket holds, so that a change of tier (a purchase, a
+//     grant, the end of a paid period) adjusts the allowance once.
 //
 // users.tier_expires_at, which pkg/credits reads and writes too, came
 // with the relay's migration before this one.
@@ -50,6 +53,7 @@ func migrateCredits(ctx context.Context, tx *sql.Tx) error {
 )`,
 		`CREATE INDEX idx_credit_reservations_held ON credit_reservations(created_at) WHERE state = 'held'`,
 		`CREATE INDEX idx_credit_reservations_user ON credit_reservations(user_id, created_at)`,
+		`ALTER TABLE tenant_credits ADD COLUMN allowance_tier TEXT`,
 		`INSERT INTO credit_ledger (user_id, kind, bucket, amount, balance_after, actor, note, created_at)
 	SELECT user_id, 'opening', 'purchased', purchased_balance, purchased_balance, 'system', 'balance before the ledger',
 		CAST(unixepoch('subsec') * 1000 AS INTEGER)
