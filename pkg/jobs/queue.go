@@ -134,7 +134,7 @@ type Config struct {
 	OnDone func(doc *recap.Document)
 	// Meter, when set, charges owners for their jobs (multi mode).
 	Meter Meter
-	Log    *slog.Logger
+	Log   *slog.Logger
 }
 
 type job struct {

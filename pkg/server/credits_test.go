@@ -323,4 +323,3 @@ func TestFairQueueing(t *testing.T) {
 		t.Fatalf("balance %+v after %d jobs", b, accepted)
 	}
 }
-
