@@ -71,8 +71,8 @@ type Multi struct {
 	// Tiers decides users' tiers (a relay.Local when nil).
 	Tiers relay.TierAuthority
 	// Relay reports the relay's state; nil without a relay.
-	Relay func() relay.Status
-	Credits  *credits.Ledger
+	Relay   func() relay.Status
+	Credits *credits.Ledger
 }
 
 // Server is the web app. It is an http.Handler.

@@ -2,8 +2,8 @@ package server
 
 import (
 	"errors"
-	"github.com/recap-startos/recap/pkg/relay"
 	"github.com/recap-startos/recap/pkg/credits"
+	"github.com/recap-startos/recap/pkg/relay"
 	"net/http"
 	"time"
 
