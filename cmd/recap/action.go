@@ -43,6 +43,8 @@ work the same from a shell:
 			{Name: "invite-user", Usage: "multi mode: invite someone by email ({\"email\"})", Flags: []cli.Flag{dataFlag()}, Action: actionInviteUser},
 			{Name: "remove-user", Usage: "multi mode: remove an account with its recaps ({\"email\", \"recaps\"})", Flags: []cli.Flag{dataFlag()}, Action: actionRemoveUser},
 			{Name: "duplicate-accounts", Usage: "multi mode: list accounts that share an address", Flags: []cli.Flag{dataFlag()}, Action: actionDuplicateAccounts},
+			{Name: "grant-credits", Usage: "multi mode: give an account credits ({\"email\", \"credits\", \"note\"})", Flags: []cli.Flag{dataFlag()}, Action: actionGrantCredits},
+			{Name: "set-tier", Usage: "multi mode: set an account's tier ({\"email\", \"tier\", \"days\"})", Flags: []cli.Flag{dataFlag()}, Action: actionSetTier},
 		},
 	}
 }

@@ -463,9 +463,9 @@ func TestStartOSProcedures(t *testing.T) {
 	}
 
 	// Actions in an order that makes sense on one volume.
-	order := []string{"library-stats", "create-backup", "restore-backup", "switch-mode", "admin-login-link", "revoke-sessions", "list-users", "duplicate-accounts", "invite-user", "remove-user", "reset-owner-password"}
+	order := []string{"library-stats", "create-backup", "restore-backup", "switch-mode", "admin-login-link", "revoke-sessions", "list-users", "duplicate-accounts", "invite-user", "remove-user", "grant-credits", "set-tier", "reset-owner-password"}
 	// Values for fields without a default, as someone would type them.
-	typed := map[string]any{"email": "ada@example.org"}
+	typed := map[string]any{"email": "ada@example.org", "note": "a thank-you"}
 	if len(order) != len(m.Actions) {
 		t.Fatalf("the test covers %d actions, the manifest declares %d", len(order), len(m.Actions))
 	}

@@ -18,15 +18,19 @@ func userCommand() *cli.Command {
 	who := "EMAIL|ID"
 	return &cli.Command{
 		Name:  "user",
-		Usage: "list, show, invite, disable, enable, merge and remove accounts (multi mode)",
+		Usage: "list, show, invite, disable, enable, merge and remove accounts, grant credits and set tiers (multi mode)",
 		Description: `Accounts live in DATA/recap.db. Disabling a user signs them out everywhere
-at once and stops them signing in; their recaps stay.
+at once and stops them signing in; their recaps stay. grant-credits adds
+credits that do not expire; set-tier moves an account to core, pro or max
+(with --days, for a paid period that ends; the allowance follows at once).
 
 Examples:
   recap user list --data ./data
   recap user show --data ./data ann@example.org
   recap user disable --data ./data ann@example.org
-  recap user enable --data ./data ann@example.org`,
+  recap user enable --data ./data ann@example.org
+  recap user grant-credits --data ./data --note "conference" ann@example.org 25
+  recap user set-tier --data ./data --days 30 ann@example.org pro`,
 		Subcommands: append([]*cli.Command{
 			{
 				Name: "list", Usage: "list users, newest first",
@@ -45,7 +49,7 @@ Examples:
 				Action: func(c *cli.Context) error { return runUserSetDisabled(c, false) }},
 			userMergeCommand(),
 			userRemoveCommand(),
-		}, userInviteCommands()...),
+		}, append(userInviteCommands(), userCreditCommands()...)...),
 	}
 }
 
@@ -90,6 +94,7 @@ type userJSON struct {
 	SignupIP        string        `json:"signup_ip,omitempty"`
 	SignupUserAgent string        `json:"signup_user_agent,omitempty"`
 	Recaps          *int          `json:"recaps,omitempty"`
+	Credits         *creditsJSON  `json:"credits,omitempty"`
 	Sessions        []sessionJSON `json:"sessions,omitempty"`
 }
 
@@ -191,6 +196,10 @@ func runUserShow(c *cli.Context) error {
 	}
 	j := toUserJSON(u)
 	j.Recaps = &recaps
+	printCredits, err := showCredits(c, u.ID, &j)
+	if err != nil {
+		return err
+	}
 	for _, s := range sessions {
 		j.Sessions = append(j.Sessions, sessionJSON{ID: s.ID[:min(12, len(s.ID))], CreatedAt: rfc3339(s.CreatedAt),
 			LastUsedAt: rfc3339(s.LastUsedAt), ExpiresAt: rfc3339(s.ExpiresAt), UserAgent: s.UserAgent, IPAddress: s.IPAddress})
@@ -205,9 +214,10 @@ func runUserShow(c *cli.Context) error {
 	if u.Disabled() {
 		state = "disabled since " + rfc3339(u.DisabledAt)
 	}
-	fmt.Fprintf(w, "Email:        %s\nID:           %s\nAdmin:        %t\nTier:         %s\nState:        %s\n", u.Email, u.ID, u.IsAdmin, u.Tier, state)
+	fmt.Fprintf(w, "Email:        %s\nID:           %s\nAdmin:        %t\nTier:         %s\nState:        %s\n", u.Email, u.ID, u.IsAdmin, j.Tier, state)
 	fmt.Fprintf(w, "Created:      %s\nLast sign-in: %s\nSigned up:    %s %s\nRecaps:       %d\n",
 		rfc3339(u.CreatedAt), orDash(rfc3339(u.LastSignInAt)), orDash(u.SignupIP), u.SignupUserAgent, recaps)
+	printCredits(w)
 	fmt.Fprintf(w, "Sessions:     %d\n", len(sessions))
 	if len(sessions) > 0 {
 		tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
