@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"flag"
 	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,16 +19,22 @@ import (
 // the balances, that nothing is negative, that each step moved exactly
 // what it should, and that lifetime_consumed is what committed jobs held.
 func TestLedgerProperties(t *testing.T) {
-	// One database for every run, one new user per run: each run's
-	// ledger has its own clock.
-	st := openStore(t, t.TempDir(), newClock())
+	// Each run has a database of its own (a sweep sees every account), so
+	// runs are few unless -rapid.checks asks for more.
+	if f := flag.Lookup("rapid.checks"); f != nil && f.Value.String() == f.DefValue {
+		flag.Set("rapid.checks", "25")
+		defer flag.Set("rapid.checks", f.DefValue)
+	}
 	runs := 0
 	rapid.Check(t, func(rt *rapid.T) {
 		ctx := context.Background()
 		clk := newClock()
-		l := New(st, testPolicy(), Options{Now: clk.now})
 		runs++
-		user := newUser(t, st, fmt.Sprintf("p%d@example.org", runs))
+		dir := filepath.Join(t.TempDir(), fmt.Sprint(runs))
+		st := openStore(t, dir, clk)
+		defer st.Close()
+		l := New(st, testPolicy(), Options{Now: clk.now})
+		user := newUser(t, st, "p@example.org")
 		var jobs []string
 		committed := 0
 
