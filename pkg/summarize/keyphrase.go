@@ -24,7 +24,8 @@ type phrase struct {
 	n       int     // number of words
 	units   []int32 // unit of every occurrence, non-decreasing
 	forms   map[string]int
-	capital int // occurrences written with a capital not at a sentence start
+	capital int  // occurrences written with a capital not at a sentence start
+	noun    int8 // nounLike, once known: 1 yes, -1 no, 0 not yet asked
 }
 
 // surface is the phrase's most frequent written form (ties broken by

@@ -222,7 +222,17 @@ func containsStem(key, stem string) bool {
 // first word is not a verb or an adverb, and its last word is not a verb,
 // an adjective, an adverb or a lower-case past participle.
 func nounLike(p *phrase) bool {
-	words := strings.Fields(p.surface())
+	if p.noun == 0 {
+		p.noun = -1
+		if readsAsNoun(p.surface()) {
+			p.noun = 1
+		}
+	}
+	return p.noun > 0
+}
+
+func readsAsNoun(surface string) bool {
+	words := strings.Fields(surface)
 	if len(words) == 0 {
 		return false
 	}
