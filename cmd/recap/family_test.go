@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/zip"
 	"context"
 	"fmt"
 	"net"
@@ -139,5 +140,51 @@ func TestUserRemoveCommand(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, "", "user", "show", "--data", dir, "kid@example.org"); code != exitBadInput {
 		t.Errorf("show removed: exit %d", code)
+	}
+}
+
+// zipNames lists the files of a zip archive.
+func zipNames(t *testing.T, path string) []string {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	defer zr.Close()
+	var out []string
+	for _, f := range zr.File {
+		out = append(out, f.Name)
+	}
+	return out
+}
+
+func TestLibraryExportAll(t *testing.T) {
+	data := t.TempDir()
+	if code, _, errOut := runCLI(t, "", "summarize", "--save", "--quiet", "--data", data, talk); code != 0 {
+		t.Fatalf("summarize: %s", errOut)
+	}
+	out := filepath.Join(t.TempDir(), "lib.zip")
+	code, _, errOut := runCLI(t, "", "library", "export", "--all", "--data", data, "--output", out)
+	if code != 0 || !strings.Contains(errOut, "1 recaps") {
+		t.Fatalf("export --all: exit %d %s", code, errOut)
+	}
+	names := strings.Join(zipNames(t, out), " ")
+	if !strings.Contains(names, "index.json") || !strings.Contains(names, "index.md") || strings.Count(names, "recaps/") != 2 {
+		t.Errorf("archive holds %s", names)
+	}
+	if code, _, errOut := runCLI(t, "", "library", "export", "--all", "--data", data); code != exitBadInput {
+		t.Errorf("--all without --output: exit %d %s", code, errOut)
+	}
+	// Multi mode: --user names whose library.
+	ctx := context.Background()
+	st, err := store.Open(ctx, data, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ann, _ := st.CreateUser(ctx, store.NewUser{Email: "ann@example.org"})
+	st.Close()
+	code, _, errOut = runCLI(t, "", "library", "export", "--all", "--data", data, "--user", "Ann@example.org", "--output", out)
+	if code != 0 || !strings.Contains(errOut, "0 recaps") || len(zipNames(t, out)) != 2 {
+		t.Errorf("export --all --user %s: exit %d %s", ann.ID, code, errOut)
 	}
 }

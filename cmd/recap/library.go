@@ -64,10 +64,12 @@ Examples:
 				},
 			},
 			{
-				Name: "export", Usage: "write one recap to a file (or stdout)", ArgsUsage: "ID",
+				Name: "export", Usage: "write one recap (or, with --all, the whole library as a zip) to a file or stdout", ArgsUsage: "ID",
 				Flags: []cli.Flag{dataFlag(),
 					&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "md", Usage: "md or json"},
 					&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "file to write (default: standard output; a folder: the recap's own file name)"},
+					&cli.BoolFlag{Name: "all", Usage: "every recap as one zip archive: Markdown and JSON per recap, and an index"},
+					&cli.StringFlag{Name: "user", Usage: "with --all in multi mode: whose library (email address or user id)"},
 				},
 				Action: runExport,
 			},
@@ -158,6 +160,9 @@ func exportRecap(c *cli.Context) (*library.Export, error) {
 }
 
 func runExport(c *cli.Context) error {
+	if c.Bool("all") {
+		return runExportAll(c)
+	}
 	exp, err := exportRecap(c)
 	if err != nil {
 		return err

@@ -71,6 +71,7 @@ func (s *Server) routes() http.Handler {
 	r.GET("/jobs/:id", s.wrap(owner, 0, s.handleJobPage))
 	r.POST("/jobs/:id/cancel", s.wrap(owner, maxFormBytes, s.handleCancelForm))
 	r.GET("/library", s.wrap(owner, 0, s.handleLibraryPage))
+	r.GET("/library/export", s.wrap(owner, 0, s.handleExportLibrary))
 	r.GET("/recaps/:id", s.wrap(owner, 0, s.handleRecapPage))
 	r.GET("/recaps/:id/delete", s.wrap(owner, 0, s.handleDeletePage))
 	r.POST("/recaps/:id/delete", s.wrap(owner, maxFormBytes, s.handleDeleteForm))

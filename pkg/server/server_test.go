@@ -214,7 +214,7 @@ func TestEveryRouteNeedsTheSession(t *testing.T) {
 	e := newEnv(t)
 	routes := []struct{ method, path string }{
 		{"GET", "/"}, {"POST", "/jobs"}, {"GET", "/jobs/abc"}, {"POST", "/jobs/abc/cancel"},
-		{"GET", "/library"}, {"GET", "/recaps/abc"}, {"GET", "/recaps/abc/delete"}, {"POST", "/recaps/abc/delete"},
+		{"GET", "/library"}, {"GET", "/library/export"}, {"GET", "/recaps/abc"}, {"GET", "/recaps/abc/delete"}, {"POST", "/recaps/abc/delete"},
 		{"GET", "/account"}, {"POST", "/account/password"},
 		{"GET", "/api/me"}, {"POST", "/api/owner/password"}, {"POST", "/api/recaps"}, {"GET", "/api/recaps"},
 		{"GET", "/api/recaps/abc"}, {"DELETE", "/api/recaps/abc"}, {"GET", "/api/recaps/abc/export"},
