@@ -27,7 +27,9 @@ func (f folderSource) Find(_ context.Context, q library.Query) (library.Page, er
 	return f.lib.Find(q), nil
 }
 
-func (f folderSource) Get(_ context.Context, id string) (*recap.Document, error) { return f.lib.Get(id) }
+func (f folderSource) Get(_ context.Context, id string) (*recap.Document, error) {
+	return f.lib.Get(id)
+}
 
 // userSource is one user's library in multi mode.
 type userSource struct {
