@@ -319,7 +319,12 @@ func leadingFiller(text string) int {
 		if j == i {
 			break
 		}
-		if _, ok := leadFillers[word]; !ok || j >= len(text) {
+		_, ok := leadFillers[word]
+		if !ok && j < len(text) && text[j] == ',' {
+			// "Exactly, and …", "No, just …": only before a comma.
+			_, ok = commaFillers[word]
+		}
+		if !ok || j >= len(text) {
 			break
 		}
 		i = j
@@ -334,4 +339,8 @@ func leadingFiller(text string) int {
 	return cut
 }
 
-var leadFillers = makeSet(`um umm uh uhm er ah oh so and but well yeah yes okay ok alright like basically right mm hmm mhm`)
+// commaFillers open a sentence as fillers only when a comma follows them
+// ("No, just to say" but "No one knows").
+var commaFillers = makeSet(`no exactly absolutely sure anyways anyway yep yup true totally definitely indeed now look listen see`)
+
+var leadFillers = makeSet(`um umm uh uhm er ah oh so and but well yeah yes okay ok alright like basically right mm hmm mhm anyways`)

@@ -176,3 +176,19 @@ func TestDropFillers(t *testing.T) {
 		}
 	}
 }
+
+func TestLeadingFiller(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"Um, so we went there.", "we went there."},
+		{"No, just to point out that it works.", "just to point out that it works."},
+		{"No one knows why.", "No one knows why."},
+		{"Exactly, and the problem is this.", "the problem is this."},
+		{"Anyways this episode is not about that.", "this episode is not about that."},
+		{"So.", "So."},
+	}
+	for _, c := range cases {
+		if got := c.in[leadingFiller(c.in):]; got != c.want {
+			t.Errorf("after leadingFiller(%q): %q, want %q", c.in, got, c.want)
+		}
+	}
+}
