@@ -135,6 +135,14 @@ const inviteUser: Meta = {
   display: { masked: true, qr: true },
 }
 
+const removeUser: Meta = {
+  name: 'Remove User',
+  description:
+    'Multi mode: delete an account with its recaps, sessions, sign-in links and credits, for good. Give the number of recaps that go with it as confirmation (List Users shows it; a wrong number removes nothing and the result says the right one). Admin accounts are not removed this way.',
+  warning: 'The account and its recaps are deleted for good.',
+  allowedStatuses: 'any',
+}
+
 const emailInput = () =>
   InputSpec.of({
     email: Value.text({
@@ -238,6 +246,40 @@ export const recapActions = {
   ),
   'list-users': withoutInput('list-users', listUsers),
   'duplicate-accounts': withoutInput('duplicate-accounts', duplicateAccounts),
+  'remove-user': sdk.Action.withInput(
+    'remove-user',
+    meta(removeUser),
+    InputSpec.of({
+      email: Value.text({
+        name: 'Email',
+        description: 'The email address of the account to remove.',
+        required: true,
+        default: null,
+        patterns: [
+          {
+            regex: '^[^\\s,;<>"]+@[^\\s,;<>"@]+$',
+            description: 'One email address, such as ada@example.org.',
+          },
+        ],
+      }),
+      recaps: Value.number({
+        name: 'Recaps That Go With It',
+        description:
+          'The number of recaps the account has, as confirmation that they are to be deleted.',
+        required: true,
+        default: 0,
+        min: 0,
+        max: 10_000_000,
+        integer: true,
+      }),
+    }),
+    async () => null,
+    async ({ effects, input }) =>
+      run(effects, 'remove-user', removeUser, {
+        email: input.email,
+        recaps: input.recaps,
+      }),
+  ),
   'invite-user': sdk.Action.withInput(
     'invite-user',
     meta(inviteUser),

@@ -41,6 +41,7 @@ const inputs: Record<string, object> = {
   'switch-mode': { mode: 'multi' },
   'revoke-sessions': { email: 'ann@example.org' },
   'invite-user': { email: 'bob@example.org' },
+  'remove-user': { email: 'bob@example.org', recaps: 2 },
 }
 
 test('manifest.yaml and the 0.4 package have the same recap actions', async () => {
