@@ -2,7 +2,9 @@ import { sdk } from '../sdk'
 import {
   advancedShape,
   engineShape,
+  planShape,
   relayShape,
+  tiersShape,
   modeShape,
   RecapConfig,
   smtpShape,
@@ -303,6 +305,58 @@ export function smtpFromForm(input: SmtpInput, prev?: Smtp): Smtp {
 
 // ── Multi mode (mode.*, except mode.type) ────────────────────────────
 
+// The plans' defaults, as pkg/config's DefaultPlan.
+const planDefaults = {
+  core: { credits: 20, 'max-hours': 2, llm: false, 'max-waiting': 3 },
+  pro: { credits: 200, 'max-hours': 6, llm: true, 'max-waiting': 10 },
+  max: { credits: 1000, 'max-hours': 6, llm: true, 'max-waiting': 20 },
+} as const
+
+type Tier = keyof typeof planDefaults
+
+function planForm(tier: Tier, title: string) {
+  const d = planDefaults[tier]
+  return Value.object(
+    { name: title, description: `What a ${title.toLowerCase()} account gets.` },
+    InputSpec.of({
+      credits: Value.number({
+        name: 'Credits per Period',
+        description:
+          tier === 'core'
+            ? 'The allowance refilled each period (for core, this is the Credits per Period above unless set here).'
+            : 'The allowance refilled each period.',
+        required: true,
+        default: d.credits,
+        min: 0,
+        max: 1_000_000,
+        integer: true,
+      }),
+      'max-hours': Value.number({
+        name: 'Longest Recording',
+        required: true,
+        default: d['max-hours'],
+        min: 1,
+        max: 100,
+        integer: true,
+        units: 'hours',
+      }),
+      llm: Value.toggle({
+        name: 'May Use the LLM Engine',
+        description: 'Off: recaps are made by the builtin engine.',
+        default: d.llm,
+      }),
+      'max-waiting': Value.number({
+        name: 'Recaps Waiting at Once',
+        required: true,
+        default: d['max-waiting'],
+        min: 1,
+        max: 64,
+        integer: true,
+      }),
+    }),
+  )
+}
+
 export const accountsForm = InputSpec.of({
   'admin-email': Value.text({
     name: 'Admin Email',
@@ -362,6 +416,23 @@ export const accountsForm = InputSpec.of({
     integer: true,
     units: 'days',
   }),
+  'credits-per-hour': Value.number({
+    name: 'Credits per Hour',
+    description: 'What a started hour of transcript costs.',
+    required: true,
+    default: 1,
+    min: 1,
+    max: 1000,
+    integer: true,
+  }),
+  tiers: Value.object(
+    { name: 'Plans', description: 'The core, pro and max plans.' },
+    InputSpec.of({
+      core: planForm('core', 'Core'),
+      pro: planForm('pro', 'Pro'),
+      max: planForm('max', 'Max'),
+    }),
+  ),
 })
 
 export type AccountsInput = typeof accountsForm._TYPE
@@ -375,6 +446,24 @@ export function accountsToForm(m: Mode) {
     'trials-per-ip-per-day': m['trials-per-ip-per-day'] ?? 3,
     'default-credits': m['default-credits'] ?? 20,
     'replenish-days': m['replenish-days'] ?? 30,
+    'credits-per-hour': m['credits-per-hour'] ?? 1,
+    tiers: {
+      core: planToForm('core', m.tiers?.core, m['default-credits']),
+      pro: planToForm('pro', m.tiers?.pro),
+      max: planToForm('max', m.tiers?.max),
+    },
+  }
+}
+
+type Plan = NonNullable<NonNullable<Mode['tiers']>['core']>
+
+function planToForm(tier: Tier, p: Plan | undefined, coreCredits?: number) {
+  const d = planDefaults[tier]
+  return {
+    credits: p?.credits ?? coreCredits ?? d.credits,
+    'max-hours': p?.['max-hours'] ?? d['max-hours'],
+    llm: p?.llm ?? d.llm,
+    'max-waiting': p?.['max-waiting'] ?? d['max-waiting'],
   }
 }
 
@@ -389,6 +478,13 @@ export function accountsFromForm(input: AccountsInput, prev: Mode): Mode {
     'trials-per-ip-per-day': input['trials-per-ip-per-day'],
     'default-credits': input['default-credits'],
     'replenish-days': input['replenish-days'],
+    'credits-per-hour': input['credits-per-hour'],
+    tiers: {
+      ...unknownKeys(prev.tiers, tiersShape),
+      core: { ...unknownKeys(prev.tiers?.core, planShape), ...input.tiers.core },
+      pro: { ...unknownKeys(prev.tiers?.pro, planShape), ...input.tiers.pro },
+      max: { ...unknownKeys(prev.tiers?.max, planShape), ...input.tiers.max },
+    },
   }
 }
 

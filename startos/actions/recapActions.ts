@@ -143,6 +143,36 @@ const removeUser: Meta = {
   allowedStatuses: 'any',
 }
 
+const grantCredits: Meta = {
+  name: 'Grant Credits',
+  description:
+    "Multi mode: give an account credits that do not expire. They are spent after the account's period allowance, and the account's credit history on its Account page shows the grant with your note.",
+  warning: null,
+  allowedStatuses: 'any',
+}
+
+const setTier: Meta = {
+  name: 'Set Tier',
+  description:
+    'Multi mode: move an account to the core, pro or max plan. A plan with a larger allowance starts a new period with that allowance at once. With a number of days, the plan ends after them and the account goes back to core.',
+  warning: null,
+  allowedStatuses: 'any',
+}
+
+const accountEmail = () =>
+  Value.text({
+    name: 'Email',
+    description: 'The email address of the account.',
+    required: true,
+    default: null,
+    patterns: [
+      {
+        regex: '^[^\\s,;<>"]+@[^\\s,;<>"@]+$',
+        description: 'One email address, such as ada@example.org.',
+      },
+    ],
+  })
+
 const emailInput = () =>
   InputSpec.of({
     email: Value.text({
@@ -278,6 +308,66 @@ export const recapActions = {
       run(effects, 'remove-user', removeUser, {
         email: input.email,
         recaps: input.recaps,
+      }),
+  ),
+  'grant-credits': sdk.Action.withInput(
+    'grant-credits',
+    meta(grantCredits),
+    InputSpec.of({
+      email: accountEmail(),
+      credits: Value.number({
+        name: 'Credits',
+        description: 'How many credits to give.',
+        required: true,
+        default: 10,
+        min: 1,
+        max: 1_000_000,
+        integer: true,
+        units: 'credits',
+      }),
+      note: Value.text({
+        name: 'Note',
+        description: "Why, kept in the account's credit history (optional).",
+        required: false,
+        default: null,
+      }),
+    }),
+    async () => null,
+    async ({ effects, input }) =>
+      run(effects, 'grant-credits', grantCredits, {
+        email: input.email,
+        credits: input.credits,
+        note: input.note ?? '',
+      }),
+  ),
+  'set-tier': sdk.Action.withInput(
+    'set-tier',
+    meta(setTier),
+    InputSpec.of({
+      email: accountEmail(),
+      tier: Value.select({
+        name: 'Tier',
+        description: 'The plan to give.',
+        default: 'pro',
+        values: { core: 'Core', pro: 'Pro', max: 'Max' },
+      }),
+      days: Value.number({
+        name: 'Days',
+        description: 'How long the plan lasts; 0 means until you change it.',
+        required: true,
+        default: 30,
+        min: 0,
+        max: 36500,
+        integer: true,
+        units: 'days',
+      }),
+    }),
+    async () => null,
+    async ({ effects, input }) =>
+      run(effects, 'set-tier', setTier, {
+        email: input.email,
+        tier: input.tier,
+        days: input.days,
       }),
   ),
   'invite-user': sdk.Action.withInput(

@@ -7,6 +7,20 @@ import { storage } from '../storage'
 // these keys with the Go side's. Objects are loose so that a key this
 // model does not know (written by a newer Recap) survives a write.
 
+// A plan of mode.tiers: what an account of that tier gets.
+export const planShape = z.looseObject({
+  credits: z.number().int().optional(),
+  'max-hours': z.number().int().optional(),
+  llm: z.boolean().optional(),
+  'max-waiting': z.number().int().optional(),
+})
+
+export const tiersShape = z.looseObject({
+  core: planShape.optional(),
+  pro: planShape.optional(),
+  max: planShape.optional(),
+})
+
 export const modeShape = z.looseObject({
   type: z.enum(['single', 'multi']).catch('single'),
   'admin-email': z.string().optional(),
@@ -16,6 +30,8 @@ export const modeShape = z.looseObject({
   'trials-per-ip-per-day': z.number().int().optional(),
   'default-credits': z.number().int().optional(),
   'replenish-days': z.number().int().optional(),
+  'credits-per-hour': z.number().int().optional(),
+  tiers: tiersShape.optional(),
 })
 
 export const engineShape = z.looseObject({

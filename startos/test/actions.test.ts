@@ -42,6 +42,8 @@ const inputs: Record<string, object> = {
   'revoke-sessions': { email: 'ann@example.org' },
   'invite-user': { email: 'bob@example.org' },
   'remove-user': { email: 'bob@example.org', recaps: 2 },
+  'grant-credits': { email: 'bob@example.org', credits: 25, note: null },
+  'set-tier': { email: 'bob@example.org', tier: 'max', days: 0 },
 }
 
 test('manifest.yaml and the 0.4 package have the same recap actions', async () => {

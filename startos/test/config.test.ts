@@ -55,6 +55,12 @@ test('Configure actions write a config.yaml the Go service accepts', async () =>
         'trials-per-ip-per-day': 5,
         'default-credits': 40,
         'replenish-days': 7,
+        'credits-per-hour': 2,
+        tiers: {
+          core: { credits: 40, 'max-hours': 3, llm: false, 'max-waiting': 2 },
+          pro: { credits: 300, 'max-hours': 8, llm: true, 'max-waiting': 10 },
+          max: { credits: 2000, 'max-hours': 12, llm: true, 'max-waiting': 30 },
+        },
     })
     await runAction(configureRelay, effects, { url: 'https://relay.example.org', license: 'LIC-abc123' })
     await runAction(configureAdvanced, effects, {
@@ -92,6 +98,8 @@ test('Configure actions write a config.yaml the Go service accepts', async () =>
     assert.equal(dump.mode['default-credits'], 40)
     assert.equal(dump.mode['trial-credits'], 0)
     assert.equal(dump.mode['replenish-days'], 7)
+    assert.equal(dump.mode['credits-per-hour'], 2)
+    assert.deepEqual(dump.mode.tiers.max, { credits: 2000, 'max-hours': 12, llm: true, 'max-waiting': 30 })
     assert.equal(dump.advanced['max-upload-mb'], 64)
     assert.equal(dump.advanced['log-level'], 'debug')
     assert.deepEqual(dump.advanced['trusted-proxies'], ['10.0.3.0/24', '192.0.2.1'])

@@ -1,6 +1,5 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { sections } from '../fileModels/config.yaml'
 import { configShape } from '../fileModels/config.yaml'
 import { recapOut, removeFolder, useDataFolder } from './helpers'
 
@@ -8,18 +7,13 @@ import { recapOut, removeFolder, useDataFolder } from './helpers'
 // `recap config keys` lists the Go struct's, and this compares them both
 // ways, so a key added on either side fails here until the other has it.
 
-function modelKeys(): string[] {
-  const out: string[] = []
-  for (const k of Object.keys(configShape.shape)) {
-    if (k in sections) {
-      for (const sub of Object.keys(sections[k as keyof typeof sections].shape)) {
-        out.push(`${k}.${sub}`)
-      }
-    } else {
-      out.push(k)
-    }
-  }
-  return out
+// modelKeys walks the zod shapes: objects (also optional or with a
+// fallback) down to their leaves, as dotted paths.
+function modelKeys(schema: unknown = configShape, prefix = ''): string[] {
+  let s = schema as { shape?: Record<string, unknown>; _zod?: { def?: { innerType?: unknown } } }
+  while (!s.shape && s._zod?.def?.innerType) s = s._zod.def.innerType as typeof s
+  if (!s.shape) return [prefix.replace(/\.$/, '')]
+  return Object.entries(s.shape).flatMap(([k, v]) => modelKeys(v, `${prefix}${k}.`))
 }
 
 test('the config model has every key of pkg/config and no other', async () => {

@@ -60,6 +60,12 @@ test('multi mode runs on System SMTP alone, and a change reaches Recap', async (
       'trials-per-ip-per-day': 3,
       'default-credits': 20,
       'replenish-days': 30,
+      'credits-per-hour': 1,
+      tiers: {
+        core: { credits: 20, 'max-hours': 2, llm: false, 'max-waiting': 3 },
+        pro: { credits: 200, 'max-hours': 6, llm: true, 'max-waiting': 10 },
+        max: { credits: 1000, 'max-hours': 6, llm: true, 'max-waiting': 20 },
+      },
     })
     await runAction(configureSmtp, w.effects, { smtp: { selection: 'system', value: { from: null } } })
 
