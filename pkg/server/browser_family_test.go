@@ -24,10 +24,12 @@ func localLink(t *testing.T, e *multiEnv, ts *httptest.Server, n int) string {
 	return ts.URL + u.RequestURI()
 }
 
-// TestBrowserInvite: with sign-ups closed, the owner invites an address
-// from the admin page; the invitation arrives by mail, and its link,
-// opened in a fresh browser, signs the new person in to an empty library.
-func TestBrowserInvite(t *testing.T) {
+// TestBrowserInviteAndSelfDelete: with sign-ups closed, the owner
+// invites an address from the admin page; the invitation arrives by mail,
+// and its link, opened in a fresh browser, signs the new person in to an
+// empty library. Later she deletes her account from Account: the button
+// only mails a link, and the link's page deletes it.
+func TestBrowserInviteAndSelfDelete(t *testing.T) {
 	needChromium(t)
 	e := newMultiEnv(t, false)
 	ts := httptest.NewServer(e.srv)
@@ -64,5 +66,18 @@ func TestBrowserInvite(t *testing.T) {
 	browserStep(t, "list", err)
 	if !strings.Contains(list, "gran@example.org") || !strings.Contains(list, "accepted") {
 		t.Fatalf("invite list: %s", list)
+	}
+
+	// She deletes her account.
+	browserStep(t, "ask to delete", chromedp.Do(b, chromedp.Navigate(ts.URL+"/account"), chromedp.WaitVisible(chromedp.ID("delete-account")),
+		chromedp.Click(chromedp.ID("delete-account")), chromedp.WaitVisible(chromedp.ID("delete-mail-sent"))))
+	token := e.deleteToken(t, 3)
+	browserStep(t, "still there before the link", chromedp.Do(b, chromedp.Navigate(ts.URL+"/library"), chromedp.WaitVisible(chromedp.ID("q"))))
+	browserStep(t, "confirm by the mailed link", chromedp.Do(b, chromedp.Navigate(ts.URL+"/account/delete/confirm?token="+token),
+		chromedp.WaitVisible(chromedp.ID("confirm-delete-account")), chromedp.Click(chromedp.ID("confirm-delete-account")),
+		chromedp.WaitVisible(chromedp.ID("account-deleted"))))
+	browserStep(t, "signed out", chromedp.Do(b, chromedp.Navigate(ts.URL+"/library"), chromedp.WaitVisible(chromedp.ID("email"))))
+	if _, err := e.st.UserByEmail(t.Context(), "gran@example.org"); err == nil {
+		t.Error("her account is still there")
 	}
 }

@@ -48,6 +48,7 @@ type sessionsPage struct {
 	Notice   string
 	Balance  credits.Balance
 	History  []credits.Entry // the last 50 ledger entries
+	Owner    bool            // the owner's account, which cannot be deleted
 }
 
 func (s *Server) handleSessionsPage(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
@@ -69,7 +70,7 @@ func (s *Server) handleSessionsPage(w http.ResponseWriter, r *http.Request, _ ht
 		return err
 	}
 	p := sessionsPage{Email: c.Email, Admin: c.Admin, Recaps: n, Sessions: viewSessions(list, c.Session),
-		Balance: b, History: hist}
+		Balance: b, History: hist, Owner: s.multi.Accounts.IsOwner(c.User)}
 	switch r.URL.Query().Get("done") {
 	case "revoked":
 		p.Notice = "That browser is signed out."
