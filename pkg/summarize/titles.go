@@ -360,7 +360,14 @@ func introTitle(a *analysis, from, to int, title string) string {
 			if title == "" {
 				return "Introduction"
 			}
-			return "Introduction and " + title
+			// Of a title of two phrases, the longer one.
+			part := ""
+			for _, p := range strings.Split(title, " and ") {
+				if len(strings.Fields(p)) > len(strings.Fields(part)) {
+					part = p
+				}
+			}
+			return "Introduction and " + part
 		}
 	}
 	return title

@@ -17,6 +17,9 @@ const (
 	maxUnitSeconds = 30.0
 	// maxUnitWords caps how many words one unit may hold.
 	maxUnitWords = 60
+	// maxCaptionWords caps a unit of text without punctuation, which is
+	// cut where a sentence most likely ends (see cutter.split).
+	maxCaptionWords = 32
 	// minSplitWords is the fewest words a unit cut out of a long run of
 	// unpunctuated text keeps.
 	minSplitWords = 8
@@ -124,7 +127,7 @@ func cutUnits(t *recap.Transcript) cut {
 			switch {
 			case c.punctuated && endsSentence(w, words, i):
 				c.flush(cutSentence)
-			case len(c.words) >= maxUnitWords:
+			case len(c.words) >= maxUnitWords, !c.punctuated && len(c.words) >= maxCaptionWords:
 				c.split()
 			}
 		}
@@ -226,8 +229,15 @@ func (c *cutter) flush(how int) {
 	words := dropFillers(c.words)
 	partial := c.midSentence || how == cutForced || trailsOff(words[len(words)-1])
 	c.midSentence = how == cutForced
-	if how == cutBoundary && !c.punctuated && !dangling(words[len(words)-1]) {
-		words[0] = capitalizeFirst(words[0])
+	if how == cutBoundary && !c.punctuated {
+		for i, w := range words {
+			if pronounI[w] != "" {
+				words[i] = pronounI[w]
+			}
+		}
+		if !dangling(words[len(words)-1]) {
+			words[0] = capitalizeFirst(words[0])
+		}
 	}
 	if how == cutBoundary {
 		last := words[len(words)-1]
@@ -316,7 +326,11 @@ func dangling(w string) bool {
 	return ok
 }
 
-var danglingWords = makeSet(`a an the and or but nor of to very i we they he she my your our their its because if whose than with from for at by into the`)
+var danglingWords = makeSet(`a an the and or but nor of to very i we they he she my your our their its because if whose than with from for at by into so then just like um uh`)
+
+// pronounI writes the pronoun "I" as it is written, for captions in
+// lower case.
+var pronounI = map[string]string{"i": "I", "i'm": "I'm", "i've": "I've", "i'll": "I'll", "i'd": "I'd"}
 
 // trailsOff reports whether w is a word no sentence ends on followed by
 // an ellipsis ("and..."): the speaker broke off.

@@ -55,9 +55,14 @@ func TestUnits(t *testing.T) {
 			"0:00-0:03 So today we talk about compost.\n0:05-0:06 And then soil.\n",
 		},
 		{
-			"a long unit is capped at 60 words",
+			"a long stretch of text without punctuation is cut at about 32 words",
 			cues(false, cue{text: long}),
-			"Word " + strings.Repeat("word ", 54) + "word.\n" + "Word " + strings.Repeat("word ", 54) + "word.\n" + "Word " + strings.Repeat("word ", 16) + "word.\n",
+			strings.Repeat("Word "+strings.Repeat("word ", 26)+"word.\n", 4) + "Word " + strings.Repeat("word ", 16) + "word.\n",
+		},
+		{
+			"a long punctuated sentence is capped at 60 words",
+			cues(false, cue{text: strings.Repeat("One two three. ", 5) + long + "end."}),
+			strings.Repeat("One two three.\n", 5) + strings.Repeat("word ", 59) + "word\n" + strings.Repeat("word ", 59) + "word\n" + strings.Repeat("word ", 10) + "end.\n",
 		},
 		{
 			"a long stretch without pauses is capped at 30 seconds",
