@@ -145,8 +145,8 @@ func listUsers(c *cli.Context, st *store.Store) error {
 		if !u.LastSignInAt.IsZero() {
 			last = "last sign-in " + u.LastSignInAt.UTC().Format("2006-01-02 15:04 UTC")
 		}
-		fmt.Fprintf(&b, "%s (%s%s, %s): %d recaps, %d sessions, %s, created %s\n", u.Email, status, role, u.Tier,
-			u.Recaps, u.Sessions, last, u.CreatedAt.UTC().Format("2006-01-02"))
+		fmt.Fprintf(&b, "%s (%s%s, %s): %d recaps (%s), %d sessions, %s, created %s\n", u.Email, status, role, u.Tier,
+			u.Recaps, startos.HumanBytes(u.Storage), u.Sessions, last, u.CreatedAt.UTC().Format("2006-01-02"))
 	}
 	if total > len(users) {
 		fmt.Fprintf(&b, "… and %d more (recap user list shows them all)\n", total-len(users))

@@ -196,6 +196,7 @@ type userJSON struct {
 	SignupIP        string     `json:"signup_ip"`
 	SignupUserAgent string     `json:"signup_user_agent"`
 	Recaps          int        `json:"recaps"`
+	StorageBytes    int64      `json:"storage_bytes"` // the recap files, as last indexed
 	Sessions        int        `json:"sessions"`
 }
 
@@ -218,7 +219,7 @@ func (s *Server) handleAdminUsers(w http.ResponseWriter, r *http.Request, _ http
 	for _, u := range list {
 		out = append(out, userJSON{ID: u.ID, Email: u.Email, Admin: u.IsAdmin, Tier: u.Tier, CreatedAt: u.CreatedAt,
 			LastSignInAt: timePtr(u.LastSignInAt), DisabledAt: timePtr(u.DisabledAt), SignupIP: u.SignupIP,
-			SignupUserAgent: u.SignupUserAgent, Recaps: u.Recaps, Sessions: u.Sessions})
+			SignupUserAgent: u.SignupUserAgent, Recaps: u.Recaps, StorageBytes: u.Storage, Sessions: u.Sessions})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"users": out, "total": total})
 	return nil

@@ -88,6 +88,7 @@ func loadViews() (*views, error) {
 		// Recap may hold characters such as ? or # (recap.ValidStoredID).
 		"pathEsc":   url.PathEscape,
 		"thousands": thousands,
+		"bytes":     byteSize,
 	}
 	for _, name := range pageNames {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
@@ -244,4 +245,19 @@ func thousands(n int) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// byteSize renders a byte count for people: 0 B, 980 B, 12.3 KB, 4.5 MB.
+func byteSize(n int64) string {
+	if n < 1000 {
+		return fmt.Sprintf("%d B", n)
+	}
+	f := float64(n)
+	for _, unit := range []string{"KB", "MB", "GB"} {
+		f /= 1000
+		if f < 1000 || unit == "GB" {
+			return fmt.Sprintf("%.1f %s", f, unit)
+		}
+	}
+	return ""
 }

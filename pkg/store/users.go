@@ -278,8 +278,9 @@ func (s *Store) SetUserTier(ctx context.Context, id, tier string) error {
 // UserSummary is a user with the figures the admin's list shows.
 type UserSummary struct {
 	User
-	Recaps   int // library_meta rows
-	Sessions int // sessions not yet expired
+	Recaps   int   // library_meta rows
+	Sessions int   // sessions not yet expired
+	Storage  int64 // bytes of the user's recap files, as last indexed
 }
 
 // UserQuery selects users for ListUsers.
@@ -306,7 +307,8 @@ func (s *Store) ListUsers(ctx context.Context, q UserQuery) ([]UserSummary, int,
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT `+userColumns+`,
 			(SELECT count(*) FROM library_meta m WHERE m.user_id = users.id),
-			(SELECT count(*) FROM sessions x WHERE x.user_id = users.id AND x.expires_at > ?)
+			(SELECT count(*) FROM sessions x WHERE x.user_id = users.id AND x.expires_at > ?),
+			(SELECT coalesce(sum(file_size), 0) FROM library_meta m WHERE m.user_id = users.id)
 			FROM users WHERE email LIKE ? ESCAPE '\'
 			ORDER BY created_at DESC, id LIMIT ? OFFSET ?`, ms(s.now()), like, limit, max(q.Offset, 0))
 		if err != nil {
@@ -317,7 +319,7 @@ func (s *Store) ListUsers(ctx context.Context, q UserQuery) ([]UserSummary, int,
 			var us UserSummary
 			var u *User
 			u, err = scanUser(scanFunc(func(dest ...any) error {
-				return rows.Scan(append(dest, &us.Recaps, &us.Sessions)...)
+				return rows.Scan(append(dest, &us.Recaps, &us.Sessions, &us.Storage)...)
 			}))
 			if err != nil {
 				return err
