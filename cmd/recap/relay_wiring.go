@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
+	"time"
 
 	"github.com/recap-startos/recap/pkg/config"
 	"github.com/recap-startos/recap/pkg/relay"
@@ -18,6 +20,7 @@ type instanceRelay struct {
 	sync *relay.Sync
 	st   *store.Store // nil in single mode
 	cfg  config.Relay
+	log  *slog.Logger
 	stop func()
 }
 
@@ -28,8 +31,19 @@ func newInstanceRelay(cfg config.Relay, st *store.Store, log *slog.Logger) (*ins
 	if err != nil {
 		return nil, usageError{fmt.Errorf("relay: %w", err)}
 	}
-	r := &instanceRelay{cfg: cfg, st: st, stop: func() {}}
-	r.sync = relay.NewSync(relay.SyncOptions{Client: client, Store: st, Log: log})
+	r := &instanceRelay{cfg: cfg, st: st, log: log, stop: func() {}}
+	opt := relay.SyncOptions{Client: client, Store: st, Log: log}
+	// Development and tests: poll the relay more often than once a minute.
+	if v := os.Getenv("RECAP_RELAY_POLL_INTERVAL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 10*time.Millisecond {
+			return nil, usageError{fmt.Errorf("RECAP_RELAY_POLL_INTERVAL=%q is not a duration of at least 10ms", v)}
+		}
+		opt.PollInterval = d
+		opt.MaxBackoff = max(d, 10*time.Millisecond)
+		opt.RetryBase = max(d/4, 10*time.Millisecond)
+	}
+	r.sync = relay.NewSync(opt)
 	return r, nil
 }
 
@@ -45,6 +59,19 @@ func (r *instanceRelay) start() {
 		r.sync.Run(ctx)
 	}()
 	r.stop = func() { cancel(); <-done }
+}
+
+// signInRefresh is how long a sign-in waits for the relay's word on the
+// user's tier; past it the cached tier stands.
+const signInRefresh = 3 * time.Second
+
+// onSignIn refreshes the user's cached tier from the relay.
+func (r *instanceRelay) onSignIn(ctx context.Context, userID string) {
+	ctx, cancel := context.WithTimeout(ctx, signInRefresh)
+	defer cancel()
+	if err := r.sync.Refresh(ctx, userID); err != nil {
+		r.log.Warn("relay: tier not refreshed at sign-in; the cached tier stands", "user_id", userID, "error", err)
+	}
 }
 
 // tiers is the tier authority of a multi-mode instance with this relay.

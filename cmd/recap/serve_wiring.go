@@ -127,9 +127,18 @@ func wireMulti(ctx context.Context, data string, cfg *config.Config, log *slog.L
 			st.Close()
 		}
 	}()
+	var rel *instanceRelay
+	var onSignIn func(context.Context, string)
+	if cfg.Relay.Enabled() {
+		if rel, err = newInstanceRelay(cfg.Relay, st, log); err != nil {
+			return nil, err
+		}
+		onSignIn = rel.onSignIn
+	}
 	accounts, err := auth.NewAccounts(auth.AccountsOptions{
 		Store: st, Mail: sender, PublicURL: base, AdminEmail: cfg.Mode.AdminEmail,
 		AllowSignups: cfg.Mode.AllowSignups != nil && *cfg.Mode.AllowSignups, Log: log,
+		OnSignIn: onSignIn,
 	})
 	if err != nil {
 		return nil, usageError{err}
@@ -160,11 +169,7 @@ func wireMulti(ctx context.Context, data string, cfg *config.Config, log *slog.L
 		log.Warn("library: skipped a file", "file", p.File, "error", p.Err)
 	}
 	multi := &server.Multi{Accounts: accounts, Store: st, Library: lib}
-	var rel *instanceRelay
-	if cfg.Relay.Enabled() {
-		if rel, err = newInstanceRelay(cfg.Relay, st, log); err != nil {
-			return nil, err
-		}
+	if rel != nil {
 		multi.Tiers, multi.Relay = rel.tiers(), rel.sync.Status
 	}
 	ledger := credits.New(st, credits.PolicyFrom(cfg.Mode), credits.Options{Tiers: multi.Tiers})

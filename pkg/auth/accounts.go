@@ -74,6 +74,10 @@ type AccountsOptions struct {
 	AllowSignups bool
 	Limits       store.SignInLimits // DefaultSignInLimits if zero
 	Log          *slog.Logger
+	// OnSignIn, when set, runs after each sign-in and before Confirm
+	// returns (with a relay: refresh the user's tier from it). It must
+	// bound its own time; its failures are its own to log.
+	OnSignIn func(ctx context.Context, userID string)
 }
 
 // Accounts signs people in by emailed link and looks up their sessions.
@@ -272,6 +276,12 @@ func (a *Accounts) Confirm(ctx context.Context, token, replaces string, from Req
 		a.log.Info("account created", "user_id", user.ID)
 	}
 	a.log.Info("signed in", "user_id", user.ID, "ip_bucket", from.Bucket)
+	if a.opt.OnSignIn != nil {
+		a.opt.OnSignIn(ctx, user.ID)
+		if u, err := a.opt.Store.UserByID(ctx, user.ID); err == nil {
+			user = u
+		}
+	}
 	return session, user, nil
 }
 
