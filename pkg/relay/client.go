@@ -86,22 +86,27 @@ func (c *Client) call(ctx context.Context, method, path string, in, out any) err
 	}
 	var ae apiError
 	json.Unmarshal(data, &ae)
-	kind := ErrUnreachable
-	switch res.StatusCode {
+	return fmt.Errorf("%w: %s %s: HTTP %d %s", statusKind(res.StatusCode), method, path, res.StatusCode, ae.Message)
+}
+
+// statusKind maps an error status back onto the package's sentinels; a
+// status with no sentinel (5xx) is ErrUnreachable, worth retrying.
+func statusKind(status int) error {
+	switch status {
 	case http.StatusUnauthorized:
-		kind = ErrUnauthorized
+		return ErrUnauthorized
 	case http.StatusForbidden:
-		kind = ErrForbidden
+		return ErrForbidden
 	case http.StatusPaymentRequired:
-		kind = ErrPoolEmpty
+		return ErrPoolEmpty
 	case http.StatusNotFound:
-		kind = ErrNotFound
+		return ErrNotFound
 	case http.StatusBadRequest, http.StatusRequestEntityTooLarge:
-		kind = ErrInvalid
+		return ErrInvalid
 	case http.StatusNotImplemented:
-		kind = ErrNotBuilt
+		return ErrNotBuilt
 	}
-	return fmt.Errorf("%w: %s %s: HTTP %d %s", kind, method, path, res.StatusCode, ae.Message)
+	return ErrUnreachable
 }
 
 // cleanTransportError drops the URL from a transport error (it is ours).

@@ -111,19 +111,11 @@ func (r *Remote) SetTier(ctx context.Context, userID string, g Grant) (store.Tie
 	if err := g.check(); err != nil {
 		return store.TierState{}, err
 	}
-	if g.Key == "" {
-		g.Key = newOutboxKey()
-	}
-	up := TierUpdate{UserID: userID, Tier: g.Tier, AddDays: g.AddDays, Key: g.Key}
-	if g.AddDays == 0 {
-		up.ExpiresAt = g.Expiry
-	}
-	body, err := json.Marshal(up)
+	it, err := OutboxItem(userID, g)
 	if err != nil {
 		return store.TierState{}, err
 	}
-	t, err := r.Store.WriteTier(ctx, store.TierWrite{UserID: userID, Tier: g.Tier, Expiry: g.Expiry, AddDays: g.AddDays,
-		Outbox: &store.OutboxItem{Key: g.Key, Body: string(body)}})
+	t, err := r.Store.WriteTier(ctx, store.TierWrite{UserID: userID, Tier: g.Tier, Expiry: g.Expiry, AddDays: g.AddDays, Outbox: &it})
 	if err != nil {
 		return t, err
 	}
@@ -139,6 +131,27 @@ func (r *Remote) Tier(ctx context.Context, userID string) (Effective, error) {
 	}
 	st := r.Sync.Status()
 	return effective(t, r.Sync.now(), !st.Reachable, r.Sync.opt.Grace), nil
+}
+
+// OutboxItem is the outbox row that carries a grant to the relay. Code
+// that changes users.tier in its own transaction queues it there with
+// store.EnqueueTierUpdate, then calls Sync.Nudge.
+func OutboxItem(userID string, g Grant) (store.OutboxItem, error) {
+	if err := g.check(); err != nil {
+		return store.OutboxItem{}, err
+	}
+	if g.Key == "" {
+		g.Key = newOutboxKey()
+	}
+	up := TierUpdate{UserID: userID, Tier: g.Tier, AddDays: g.AddDays, Key: g.Key}
+	if g.AddDays == 0 {
+		up.ExpiresAt = g.Expiry
+	}
+	body, err := json.Marshal(up)
+	if err != nil {
+		return store.OutboxItem{}, err
+	}
+	return store.OutboxItem{Key: g.Key, UserID: userID, Body: string(body)}, nil
 }
 
 func newOutboxKey() string {

@@ -99,9 +99,9 @@ func (s *Store) WriteTier(ctx context.Context, w TierWrite) (TierState, error) {
 		if w.Outbox == nil {
 			return nil
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO relay_outbox (key, user_id, body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)`,
-			w.Outbox.Key, w.UserID, w.Outbox.Body, ms(now), ms(now))
-		return err
+		it := *w.Outbox
+		it.UserID = w.UserID
+		return EnqueueTierUpdate(ctx, tx, it, now)
 	})
 	if errors.Is(err, ErrNotFound) {
 		return out, err
@@ -110,6 +110,19 @@ func (s *Store) WriteTier(ctx context.Context, w TierWrite) (TierState, error) {
 		return out, fmt.Errorf("store: set tier of %s: %w", w.UserID, err)
 	}
 	return out, nil
+}
+
+// EnqueueTierUpdate adds a tier update to the relay outbox inside the
+// caller's write transaction, for code that changes users.tier in a
+// transaction of its own (the update then reaches the relay exactly when
+// the change commits). it.Key, it.UserID and it.Body must be set.
+func EnqueueTierUpdate(ctx context.Context, tx *sql.Tx, it OutboxItem, now time.Time) error {
+	if it.Key == "" || it.UserID == "" || it.Body == "" {
+		return errors.New("store: a relay update needs a key, a user and a body")
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO relay_outbox (key, user_id, body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)`,
+		it.Key, it.UserID, it.Body, ms(now), ms(now))
+	return err
 }
 
 // UserTier returns a user's cached tier and expiry.

@@ -218,20 +218,12 @@ func checkRelayDoc(in *recap.Document, t *recap.Transcript, units []recap.Unit) 
 	}
 	kept := 0
 	for _, tp := range in.Topics {
-		if tp.StartUnit < 0 || tp.EndUnit >= len(units) || tp.StartUnit > tp.EndUnit {
-			return nil, fmt.Errorf("topic %q covers units %d..%d, outside the transcript", tp.Title, tp.StartUnit, tp.EndUnit)
+		out, dropped, err := r.regroundTopic(tp)
+		if err != nil {
+			return nil, err
 		}
-		out := recap.Topic{StartUnit: tp.StartUnit, EndUnit: tp.EndUnit, Title: oneLine(tp.Title), Summary: oneLine(tp.Summary), Segments: []recap.Segment{}}
-		out.Start, out.End = recap.TopicTimes(units, tp.StartUnit, tp.EndUnit)
-		for _, sg := range tp.Segments {
-			u := r.ground(oneLine(sg.Text), sg.Unit)
-			if u < tp.StartUnit || u > tp.EndUnit {
-				doc.Stats.Ungrounded++
-				continue
-			}
-			out.Segments = append(out.Segments, recap.Segment{Start: units[u].Start, Unit: u, Text: oneLine(sg.Text)})
-			kept++
-		}
+		doc.Stats.Ungrounded += dropped
+		kept += len(out.Segments)
 		doc.Topics = append(doc.Topics, out)
 	}
 	if kept == 0 {
@@ -249,6 +241,29 @@ func checkRelayDoc(in *recap.Document, t *recap.Transcript, units []recap.Unit) 
 		return nil, fmt.Errorf("the relay's recap is not valid: %v", err)
 	}
 	return doc, nil
+}
+
+// regroundTopic rebuilds a relay's topic on our units: its range must lie
+// inside the transcript, its times are ours, and each key point must be
+// grounded in a unit of the topic (the others are dropped and counted).
+func (r *run) regroundTopic(tp recap.Topic) (recap.Topic, int, error) {
+	units := r.units
+	if tp.StartUnit < 0 || tp.EndUnit >= len(units) || tp.StartUnit > tp.EndUnit {
+		return recap.Topic{}, 0, fmt.Errorf("topic %q covers units %d..%d, outside the transcript", tp.Title, tp.StartUnit, tp.EndUnit)
+	}
+	out := recap.Topic{StartUnit: tp.StartUnit, EndUnit: tp.EndUnit, Title: oneLine(tp.Title), Summary: oneLine(tp.Summary), Segments: []recap.Segment{}}
+	out.Start, out.End = recap.TopicTimes(units, tp.StartUnit, tp.EndUnit)
+	dropped := 0
+	for _, sg := range tp.Segments {
+		text := oneLine(sg.Text)
+		u := r.ground(text, sg.Unit)
+		if u < tp.StartUnit || u > tp.EndUnit {
+			dropped++
+			continue
+		}
+		out.Segments = append(out.Segments, recap.Segment{Start: units[u].Start, Unit: u, Text: text})
+	}
+	return out, dropped, nil
 }
 
 // fallback makes the recap with the builtin engine and says why.
