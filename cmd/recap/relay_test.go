@@ -212,6 +212,9 @@ func TestRelayBinaryEndToEnd(t *testing.T) {
 	if adminA.Tier != "core" || !adminA.Relay.Reachable {
 		t.Fatalf("A at start: %+v", adminA)
 	}
+	if code, page := callA("GET", "/admin", ""); code != 200 || strings.Contains(page, `id="relay-down"`) {
+		t.Fatalf("admin page with the relay up: %d", code)
+	}
 
 	// The operator sets A's admin to pro at the relay: A follows, B not.
 	if code, out, errOut := a.run("", "relay", "user", "set-tier", "--data", rel.data, "--days", "30", "inst-a", adminA.User, "pro"); code != 0 {
@@ -249,6 +252,9 @@ func TestRelayBinaryEndToEnd(t *testing.T) {
 	})
 	if m := me(t, callA); m.Tier != "pro" {
 		t.Fatalf("A's admin during the outage: %+v", m)
+	}
+	if code, page := callA("GET", "/admin", ""); code != 200 || !strings.Contains(page, `id="relay-down"`) {
+		t.Fatalf("the admin page does not say the relay is down: %d", code)
 	}
 	if name, note := recapThrough(t, callA, text+" Outage."); name != "builtin" || !strings.Contains(note, "could not be reached") {
 		t.Fatalf("recap during the outage: %s %q", name, note)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"github.com/recap-startos/recap/pkg/relay"
 	"net/http"
 	"strconv"
 	"time"
@@ -34,6 +35,8 @@ type adminPage struct {
 	Duplicates []store.DuplicateGroup
 	Invites    []store.Invitation
 	Notice     string
+	// Relay is the relay's state; nil without a relay.
+	Relay *relay.Status
 }
 
 func (s *Server) handleAdminPage(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
@@ -55,6 +58,10 @@ func (s *Server) handleAdminPage(w http.ResponseWriter, r *http.Request, _ httpr
 	}
 	if p.Invites, err = s.multi.Store.ListInvites(ctx); err != nil {
 		return err
+	}
+	if s.multi.Relay != nil {
+		st := s.multi.Relay()
+		p.Relay = &st
 	}
 	switch q.Get("done") {
 	case "revoked-invite":
