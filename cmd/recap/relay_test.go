@@ -259,16 +259,28 @@ func TestRelayBinaryEndToEnd(t *testing.T) {
 	if name, note := recapThrough(t, callA, text+" Outage."); name != "builtin" || !strings.Contains(note, "could not be reached") {
 		t.Fatalf("recap during the outage: %s %q", name, note)
 	}
+	// A tier change on the instance during the outage: the instance has
+	// it at once, the relay when it is back.
+	if code, out, errOut := a.run("", "user", "set-tier", "--data", a.data, "--days", "30", "owner@example.org", "max"); code != 0 {
+		t.Fatalf("user set-tier during the outage: %d %s %s", code, out, errOut)
+	}
+	if m := me(t, callA); m.Tier != "max" {
+		t.Fatalf("A's admin after set-tier: %+v", m)
+	}
 	rel.start()
 	waitFor(t, "A sees the relay again", func() (bool, string) {
 		m := me(t, callA)
 		return m.Relay.Reachable, fmt.Sprint(m.Relay.Reachable)
 	})
+	waitFor(t, "the outbox reaches the relay", func() (bool, string) {
+		_, out, _ := a.run("", "relay", "user", "show", "--data", rel.data, "inst-a", adminA.User)
+		return strings.Contains(out, ": max, expires"), out
+	})
 	a.stop(srvA)
-	// The ledger has the grant, the operator's tier change and the one
-	// recap paid (the refused ones never took a credit).
+	// The ledger has the grant, the two tier changes and the one recap
+	// paid (the refused ones never took a credit).
 	code, out, _ := a.run("", "relay", "ledger", "--data", rel.data, "inst-a")
-	if code != 0 || strings.Count(out, " recap ") != 1 || !strings.Contains(out, " grant ") || !strings.Contains(out, " tier ") || strings.Contains(out, " refund ") {
+	if code != 0 || strings.Count(out, " recap ") != 1 || !strings.Contains(out, " grant ") || strings.Count(out, " tier ") != 2 || strings.Contains(out, " refund ") {
 		t.Fatalf("ledger:\n%s", out)
 	}
 }
