@@ -65,7 +65,8 @@ export async function runOk(
 ): Promise<string> {
   const res = await recap.run(effects, args, input)
   if (res.exitCode !== 0) {
-    const why = res.stderr.trim() || `exit code ${res.exitCode}`
+    // Recap's own prefix means nothing in a dialog.
+    const why = res.stderr.trim().replace(/^recap: /, '') || `exit code ${res.exitCode}`
     throw new RecapError(why)
   }
   return res.stdout

@@ -168,12 +168,15 @@ func actionSwitchMode(c *cli.Context) error {
 	if !changed {
 		return startos.Result("Recap is already in %s mode; nothing changed.", in.Mode).Write(c.App.Writer)
 	}
-	restarted, err := restart()
+	// The result goes out in full before the restart: when serve stops,
+	// StartOS stops the container this action runs in, and a result not
+	// yet written would be lost.
+	stop, err := restart()
 	if err != nil {
 		return err
 	}
 	msg := "Switched to %s mode and moved your library."
-	if restarted {
+	if stop != nil {
 		msg += " Recap is restarting."
 	} else {
 		msg += " Start Recap to use it."
@@ -181,18 +184,27 @@ func actionSwitchMode(c *cli.Context) error {
 	if in.Mode == config.ModeMulti {
 		msg += " Sign in with your admin email address; the Admin Login Link action gives you a link if mail does not arrive."
 	}
-	return startos.Result(msg, in.Mode).Write(c.App.Writer)
+	if err := startos.Result(msg, in.Mode).Write(c.App.Writer); err != nil {
+		return err
+	}
+	if f, ok := c.App.Writer.(interface{ Sync() error }); ok {
+		f.Sync() // stdout may be a pipe, where there is nothing to sync
+	}
+	if stop == nil {
+		return nil
+	}
+	return stop()
 }
 
-// restartService asks a running "recap serve" in this container to stop;
-// StartOS starts it again at once, now reading the new config. It
-// reports whether one was found.
-func restartService() (bool, error) {
+// restartService finds a running "recap serve" in this container and
+// returns a function that asks it to stop (StartOS starts it again at
+// once, now reading the new config), or nil when there is none.
+func restartService() (func() error, error) {
 	procs, err := filepath.Glob("/proc/[0-9]*/cmdline")
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	found := false
+	var pids []int
 	for _, p := range procs {
 		raw, err := os.ReadFile(p)
 		if err != nil {
@@ -206,12 +218,19 @@ func restartService() (bool, error) {
 		if err != nil || pid == os.Getpid() {
 			continue
 		}
-		if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
-			return found, fmt.Errorf("restart recap serve (pid %d): %w", pid, err)
-		}
-		found = true
+		pids = append(pids, pid)
 	}
-	return found, nil
+	if len(pids) == 0 {
+		return nil, nil
+	}
+	return func() error {
+		for _, pid := range pids {
+			if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+				return fmt.Errorf("restart recap serve (pid %d): %w", pid, err)
+			}
+		}
+		return nil
+	}, nil
 }
 
 // actionResetOwnerPassword is "recap owner reset-password --action":

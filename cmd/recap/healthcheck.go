@@ -39,7 +39,7 @@ Example:
 			if st.Code == startos.HealthOK {
 				return nil
 			}
-			return cli.Exit(st.Message, st.Code)
+			return plainExit{st.Message, st.Code}
 		},
 	}
 }

@@ -39,6 +39,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return
 		}
 		code = exitCode(err)
+		var pe plainExit
+		if errors.As(err, &pe) {
+			fmt.Fprintln(stderr, pe.msg)
+			return
+		}
 		fmt.Fprintf(stderr, "recap: %v\n", err)
 	}
 	app.CommandNotFound = func(c *cli.Context, name string) {
@@ -98,6 +103,17 @@ func dataFlag() *cli.StringFlag {
 		Value:   "/data",
 	}
 }
+
+// plainExit is an exit code with a message printed as it is, without the
+// "recap: " prefix: the health check's reason, which StartOS shows the
+// owner word for word.
+type plainExit struct {
+	msg  string
+	code int
+}
+
+func (e plainExit) Error() string { return e.msg }
+func (e plainExit) ExitCode() int { return e.code }
 
 // usageError marks an error as the caller's to fix (exit code 2).
 type usageError struct{ err error }

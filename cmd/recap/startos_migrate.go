@@ -17,8 +17,10 @@ func startosMigrateCommand() *cli.Command {
 version (a JSON string) on standard input. "from" runs in the version
 being installed, "to" in the version being replaced. It prints
 {"configured": true} when the config can stay as it is, false when the
-owner should review the Config page first. Nothing on disk changes:
-Recap brings its files up to date itself when it starts.
+owner should review the Config page first. "to" an older version (a
+downgrade) is refused with the reason: an older Recap cannot read what
+this one wrote; restore a backup made with it instead. Nothing on disk
+changes: Recap brings its files up to date itself when it starts.
 
 Example:
   echo '"0.2.155"' | recap startos-migrate from --data /data`,
@@ -32,7 +34,11 @@ Example:
 			if err != nil {
 				return badInput("%v", err)
 			}
-			res, err := startos.Migrate(c.String("data"), dir, other)
+			running, err := startos.ParseVersion(version)
+			if err != nil {
+				running = startos.FirstGoVersion // a development build
+			}
+			res, err := startos.Migrate(c.String("data"), dir, other, running)
 			if err != nil {
 				return err
 			}

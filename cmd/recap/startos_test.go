@@ -522,6 +522,13 @@ func TestStartOSProcedures(t *testing.T) {
 			}
 			for _, other := range []string{"0.2.155", "0.3.0", "0.4.0.1"} {
 				code, out, errOut := startosRun(t, p, data, other)
+				if name == "migrations.to.*" && other == "0.2.155" {
+					// A downgrade is refused, with the reason.
+					if code == 0 || len(out) != 0 || !strings.Contains(errOut, "cannot be downgraded to 0.2.155") {
+						t.Fatalf("%s to %s: exit %d, stdout %q, stderr %q", name, other, code, out, errOut)
+					}
+					continue
+				}
 				if code != 0 {
 					t.Fatalf("%s from %s: exit %d: %s", name, other, code, errOut)
 				}
@@ -572,6 +579,9 @@ func TestStartOSProcedures(t *testing.T) {
 			}
 			if code != 0 && strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
 				t.Errorf("reason is not one line: %q", errOut)
+			}
+			if strings.HasPrefix(errOut, "recap:") {
+				t.Errorf("StartOS shows the reason as it is; no program prefix: %q", errOut)
 			}
 		}
 	})

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
@@ -12,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/recap-startos/recap/pkg/config"
+	"github.com/recap-startos/recap/pkg/startos"
 	"github.com/recap-startos/recap/pkg/store"
 )
 
@@ -127,7 +130,7 @@ func interrupted(t *testing.T, data, to string, n int) bool {
 // stopping after every step in turn and running the switch again: each
 // ends in the same state as an uninterrupted switch.
 func TestSwitchModeSurvivesInterruption(t *testing.T) {
-	restart = func() (bool, error) { return false, nil }
+	restart = func() (func() error, error) { return nil, nil }
 	t.Cleanup(func() { restart = restartService })
 	single := t.TempDir()
 	for range 3 {
@@ -208,6 +211,37 @@ func TestSwitchModeSurvivesInterruption(t *testing.T) {
 	code, out, errOut := runCLI(t, `{"mode":"multi"}`, "action", "switch-mode", "--data", d)
 	if code != 0 || !strings.Contains(out, "Switched to multi mode") {
 		t.Fatalf("action: exit %d, %s %s", code, out, errOut)
+	}
+}
+
+// TestSwitchModeResultBeforeRestart: the result is written in full
+// before serve is asked to stop, since stopping serve ends the container
+// the action runs in.
+func TestSwitchModeResultBeforeRestart(t *testing.T) {
+	data := t.TempDir()
+	if code, _, errOut := runCLI(t, "", "summarize", "--quiet", "--save", "--data", data, talk); code != 0 {
+		t.Fatal(errOut)
+	}
+	os.MkdirAll(filepath.Join(data, "start9"), 0o700)
+	if err := os.WriteFile(config.Path(data), []byte(multiReady), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	var atStop string
+	restart = func() (func() error, error) {
+		return func() error { atStop = out.String(); return nil }, nil
+	}
+	t.Cleanup(func() { restart = restartService })
+	code := run([]string{"recap", "action", "switch-mode", "--data", data}, strings.NewReader(`{"mode":"multi"}`), &out, &errOut)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	var res startos.ActionResult
+	if err := json.Unmarshal([]byte(atStop), &res); err != nil || !strings.Contains(res.Message, "Recap is restarting") {
+		t.Fatalf("when serve was asked to stop, stdout held %q (%v)", atStop, err)
+	}
+	if out.String() != atStop {
+		t.Fatalf("more output after the restart: %q", strings.TrimPrefix(out.String(), atStop))
 	}
 }
 

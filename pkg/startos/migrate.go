@@ -55,10 +55,14 @@ func ReadMigrationInput(r io.Reader) (Version, error) {
 //     otherwise the owner reviews it (the form pre-fills what matches);
 //   - from a Go version: the config must load; a newer version's keys
 //     this version does not know (a downgrade) need the owner's review;
-//   - to a Node.js version: that version cannot read our shape, so the
-//     owner reviews it there;
-//   - to another Go version: it migrates from us itself, so yes.
-func Migrate(dataDir, direction string, other Version) (MigrationResult, error) {
+//   - to a newer version (an update): yes; the newer version's own
+//     "from" judges the config;
+//   - to an older version (a downgrade), refused: on StartOS 0.3.5 only
+//     this version's "to" runs, and an older Recap, whose config parser
+//     refuses keys it does not know and whose database migrations refuse
+//     a newer database, would not start on what this version wrote. The
+//     owner restores a backup made with that version instead.
+func Migrate(dataDir, direction string, other, running Version) (MigrationResult, error) {
 	switch direction {
 	case MigrateFrom:
 		ok, err := configLoads(dataDir)
@@ -67,7 +71,10 @@ func Migrate(dataDir, direction string, other Version) (MigrationResult, error) 
 		}
 		return MigrationResult{Configured: ok}, nil
 	case MigrateTo:
-		return MigrationResult{Configured: other.Compare(FirstGoVersion) >= 0}, nil
+		if other.Compare(running) < 0 {
+			return MigrationResult{}, fmt.Errorf("Recap %s cannot be downgraded to %s: that version cannot read the settings and data this one has written; to go back, restore a StartOS backup made with %s", running, other, other)
+		}
+		return MigrationResult{Configured: true}, nil
 	}
 	return MigrationResult{}, fmt.Errorf("migration direction %q is not from or to", direction)
 }

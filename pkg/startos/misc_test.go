@@ -53,15 +53,19 @@ func TestMigrate(t *testing.T) {
 	cases := []struct {
 		name, direction, other, config string
 		want                           bool
+		wantErr                        string
 	}{
-		{"from node, config fits", MigrateFrom, "0.2.155", valid, true},
-		{"from node, other shape", MigrateFrom, "0.2.155", nodeShape, false},
-		{"from node, no config", MigrateFrom, "0.2.100", "", true},
-		{"from newer with unknown keys", MigrateFrom, "0.4.0", "mode:\n  type: single\nfuture: 1\n", false},
-		{"from go", MigrateFrom, "0.3.0", valid, true},
-		{"to node", MigrateTo, "0.2.155", valid, false},
-		{"to newer", MigrateTo, "0.3.1", valid, true},
+		{"from node, config fits", MigrateFrom, "0.2.155", valid, true, ""},
+		{"from node, other shape", MigrateFrom, "0.2.155", nodeShape, false, ""},
+		{"from node, no config", MigrateFrom, "0.2.100", "", true, ""},
+		{"from newer with unknown keys", MigrateFrom, "0.4.0", "mode:\n  type: single\nfuture: 1\n", false, ""},
+		{"from go", MigrateFrom, "0.3.0", valid, true, ""},
+		{"to node", MigrateTo, "0.2.155", valid, false, "cannot be downgraded to 0.2.155"},
+		{"to an older Go version", MigrateTo, "0.3.0", valid, false, "cannot be downgraded to 0.3.0"},
+		{"to the same version", MigrateTo, "0.3.1", valid, true, ""},
+		{"to newer", MigrateTo, "0.3.2", valid, true, ""},
 	}
+	running := Version{0, 3, 1, 0}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			data := t.TempDir()
@@ -72,13 +76,19 @@ func TestMigrate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := Migrate(data, c.direction, v)
+			got, err := Migrate(data, c.direction, v, running)
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("Migrate = %+v, %v; want an error about %q", got, err, c.wantErr)
+				}
+				return
+			}
 			if err != nil || got.Configured != c.want {
 				t.Fatalf("Migrate = %+v, %v; want configured %v", got, err, c.want)
 			}
 		})
 	}
-	if _, err := Migrate(t.TempDir(), "sideways", Version{}); err == nil {
+	if _, err := Migrate(t.TempDir(), "sideways", Version{}, running); err == nil {
 		t.Fatal("bad direction accepted")
 	}
 }
