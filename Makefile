@@ -8,6 +8,11 @@ DATA    ?= ./data
 LISTEN  ?= 127.0.0.1:8080
 SOURCE  ?= testdata/talks/bitcoin-explained_bitcoin-core-v23.md
 
+# Plain `make` builds and verifies the StartOS 0.3.5 package, as the
+# manifest's build command and Start9's tooling expect; `make help` lists
+# the other targets.
+.DEFAULT_GOAL := package
+
 .PHONY: help build run summarize test bench fuzz vet clean package install startos-test package-0.4
 
 help: ## list the targets
