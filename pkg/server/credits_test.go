@@ -164,12 +164,12 @@ func TestCreditsAcrossAJob(t *testing.T) {
 			t.Fatalf("job: %+v", st)
 		}
 	}
-	w := e.do(t, mreq{method: "POST", path: "/api/recaps", ctype: "application/json", cookie: cookie, body: `{"text":"anything at all"}`})
+	w := e.do(t, mreq{method: "POST", path: "/api/recaps", ctype: "application/json", cookie: cookie, body: `{"text":` + jsonString(vttOf(5*time.Minute, "Eve")) + `}`})
 	if w.Code != http.StatusPaymentRequired || errorCode(t, w) != "not_enough_credits" || !strings.Contains(w.Body.String(), "You have 0 credits left") {
 		t.Fatalf("submit with nothing left: %d %s", w.Code, w.Body)
 	}
 	// The same from the home page's form is an HTML page.
-	w = e.do(t, mreq{method: "POST", path: "/jobs", ctype: formType, cookie: cookie, body: form("source", "anything at all")})
+	w = e.do(t, mreq{method: "POST", path: "/jobs", ctype: formType, cookie: cookie, body: form("source", vttOf(5*time.Minute, "Eve"))})
 	if w.Code != http.StatusPaymentRequired || !strings.Contains(w.Body.String(), "You have 0 credits left") || !strings.Contains(w.Header().Get("Content-Type"), "text/html") {
 		t.Fatalf("form submit with nothing left: %d %s", w.Code, w.Body)
 	}
@@ -310,7 +310,7 @@ func TestFairQueueing(t *testing.T) {
 	if accepted < 3 || accepted > 5 {
 		t.Fatalf("%d of ann's jobs accepted", accepted)
 	}
-	w := e.do(t, mreq{method: "POST", path: "/api/recaps", ctype: "application/json", cookie: ann, body: `{"text":"one more"}`})
+	w := e.do(t, mreq{method: "POST", path: "/api/recaps", ctype: "application/json", cookie: ann, body: `{"text":` + jsonString(vttOf(5*time.Minute, "Ann")) + `}`})
 	if w.Code != http.StatusTooManyRequests || errorCode(t, w) != "too_many_waiting" {
 		t.Fatalf("ann again: %d %s", w.Code, w.Body)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/recap-startos/recap/pkg/credits"
 	"github.com/recap-startos/recap/pkg/jobs"
 	"github.com/recap-startos/recap/pkg/library"
+	"github.com/recap-startos/recap/pkg/transcript"
 )
 
 // httpError is the one error type handlers return for failures people
@@ -71,11 +72,14 @@ func badRequest(code, format string, args ...any) *httpError {
 // errors that are not the client's business (they become a 500).
 func asHTTPError(err error) (he *httpError, ok bool) {
 	var mbe *http.MaxBytesError
+	var te *transcript.Error
 	switch {
 	case errors.As(err, &he):
 		return he, true
 	case errors.As(err, &mbe):
 		return &httpError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: fmt.Sprintf("The request is over the limit of %s.", formatMB(mbe.Limit))}, true
+	case errors.As(err, &te) && transcript.IsBadInput(err):
+		return transcriptError(te), true
 	case errors.Is(err, library.ErrNotFound):
 		return errRecapNotFound, true
 	case errors.Is(err, library.ErrInvalidID):
@@ -103,6 +107,18 @@ func asHTTPError(err error) (he *httpError, ok bool) {
 		return errWeakPassword, true
 	}
 	return &httpError{Status: http.StatusInternalServerError, Code: "internal", Message: "Something went wrong on the server.", Hint: "Try again; if it keeps failing, the server log has the details."}, false
+}
+
+// transcriptError answers a submission whose content is not something
+// Recap can recap: 400 (413 when over a limit), the transcript package's
+// kind as the code and its message, which says what was received and what
+// is accepted.
+func transcriptError(te *transcript.Error) *httpError {
+	status := http.StatusBadRequest
+	if te.Kind == transcript.KindTooLarge {
+		status = http.StatusRequestEntityTooLarge
+	}
+	return &httpError{Status: status, Code: te.Kind.String(), Message: te.Message}
 }
 
 func formatMB(n int64) string {

@@ -681,7 +681,8 @@ func TestPages(t *testing.T) {
 
 	// Forms: submit (one box), cancel of a finished job, password, delete.
 	w := e.do(t, request{method: "POST", path: "/jobs", ctype: "application/x-www-form-urlencoded", cookie: tok,
-		body: strings.NewReader(url.Values{"source": {"Speaker: 00:00:01\nHello there. This is a short pasted transcript about bitcoin fees."}}.Encode())})
+		body: strings.NewReader(url.Values{"source": {"Speaker: 00:00:01\nHello there. This is a short pasted transcript about bitcoin fees. " +
+			"Fees rise when blocks are full, and wallets that estimate them well save their users money over a year."}}.Encode())})
 	if w.Code != http.StatusSeeOther || !strings.HasPrefix(w.Header().Get("Location"), "/jobs/") {
 		t.Fatalf("submit form: %d %s", w.Code, w.Body)
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/recap-startos/recap/pkg/jobs"
+	"github.com/recap-startos/recap/pkg/transcript"
 )
 
 // readSubmission reads what to recap from a request: JSON {"url"} or
@@ -66,7 +67,7 @@ func (s *Server) readSubmission(r *http.Request) (jobs.Input, error) {
 			}
 			switch part.FormName() {
 			case "file":
-				if part.FileName() != "" && len(data) > 0 {
+				if part.FileName() != "" {
 					in.Name, in.Data = filepath.Base(part.FileName()), data
 				}
 			case "url":
@@ -101,7 +102,10 @@ func (s *Server) readSubmission(r *http.Request) (jobs.Input, error) {
 		if strings.TrimSpace(rawURL+text+source) != "" {
 			return in, badRequest("too_many_sources", "Give one thing to recap: a file, a link or text, not several.")
 		}
-		return in, nil
+		if len(in.Data) == 0 {
+			return in, badRequest("empty_file", "%s is empty (0 bytes); choose the file that holds the transcript.", clip(in.Name, 80))
+		}
+		return in, transcript.Check(in.Name, in.Data)
 	}
 	if source = strings.TrimSpace(source); source != "" {
 		if looksLikeURL(source) {
@@ -122,10 +126,16 @@ func (s *Server) readSubmission(r *http.Request) (jobs.Input, error) {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return in, badRequest("bad_url", "%q is not a web link; links start with https://.", clip(rawURL, 80))
 		}
+		if err := transcript.CheckLink(rawURL); err != nil {
+			return in, badRequest("bad_url", "%q is not a valid link: %s.", clip(rawURL, 80), err)
+		}
 		in.Source = u.String()
 	case text != "":
 		if int64(len(text)) > s.opt.MaxUpload {
 			return in, s.tooLarge()
+		}
+		if err := transcript.Check("pasted text", []byte(text)); err != nil {
+			return in, err
 		}
 		in.Text = text
 	default:

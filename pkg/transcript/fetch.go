@@ -61,6 +61,9 @@ func fetchSource(ctx context.Context, source string, opt Options) (*recap.Transc
 	if scheme != "http" && scheme != "https" {
 		return nil, errorf(KindBadInput, nil, "%s links are not supported; %s", scheme, supported)
 	}
+	if err := CheckLink(source); err != nil {
+		return nil, errorf(KindBadInput, err, "%s is not a valid link: %s; %s", clip(source), err, supported)
+	}
 	u, err := url.Parse(source)
 	if err != nil || u.Host == "" {
 		return nil, errorf(KindBadInput, err, "%s is not a valid link; %s", clip(source), supported)
@@ -158,7 +161,7 @@ func fetchURL(ctx context.Context, u *url.URL, opt Options) (*recap.Transcript, 
 	t, err := Parse(name, resp.Body, opt)
 	if err != nil {
 		var e *Error
-		if errors.As(err, &e) && e.Kind == KindBadInput {
+		if errors.As(err, &e) && e.Kind == KindBadInput && !strings.Contains(e.Message, accepted) {
 			return nil, &Error{Kind: KindBadInput, Message: e.Message + "; " + supported, Err: e.Err}
 		}
 		return nil, err

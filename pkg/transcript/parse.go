@@ -1,6 +1,7 @@
 package transcript
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"path"
@@ -35,55 +36,99 @@ var formatNames = map[format]string{
 // Source.Type is "file". The format is recognised by content; name's
 // extension only breaks ties and makes a file that claims to be WebVTT or
 // SRT fail loudly when it is not. Documents over opt's size limit and
-// transcripts over its duration limit are refused. Every failure is an
-// *Error; a malformed document gives KindBadInput with the line at fault.
+// transcripts over its duration limit are refused, and so is whatever is
+// not a transcript, whatever its name: binary data (images, PDFs,
+// archives, executables), style sheets, source code, XML that is not a
+// feed, a lone link, an HTML page without transcript text, and text of
+// fewer than MinWords words. Every failure is an *Error; a malformed
+// document gives KindBadInput with the line at fault.
 func Parse(name string, data []byte, opt Options) (*recap.Transcript, error) {
-	base := baseName(name)
-	if limit := opt.maxBytes(); int64(len(data)) > limit {
-		return nil, errorf(KindTooLarge, nil, "%s is %s; the limit is %s (advanced.max-upload-mb, RECAP_MAX_UPLOAD_MB)",
-			base, formatMB(int64(len(data))), formatMB(limit))
-	}
-	text := decodeText(data)
-	if strings.TrimSpace(text) == "" {
-		return nil, errorf(KindBadInput, recap.ErrEmptyTranscript, "%s: the file is empty", base)
-	}
-	f, err := detectFormat(base, text)
+	t, f, err := parseDocument(name, data, opt)
 	if err != nil {
 		return nil, err
 	}
-	var t *recap.Transcript
-	switch f {
-	case formatVTT:
-		t, err = parseVTT(text)
-	case formatSRT:
-		t, err = parseSRT(text)
-	case formatJSON:
-		t, err = parsePodcastJSON(text)
-	case formatHTML:
-		t, err = parseHTML(text)
-	default:
-		t, err = parseText(text)
+	if err := checkLimits(t, opt); err != nil {
+		return nil, err
 	}
+	if err := refuseThin(baseName(name), f, t); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// Check reports whether data, named name, is a transcript Recap can
+// recap, without applying the size and length limits: it refuses what
+// Parse refuses for its content (empty, binary, markup or a link, too
+// short, unparsable) with the same *Error.
+func Check(name string, data []byte) error {
+	t, f, err := parseDocument(name, data, Options{MaxBytes: int64(len(data))})
+	if err != nil {
+		return err
+	}
+	return refuseThin(baseName(name), f, t)
+}
+
+// parseDocument is Parse without the minimum length and the duration
+// limit: it refuses documents over the size limit and content that is not
+// text or not a transcript, and parses the rest in the format it detects.
+func parseDocument(name string, data []byte, opt Options) (*recap.Transcript, format, error) {
+	base := baseName(name)
+	if limit := opt.maxBytes(); int64(len(data)) > limit {
+		return nil, 0, errorf(KindTooLarge, nil, "%s is %s; the limit is %s (advanced.max-upload-mb, RECAP_MAX_UPLOAD_MB)",
+			base, formatMB(int64(len(data))), formatMB(limit))
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, 0, errorf(KindBadInput, recap.ErrEmptyTranscript, "%s: the file is empty", base)
+	}
+	if what := sniffBinary(data); what != "" {
+		return nil, 0, refuse(base, what)
+	}
+	text := decodeText(data)
+	if strings.TrimSpace(text) == "" {
+		return nil, 0, errorf(KindBadInput, recap.ErrEmptyTranscript, "%s: the file is empty", base)
+	}
+	f, err := detectFormat(base, text)
+	if err != nil {
+		return nil, 0, err
+	}
+	if f == formatText {
+		if err := refuseMarkup(base, text); err != nil {
+			return nil, 0, err
+		}
+	}
+	t, err := parseFormat(f, text)
 	if err != nil {
 		var le *lineError
 		if errors.As(err, &le) {
-			return nil, errorf(KindBadInput, err, "%s: line %d: %s", base, le.line, le.msg)
+			return nil, 0, errorf(KindBadInput, err, "%s: line %d: %s", base, le.line, le.msg)
 		}
-		return nil, errorf(KindBadInput, err, "%s: %v", base, err)
+		return nil, 0, errorf(KindBadInput, err, "%s: %v", base, err)
 	}
 	t.Source.Type = recap.SourceFile
 	t.Source.FileName = base
 	if err := t.Normalize(); err != nil {
-		return nil, errorf(KindBadInput, err, "%s: no transcript text found in this %s file", base, formatNames[f])
+		return nil, 0, errorf(KindBadInput, err, "%s: no transcript text found in this %s file", base, formatNames[f])
 	}
 	t.Source.Captions = recap.CaptionsNone
 	if t.Timed() {
 		t.Source.Captions = recap.CaptionsFile
 	}
-	if err := checkLimits(t, opt); err != nil {
-		return nil, err
+	return t, f, nil
+}
+
+// parseFormat parses decoded text in format f.
+func parseFormat(f format, text string) (*recap.Transcript, error) {
+	switch f {
+	case formatVTT:
+		return parseVTT(text)
+	case formatSRT:
+		return parseSRT(text)
+	case formatJSON:
+		return parsePodcastJSON(text)
+	case formatHTML:
+		return parseHTML(text)
 	}
-	return t, nil
+	return parseText(text)
 }
 
 // checkLimits refuses a transcript longer than the duration limit of opt.

@@ -26,7 +26,8 @@ func TestPublicAddr(t *testing.T) {
 func TestPublicOnlyRefusesLocalDownloads(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/vtt")
-		w.Write([]byte("WEBVTT\n\n00:00:01.000 --> 00:00:04.000\nHello from the local network.\n\n00:00:05.000 --> 00:00:08.000\nThis should stay private.\n"))
+		w.Write([]byte("WEBVTT\n\n00:00:01.000 --> 00:00:04.000\nHello from the local network.\n\n00:00:05.000 --> 00:00:08.000\nThis should stay private.\n\n" +
+			"00:00:09.000 --> 00:00:30.000\n" + strings.Repeat("The server on this network keeps its documents to itself. ", 6) + "\n"))
 	}))
 	defer srv.Close()
 	src := srv.URL + "/talk.vtt"
