@@ -332,6 +332,11 @@ func TestManifest(t *testing.T) {
 		if destructive[id] && a.Warning == "" {
 			t.Errorf("action %s changes or removes data and needs a warning", id)
 		}
+		// StartOS 0.3.5 shows the warning only for an action without a
+		// form; one with a form must say it in its description.
+		if a.Warning != "" && len(a.InputSpec.Content) > 0 && !strings.Contains(strings.ToLower(a.Description), strings.ToLower(strings.TrimSuffix(a.Warning, "."))) {
+			t.Errorf("action %s has a form, so StartOS never shows its warning; put it in the description: %q", id, a.Warning)
+		}
 		if len(a.AllowedStatuses) == 0 {
 			t.Errorf("action %s: allowed-statuses is empty", id)
 		}
