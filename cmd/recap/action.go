@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -84,6 +85,17 @@ func actionRestoreBackup(c *cli.Context) error {
 		return badInput("%v", err)
 	}
 	data := c.String("data")
+	// StartOS does not enforce allowed-statuses, and the command line
+	// knows none: the lock keeps a running Recap's data from being
+	// replaced under it, and keeps serve from starting mid-restore.
+	release, err := startos.LockDataFolder(data)
+	if errors.Is(err, startos.ErrInUse) {
+		return badInput("Recap is running: stop it, then restore (%v)", err)
+	}
+	if err != nil {
+		return err
+	}
+	defer release()
 	snaps, err := startos.ListSnapshots(data)
 	if err != nil {
 		return err

@@ -207,6 +207,13 @@ func TestStartOSLifecycle(t *testing.T) {
 	if code, _, errOut := v.run("", "library", "delete", "--yes", "--data", data, strings.TrimSuffix(filepath.Base(recapFile), ".json")); code != 0 {
 		t.Fatalf("delete: %s", errOut)
 	}
+	// While serve runs, the restore is refused and nothing changes.
+	if code, out, errOut := v.run(`{"snapshot":"`+snapshot+`"}`, "action", "restore-backup", "--data", data); code == 0 || out != "" || !strings.Contains(errOut, "Recap is running: stop it") {
+		t.Fatalf("restore under a running serve: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if _, err := os.Stat(recapFile); err == nil {
+		t.Fatal("the refused restore brought the recap back")
+	}
 	v.stop(srv)
 
 	r = v.action("restore-backup", `{"snapshot":"`+snapshot+`"}`)

@@ -60,6 +60,13 @@ func runServe(c *cli.Context) error {
 	if dev && !loopbackListen(listen) {
 		return badInput("--dev needs a loopback --listen address such as 127.0.0.1:8080, not %q", listen)
 	}
+	// The data folder is this process's while it runs: Restore Backup
+	// refuses to replace it under a running service.
+	release, err := startos.LockDataFolder(data)
+	if err != nil {
+		return err
+	}
+	defer release()
 	// Finish an interrupted restore or mode switch first: both change the
 	// config. Then .backupignore and DATA/start9.
 	if err := startos.PrepareVolume(data); err != nil {
