@@ -36,11 +36,11 @@ func FuzzAPI(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body, query string) {
 		for _, c := range []struct{ method, path string }{
 			{"POST", PathUserTier}, {"POST", PathCheckouts}, {"POST", PathRecap},
-			{"GET", PathChanges + "?" + query}, {"GET", PathExpiring + "?" + query},
+			{"GET", PathChanges}, {"GET", PathExpiring},
 		} {
 			req := httptest.NewRequest(c.method, "http://relay"+c.path, strings.NewReader(body))
-			if strings.ContainsAny(c.path, " \x00") {
-				continue
+			if c.method == "GET" {
+				req.URL.RawQuery = query // as the server would receive it, unparsed
 			}
 			req.Header.Set("Authorization", "Bearer "+key)
 			w := httptest.NewRecorder()
