@@ -212,6 +212,13 @@ func (l *UserLibrary) Save(ctx context.Context, userID string, doc *recap.Docume
 		return putRow(ctx, tx, userID, row)
 	})
 	if err != nil {
+		// A job that ends after its account was removed finds no user: its
+		// file goes too, so no folder of a removed account comes back.
+		if _, uerr := l.st.UserByID(ctx, userID); errors.Is(uerr, ErrNotFound) {
+			os.Remove(p)
+			os.Remove(filepath.Dir(p))
+			return fmt.Errorf("store: save recap %s: the account was removed: %w", doc.ID, ErrNotFound)
+		}
 		return fmt.Errorf("store: index recap %s: %w", doc.ID, err)
 	}
 	return nil

@@ -166,3 +166,21 @@ func TestRemoveAccountCrash(t *testing.T) {
 		t.Errorf("a failed removal touched the files: %v", err)
 	}
 }
+
+// A recap that finishes after its account was removed leaves nothing.
+func TestSaveAfterRemoval(t *testing.T) {
+	st, dir := openTest(t, Options{})
+	lib := st.Library(filepath.Join(dir, "history"))
+	kid, _ := removeFixture(t, st, lib)
+	ctx := context.Background()
+	if _, err := lib.RemoveAccount(ctx, kid.ID); err != nil {
+		t.Fatal(err)
+	}
+	err := lib.Save(ctx, kid.ID, testDoc("late-1", "Late", time.Unix(5000, 0), "late"))
+	if !errors.Is(err, ErrNotFound) {
+		t.Fatalf("save for a removed account: %v", err)
+	}
+	if _, err := os.Stat(lib.Dir(kid.ID)); !os.IsNotExist(err) {
+		t.Errorf("the removed account's folder came back: %v", err)
+	}
+}
