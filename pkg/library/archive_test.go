@@ -161,3 +161,27 @@ func TestWriteArchiveStopsWhenTheClientGoes(t *testing.T) {
 type failingWriter struct{}
 
 func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("connection reset") }
+
+// BenchmarkWriteArchive exports 1,000 recaps of about 9 KB of transcript
+// each (the size of an hour's talk) to a writer that discards, and
+// reports the archive's size and the memory allocated per export.
+func BenchmarkWriteArchive(b *testing.B) {
+	var written int
+	src := &pagedSource{written: &written}
+	for i := range 1000 {
+		src.docs = append(src.docs, archiveDoc(i))
+	}
+	w := &discardCounter{}
+	b.ReportAllocs()
+	for b.Loop() {
+		w.n = 0
+		if _, err := WriteArchive(context.Background(), w, src, time.Now()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(w.n)/1e6, "MB/archive")
+}
+
+type discardCounter struct{ n int }
+
+func (d *discardCounter) Write(p []byte) (int, error) { d.n += len(p); return len(p), nil }
