@@ -31,7 +31,9 @@ func summarizeCommand() *cli.Command {
 		ArgsUsage: "SOURCE",
 		Description: `SOURCE is one of:
   a YouTube link        (watch, youtu.be, shorts, embed, live, music. …)
-  a podcast feed URL    (RSS with <podcast:transcript>; pick with --episode)
+  a podcast feed        (RSS or Atom with <podcast:transcript>, as a URL or a
+                        saved file; --episode picks, else the newest episode
+                        that has a transcript)
   a transcript file     (WebVTT .vtt, SRT .srt, Podcasting 2.0 .json, .html, .txt/.md)
   a URL of such a file
   -                     (read a transcript from standard input)
@@ -44,6 +46,7 @@ Examples:
   recap summarize --format md "https://youtu.be/VIDEO_ID?t=90"
   recap summarize --lang de https://www.youtube.com/watch?v=VIDEO_ID
   recap summarize --episode 3 https://example.org/feed.xml
+  recap summarize --episode "The Present" testdata/feeds/example.xml
   recap summarize --save --data ./data talk.srt
   recap summarize --engine openai --data ./data talk.vtt   (engine settings from ./data/start9/config.yaml)
   pbpaste | recap summarize --format md -`,
@@ -51,7 +54,7 @@ Examples:
 			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "json", Usage: "output format: json or md"},
 			&cli.StringFlag{Name: "engine", Value: "builtin", Usage: "summarizing engine: builtin, or openai, gemini or relay as configured under --data"},
 			&cli.StringFlag{Name: "lang", Usage: "preferred caption language, e.g. en, de, pt-BR (default: the video's own)"},
-			&cli.StringFlag{Name: "episode", Usage: "podcast episode: GUID, part of the title, or number (1 = newest)"},
+			&cli.StringFlag{Name: "episode", Usage: "podcast episode: GUID, part of the title, or number (1 = newest; default: the newest with a transcript)"},
 			&cli.BoolFlag{Name: "save", Usage: "also file the recap in the library under --data"},
 			dataFlag(),
 			&cli.IntFlag{Name: "max-size", Value: transcript.DefaultMaxBytes >> 20, EnvVars: []string{"RECAP_MAX_UPLOAD_MB"}, Usage: "largest file or download accepted, in MB"},

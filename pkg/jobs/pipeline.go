@@ -99,7 +99,7 @@ func readInput(ctx context.Context, in Input, opt transcript.Options) (*recap.Tr
 		t.Source.FileName = ""
 		return t, nil
 	case in.Data != nil:
-		return transcript.Parse(in.Name, in.Data, opt)
+		return transcript.Read(ctx, in.Name, in.Data, opt)
 	default:
 		return transcript.Fetch(ctx, in.Source, opt)
 	}

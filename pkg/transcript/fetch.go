@@ -43,10 +43,10 @@ func fetchSource(ctx context.Context, source string, opt Options) (*recap.Transc
 	case source == "":
 		return nil, errorf(KindBadInput, nil, "no source given; %s", supported)
 	case source == "-":
-		return fetchStdin(opt)
+		return fetchStdin(ctx, opt)
 	}
 	if info, err := os.Stat(source); err == nil {
-		return fetchFile(source, info, opt)
+		return fetchFile(ctx, source, info, opt)
 	}
 	scheme, _, hasScheme := strings.Cut(source, "://")
 	if !hasScheme {
@@ -82,7 +82,7 @@ func fetchYouTubeURL(ctx context.Context, source string, opt Options) (*recap.Tr
 	return fetchYouTube(ctx, id, opt)
 }
 
-func fetchStdin(opt Options) (*recap.Transcript, error) {
+func fetchStdin(ctx context.Context, opt Options) (*recap.Transcript, error) {
 	if opt.Stdin == nil {
 		return nil, errorf(KindBadInput, nil, "nothing to read on stdin; %s", supported)
 	}
@@ -93,10 +93,10 @@ func fetchStdin(opt Options) (*recap.Transcript, error) {
 		}
 		return nil, errorf(KindBadInput, err, "could not read stdin: %v", err)
 	}
-	return Parse("-", data, opt)
+	return Read(ctx, "-", data, opt)
 }
 
-func fetchFile(name string, info fs.FileInfo, opt Options) (*recap.Transcript, error) {
+func fetchFile(ctx context.Context, name string, info fs.FileInfo, opt Options) (*recap.Transcript, error) {
 	base := filepath.Base(name)
 	if info.IsDir() {
 		return nil, errorf(KindBadInput, nil, "%s is a folder, not a transcript file; %s", clip(base), supported)
@@ -116,7 +116,23 @@ func fetchFile(name string, info fs.FileInfo, opt Options) (*recap.Transcript, e
 		}
 		return nil, errorf(KindBadInput, err, "could not read %s: %v", clip(base), err)
 	}
-	return Parse(name, data, opt)
+	return Read(ctx, name, data, opt)
+}
+
+// Read is Parse for a document that may also be a podcast RSS or Atom
+// feed (a feed file, or an uploaded one): the episode opt.Episode selects
+// (by default the newest that has a transcript) is read as from a feed
+// URL, its transcript downloaded from the address the feed gives, with
+// the same limits and address checks.
+func Read(ctx context.Context, name string, data []byte, opt Options) (*recap.Transcript, error) {
+	if !isFeed(data) {
+		return Parse(name, data, opt)
+	}
+	if limit := opt.maxBytes(); int64(len(data)) > limit {
+		return nil, errorf(KindTooLarge, nil, "%s is %s; the limit is %s (advanced.max-upload-mb, RECAP_MAX_UPLOAD_MB)",
+			baseName(name), formatMB(int64(len(data))), formatMB(limit))
+	}
+	return readFeed(ctx, "", baseName(name), data, opt)
 }
 
 var errTooLarge = errors.New("over the size limit")

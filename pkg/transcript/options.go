@@ -31,7 +31,8 @@ type Options struct {
 	// creator track, else the first automatic one.
 	Lang string
 	// Episode selects a podcast episode by GUID, title substring or
-	// 1-based index (1 is the newest). Empty means the newest.
+	// 1-based index (1 is the newest). Empty means the newest episode
+	// that has a transcript.
 	Episode string
 	// MaxBytes caps any file or download, in bytes (DefaultMaxBytes if 0).
 	MaxBytes int64

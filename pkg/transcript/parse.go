@@ -59,8 +59,12 @@ func Parse(name string, data []byte, opt Options) (*recap.Transcript, error) {
 // Check reports whether data, named name, is a transcript Recap can
 // recap, without applying the size and length limits: it refuses what
 // Parse refuses for its content (empty, binary, markup or a link, too
-// short, unparsable) with the same *Error.
+// short, unparsable) with the same *Error. A podcast feed passes when it
+// has an episode; Read fetches the transcript.
 func Check(name string, data []byte) error {
+	if isFeed(data) {
+		return checkFeed(baseName(name), data)
+	}
 	t, f, err := parseDocument(name, data, Options{MaxBytes: int64(len(data))})
 	if err != nil {
 		return err
@@ -82,6 +86,9 @@ func parseDocument(name string, data []byte, opt Options) (*recap.Transcript, fo
 	}
 	if what := sniffBinary(data); what != "" {
 		return nil, 0, refuse(base, what)
+	}
+	if isFeed(data) {
+		return nil, 0, errorf(KindBadInput, nil, "%s is a podcast feed, whose episodes' transcripts must be downloaded; give it to recap summarize (with --episode) or upload it in the web app", base)
 	}
 	text := decodeText(data)
 	if strings.TrimSpace(text) == "" {

@@ -269,13 +269,19 @@ func parseDuration(s string) float64 {
 
 // selectEpisode finds the episode opt.Episode names: by GUID, then by
 // 1-based index (1 is the newest), then by a case-insensitive title
-// substring. Empty selects the newest.
+// substring. Empty selects the newest episode that has a transcript (the
+// newest of all when none has one).
 func selectEpisode(f *podcastFeed, sel string) (episode, error) {
 	if len(f.Episodes) == 0 {
 		return episode{}, errorf(KindBadInput, nil, "the podcast feed %s has no episodes", clip(f.Title))
 	}
 	sel = strings.TrimSpace(sel)
 	if sel == "" {
+		for _, ep := range f.Episodes {
+			if len(ep.Transcripts) > 0 {
+				return ep, nil
+			}
+		}
 		return f.Episodes[0], nil
 	}
 	for _, ep := range f.Episodes {
@@ -367,9 +373,28 @@ func orderTranscripts(ls []feedLink, feedLang, want string) []feedLink {
 
 // fetchPodcast reads the selected episode of a downloaded feed.
 func fetchPodcast(ctx context.Context, feedURL string, data []byte, opt Options) (*recap.Transcript, error) {
+	return readFeed(ctx, feedURL, "the podcast feed at "+hostOf(feedURL), data, opt)
+}
+
+// checkFeed refuses a feed file without episodes, or one that cannot be
+// decoded.
+func checkFeed(name string, data []byte) error {
 	f, err := parseFeed(data)
 	if err != nil {
-		return nil, errorf(KindBadInput, err, "the podcast feed at %s could not be read: %v", hostOf(feedURL), err)
+		return errorf(KindBadInput, err, "%s could not be read as a podcast feed: %v", name, err)
+	}
+	if len(f.Episodes) == 0 {
+		return errorf(KindBadInput, nil, "the podcast feed %s (%s) has no episodes", clip(f.Title), name)
+	}
+	return nil
+}
+
+// readFeed reads the selected episode of a feed: downloaded from feedURL,
+// or a file (feedURL empty) that label names in messages.
+func readFeed(ctx context.Context, feedURL, label string, data []byte, opt Options) (*recap.Transcript, error) {
+	f, err := parseFeed(data)
+	if err != nil {
+		return nil, errorf(KindBadInput, err, "%s could not be read as a podcast feed: %v", label, err)
 	}
 	ep, err := selectEpisode(f, opt.Episode)
 	if err != nil {

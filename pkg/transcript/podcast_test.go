@@ -81,7 +81,8 @@ func (h *podcastHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			file, ct = "transcripts-example.html", "text/html"
 		case strings.HasSuffix(f, ".txt"):
 			w.Header().Set("Content-Type", "text/plain")
-			w.Write([]byte("Welcome to the show. Today we talk about feeds.\n\nThen we answer letters from listeners.\n"))
+			w.Write([]byte("Welcome to the show. Today we talk about feeds.\n\nThen we answer letters from listeners.\n\n" +
+				"The first letter asks how a feed tells apps where the transcript of each episode lives, and the answer is one tag per file.\n"))
 			return
 		default:
 			http.NotFound(w, r)

@@ -1,0 +1,79 @@
+package transcript
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/recap-startos/recap/pkg/recap"
+)
+
+// TestFeedFile reads a podcast feed saved as a file, on disk and as an
+// upload would give it: the episode is chosen as for a feed URL, and its
+// transcript comes from where the feed says.
+func TestFeedFile(t *testing.T) {
+	h := newPodcastHost(t)
+	data := h.feed("example.xml")
+	path := filepath.Join(t.TempDir(), "example.xml")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	opt := h.opt()
+	for _, tc := range []struct {
+		name, episode, title string
+		read                 func(Options) (*recap.Transcript, error)
+	}{
+		{"file, newest", "", "Episode 3 - The Future", func(o Options) (*recap.Transcript, error) { return Fetch(context.Background(), path, o) }},
+		{"file, --episode 2", "2", "Episode 2 - The Present", func(o Options) (*recap.Transcript, error) { return Fetch(context.Background(), path, o) }},
+		{"file, by title", "past", "Episode 1 - The Past", func(o Options) (*recap.Transcript, error) { return Fetch(context.Background(), path, o) }},
+		{"upload", "", "Episode 3 - The Future", func(o Options) (*recap.Transcript, error) {
+			return Read(context.Background(), "example.xml", data, o)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := opt
+			o.Episode = tc.episode
+			tr, err := tc.read(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tr.Source.Type != recap.SourcePodcast || tr.Source.Title != tc.title || tr.Source.Channel != "Podcasting 2.0 Namespace Example" {
+				t.Fatalf("source %+v", tr.Source)
+			}
+			if tr.Words() < MinWords || strings.Contains(tr.Units[0].Text, "<") {
+				t.Fatalf("transcript of %d words: %q", tr.Words(), tr.Units[0].Text)
+			}
+		})
+	}
+	if err := Check("example.xml", data); err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	// Parse cannot download; it says what the file is instead of reading
+	// XML as words.
+	if _, err := Parse("example.xml", data, opt); KindOf(err) != KindBadInput || !strings.Contains(err.Error(), "is a podcast feed") {
+		t.Fatalf("Parse: %v", err)
+	}
+	// A feed without episodes is refused by Check.
+	empty := []byte(`<?xml version="1.0"?><rss version="2.0"><channel><title>Quiet</title></channel></rss>`)
+	if err := Check("quiet.xml", empty); KindOf(err) != KindBadInput || !strings.Contains(err.Error(), "has no episodes") {
+		t.Fatalf("Check of an empty feed: %v", err)
+	}
+}
+
+// TestDefaultEpisodeHasATranscript: without --episode, the newest episode
+// that has a transcript is read, not a newer one without.
+func TestDefaultEpisodeHasATranscript(t *testing.T) {
+	f := &podcastFeed{Episodes: []episode{
+		{Title: "Trailer"},
+		{Title: "Episode 9", Transcripts: []feedLink{{URL: "https://example.org/9.vtt"}}},
+	}}
+	ep, err := selectEpisode(f, "")
+	if err != nil || ep.Title != "Episode 9" {
+		t.Fatalf("%q %v", ep.Title, err)
+	}
+	if ep, _ := selectEpisode(f, "1"); ep.Title != "Trailer" {
+		t.Fatalf("--episode 1 gave %q", ep.Title)
+	}
+}
