@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
@@ -82,9 +84,44 @@ Examples:
 	}
 }
 
-// openLibraryWarn opens the library and reports skipped files on stderr.
+// openExistingLibrary opens the library under an existing data folder
+// for a command that only reads it (or deletes from it): a missing
+// folder, most often a mistyped --data, is an error naming the path
+// rather than a new empty folder. A data folder without a library folder
+// gives a *noLibraryError, and nothing is created.
+func openExistingLibrary(data string) (*library.Library, error) {
+	abs, err := filepath.Abs(data)
+	if err != nil {
+		abs = data
+	}
+	st, err := os.Stat(data)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, badInput("the data folder %s does not exist; give the right one with --data or RECAP_DATA_DIR (make run uses ./data)", abs)
+	case err != nil:
+		return nil, fmt.Errorf("data folder %s: %w", abs, err)
+	case !st.IsDir():
+		return nil, badInput("the data folder %s is a file, not a folder; give the right one with --data or RECAP_DATA_DIR", abs)
+	}
+	history := filepath.Join(abs, "history")
+	if _, err := os.Stat(history); errors.Is(err, fs.ErrNotExist) {
+		return nil, &noLibraryError{dir: history}
+	}
+	return openLibrary(data)
+}
+
+// noLibraryError is a data folder without a library folder yet: nothing
+// has been saved there.
+type noLibraryError struct{ dir string }
+
+func (e *noLibraryError) Error() string {
+	return fmt.Sprintf("no recaps in %s (the folder does not exist yet)", e.dir)
+}
+
+// openLibraryWarn opens an existing library and reports skipped files on
+// stderr.
 func openLibraryWarn(c *cli.Context) (*library.Library, error) {
-	lib, err := openLibrary(c.String("data"))
+	lib, err := openExistingLibrary(c.String("data"))
 	if err != nil {
 		return nil, err
 	}
@@ -111,6 +148,14 @@ func runFind(c *cli.Context, text string) error {
 		return badInput("--type must be youtube, podcast, file or text, not %q", t)
 	}
 	lib, err := openLibraryWarn(c)
+	var none *noLibraryError
+	if errors.As(err, &none) {
+		fmt.Fprintf(c.App.ErrWriter, "%v; add one with recap summarize --save --data %s SOURCE\n", none, c.String("data"))
+		if c.Bool("json") {
+			return writePageJSON(c.App.Writer, library.Page{})
+		}
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -118,8 +163,13 @@ func runFind(c *cli.Context, text string) error {
 	if c.Bool("json") {
 		return writePageJSON(c.App.Writer, page)
 	}
+	where := libraryPlace(lib)
 	if page.Total == 0 {
-		fmt.Fprintln(c.App.ErrWriter, "no recaps found")
+		if text != "" || c.String("type") != "" {
+			fmt.Fprintf(c.App.ErrWriter, "no recaps found in %s\n", where)
+		} else {
+			fmt.Fprintf(c.App.ErrWriter, "no recaps in %s (add one with recap summarize --save --data %s SOURCE)\n", where, c.String("data"))
+		}
 		return nil
 	}
 	tw := tabwriter.NewWriter(c.App.Writer, 2, 4, 2, ' ', 0)
@@ -134,11 +184,20 @@ func runFind(c *cli.Context, text string) error {
 	tw.Flush()
 	shown := len(page.Hits)
 	if page.Next != "" {
-		fmt.Fprintf(c.App.ErrWriter, "%d of %d; next page: --cursor %s\n", shown, page.Total, page.Next)
+		fmt.Fprintf(c.App.ErrWriter, "%d of %d in %s; next page: --cursor %s\n", shown, page.Total, where, page.Next)
 	} else {
-		fmt.Fprintf(c.App.ErrWriter, "%d recap(s)\n", page.Total)
+		fmt.Fprintf(c.App.ErrWriter, "%d recap(s) in %s\n", page.Total, where)
 	}
 	return nil
+}
+
+// libraryPlace names the library's folder as an absolute path, so that
+// "nothing found" always says where Recap looked.
+func libraryPlace(lib *library.Library) string {
+	if abs, err := filepath.Abs(lib.Dir()); err == nil {
+		return abs
+	}
+	return lib.Dir()
 }
 
 func writePageJSON(w io.Writer, page library.Page) error {
@@ -151,9 +210,9 @@ func exportRecap(c *cli.Context) (*library.Export, error) {
 	if c.NArg() != 1 {
 		return nil, badInput("give exactly one recap ID (see recap library list)")
 	}
-	lib, err := openLibrary(c.String("data"))
+	lib, err := openExistingLibrary(c.String("data"))
 	if err != nil {
-		return nil, err
+		return nil, libraryError(err, c.Args().First())
 	}
 	exp, err := lib.Export(c.Args().First(), c.String("format"))
 	return exp, libraryError(err, c.Args().First())
@@ -187,9 +246,9 @@ func runDelete(c *cli.Context) error {
 		return badInput("give exactly one recap ID (see recap library list)")
 	}
 	id := c.Args().First()
-	lib, err := openLibrary(c.String("data"))
+	lib, err := openExistingLibrary(c.String("data"))
 	if err != nil {
-		return err
+		return libraryError(err, id)
 	}
 	e, ok := lib.Entry(id)
 	if !ok {
@@ -219,6 +278,10 @@ func libraryError(err error, id string) error {
 		return badInput("%q is not a recap ID (IDs look like 20261126-143005-k3j9x2ab)", id)
 	case errors.Is(err, library.ErrNotFound):
 		return badInput("no recap %s in the library (see recap library list)", id)
+	case !recap.ValidID(id):
+		return badInput("%q is not a recap ID (IDs look like 20261126-143005-k3j9x2ab)", id)
+	case errors.As(err, new(*noLibraryError)):
+		return badInput("no recap %s: %v", id, err)
 	case errors.Is(err, library.ErrBadFormat):
 		return badInput("--format must be md or json")
 	}

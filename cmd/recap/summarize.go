@@ -38,8 +38,10 @@ func summarizeCommand() *cli.Command {
   a URL of such a file
   -                     (read a transcript from standard input)
 
-The recap document (JSON) or its Markdown rendering goes to standard output;
-progress and errors go to standard error. Exit code 2 means the source or the
+The recap goes to standard output: as Markdown when standard output is a
+terminal, as the JSON recap document when it is piped or redirected to a file
+(--format md or --format json chooses either way); progress and errors go to
+standard error. Exit code 2 means the source or the
 command line must be changed, 1 that something failed along the way.
 
 Examples:
@@ -51,7 +53,7 @@ Examples:
   recap summarize --engine openai --data ./data talk.vtt   (engine settings from ./data/start9/config.yaml)
   pbpaste | recap summarize --format md -`,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "json", Usage: "output format: json or md"},
+			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "output format: md or json (default: md on a terminal, json when piped or redirected)"},
 			&cli.StringFlag{Name: "engine", Value: "builtin", Usage: "summarizing engine: builtin, or openai, gemini or relay as configured under --data"},
 			&cli.StringFlag{Name: "lang", Usage: "preferred caption language, e.g. en, de, pt-BR (default: the video's own)"},
 			&cli.StringFlag{Name: "episode", Usage: "podcast episode: GUID, part of the title, or number (1 = newest; default: the newest with a transcript)"},
@@ -72,6 +74,9 @@ func runSummarize(c *cli.Context) error {
 		return badInput("summarize needs exactly one SOURCE (see recap summarize --help)")
 	}
 	format := strings.ToLower(c.String("format"))
+	if format == "" {
+		format = defaultFormat(c.App.Writer)
+	}
 	if format != "json" && format != "md" {
 		return badInput("--format must be json or md, not %q", c.String("format"))
 	}
@@ -132,6 +137,18 @@ func runSummarize(c *cli.Context) error {
 	enc := json.NewEncoder(c.App.Writer)
 	enc.SetIndent("", "  ")
 	return enc.Encode(doc)
+}
+
+// defaultFormat is the output format when --format is not given:
+// Markdown for a person at a terminal (w is a character device), the JSON
+// document for a program or a file (a pipe, a regular file, a buffer).
+func defaultFormat(w io.Writer) string {
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			return "md"
+		}
+	}
+	return "json"
 }
 
 // engineByName returns the engine a command asked for. The LLM engines
