@@ -313,7 +313,8 @@ func TestStartOSLifecycleMulti(t *testing.T) {
 	}
 	// Properties counts every account's recaps in multi mode.
 	for start := time.Now(); ; time.Sleep(50 * time.Millisecond) {
-		if p, err := startos.ReadProperties(v.data); err == nil && p.Recaps == 1 {
+		// ... and the accounts and the credit the recap cost.
+		if p, err := startos.ReadProperties(v.data); err == nil && p.Recaps == 1 && p.Users != "" && p.CreditsSpent == "1" {
 			break
 		}
 		if time.Since(start) > 10*time.Second {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -25,6 +26,8 @@ type properties struct {
 	// recaps counts every recap in multi mode (nil in single mode, where
 	// lib counts the owner's).
 	recaps func() (int, error)
+	// usage counts accounts and the credits spent this period (multi mode).
+	usage func() (users, spent int, err error)
 
 	mu    sync.Mutex
 	known map[string]string // owner hash → the generated password it hashes
@@ -87,6 +90,14 @@ func (p *properties) write() {
 			slog.Warn("cannot count the recaps for the Properties page", "error", err)
 		}
 		props.Recaps = n
+	}
+	if p.usage != nil {
+		users, spent, err := p.usage()
+		if err != nil {
+			slog.Warn("cannot count the accounts for the Properties page", "error", err)
+		} else {
+			props.Users, props.CreditsSpent = strconv.Itoa(users), strconv.Itoa(spent)
+		}
 	}
 	if err := startos.WriteProperties(p.data, props); err != nil {
 		slog.Warn("cannot write the Properties page", "error", err)

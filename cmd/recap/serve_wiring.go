@@ -182,6 +182,7 @@ func wireMulti(ctx context.Context, data string, cfg *config.Config, log *slog.L
 	}
 	props := newProperties(data, version, cfg, nil, nil)
 	props.recaps = func() (int, error) { return st.RecapCount(context.Background()) }
+	props.usage = func() (int, int, error) { return ledger.Usage(context.Background()) }
 	props.write()
 	stopPruning := pruneEvery(st, ledger, pruneInterval, log)
 	if rel != nil {

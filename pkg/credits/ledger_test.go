@@ -142,6 +142,9 @@ func TestSignupAllowanceAndSpendOrder(t *testing.T) {
 	if b.Total() != 13 || b.LifetimeConsumed != 2 {
 		t.Fatalf("after commit: %+v", b)
 	}
+	if users, spent, err := l.Usage(ctx); err != nil || users != 1 || spent != 2 {
+		t.Fatalf("usage: %d users, %d spent, %v", users, spent, err)
+	}
 	h, err := l.History(ctx, u, 50, 0)
 	if err != nil {
 		t.Fatal(err)

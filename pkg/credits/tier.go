@@ -132,3 +132,18 @@ func (l *Ledger) Sweep(ctx context.Context) (SweepResult, error) {
 		after = ids[len(ids)-1]
 	}
 }
+
+// Usage counts the accounts and the credits spent on recaps over the
+// last allowance period, for the Properties page.
+func (l *Ledger) Usage(ctx context.Context) (users, spent int, err error) {
+	since := l.now().Add(-l.pol.Period).UnixMilli()
+	err = l.st.View(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM users),
+			(SELECT coalesce(sum(replenish + purchased + trial), 0) FROM credit_reservations
+				WHERE state = 'committed' AND updated_at >= ?)`, since).Scan(&users, &spent)
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("credits: usage: %w", err)
+	}
+	return users, spent, nil
+}

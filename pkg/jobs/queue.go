@@ -574,6 +574,9 @@ func (q *Queue) run(j *job) {
 			err = q.cfg.Library.Save(doc)
 		}
 	}
+	if err == nil {
+		q.endCharge(j, true) // spent before anyone hears of it
+	}
 	if err == nil && q.cfg.OnDone != nil {
 		q.cfg.OnDone(doc)
 	}
@@ -596,7 +599,9 @@ func (q *Queue) finish(j *job, doc *recap.Document, err error) State {
 	if err != nil && j.ctx != nil && j.ctx.Err() != nil {
 		err = context.Cause(j.ctx)
 	}
-	q.endCharge(j, err == nil && doc != nil)
+	if err != nil || doc == nil {
+		q.endCharge(j, false)
+	}
 	// Free the URL before anyone hears of the end, so that a new submit
 	// after the end starts a new job.
 	q.mu.Lock()

@@ -30,6 +30,11 @@ type Properties struct {
 	// once changed.
 	InitialPassword string
 	Recaps          int // recaps in the library (the owner's, in single mode)
+	// Users and CreditsSpent are multi mode's: the number of accounts
+	// and the credits spent over the last allowance period ("" in single
+	// mode, where they are left off the page).
+	Users        string
+	CreditsSpent string
 }
 
 // Property labels, as shown on the page; ReadProperties maps them back.
@@ -40,6 +45,8 @@ const (
 	labelTor      = "Tor Address"
 	labelPassword = "Owner Password"
 	labelRecaps   = "Recaps"
+	labelUsers    = "Users"
+	labelSpent    = "Credits Spent This Period"
 )
 
 // StatsPath returns where the Properties file lives under a data folder.
@@ -76,6 +83,8 @@ func (p Properties) entries() []labelled {
 	add(labelTor, p.TorURL, "Open Recap from anywhere with a Tor-enabled browser.", true, true, false)
 	add(labelPassword, p.InitialPassword, "The password Recap made for you on first start. Sign in with it, then change it; it disappears from here once changed. Lost it? Run the Reset Owner Password action.", true, false, true)
 	out = append(out, labelled{labelRecaps, entry{Type: "string", Value: strconv.Itoa(p.Recaps), Description: "Recaps in your library.", Copyable: false}})
+	add(labelUsers, p.Users, "Accounts on this Recap, yours included.", false, false, false)
+	add(labelSpent, p.CreditsSpent, "Credits all accounts spent on recaps over the last allowance period (the Replenish Period of the Config page).", false, false, false)
 	return out
 }
 
@@ -140,6 +149,7 @@ func ReadProperties(dataDir string) (Properties, error) {
 	p.LANURL = doc.Data[labelLAN].Value
 	p.TorURL = doc.Data[labelTor].Value
 	p.InitialPassword = doc.Data[labelPassword].Value
+	p.Users, p.CreditsSpent = doc.Data[labelUsers].Value, doc.Data[labelSpent].Value
 	if v := doc.Data[labelRecaps].Value; v != "" {
 		if p.Recaps, err = strconv.Atoi(v); err != nil {
 			return p, fmt.Errorf("startos: properties: recaps %q: %w", v, err)
