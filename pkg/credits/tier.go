@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -146,4 +147,53 @@ func (l *Ledger) Usage(ctx context.Context) (users, spent int, err error) {
 		return 0, 0, fmt.Errorf("credits: usage: %w", err)
 	}
 	return users, spent, nil
+}
+
+// Listing is an account's balance and tier end as stored, for lists of
+// many accounts (the admin page); it settles nothing.
+type Listing struct {
+	Replenish, Purchased int
+	TierExpiresAt        time.Time // zero if none
+}
+
+// Total is what the account can spend.
+func (s Listing) Total() int { return s.Replenish + s.Purchased }
+
+// Listings returns the stored balances of the given accounts; one that
+// has never been read has its first allowance still to come and lists 0.
+func (l *Ledger) Listings(ctx context.Context, userIDs []string) (map[string]Listing, error) {
+	out := make(map[string]Listing, len(userIDs))
+	if len(userIDs) == 0 {
+		return out, nil
+	}
+	ids, err := json.Marshal(userIDs)
+	if err != nil {
+		return nil, err
+	}
+	err = l.st.View(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT u.id, u.tier_expires_at, coalesce(c.replenish_balance, 0), coalesce(c.purchased_balance, 0)
+			FROM users u LEFT JOIN tenant_credits c ON c.user_id = u.id
+			WHERE u.id IN (SELECT value FROM json_each(?))`, string(ids))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			var exp sql.NullInt64
+			var s Listing
+			if err := rows.Scan(&id, &exp, &s.Replenish, &s.Purchased); err != nil {
+				return err
+			}
+			if exp.Valid {
+				s.TierExpiresAt = time.UnixMilli(exp.Int64)
+			}
+			out[id] = s
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("credits: list balances: %w", err)
+	}
+	return out, nil
 }

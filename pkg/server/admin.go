@@ -2,13 +2,15 @@ package server
 
 import (
 	"errors"
-	"github.com/recap-startos/recap/pkg/relay"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/julienschmidt/httprouter"
 
+	"github.com/recap-startos/recap/pkg/credits"
+	"github.com/recap-startos/recap/pkg/relay"
 	"github.com/recap-startos/recap/pkg/store"
 )
 
@@ -37,6 +39,8 @@ type adminPage struct {
 	Notice     string
 	// Relay is the relay's state; nil without a relay.
 	Relay *relay.Status
+	// Credits are the listed users' stored balances and tier ends.
+	Credits map[string]credits.Listing
 }
 
 func (s *Server) handleAdminPage(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
@@ -45,6 +49,13 @@ func (s *Server) handleAdminPage(w http.ResponseWriter, r *http.Request, _ httpr
 	p := adminPage{Search: q.Get("q"), Bucket: q.Get("bucket"), Limits: s.multi.Accounts.Limits()}
 	var err error
 	if p.Users, p.Total, err = s.multi.Store.ListUsers(ctx, store.UserQuery{Search: p.Search, Limit: 200}); err != nil {
+		return err
+	}
+	ids := make([]string, len(p.Users))
+	for i, u := range p.Users {
+		ids[i] = u.ID
+	}
+	if p.Credits, err = s.multi.Credits.Listings(ctx, ids); err != nil {
 		return err
 	}
 	if p.Activity, err = s.multi.Store.SignInActivity(ctx, time.Now().Add(-activityWindow), 50); err != nil {
@@ -79,6 +90,9 @@ type adminUserPage struct {
 	Notice   string
 	Owner    bool // the user is the owner (mode.admin-email)
 	ByOwner  bool // the caller is the owner, who may demote admins
+	Balance  credits.Balance
+	History  []credits.Entry // the last 20 ledger entries
+	Problem  string          // why a grant was refused
 }
 
 // adminUser reads the user named in the route.
@@ -116,8 +130,43 @@ func (s *Server) handleAdminUserPage(w http.ResponseWriter, r *http.Request, ps 
 		p.Notice = "The account is disabled and signed out everywhere."
 	case "enabled":
 		p.Notice = "The account is enabled."
+	case "granted":
+		p.Notice = "Credits granted."
+	}
+	if p.Balance, err = s.multi.Credits.Balance(r.Context(), u.ID); err != nil {
+		return err
+	}
+	if p.History, err = s.multi.Credits.History(r.Context(), u.ID, 20, 0); err != nil {
+		return err
 	}
 	return s.render(w, r, http.StatusOK, "admin_user", p)
+}
+
+// handleAdminGrantForm gives a user credits that do not expire:
+// credits (1..1,000,000) and an optional note.
+func (s *Server) handleAdminGrantForm(w http.ResponseWriter, r *http.Request, ps httprouter.Params) error {
+	u, err := s.adminUser(r, ps)
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return badRequest("bad_form", "The form could not be read.")
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(r.PostForm.Get("credits")))
+	if err != nil || n < 1 || n > 1_000_000 {
+		return badRequest("bad_credits", "Give a whole number of credits from 1 to 1000000.")
+	}
+	note := strings.TrimSpace(r.PostForm.Get("note"))
+	if len(note) > 500 {
+		return badRequest("bad_note", "The note can be at most 500 characters.")
+	}
+	c := callerOf(r)
+	if _, err := s.multi.Credits.Add(r.Context(), u.ID, n, credits.Grant{Kind: credits.KindGrant, Actor: "admin:" + c.Email, Note: note}); err != nil {
+		return err
+	}
+	s.log.Info("credits granted", "user_id", u.ID, "credits", n, "by", c.ID)
+	http.Redirect(w, r, "/admin/users/"+u.ID+"?done=granted", http.StatusSeeOther)
+	return nil
 }
 
 // setDisabled disables or enables a user; the admin cannot disable

@@ -323,3 +323,49 @@ func TestFairQueueing(t *testing.T) {
 		t.Fatalf("balance %+v after %d jobs", b, accepted)
 	}
 }
+
+// TestAdminGrantsCredits: the admin's user page shows the balance and
+// grants credits by a form (refused from another site and for anyone
+// but the admin); the user list shows each account's credits.
+func TestAdminGrantsCredits(t *testing.T) {
+	e := newMultiEnvPolicy(t, true, smallPolicy(5), nil)
+	ctx := context.Background()
+	admin := e.signIn(t, adminEmail, 1)
+	ann := e.signIn(t, "ann@example.org", 2)
+	u, _ := e.st.UserByEmail(ctx, "ann@example.org")
+	path := "/admin/users/" + u.ID + "/credits"
+
+	w := e.do(t, mreq{method: "POST", path: path, cookie: admin, ctype: formType, body: form("credits", "12", "note", "for the trip"),
+		header: map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.test"}})
+	if w.Code != http.StatusForbidden {
+		t.Fatalf("cross-site grant: %d", w.Code)
+	}
+	if w := e.do(t, mreq{method: "POST", path: path, cookie: ann, ctype: formType, body: form("credits", "12")}); w.Code < 400 {
+		t.Fatalf("grant by a user: %d", w.Code)
+	}
+	for _, bad := range []string{"0", "-3", "many", "1000001"} {
+		if w := e.do(t, mreq{method: "POST", path: path, cookie: admin, ctype: formType, body: form("credits", bad)}); w.Code != http.StatusBadRequest {
+			t.Fatalf("grant %q: %d", bad, w.Code)
+		}
+	}
+	if me := e.me(t, ann); me.Credits.Total != 5 {
+		t.Fatalf("refused grants changed the balance: %+v", me.Credits)
+	}
+	w = e.do(t, mreq{method: "POST", path: path, cookie: admin, ctype: formType, body: form("credits", "12", "note", "for the trip")})
+	if w.Code != http.StatusSeeOther || !strings.HasSuffix(w.Header().Get("Location"), "?done=granted") {
+		t.Fatalf("grant: %d %s", w.Code, w.Body)
+	}
+	if me := e.me(t, ann); me.Credits.Total != 17 || me.Credits.Purchased != 12 {
+		t.Fatalf("after the grant: %+v", me.Credits)
+	}
+	w = e.do(t, mreq{method: "GET", path: "/admin/users/" + u.ID, cookie: admin})
+	body := w.Body.String()
+	if w.Code != http.StatusOK || !strings.Contains(body, `id="user-credits">17 (5 of this period`) || !strings.Contains(body, "for the trip") ||
+		!strings.Contains(body, "admin:"+adminEmail) {
+		t.Fatalf("user page: %d %s", w.Code, body)
+	}
+	w = e.do(t, mreq{method: "GET", path: "/admin", cookie: admin})
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "17 <span class=\"muted small\">(12 permanent)</span>") {
+		t.Fatalf("admin list: %d %s", w.Code, w.Body)
+	}
+}

@@ -52,6 +52,7 @@ func (s *Server) routes() http.Handler {
 		r.GET("/admin/users/:uid", s.wrap(admin, 0, s.handleAdminUserPage))
 		r.POST("/admin/users/:uid/disable", s.wrap(admin, maxFormBytes, s.handleAdminDisableForm))
 		r.POST("/admin/users/:uid/enable", s.wrap(admin, maxFormBytes, s.handleAdminEnableForm))
+		r.POST("/admin/users/:uid/credits", s.wrap(admin, maxFormBytes, s.handleAdminGrantForm))
 		r.POST("/admin/users/:uid/sessions/revoke", s.wrap(admin, maxFormBytes, s.handleAdminRevokeForm))
 		r.POST("/admin/users/:uid/demote", s.wrap(admin, maxFormBytes, s.handleAdminDemoteForm))
 		r.GET("/admin/users/:uid/remove", s.wrap(admin, 0, s.handleAdminRemovePage))
