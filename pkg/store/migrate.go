@@ -47,6 +47,7 @@ var migrations = []migration{
 	{"relay: tier expiry cache and the outbox of tier updates", migrateRelayOutbox},
 	{"invitations", migrateInvites},
 	{"credit ledger and reservations", migrateCredits},
+	{"trial client buckets", migrateTrialBuckets},
 }
 
 // LatestVersion is the schema version this build writes.

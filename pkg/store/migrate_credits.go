@@ -64,3 +64,18 @@ func migrateCredits(ctx context.Context, tx *sql.Tx) error {
 	FROM tenant_credits WHERE replenish_balance <> 0`,
 	)
 }
+
+// migrateTrialBuckets adds the client buckets a trial was started from,
+// which its caps count by: ip_bucket (an IPv4 address, an IPv6 /64, or
+// the shared bucket of Tor and unknown addresses) and ip_wide (the /48
+// of an IPv6 address). Trials of the earlier Recap keep NULL in both and
+// count for nothing (they are days old). New trials keep the SHA-256 of
+// their cookie in cookie_id; the earlier Recap's rows keep theirs.
+func migrateTrialBuckets(ctx context.Context, tx *sql.Tx) error {
+	return execAll(ctx, tx,
+		`ALTER TABLE anon_trials ADD COLUMN ip_bucket TEXT`,
+		`ALTER TABLE anon_trials ADD COLUMN ip_wide TEXT`,
+		`CREATE INDEX idx_anon_trials_bucket ON anon_trials(ip_bucket, created_at)`,
+		`CREATE INDEX idx_anon_trials_wide ON anon_trials(ip_wide, created_at) WHERE ip_wide IS NOT NULL`,
+	)
+}
