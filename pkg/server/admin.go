@@ -41,6 +41,8 @@ type adminPage struct {
 	Relay *relay.Status
 	// Credits are the listed users' stored balances and tier ends.
 	Credits map[string]credits.Listing
+	// Trials are today's anonymous trials per client bucket.
+	Trials []credits.TrialBucketCount
 }
 
 func (s *Server) handleAdminPage(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
@@ -56,6 +58,9 @@ func (s *Server) handleAdminPage(w http.ResponseWriter, r *http.Request, _ httpr
 		ids[i] = u.ID
 	}
 	if p.Credits, err = s.multi.Credits.Listings(ctx, ids); err != nil {
+		return err
+	}
+	if p.Trials, err = s.multi.Credits.TrialActivity(ctx, 50); err != nil {
 		return err
 	}
 	if p.Activity, err = s.multi.Store.SignInActivity(ctx, time.Now().Add(-activityWindow), 50); err != nil {

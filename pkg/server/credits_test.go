@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -367,5 +368,16 @@ func TestAdminGrantsCredits(t *testing.T) {
 	w = e.do(t, mreq{method: "GET", path: "/admin", cookie: admin})
 	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "17 <span class=\"muted small\">(12 permanent)</span>") {
 		t.Fatalf("admin list: %d %s", w.Code, w.Body)
+	}
+	// The trials view counts today's trials per client bucket.
+	tl := credits.New(e.st, credits.Policy{TrialCredits: 3, TrialsPerBucket: 3}, credits.Options{})
+	for range 2 {
+		if _, _, err := tl.MintTrial(ctx, credits.TrialClient{Addr: netip.MustParseAddr("2001:db8:7::5")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w = e.do(t, mreq{method: "GET", path: "/admin", cookie: admin})
+	if !strings.Contains(w.Body.String(), "<tr><td>2001:db8:7::/64</td><td>2</td><td>0</td></tr>") {
+		t.Fatalf("trials view: %s", w.Body)
 	}
 }
