@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/recap-startos/recap/pkg/atomicfile"
 	"github.com/recap-startos/recap/pkg/config"
 	"github.com/recap-startos/recap/pkg/jobs"
 	"github.com/recap-startos/recap/pkg/recap"
@@ -79,6 +81,9 @@ func runServe(c *cli.Context) error {
 	log := newLogger(c, cfg.Advanced.LogLevel)
 	slog.SetDefault(log)
 	start := time.Now()
+	if n := removeStaleTemps(data); n > 0 {
+		log.Info("removed temporary files left by an interrupted run", "files", n)
+	}
 
 	// The mode is the wiring: which library, which sign-in, which routes.
 	var w *wiring
@@ -110,10 +115,12 @@ func runServe(c *cli.Context) error {
 		Engine:      engine,
 		Engines:     others,
 		Options: transcript.Options{
-			MaxBytes:       int64(cfg.Advanced.MaxUploadMB) << 20,
-			MaxDuration:    time.Duration(cfg.Advanced.MaxDurationHours) * time.Hour,
-			YouTubeBaseURL: strings.TrimRight(cfg.Advanced.YouTubeBaseURL, "/"),
-			YTDLPPath:      cfg.Advanced.YTDLPPath,
+			MaxBytes:        int64(cfg.Advanced.MaxUploadMB) << 20,
+			MaxDuration:     time.Duration(cfg.Advanced.MaxDurationHours) * time.Hour,
+			MaxWords:        cfg.Advanced.MaxWords,
+			MaxWordsPerHour: cfg.Advanced.MaxWordsPerHour,
+			YouTubeBaseURL:  strings.TrimRight(cfg.Advanced.YouTubeBaseURL, "/"),
+			YTDLPPath:       cfg.Advanced.YTDLPPath,
 			// Accounts must not make the server fetch from its own network.
 			PublicOnly: cfg.Mode.Type == config.ModeMulti,
 		},
@@ -245,4 +252,24 @@ func serveEngine(cfg *config.Config, w *wiring, log *slog.Logger) (summarize.Eng
 		w.relay = rel
 	}
 	return w.relay.engine(log)
+}
+
+// removeStaleTemps removes the temporary files of atomic writes that a
+// kill -9 interrupted, in the data folder, its subfolders and the users'
+// recap folders (two levels down), before anything writes there.
+// Snapshots under backups/ are left alone.
+func removeStaleTemps(data string) int {
+	n := 0
+	filepath.WalkDir(data, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return nil
+		}
+		rel, _ := filepath.Rel(data, path)
+		if rel == "backups" || strings.Count(rel, string(filepath.Separator)) >= 2 {
+			return filepath.SkipDir
+		}
+		n += atomicfile.Clean(path)
+		return nil
+	})
+	return n
 }

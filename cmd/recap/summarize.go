@@ -61,6 +61,7 @@ Examples:
 			dataFlag(),
 			&cli.IntFlag{Name: "max-size", Value: transcript.DefaultMaxBytes >> 20, EnvVars: []string{"RECAP_MAX_UPLOAD_MB"}, Usage: "largest file or download accepted, in MB"},
 			&cli.DurationFlag{Name: "max-duration", Value: transcript.DefaultMaxDuration, EnvVars: []string{"RECAP_MAX_DURATION"}, Usage: "longest transcript accepted"},
+			&cli.IntFlag{Name: "max-words", Value: transcript.DefaultMaxWords, Usage: "most words accepted in a transcript"},
 			&cli.StringFlag{Name: "youtube-base-url", EnvVars: []string{"RECAP_YOUTUBE_BASE_URL"}, Value: transcript.DefaultYouTubeBaseURL, Usage: "where to reach YouTube (a proxy or a local stand-in)"},
 			&cli.StringFlag{Name: "yt-dlp", EnvVars: []string{"RECAP_YTDLP_PATH"}, Usage: "path of a yt-dlp program to try when the built-in YouTube fetch fails"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no progress"},
@@ -98,6 +99,8 @@ func runSummarize(c *cli.Context) error {
 		YouTubeBaseURL: strings.TrimRight(c.String("youtube-base-url"), "/"),
 		YTDLPPath:      c.String("yt-dlp"),
 		Stdin:          c.App.Reader,
+		LocalFiles:     true,
+		MaxWords:       c.Int("max-words"),
 	}
 	var lib *library.Library
 	if c.Bool("save") {

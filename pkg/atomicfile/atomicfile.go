@@ -4,13 +4,18 @@
 package atomicfile
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 )
 
 // Write writes data to path: a temporary file beside it, fsynced, renamed
 // over path, and the folder fsynced so the rename itself survives a power
-// loss. The folder must exist. perm applies to the new file.
+// loss. The folder must exist. perm applies to the new file. An error
+// syncing the folder is returned too: the file is in place, but may not
+// survive a power loss.
 func Write(path string, data []byte, perm os.FileMode) error {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
@@ -40,15 +45,41 @@ func Write(path string, data []byte, perm os.FileMode) error {
 		os.Remove(tmp)
 		return err
 	}
-	SyncDir(dir)
+	return SyncDir(dir)
+}
+
+// SyncDir fsyncs a folder so that renames and removals in it are
+// durable. A file system that cannot sync folders (EINVAL, ENOTSUP) is
+// not an error; any other failure is.
+func SyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOTSUP) {
+		return err
+	}
 	return nil
 }
 
-// SyncDir fsyncs a folder so that renames and removals in it are durable.
-// Errors are ignored: not every file system can sync a folder.
-func SyncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
+// Clean removes the temporary files Write leaves behind when the process
+// is killed mid-write (".NAME.tmp-*" in dir). Call it at start, before
+// anything writes to dir. It returns how many it removed.
+func Clean(dir string) int {
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		return 0
 	}
+	n := 0
+	for _, de := range des {
+		name := de.Name()
+		if de.IsDir() || !strings.HasPrefix(name, ".") || !strings.Contains(name, ".tmp-") {
+			continue
+		}
+		if os.Remove(filepath.Join(dir, name)) == nil {
+			n++
+		}
+	}
+	return n
 }

@@ -33,9 +33,11 @@ const (
 // Defaults for keys that are absent.
 const (
 	DefaultYouTubeBaseURL    = "https://www.youtube.com"
-	DefaultMaxUploadMB       = 20 // megabytes per uploaded file or download
-	DefaultMaxDurationHours  = 6  // hours of transcript per recap
-	DefaultJobConcurrency    = 2  // recaps made at the same time
+	DefaultMaxUploadMB       = 20     // megabytes per uploaded file or download
+	DefaultMaxDurationHours  = 6      // hours of transcript per recap
+	DefaultMaxWords          = 250000 // words per transcript
+	DefaultMaxWordsPerHour   = 30000  // words per hour of duration (an hour's worth for shorter ones)
+	DefaultJobConcurrency    = 2      // recaps made at the same time
 	DefaultLogLevel          = "info"
 	DefaultTrialCredits      = 3  // credits an anonymous visitor may spend
 	DefaultTrialsPerIPPerDay = 3  // trial cookies minted per address bucket per 24 h
@@ -217,6 +219,8 @@ type Advanced struct {
 	YTDLPPath        string `yaml:"yt-dlp-path,omitempty"`
 	MaxUploadMB      int    `yaml:"max-upload-mb,omitempty"`      // megabytes
 	MaxDurationHours int    `yaml:"max-duration-hours,omitempty"` // hours
+	MaxWords         int    `yaml:"max-words,omitempty"`          // words per transcript
+	MaxWordsPerHour  int    `yaml:"max-words-per-hour,omitempty"` // words per hour of duration
 	JobConcurrency   int    `yaml:"job-concurrency,omitempty"`
 	LogLevel         string `yaml:"log-level,omitempty"` // debug, info, warn, error
 	// TrustedProxies lists the networks (CIDR, or one address) of the
@@ -312,6 +316,12 @@ func (c *Config) applyDefaults() {
 	}
 	if a.MaxDurationHours == 0 {
 		a.MaxDurationHours = DefaultMaxDurationHours
+	}
+	if a.MaxWords == 0 {
+		a.MaxWords = DefaultMaxWords
+	}
+	if a.MaxWordsPerHour == 0 {
+		a.MaxWordsPerHour = DefaultMaxWordsPerHour
 	}
 	if a.JobConcurrency == 0 {
 		a.JobConcurrency = DefaultJobConcurrency
@@ -561,6 +571,12 @@ func (c *Config) Validate() error {
 	}
 	if a.MaxDurationHours < 1 || a.MaxDurationHours > 48 {
 		return fmt.Errorf("advanced.max-duration-hours: %d is outside 1..48", a.MaxDurationHours)
+	}
+	if a.MaxWords < 1000 || a.MaxWords > 2000000 {
+		return fmt.Errorf("advanced.max-words: %d is outside 1000..2000000", a.MaxWords)
+	}
+	if a.MaxWordsPerHour < 1000 || a.MaxWordsPerHour > 200000 {
+		return fmt.Errorf("advanced.max-words-per-hour: %d is outside 1000..200000", a.MaxWordsPerHour)
 	}
 	if a.JobConcurrency < 1 || a.JobConcurrency > 16 {
 		return fmt.Errorf("advanced.job-concurrency: %d is outside 1..16", a.JobConcurrency)

@@ -63,7 +63,7 @@ func BenchmarkFileToRecap2h(b *testing.B) {
 	engine := summarize.NewBuiltin()
 	b.ResetTimer()
 	for b.Loop() {
-		doc, err := Process(context.Background(), Input{Source: path}, transcript.Options{}, engine, nil)
+		doc, err := Process(context.Background(), Input{Source: path}, transcript.Options{LocalFiles: true}, engine, nil)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -4,9 +4,13 @@ package jobs
 // one of a bounded number of workers, reports progress to any number of
 // subscribers, and ends done (with a saved recap), failed (with a
 // Failure people can act on) or cancelled. Each job's state is written to
-// a small JSON file (never the input itself) whenever its status or stage
-// changes, so that after a restart the jobs that were unfinished are shown
-// as failed with the reason instead of vanishing.
+// a small JSON file whenever its status or stage changes, and an uploaded
+// file or pasted text is spooled to its own file beside it (spool.go), so
+// a waiting job holds no input in memory. After a restart, the jobs that
+// were waiting or running start again from their spooled input; a job
+// that was running when the process died twice in a row is shown as
+// failed instead, so one input that crashes the server cannot do it
+// forever. Every state write happens outside the queue's lock.
 
 import (
 	"context"
@@ -71,9 +75,24 @@ var (
 	// ErrUnknownEngine means a job asked for an engine the queue lacks.
 	ErrUnknownEngine = errors.New("jobs: no such engine")
 
+	// ErrStorage means the queue could not write to its folder; the
+	// job was not taken or has failed.
+	ErrStorage = errors.New("jobs: cannot write to the data folder")
+
 	errCancelled = errors.New("cancelled by the owner")
 	errShutdown  = errors.New("the server is stopping")
 )
+
+// shutdownGrace is how long Shutdown waits for jobs it has cancelled
+// before it records them without their worker.
+var shutdownGrace = 3 * time.Second
+
+// probeEvery is how often Healthy writes a probe file when no job state
+// was written in between.
+const probeEvery = 30 * time.Second
+
+// savingGrace is how long Shutdown waits for a recap being filed.
+const savingGrace = 30 * time.Second
 
 // Failure says in plain words why a job failed and what to do next.
 type Failure struct {
@@ -95,6 +114,11 @@ type State struct {
 	Message   string    `json:"message,omitempty"`
 	Title     string    `json:"title,omitempty"` // of the recap, once known
 	Error     *Failure  `json:"error,omitempty"`
+	// Engine is Input.Engine ("" for the default), kept so that a job
+	// resumed after a restart uses the engine it was asked for.
+	Engine string `json:"engine,omitempty"`
+	// Resumed counts the restarts that found this job running.
+	Resumed   int       `json:"resumed,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
@@ -138,14 +162,24 @@ type Config struct {
 }
 
 type job struct {
-	in     Input
+	in     Input // Data and Text are dropped once spooled
+	spool  string // the spooled input file, "" for URL jobs
 	key    string // attach key for URL jobs, "" otherwise
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 
-	mu    sync.Mutex
-	state State           // guarded by mu
-	subs  []chan struct{} // guarded by mu
+	write sync.Mutex // serializes writes of the state file
+
+	mu     sync.Mutex
+	state  State           // guarded by mu
+	subs   []chan struct{} // guarded by mu
+	saving bool            // the recap is being filed; guarded by mu
+	done   chan struct{}   // closed when the job has finished
+}
+
+func newJob(in Input, key string, st State) *job {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	return &job{in: in, key: key, ctx: ctx, cancel: cancel, state: st, done: make(chan struct{})}
 }
 
 // Queue runs jobs with bounded concurrency. It is safe for concurrent use.
@@ -155,14 +189,18 @@ type Queue struct {
 	waiting chan *job
 	workers sync.WaitGroup
 
-	mu     sync.Mutex
-	byID   map[string]*job // guarded by mu
-	active map[string]*job // by attach key, while queued or running; guarded by mu
-	closed bool            // guarded by mu
+	mu       sync.Mutex
+	byID     map[string]*job // guarded by mu
+	active   map[string]*job // by attach key, while queued or running; guarded by mu
+	pending  int             // jobs being spooled, counted against MaxWaiting; guarded by mu
+	closed   bool            // guarded by mu
+	storeErr error           // the last failed state write, nil once one succeeds; guarded by mu
+	probed   time.Time       // when Healthy last wrote its probe; guarded by mu
 }
 
-// Open loads the jobs kept in cfg.Dir, marks the ones a previous run left
-// unfinished as failed, forgets old ones, and starts the workers.
+// Open loads the jobs kept in cfg.Dir, queues again the ones a previous
+// run left waiting or running (see the top of this file), forgets old
+// ones, and starts the workers.
 func Open(cfg Config) (*Queue, error) {
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = DefaultConcurrency
@@ -173,6 +211,7 @@ func Open(cfg Config) (*Queue, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("jobs: create %s: %w", cfg.Dir, err)
 	}
+	atomicfile.Clean(cfg.Dir)
 	q := &Queue{cfg: cfg, log: cfg.Log, waiting: make(chan *job, MaxWaiting), byID: map[string]*job{}, active: map[string]*job{}}
 	if err := q.load(); err != nil {
 		return nil, err
@@ -203,35 +242,144 @@ func (q *Queue) load() error {
 		}
 		states = append(states, st)
 	}
-	sort.Slice(states, func(i, j int) bool { return states[i].CreatedAt.After(states[j].CreatedAt) })
+	// Oldest first, so that resumed jobs keep their order.
+	sort.Slice(states, func(i, j int) bool { return states[i].CreatedAt.Before(states[j].CreatedAt) })
 	now := time.Now().UTC()
-	for i, st := range states {
-		if i >= keepFinished || now.Sub(st.UpdatedAt) > keepFor {
-			os.Remove(q.file(st.ID))
+	kept := 0
+	for i := len(states) - 1; i >= 0; i-- {
+		st := states[i]
+		if st.Finished() && (kept >= keepFinished || now.Sub(st.UpdatedAt) > keepFor) {
+			q.removeFiles(st.ID)
+			states = append(states[:i], states[i+1:]...)
 			continue
 		}
-		j := &job{state: st}
-		if !st.Finished() {
-			j.state.Status = StatusFailed
-			j.state.Error = &Failure{Code: "interrupted", Message: "Recap restarted while this job was running, so it did not finish.", Hint: "Submit it again."}
-			j.state.UpdatedAt = now
-			q.persist(j.state)
+		if st.Finished() {
+			kept++
+		}
+	}
+	for _, st := range states {
+		j := newJob(Input{}, "", st)
+		if st.Finished() {
+			j.cancel(nil)
+			close(j.done)
+		} else if err := q.resume(j); err != nil {
+			j.update(func(s *State) {
+				s.Status, s.Error = StatusFailed, err
+			})
+			j.cancel(nil)
+			close(j.done)
+			q.persist(j)
 		}
 		q.byID[st.ID] = j
 	}
+	q.removeStraySpools()
+	return nil
+}
+
+// resume queues again a job that a previous run left unfinished, or says
+// why it cannot be.
+func (q *Queue) resume(j *job) *Failure {
+	st := j.state
+	interrupted := &Failure{Code: "interrupted", Message: "Recap restarted while this job was running, so it did not finish.", Hint: "Submit it again."}
+	if st.Status == StatusRunning {
+		if st.Resumed >= 1 {
+			interrupted.Message = "Recap stopped twice while making this recap, so it was not tried again."
+			return interrupted
+		}
+		j.state.Resumed++
+	}
+	in := Input{Owner: st.Owner, Engine: st.Engine}
+	switch st.Kind {
+	case KindURL:
+		in.Source = st.Label
+	case KindFile, KindText:
+		in.Name = st.Label
+		j.spool = q.spoolFile(st.ID)
+		if _, err := os.Stat(j.spool); err != nil {
+			return interrupted
+		}
+	default:
+		return interrupted
+	}
+	if q.engineFor(in.Engine) == nil {
+		return Explain(fmt.Errorf("%w: %q", ErrUnknownEngine, in.Engine))
+	}
+	if q.cfg.Meter != nil {
+		// What the job held was released at start; hold it again.
+		var err error
+		if in, err = q.hold(in, st.ID); err != nil {
+			return Explain(err)
+		}
+	}
+	j.in, j.key = in, q.keyFor(st.Kind, in)
+	if j.key != "" {
+		if _, dup := q.active[j.key]; dup {
+			return interrupted
+		}
+	}
+	select {
+	case q.waiting <- j:
+	default:
+		return interrupted
+	}
+	if j.key != "" {
+		q.active[j.key] = j
+	}
+	j.state.Status, j.state.Stage, j.state.Percent, j.state.Error = StatusQueued, "queued", 0, nil
+	j.state.Message = "Waiting for a free worker (Recap restarted)"
+	j.state.UpdatedAt = time.Now().UTC()
+	q.persist(j)
 	return nil
 }
 
 func (q *Queue) file(id string) string { return filepath.Join(q.cfg.Dir, id+".json") }
 
-func (q *Queue) persist(st State) {
+// persist writes the job's current state. Writes of one job are
+// serialized and each writes the newest state, so the file never goes
+// back to an older one. A failure is logged, remembered for Healthy and
+// returned.
+func (q *Queue) persist(j *job) error {
+	j.write.Lock()
+	defer j.write.Unlock()
+	st := j.snapshot()
 	data, err := json.MarshalIndent(st, "", " ")
 	if err == nil {
 		err = atomicfile.Write(q.file(st.ID), append(data, '\n'), 0o600)
 	}
+	q.wrote(err)
 	if err != nil {
-		q.log.Warn("jobs: cannot keep job state", "job_id", st.ID, "error", err)
+		q.log.Error("jobs: cannot keep job state", "job_id", st.ID, "error", err)
+		return fmt.Errorf("%w: %v", ErrStorage, err)
 	}
+	return nil
+}
+
+// wrote records the outcome of a write to the queue's folder for Healthy.
+func (q *Queue) wrote(err error) {
+	q.mu.Lock()
+	q.storeErr, q.probed = err, time.Now()
+	q.mu.Unlock()
+}
+
+// Healthy reports whether the queue can write its folder: the error of
+// the last write, after writing a small probe file when nothing was
+// written for a while. A queue that cannot write cannot keep jobs.
+func (q *Queue) Healthy() error {
+	q.mu.Lock()
+	probe := time.Since(q.probed) > probeEvery
+	if probe {
+		q.probed = time.Now()
+	}
+	q.mu.Unlock()
+	if probe {
+		q.wrote(atomicfile.Write(filepath.Join(q.cfg.Dir, ".probe"), []byte("ok\n"), 0o600))
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.storeErr != nil {
+		return fmt.Errorf("%w: %v", ErrStorage, q.storeErr)
+	}
+	return nil
 }
 
 // newJobID returns 16 random base-32 characters.
@@ -269,40 +417,43 @@ func label(in Input) (kind, text string) {
 	return KindURL, strings.TrimSpace(in.Source)
 }
 
+// keyFor returns the attach key of a job: for a URL, the source (the
+// video id of a YouTube link), its engine when it is not the default,
+// and its owner; "" for other kinds, which never attach.
+func (q *Queue) keyFor(kind string, in Input) string {
+	if kind != KindURL {
+		return ""
+	}
+	key := attachKey(in.Source)
+	if in.Engine != "" && in.Engine != q.cfg.Engine.Name() {
+		key += " " + in.Engine // the same link with another engine is another job
+	}
+	if in.Owner != "" {
+		key = in.Owner + " " + key // never attach to another user's job
+	}
+	return key
+}
+
 // Submit queues a job for in and returns its state at once. When in is a
 // URL that a queued or running job is working on already, it returns that
-// job's state and attached = true instead of starting another.
+// job's state and attached = true instead of starting another. An upload
+// or pasted text is written to disk before Submit returns and dropped
+// from memory; so is the job's state. A job that cannot be written is
+// not taken (ErrStorage).
 func (q *Queue) Submit(in Input) (st State, attached bool, err error) {
 	kind, lbl := label(in)
 	if in.Engine != "" && q.engineFor(in.Engine) == nil {
 		return State{}, false, fmt.Errorf("%w: %q", ErrUnknownEngine, in.Engine)
 	}
-	key := ""
-	if kind == KindURL {
-		key = attachKey(in.Source)
-		if in.Engine != "" && in.Engine != q.cfg.Engine.Name() {
-			key += " " + in.Engine // the same link with another engine is another job
-		}
-		if in.Owner != "" {
-			key = in.Owner + " " + key // never attach to another user's job
-		}
-	}
+	key := q.keyFor(kind, in)
 	if st, ok, err := q.precheck(in, key); ok || err != nil {
 		return st, ok, err
 	}
 	id := newJobID()
 	if q.cfg.Meter != nil {
-		name := q.engineFor(in.Engine).Name()
-		use, err := q.cfg.Meter.Hold(context.Background(), in.Owner, id, name, in.Engine != "")
-		if err != nil {
+		var err error
+		if in, err = q.hold(in, id); err != nil {
 			return State{}, false, err
-		}
-		if use != name {
-			in.Engine = use
-		}
-		owner := in.Owner
-		in.admit = func(ctx context.Context, t *recap.Transcript) error {
-			return q.cfg.Meter.Admit(ctx, owner, id, t)
 		}
 	}
 	st, attached, err = q.enqueue(in, key, id, kind, lbl)
@@ -312,6 +463,24 @@ func (q *Queue) Submit(in Input) (st State, attached bool, err error) {
 		}
 	}
 	return st, attached, err
+}
+
+// hold reserves the job's first credits (the queue's Meter) and arranges
+// for the rest to be held once its transcript is read.
+func (q *Queue) hold(in Input, id string) (Input, error) {
+	name := q.engineFor(in.Engine).Name()
+	use, err := q.cfg.Meter.Hold(context.Background(), in.Owner, id, name, in.Engine != "")
+	if err != nil {
+		return in, err
+	}
+	if use != name {
+		in.Engine = use
+	}
+	owner := in.Owner
+	in.admit = func(ctx context.Context, t *recap.Transcript) error {
+		return q.cfg.Meter.Admit(ctx, owner, id, t)
+	}
+	return in, nil
 }
 
 // precheck answers a submission that needs no new job (ok: it joins a
@@ -324,7 +493,7 @@ func (q *Queue) precheck(in Input, key string) (st State, ok bool, err error) {
 		return State{}, false, ErrClosed
 	case key != "" && q.active[key] != nil:
 		return q.active[key].snapshot(), true, nil
-	case len(q.waiting) >= cap(q.waiting):
+	case len(q.waiting)+q.pending >= MaxWaiting:
 		return State{}, false, ErrBusy
 	}
 	if q.cfg.Meter != nil && in.Owner != "" && q.waitingOfLocked(in.Owner) >= q.maxWaiting(in.Owner) {
@@ -341,45 +510,76 @@ func (q *Queue) maxWaiting(owner string) int {
 }
 
 // enqueue queues a new job under id, unless another submission of the
-// same URL got in first (attached) or there is no room.
+// same URL got in first (attached) or there is no room. The job's place
+// (and its URL) is claimed under the lock, its input and state are
+// written outside it, then it goes to the workers.
 func (q *Queue) enqueue(in Input, key, id, kind, lbl string) (st State, attached bool, err error) {
 	var limit int
 	if q.cfg.Meter != nil && in.Owner != "" {
 		limit = q.maxWaiting(in.Owner) // may read the database: before the lock
 	}
+	now := time.Now().UTC()
+	j := newJob(in, key, State{
+		ID: id, Owner: in.Owner, RecapID: library.NewID(now), Kind: kind, Label: lbl, Engine: in.Engine,
+		Status: StatusQueued, Stage: "queued", Message: "Waiting for a free worker",
+		CreatedAt: now, UpdatedAt: now,
+	})
+	st = j.state // read before a worker can touch it
+	if kind != KindURL {
+		j.spool = q.spoolFile(st.ID)
+	}
 	q.mu.Lock()
-	defer q.mu.Unlock()
 	if q.closed {
+		q.mu.Unlock()
 		return State{}, false, ErrClosed
 	}
 	if key != "" {
-		if j, ok := q.active[key]; ok {
-			return j.snapshot(), true, nil
+		if other, ok := q.active[key]; ok {
+			q.mu.Unlock()
+			return other.snapshot(), true, nil
 		}
 	}
 	if limit > 0 && q.waitingOfLocked(in.Owner) >= limit {
+		q.mu.Unlock()
 		return State{}, false, ErrOwnerBusy
 	}
-	now := time.Now().UTC()
-	ctx, cancel := context.WithCancelCause(context.Background())
-	j := &job{in: in, key: key, ctx: ctx, cancel: cancel, state: State{
-		ID: id, Owner: in.Owner, RecapID: library.NewID(now), Kind: kind, Label: lbl,
-		Status: StatusQueued, Stage: "queued", Message: "Waiting for a free worker",
-		CreatedAt: now, UpdatedAt: now,
-	}}
-	st = j.state // read before a worker can touch it
-	select {
-	case q.waiting <- j:
-	default:
-		cancel(nil)
+	if len(q.waiting)+q.pending >= MaxWaiting {
+		q.mu.Unlock()
 		return State{}, false, ErrBusy
 	}
+	q.pending++
 	q.byID[st.ID] = j
 	if key != "" {
 		q.active[key] = j
 	}
-	q.persist(st)
-	q.forgetOldLocked()
+	q.mu.Unlock()
+
+	err = q.writeSpool(j)
+	if err == nil {
+		err = q.persist(j)
+	}
+
+	q.mu.Lock()
+	q.pending--
+	if err == nil && q.closed {
+		err = ErrClosed
+	}
+	if err != nil {
+		delete(q.byID, st.ID)
+		if key != "" && q.active[key] == j {
+			delete(q.active, key)
+		}
+		q.mu.Unlock()
+		j.cancel(nil)
+		q.removeFiles(st.ID)
+		return State{}, false, err
+	}
+	q.waiting <- j // there is room: pending places are kept free
+	old := q.forgetOldLocked()
+	q.mu.Unlock()
+	for _, id := range old {
+		q.removeFiles(id)
+	}
 	return st, false, nil
 }
 
@@ -392,10 +592,11 @@ func (q *Queue) engineFor(name string) summarize.Engine {
 	return q.cfg.Engines[name]
 }
 
-// forgetOldLocked drops finished jobs beyond keepFinished.
-func (q *Queue) forgetOldLocked() {
+// forgetOldLocked drops finished jobs beyond keepFinished and returns
+// their ids, whose files the caller removes after unlocking.
+func (q *Queue) forgetOldLocked() []string {
 	if len(q.byID) <= keepFinished+MaxWaiting {
-		return
+		return nil
 	}
 	var done []State
 	for _, j := range q.byID {
@@ -404,10 +605,12 @@ func (q *Queue) forgetOldLocked() {
 		}
 	}
 	sort.Slice(done, func(i, j int) bool { return done[i].UpdatedAt.After(done[j].UpdatedAt) })
+	var ids []string
 	for _, st := range done[min(len(done), keepFinished):] {
 		delete(q.byID, st.ID)
-		os.Remove(q.file(st.ID))
+		ids = append(ids, st.ID)
 	}
+	return ids
 }
 
 func (q *Queue) get(id string) (*job, bool) {
@@ -543,42 +746,36 @@ func (q *Queue) run(j *job) {
 	if st.Finished() {
 		return
 	}
-	q.persist(st)
+	if err := q.persist(j); err != nil {
+		q.finish(j, nil, err)
+		return
+	}
 	q.log.Info("job started", "job_id", st.ID, "kind", st.Kind)
-	// The relay engine bills the recap to the job's owner.
-	ctx := summarize.WithUser(j.ctx, j.in.Owner)
-	doc, err := Process(ctx, j.in, q.cfg.Options, q.engineFor(j.in.Engine), func(stage string, f float64, msg string) {
-		st, changed := j.update(func(s *State) {
-			if s.Finished() {
-				return
-			}
-			s.Stage = stage
-			s.Percent = max(s.Percent, min(99, int(f*100)))
-			if msg != "" {
-				s.Message = msg
+	in, err := q.readSpool(j)
+	var doc *recap.Document
+	if err == nil {
+		// The relay engine bills the recap to the job's owner.
+		ctx := summarize.WithUser(j.ctx, in.Owner)
+		doc, err = Process(ctx, in, q.cfg.Options, q.engineFor(in.Engine), func(stage string, f float64, msg string) {
+			_, changed := j.update(func(s *State) {
+				if s.Finished() {
+					return
+				}
+				s.Stage = stage
+				s.Percent = max(s.Percent, min(99, int(f*100)))
+				if msg != "" {
+					s.Message = msg
+				}
+			})
+			if changed {
+				if err := q.persist(j); err != nil {
+					j.cancel(err)
+				}
 			}
 		})
-		if changed {
-			q.persist(st)
-		}
-	})
-	if err == nil {
-		doc.ID = st.RecapID
-		st, _ := j.update(func(s *State) {
-			s.Stage, s.Message, s.Title = StageSaving, "Filing the recap in the library", doc.Title
-		})
-		q.persist(st)
-		if q.cfg.Owned != nil {
-			err = q.cfg.Owned.Save(context.Background(), j.in.Owner, doc)
-		} else {
-			err = q.cfg.Library.Save(doc)
-		}
 	}
 	if err == nil {
-		q.endCharge(j, true) // spent before anyone hears of it
-	}
-	if err == nil && q.cfg.OnDone != nil {
-		q.cfg.OnDone(doc)
+		err = q.save(j, doc)
 	}
 	final := q.finish(j, doc, err)
 	attrs := []any{"job_id", final.ID, "status", final.Status, "duration_ms", time.Since(start).Milliseconds()}
@@ -594,10 +791,42 @@ func (q *Queue) run(j *job) {
 	q.log.Info("job finished", attrs...)
 }
 
-// finish records the end of a job once; later calls change nothing.
+// save files the recap. From here on the save decides the outcome:
+// neither a cancel nor Shutdown marks the job failed while it runs.
+func (q *Queue) save(j *job, doc *recap.Document) error {
+	doc.ID = j.snapshot().RecapID
+	j.update(func(s *State) {
+		s.Stage, s.Message, s.Title = StageSaving, "Filing the recap in the library", doc.Title
+		j.saving = true
+	})
+	// A failed write of this progress step changes nothing that matters:
+	// the final state is written after the save.
+	q.persist(j)
+	var err error
+	if q.cfg.Owned != nil {
+		err = q.cfg.Owned.Save(context.Background(), j.in.Owner, doc)
+	} else {
+		err = q.cfg.Library.Save(doc)
+	}
+	if err == nil {
+		q.endCharge(j, true) // spent before anyone hears of it
+	}
+	if err == nil && q.cfg.OnDone != nil {
+		q.cfg.OnDone(doc)
+	}
+	return err
+}
+
+// finish records the end of a job once; later calls change nothing. A
+// job stopped by Shutdown is not finished but put back to wait for the
+// next start (suspend).
 func (q *Queue) finish(j *job, doc *recap.Document, err error) State {
 	if err != nil && j.ctx != nil && j.ctx.Err() != nil {
 		err = context.Cause(j.ctx)
+	}
+	if errors.Is(err, errShutdown) && j.resumable() {
+		q.endCharge(j, false) // held again when the job resumes
+		return q.suspend(j)
 	}
 	if err != nil || doc == nil {
 		q.endCharge(j, false)
@@ -609,10 +838,12 @@ func (q *Queue) finish(j *job, doc *recap.Document, err error) State {
 		delete(q.active, j.key)
 	}
 	q.mu.Unlock()
-	st, changed := j.update(func(s *State) {
+	ended := false
+	st, _ := j.update(func(s *State) {
 		if s.Finished() {
 			return
 		}
+		ended = true
 		switch {
 		case err == nil:
 			s.Status, s.Stage, s.Percent, s.Message = StatusDone, StageDone, 100, "Done"
@@ -626,9 +857,12 @@ func (q *Queue) finish(j *job, doc *recap.Document, err error) State {
 			s.Status = StatusFailed
 			s.Error = Explain(err)
 		}
+		j.saving = false
 	})
-	if changed {
-		q.persist(st)
+	if ended {
+		q.persist(j)
+		q.removeSpool(j)
+		close(j.done)
 	}
 	if j.cancel != nil {
 		j.cancel(nil)
@@ -636,74 +870,25 @@ func (q *Queue) finish(j *job, doc *recap.Document, err error) State {
 	return st
 }
 
-// Explain turns an error from Process into a Failure for people.
-func Explain(err error) *Failure {
-	if errors.Is(err, errShutdown) {
-		return &Failure{Code: "interrupted", Message: "Recap was stopped before this job finished.", Hint: "Submit it again."}
-	}
-	var own *Failure
-	if errors.As(err, &own) {
-		return own
-	}
-	var le *summarize.LLMError
-	if errors.As(err, &le) {
-		return explainLLM(le)
-	}
-	var te *transcript.Error
-	if !errors.As(err, &te) {
-		return &Failure{Code: "internal", Message: "Something went wrong while making the recap.", Hint: "Try again; if it keeps failing, the server log has the details."}
-	}
-	f := &Failure{Code: te.Kind.String(), Message: te.Error()}
-	switch te.Kind {
-	case transcript.KindBadInput:
-		f.Hint = "Check the link or the file. Recap reads YouTube links, podcast feeds with transcripts, WebVTT and SRT subtitles, Podcasting 2.0 JSON, HTML and plain-text transcripts."
-	case transcript.KindTooLarge:
-		f.Hint = "Use a smaller file, or raise the upload limit in the advanced settings of the Config page."
-	case transcript.KindTooLong:
-		f.Hint = "Recap a shorter part, or raise the longest transcript in the advanced settings of the Config page."
-	case transcript.KindNoCaptions:
-		f.Hint = "If you have a subtitle or transcript file for it, upload that instead."
-	case transcript.KindBotWall:
-		f.Hint = "YouTube is refusing this server for now. Wait a while and try again, or upload the video's subtitle file."
-	case transcript.KindAgeRestricted:
-		f.Hint = "Recap cannot sign in to YouTube. Get the subtitle file another way and upload it."
-	case transcript.KindUnavailable:
-		f.Hint = "Check that the link is right and the video is public."
-	case transcript.KindNetwork:
-		f.Hint = "Check this server's connection to the internet and try again."
-	default:
-		f.Code = "failed"
-		f.Hint = "Try again; if it keeps failing, the server log has the details."
-	}
-	return f
-}
-
-// explainLLM says what the model server's failure means and what the
-// owner can change. The message names the server (never the key).
-func explainLLM(le *summarize.LLMError) *Failure {
-	f := &Failure{Code: "engine_failed", Message: "The " + le.Engine + " engine failed: " + le.Error() + "."}
-	switch {
-	case errors.Is(le, summarize.ErrUnreachable):
-		f.Code, f.Hint = "engine_unreachable", "Check that the model server is running and that its address in the engine settings of the Config page is right, or choose the builtin engine for this recap."
-	case errors.Is(le, summarize.ErrAuth):
-		f.Code, f.Hint = "engine_auth", "Check the API key in the engine settings of the Config page."
-	case errors.Is(le, summarize.ErrUnknownModel):
-		f.Code, f.Hint = "engine_model", "Check the model name in the engine settings; it must be one the server has."
-	case errors.Is(le, summarize.ErrContextTooSmall):
-		f.Code, f.Hint = "engine_context", "Raise the context size the server runs with (and in the engine settings), or choose the builtin engine."
-	case errors.Is(le, summarize.ErrBlocked):
-		f.Code, f.Hint = "engine_blocked", "The provider refused this content. Choose the builtin engine for this recap."
-	case errors.Is(le, summarize.ErrRateLimited), errors.Is(le, summarize.ErrTimeout):
-		f.Code, f.Hint = "engine_busy", "Try again later, or choose the builtin engine for this recap."
-	default:
-		f.Hint = "Try again; if it keeps failing, choose the builtin engine for this recap."
-	}
-	return f
+// suspend puts a job stopped by Shutdown back to waiting, on disk, so
+// the next start runs it again.
+func (q *Queue) suspend(j *job) State {
+	st, _ := j.update(func(s *State) {
+		if s.Finished() {
+			return
+		}
+		s.Status, s.Stage, s.Percent = StatusQueued, "queued", 0
+		s.Message = "Recap is stopping; this job starts again when Recap does"
+	})
+	q.persist(j)
+	return st
 }
 
 // Shutdown stops taking jobs, lets running ones finish until ctx ends,
-// then stops them and marks every unfinished job failed. Job states are
-// on disk when it returns.
+// then stops them. Jobs that were waiting or stopped are kept, with their
+// input, to run again at the next start; a job that is filing its recap
+// is waited for, since the save decides its outcome. Job states are on
+// disk when it returns.
 func (q *Queue) Shutdown(ctx context.Context) error {
 	q.mu.Lock()
 	if q.closed {
@@ -717,7 +902,7 @@ func (q *Queue) Shutdown(ctx context.Context) error {
 		jobs = append(jobs, j)
 	}
 	q.mu.Unlock()
-	// Jobs still waiting will not get a worker in time: end them now.
+	// Jobs still waiting will not get a worker in time: put them aside.
 	for _, j := range jobs {
 		if j.snapshot().Status == StatusQueued && j.cancel != nil {
 			j.cancel(errShutdown)
@@ -737,12 +922,22 @@ func (q *Queue) Shutdown(ctx context.Context) error {
 	}
 	select {
 	case <-done:
-	case <-time.After(3 * time.Second):
-		// An engine that ignores its context: record the jobs as failed
-		// anyway so the next start shows why.
+	case <-time.After(shutdownGrace):
+		// An engine that ignores its context: record the jobs without
+		// their worker, except those filing a recap, which are waited
+		// for (a save is one file and one row).
 		for _, j := range jobs {
-			if !j.snapshot().Finished() {
+			j.mu.Lock()
+			saving := j.saving
+			j.mu.Unlock()
+			if !saving {
 				q.finish(j, nil, errShutdown)
+				continue
+			}
+			select {
+			case <-j.done:
+			case <-time.After(savingGrace):
+				q.log.Error("jobs: a recap is still being saved at shutdown", "job_id", j.snapshot().ID)
 			}
 		}
 	}

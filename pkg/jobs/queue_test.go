@@ -13,7 +13,6 @@ import (
 
 	"github.com/recap-startos/recap/pkg/library"
 	"github.com/recap-startos/recap/pkg/summarize"
-	"github.com/recap-startos/recap/pkg/transcript"
 )
 
 func newQueue(t *testing.T, dir string) (*Queue, *library.Library) {
@@ -132,47 +131,6 @@ func TestQueueAttachAndCancel(t *testing.T) {
 	release()
 	if st := wait(t, q, c.ID); st.Status != StatusDone {
 		t.Fatalf("second job: %+v", st)
-	}
-}
-
-func TestQueueRestartMarksUnfinishedFailed(t *testing.T) {
-	dir := t.TempDir()
-	lib, _ := library.Open(filepath.Join(dir, "history"), "")
-	q, err := Open(Config{Dir: filepath.Join(dir, "jobs"), Engine: summarize.NewBuiltin(), Library: lib, Concurrency: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	url, release := slowSource(t)
-	defer release()
-	st, _, _ := q.Submit(Input{Source: url})
-	for s, _ := q.Get(st.ID); s.Status != StatusRunning; s, _ = q.Get(st.ID) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	// A shutdown that cannot wait stops the job and records it failed.
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	q.Shutdown(ctx)
-	if s, _ := q.Get(st.ID); s.Status != StatusFailed || s.Error.Code != "interrupted" {
-		t.Fatalf("after shutdown: %+v", s)
-	}
-	if _, _, err := q.Submit(Input{Text: "late"}); err != ErrClosed {
-		t.Fatalf("Submit after shutdown = %v", err)
-	}
-
-	// A state left running on disk (a crash) reads back as failed.
-	crashed := State{ID: "crashedjob", Status: StatusRunning, Stage: StageSummarizing, CreatedAt: time.Now(), UpdatedAt: time.Now()}
-	q.persist(crashed)
-	q2, err := Open(Config{Dir: filepath.Join(dir, "jobs"), Engine: summarize.NewBuiltin(), Library: lib, Options: transcript.Options{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer q2.Shutdown(context.Background())
-	s, err := q2.Get("crashedjob")
-	if err != nil || s.Status != StatusFailed || s.Error == nil || s.Error.Code != "interrupted" {
-		t.Fatalf("after restart: %+v %v", s, err)
-	}
-	if len(q2.Recent(10)) != 2 {
-		t.Fatalf("Recent = %d jobs", len(q2.Recent(10)))
 	}
 }
 

@@ -60,9 +60,12 @@ func Open(dir, cacheFile string) (*Library, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("library: create %s: %w", dir, err)
 	}
+	// Temporary files of writes a kill -9 interrupted are never finished.
+	atomicfile.Clean(dir)
 	l := &Library{dir: dir, cacheFile: cacheFile, idx: newIndex()}
 	var cache *cacheData
 	if cacheFile != "" {
+		atomicfile.Clean(filepath.Dir(cacheFile))
 		cache, _ = loadCache(cacheFile) // a missing or stale cache means reading the files
 	}
 	if err := l.scan(cache); err != nil {
@@ -206,8 +209,14 @@ func (l *Library) Save(doc *recap.Document) error {
 	if err != nil {
 		return err
 	}
+	_, statErr := os.Stat(p)
 	info, err := WriteDocument(p, doc)
 	if err != nil {
+		// The write may have got as far as the rename (a folder that
+		// cannot be synced): a failed save leaves no new recap behind.
+		if errors.Is(statErr, fs.ErrNotExist) {
+			os.Remove(p)
+		}
 		return fmt.Errorf("library: save %s: %w", doc.ID, err)
 	}
 	l.mu.Lock()

@@ -282,3 +282,29 @@ func TestNewIDIsValidAndSortable(t *testing.T) {
 		t.Fatalf("ids %q %q", a, b)
 	}
 }
+
+// TestOpenRemovesStaleTemporaryFiles: the temporary files of writes a
+// kill -9 interrupted (of recaps and of the index cache) are removed at
+// start; recaps are kept.
+func TestOpenRemovesStaleTemporaryFiles(t *testing.T) {
+	dir := t.TempDir()
+	hist, cache := filepath.Join(dir, "history"), filepath.Join(dir, "cache", "library-index")
+	if _, err := Open(hist, cache); err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Dir(cache), 0o700)
+	stale := []string{filepath.Join(dir, "cache", ".library-index.tmp-123456"), filepath.Join(hist, ".20250101T000000Z-abcd.json.tmp-99")}
+	for _, p := range stale {
+		if err := os.WriteFile(p, make([]byte, 1<<20), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := Open(hist, cache); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range stale {
+		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s is still there (%v)", filepath.Base(p), err)
+		}
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -75,5 +77,25 @@ func TestTrustedProxyNamesTheClient(t *testing.T) {
 	}
 	if c := try("203.0.113.20"); c != http.StatusUnauthorized {
 		t.Fatalf("an IPv4 client: %d, want 401", c)
+	}
+}
+
+// TestHealthSaysWhenDataFolderIsUnwritable: /healthz turns 503 with a
+// message when jobs cannot be written, and a submit is refused plainly
+// instead of being accepted and lost.
+func TestHealthSaysWhenDataFolderIsUnwritable(t *testing.T) {
+	e := newEnv(t)
+	if w := e.do(t, request{method: "GET", path: "/healthz"}); w.Code != http.StatusOK {
+		t.Fatalf("healthy: %d", w.Code)
+	}
+	tok := e.login(t)
+	os.RemoveAll(filepath.Join(e.dir, "jobs"))
+	w := e.do(t, request{method: "POST", path: "/api/recaps", ctype: "application/json", cookie: tok, body: strings.NewReader(`{"text":"Some words to recap. More words."}`)})
+	if w.Code != http.StatusServiceUnavailable || errorCode(t, w) != "storage" {
+		t.Fatalf("submit: %d %s", w.Code, w.Body)
+	}
+	w = e.do(t, request{method: "GET", path: "/healthz"})
+	if w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), `"unhealthy"`) || !strings.Contains(w.Body.String(), "data folder") {
+		t.Fatalf("unhealthy: %d %s", w.Code, w.Body)
 	}
 }

@@ -38,6 +38,7 @@ var (
 	errJobNotFound     = &httpError{Status: http.StatusNotFound, Code: "job_not_found", Message: "There is no such job; finished jobs are forgotten after a week."}
 	errJobFinished     = &httpError{Status: http.StatusConflict, Code: "job_finished", Message: "This job has finished already."}
 	errBusy            = &httpError{Status: http.StatusServiceUnavailable, Code: "busy", Message: "Too many recaps are waiting already.", Hint: "Wait for some to finish, then try again."}
+	errStorage         = &httpError{Status: http.StatusServiceUnavailable, Code: "storage", Message: "Recap cannot write to its data folder, so it cannot take this recap.", Hint: "The owner should check the free space of the server's disk."}
 	errStopping        = &httpError{Status: http.StatusServiceUnavailable, Code: "stopping", Message: "Recap is stopping.", Hint: "Try again in a minute."}
 	errTooLarge        = &httpError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: "The request is too large."}
 	errBadFormat       = &httpError{Status: http.StatusBadRequest, Code: "bad_format", Message: "The format must be md or json."}
@@ -101,6 +102,8 @@ func asHTTPError(err error) (he *httpError, ok bool) {
 			Message: "Your plan includes the builtin engine only.", Hint: "Choose the builtin engine, or ask the admin for a larger plan."}, true
 	case errors.Is(err, jobs.ErrClosed):
 		return errStopping, true
+	case errors.Is(err, jobs.ErrStorage):
+		return errStorage, true
 	case errors.Is(err, auth.ErrWrongPassword):
 		return errWrongPassword, true
 	case errors.Is(err, auth.ErrWeakPassword):

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/recap-startos/recap/pkg/atomicfile"
 	"github.com/recap-startos/recap/pkg/library"
 	"github.com/recap-startos/recap/pkg/recap"
 )
@@ -203,8 +204,18 @@ func (l *UserLibrary) Save(ctx context.Context, userID string, doc *recap.Docume
 	if err := l.st.rdb.QueryRowContext(ctx, `SELECT user_id FROM library_meta WHERE session_id = ?`, doc.ID).Scan(&owner); err == nil && owner != userID {
 		return fmt.Errorf("store: save recap %s: %w", doc.ID, ErrIDTaken)
 	}
+	// A save that fails leaves no new file behind: the job reports the
+	// failure, so the recap must not appear at the next start either.
+	_, statErr := os.Stat(p)
+	undo := func() {
+		if errors.Is(statErr, fs.ErrNotExist) {
+			os.Remove(p)
+			atomicfile.SyncDir(filepath.Dir(p))
+		}
+	}
 	info, err := library.WriteDocument(p, doc)
 	if err != nil {
+		undo()
 		return fmt.Errorf("store: save recap %s: %w", doc.ID, err)
 	}
 	row := rowOf(doc, info)
@@ -215,10 +226,11 @@ func (l *UserLibrary) Save(ctx context.Context, userID string, doc *recap.Docume
 		// A job that ends after its account was removed finds no user: its
 		// file goes too, so no folder of a removed account comes back.
 		if _, uerr := l.st.UserByID(ctx, userID); errors.Is(uerr, ErrNotFound) {
-			os.Remove(p)
+			undo()
 			os.Remove(filepath.Dir(p))
 			return fmt.Errorf("store: save recap %s: the account was removed: %w", doc.ID, ErrNotFound)
 		}
+		undo()
 		return fmt.Errorf("store: index recap %s: %w", doc.ID, err)
 	}
 	return nil

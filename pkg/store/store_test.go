@@ -694,3 +694,22 @@ func TestFailedMigrationLeavesPreviousVersion(t *testing.T) {
 		t.Errorf("migration 3 left part of its work: disabled_at %d, settings %d", n, settings)
 	}
 }
+
+// TestFailedSaveLeavesNoFile: when the index row cannot be written (here
+// the user was deleted while the job ran), the save fails and leaves no
+// file behind, so the recap does not appear at the next start.
+func TestFailedSaveLeavesNoFile(t *testing.T) {
+	ctx := context.Background()
+	st, dir := openTest(t, Options{})
+	lib := st.Library(filepath.Join(dir, "history"))
+	u, err := st.CreateUser(ctx, NewUser{Email: "gone@example.org"})
+	must(t, err)
+	_, err = st.wdb.ExecContext(ctx, `CREATE TRIGGER refuse_rows BEFORE INSERT ON library_meta BEGIN SELECT RAISE(ABORT, 'disk full'); END`)
+	must(t, err)
+	if err := lib.Save(ctx, u.ID, testDoc("r1", "Lost", time.Now().UTC(), "words")); err == nil {
+		t.Fatal("the save succeeded without its row")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "history", u.ID, "r1.json")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the recap file of a failed save is there: %v", err)
+	}
+}

@@ -42,11 +42,13 @@ func fetchSource(ctx context.Context, source string, opt Options) (*recap.Transc
 	switch {
 	case source == "":
 		return nil, errorf(KindBadInput, nil, "no source given; %s", supported)
-	case source == "-":
+	case source == "-" && opt.LocalFiles:
 		return fetchStdin(ctx, opt)
 	}
-	if info, err := os.Stat(source); err == nil {
-		return fetchFile(ctx, source, info, opt)
+	if opt.LocalFiles {
+		if info, err := os.Stat(source); err == nil {
+			return fetchFile(ctx, source, info, opt)
+		}
 	}
 	scheme, _, hasScheme := strings.Cut(source, "://")
 	if !hasScheme {

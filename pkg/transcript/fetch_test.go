@@ -20,7 +20,7 @@ func TestFetchLocalAndStdin(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Run("file", func(t *testing.T) {
-		tr, err := Fetch(context.Background(), vtt, Options{})
+		tr, err := Fetch(context.Background(), vtt, Options{LocalFiles: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -30,7 +30,7 @@ func TestFetchLocalAndStdin(t *testing.T) {
 	})
 	t.Run("stdin", func(t *testing.T) {
 		srt := readTestdata(t, "podcast", "transcripts-example.srt")
-		tr, err := Fetch(context.Background(), "-", Options{Stdin: strings.NewReader(string(srt))})
+		tr, err := Fetch(context.Background(), "-", Options{LocalFiles: true, Stdin: strings.NewReader(string(srt))})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -55,13 +55,15 @@ func TestFetchRefusals(t *testing.T) {
 	}{
 		{"empty", " ", Options{}, KindBadInput, "supported: YouTube links"},
 		{"bare word", "hello", Options{}, KindBadInput, "supported: YouTube links, podcast RSS feed URLs"},
-		{"missing file", filepath.Join(dir, "nope.vtt"), Options{}, KindBadInput, "neither a file nor a link"},
-		{"folder", dir, Options{}, KindBadInput, "is a folder"},
+		{"missing file", filepath.Join(dir, "nope.vtt"), Options{LocalFiles: true}, KindBadInput, "neither a file nor a link"},
+		{"folder", dir, Options{LocalFiles: true}, KindBadInput, "is a folder"},
+		{"local file from the web", big, Options{}, KindBadInput, "neither a file nor a link"},
+		{"stdin from the web", "-", Options{Stdin: strings.NewReader("WEBVTT")}, KindBadInput, "neither a file nor a link"},
 		{"other scheme", "ftp://example.org/talk.srt", Options{}, KindBadInput, "ftp links are not supported; supported:"},
 		{"file scheme", "file:///etc/hosts", Options{}, KindBadInput, "file links are not supported"},
-		{"stdin without reader", "-", Options{}, KindBadInput, "nothing to read on stdin"},
-		{"stdin too large", "-", Options{MaxBytes: 10, Stdin: strings.NewReader(strings.Repeat("a", 11))}, KindTooLarge, "limit"},
-		{"file too large", big, Options{MaxBytes: 1024}, KindTooLarge, "1 KB limit"},
+		{"stdin without reader", "-", Options{LocalFiles: true}, KindBadInput, "nothing to read on stdin"},
+		{"stdin too large", "-", Options{LocalFiles: true, MaxBytes: 10, Stdin: strings.NewReader(strings.Repeat("a", 11))}, KindTooLarge, "limit"},
+		{"file too large", big, Options{LocalFiles: true, MaxBytes: 1024}, KindTooLarge, "1 KB limit"},
 		{"YouTube channel", "https://www.youtube.com/@Dave2D", Options{}, KindBadInput, "channel"},
 	}
 	for _, tc := range cases {

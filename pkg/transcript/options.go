@@ -20,6 +20,11 @@ const (
 	// DefaultYouTubeBaseURL is where YouTube lives unless a test or proxy
 	// stands in for it.
 	DefaultYouTubeBaseURL = "https://www.youtube.com"
+	// DefaultMaxWords caps the words of one transcript.
+	DefaultMaxWords = 250_000
+	// DefaultMaxWordsPerHour caps the words per hour of a timed
+	// transcript (fast speech is about 12,000 words an hour).
+	DefaultMaxWordsPerHour = 30_000
 	// DefaultTimeout bounds each HTTP request to a source (seconds).
 	DefaultTimeout = 30 * time.Second
 )
@@ -38,6 +43,12 @@ type Options struct {
 	MaxBytes int64
 	// MaxDuration caps the transcript length (DefaultMaxDuration if 0).
 	MaxDuration time.Duration
+	// MaxWords caps the words of a transcript (DefaultMaxWords if 0).
+	MaxWords int
+	// MaxWordsPerHour caps words per hour of duration; a transcript
+	// shorter than an hour may have an hour's worth
+	// (DefaultMaxWordsPerHour if 0).
+	MaxWordsPerHour int
 	// YouTubeBaseURL replaces https://www.youtube.com (no trailing slash).
 	YouTubeBaseURL string
 	// YTDLPPath, when set and executable, is tried when the built-in
@@ -46,8 +57,12 @@ type Options struct {
 	// HTTPClient is used for every request (a client with DefaultTimeout
 	// if nil).
 	HTTPClient *http.Client
-	// Stdin is read for the source "-".
+	// Stdin is read for the source "-" (with LocalFiles).
 	Stdin io.Reader
+	// LocalFiles lets Fetch read a local path or "-" (standard input).
+	// Only the command line sets it: a source that came from the web is
+	// never read as a local file, whatever it looks like.
+	LocalFiles bool
 	// PublicOnly refuses downloads (podcast feeds, transcript URLs) from
 	// loopback, private, link-local and shared addresses, so that people
 	// with accounts cannot make the server reach into its own network.
@@ -67,6 +82,20 @@ func (o Options) maxDuration() time.Duration {
 		return o.MaxDuration
 	}
 	return DefaultMaxDuration
+}
+
+func (o Options) maxWords() int {
+	if o.MaxWords > 0 {
+		return o.MaxWords
+	}
+	return DefaultMaxWords
+}
+
+func (o Options) maxWordsPerHour() int {
+	if o.MaxWordsPerHour > 0 {
+		return o.MaxWordsPerHour
+	}
+	return DefaultMaxWordsPerHour
 }
 
 func (o Options) youTubeBase() string {

@@ -94,6 +94,9 @@ func parseDocument(name string, data []byte, opt Options) (*recap.Transcript, fo
 	if strings.TrimSpace(text) == "" {
 		return nil, 0, errorf(KindBadInput, recap.ErrEmptyTranscript, "%s: the file is empty", base)
 	}
+	if err := checkRawSize(base, text, opt); err != nil {
+		return nil, 0, err
+	}
 	f, err := detectFormat(base, text)
 	if err != nil {
 		return nil, 0, err
@@ -138,14 +141,47 @@ func parseFormat(f format, text string) (*recap.Transcript, error) {
 	return parseText(text)
 }
 
-// checkLimits refuses a transcript longer than the duration limit of opt.
-// Every source calls it once its transcript is normalized.
+// checkLimits refuses a transcript longer than the duration limit of
+// opt, or with more words than its word limits allow (an absurd input
+// would cost minutes of work and gigabytes of memory). Every source
+// calls it once its transcript is normalized.
 func checkLimits(t *recap.Transcript, opt Options) error {
 	limit := opt.maxDuration()
 	length := max(t.LastTime(), t.Source.Duration)
 	if length > limit.Seconds() {
 		return errorf(KindTooLong, nil, "transcript is %s long; the limit is %s (advanced.max-duration-hours, RECAP_MAX_DURATION)",
 			formatHM(time.Duration(length*float64(time.Second))), formatHM(limit))
+	}
+	words := t.Words()
+	if words > opt.maxWords() {
+		return errorf(KindTooLong, nil, "transcript has %d words; the limit is %d (advanced.max-words)", words, opt.maxWords())
+	}
+	hours := max(1, length/3600)
+	if perHour := opt.maxWordsPerHour(); float64(words) > float64(perHour)*hours {
+		return errorf(KindTooLong, nil, "transcript has %d words in %s, more than %d words an hour (advanced.max-words-per-hour)",
+			words, formatHM(time.Duration(length*float64(time.Second))), perHour)
+	}
+	return nil
+}
+
+// checkRawSize refuses, before any parsing, a text with more than four
+// times as many whitespace-separated tokens as the word limit allows:
+// cue numbers and timestamps take at most three tokens per cue, so no
+// transcript within the limits comes near it, and parsing an absurd one
+// would cost far more than counting.
+func checkRawSize(base, text string, opt Options) error {
+	limit := 4 * opt.maxWords()
+	tokens, inToken := 0, false
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		space := c == ' ' || c == '\n' || c == '\t' || c == '\r'
+		if !space && !inToken {
+			tokens++
+			if tokens > limit {
+				return errorf(KindTooLong, nil, "%s has far more than the %d words allowed (advanced.max-words)", base, opt.maxWords())
+			}
+		}
+		inToken = !space
 	}
 	return nil
 }
