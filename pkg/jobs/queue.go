@@ -103,17 +103,17 @@ type Failure struct {
 
 // State is a snapshot of a job, as shown to people and stored on disk.
 type State struct {
-	ID        string    `json:"id"`
-	Owner     string    `json:"owner,omitempty"` // Input.Owner: the user id in multi mode
-	RecapID   string    `json:"recap_id"`        // the id the recap gets when saved
-	Kind      string    `json:"kind"`            // url, file or text
-	Label     string    `json:"label"`           // the URL, file name or start of the text
-	Status    string    `json:"status"`
-	Stage     string    `json:"stage"`
-	Percent   int       `json:"percent"` // 0..100
-	Message   string    `json:"message,omitempty"`
-	Title     string    `json:"title,omitempty"` // of the recap, once known
-	Error     *Failure  `json:"error,omitempty"`
+	ID      string   `json:"id"`
+	Owner   string   `json:"owner,omitempty"` // Input.Owner: the user id in multi mode
+	RecapID string   `json:"recap_id"`        // the id the recap gets when saved
+	Kind    string   `json:"kind"`            // url, file or text
+	Label   string   `json:"label"`           // the URL, file name or start of the text
+	Status  string   `json:"status"`
+	Stage   string   `json:"stage"`
+	Percent int      `json:"percent"` // 0..100
+	Message string   `json:"message,omitempty"`
+	Title   string   `json:"title,omitempty"` // of the recap, once known
+	Error   *Failure `json:"error,omitempty"`
 	// Engine is Input.Engine ("" for the default), kept so that a job
 	// resumed after a restart uses the engine it was asked for.
 	Engine string `json:"engine,omitempty"`
@@ -162,7 +162,7 @@ type Config struct {
 }
 
 type job struct {
-	in     Input // Data and Text are dropped once spooled
+	in     Input  // Data and Text are dropped once spooled
 	spool  string // the spooled input file, "" for URL jobs
 	key    string // attach key for URL jobs, "" otherwise
 	ctx    context.Context

@@ -34,10 +34,10 @@ func TestWordLimits(t *testing.T) {
 		opt  Options
 		msg  string // "" for accepted
 	}{
-		{"ordinary talk", vttOf(600, 20, 6), Options{}, ""},                                      // 12,000 words in an hour
-		{"short clip with an hour's worth", vttOf(100, 200, 3), Options{}, ""},                   // 20,000 words in 5 minutes
-		{"too many words an hour", vttOf(2000, 40, 3), Options{}, "words an hour"},               // 80,000 words in 100 minutes
-		{"too many words", vttOf(3000, 30, 3), Options{MaxWords: 50_000}, "the limit is 50000"},  // 90,000 words
+		{"ordinary talk", vttOf(600, 20, 6), Options{}, ""},                                     // 12,000 words in an hour
+		{"short clip with an hour's worth", vttOf(100, 200, 3), Options{}, ""},                  // 20,000 words in 5 minutes
+		{"too many words an hour", vttOf(2000, 40, 3), Options{}, "words an hour"},              // 80,000 words in 100 minutes
+		{"too many words", vttOf(3000, 30, 3), Options{MaxWords: 50_000}, "the limit is 50000"}, // 90,000 words
 		{"untimed text over the limit", strings.Repeat("word ", 60_000), Options{MaxWords: 50_000}, "the limit is 50000"},
 		{"absurd input refused before parsing", vttOf(20, 20_000, 1), Options{MaxWords: 1000}, "far more than the 1000 words"},
 		{"custom hourly limit", vttOf(600, 20, 6), Options{MaxWordsPerHour: 10_000}, "more than 10000 words an hour"},
