@@ -2,9 +2,12 @@ package auth
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -150,17 +153,126 @@ func TestSessions(t *testing.T) {
 
 func TestLimiter(t *testing.T) {
 	l := NewLimiter()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	l.now = func() time.Time { return now }
 	for i := 0; i < loginBurst; i++ {
-		if ok, _ := l.Allowed("192.0.2.1"); !ok {
+		if ok, _ := l.Take("192.0.2.1"); !ok {
 			t.Fatalf("attempt %d refused", i)
 		}
-		l.Failed("192.0.2.1")
 	}
-	ok, wait := l.Allowed("192.0.2.1")
-	if ok || wait <= 0 {
+	ok, wait := l.Take("192.0.2.1")
+	if ok || wait != loginInterval {
 		t.Fatalf("after %d failures: allowed=%v wait=%v", loginBurst, ok, wait)
 	}
-	if ok, _ := l.Allowed("192.0.2.2"); !ok {
+	if ok, _ := l.Take("192.0.2.2"); !ok {
 		t.Fatal("another address was limited")
+	}
+	now = now.Add(loginInterval)
+	if ok, _ := l.Take("192.0.2.1"); !ok {
+		t.Fatal("no attempt back after the interval")
+	}
+	if ok, _ := l.Take("192.0.2.1"); ok {
+		t.Fatal("two attempts back after one interval")
+	}
+	// A refunded attempt (a success) costs nothing.
+	for range 20 {
+		if ok, _ := l.Take("192.0.2.3"); !ok {
+			t.Fatal("successes spent the budget")
+		}
+		l.Refund("192.0.2.3")
+	}
+}
+
+// TestLimiterUnderConcurrency: 60 attempts at once from one client pass
+// exactly the burst, however they interleave (the attempt is taken
+// before the work, not checked before and recorded after).
+func TestLimiterUnderConcurrency(t *testing.T) {
+	l := NewLimiter()
+	var passed atomic.Int32
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range 60 {
+		wg.Go(func() {
+			<-start
+			if ok, _ := l.Take("198.51.100.1"); ok {
+				passed.Add(1)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if passed.Load() != loginBurst {
+		t.Fatalf("%d of 60 passed, want %d", passed.Load(), loginBurst)
+	}
+}
+
+// TestLimiterMemoryIsBounded: a flood of distinct clients does not grow
+// the limiter past its cap, and a client mid-budget is kept when others'
+// full budgets can be forgotten instead.
+func TestLimiterMemoryIsBounded(t *testing.T) {
+	l := NewLimiter()
+	now := time.Now()
+	l.now = func() time.Time { return now }
+	for range loginBurst {
+		l.Take("victim")
+	}
+	for i := range limiterCap + 5000 {
+		l.Take(fmt.Sprint("flood-", i))
+		l.Refund(fmt.Sprint("flood-", i))
+	}
+	if n := l.Len(); n > limiterCap {
+		t.Fatalf("%d buckets kept, cap %d", n, limiterCap)
+	}
+	if ok, _ := l.Take("victim"); ok {
+		t.Fatal("a spent budget was forgotten while full ones could go")
+	}
+}
+
+// TestHashingIsBounded: a burst of password checks runs at most
+// cap(hashSlots) hashes at a time, so memory stays flat; callers that
+// cannot get a slot in time get ErrBusy, and nothing is hashed for them.
+func TestHashingIsBounded(t *testing.T) {
+	o := NewOwner(filepath.Join(t.TempDir(), "owner.json"))
+	if _, err := o.Ensure("the right password here"); err != nil {
+		t.Fatal(err)
+	}
+	var running, peak atomic.Int32
+	slots := cap(hashSlots)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	var busy atomic.Int32
+	for range 40 {
+		wg.Go(func() {
+			<-start
+			ran := withHashSlot(time.Minute, func() {
+				n := running.Add(1)
+				for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+				}
+				time.Sleep(2 * time.Millisecond)
+				running.Add(-1)
+			})
+			if !ran {
+				busy.Add(1)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if int(peak.Load()) > slots || busy.Load() != 0 {
+		t.Fatalf("peak %d hashes at once (slots %d), %d refused", peak.Load(), slots, busy.Load())
+	}
+	// With every slot held, a check gives up with ErrBusy.
+	for range slots {
+		hashSlots <- struct{}{}
+	}
+	defer func() {
+		for range slots {
+			<-hashSlots
+		}
+	}()
+	defer func(w time.Duration) { hashWait = w }(hashWait)
+	hashWait = 10 * time.Millisecond
+	if err := o.Verify("the right password here"); !errors.Is(err, ErrBusy) {
+		t.Fatalf("Verify with every slot taken = %v", err)
 	}
 }

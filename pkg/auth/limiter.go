@@ -3,68 +3,108 @@ package auth
 import (
 	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
-// Failed sign-in budget per client address: a burst of 5, then one more
+// Failed sign-in budget per client bucket: a burst of 5, then one more
 // attempt every 12 seconds (5 a minute).
 const (
 	loginBurst    = 5
 	loginInterval = 12 * time.Second
-	// limiterCap bounds the number of addresses remembered.
-	limiterCap = 10000
+	// limiterCap bounds the number of buckets remembered. At the cap,
+	// buckets whose budget is full again are forgotten first (they are
+	// the same as new ones); only if that is not enough are others
+	// forgotten, at random, down to nine tenths of the cap.
+	limiterCap = 100_000
 )
 
-// Limiter rate-limits failed sign-ins per client address. Only failures
-// spend the budget; a success leaves it as it is. It is safe for
-// concurrent use.
+// Limiter rate-limits failed attempts per key (a client bucket, see
+// Bucket). An attempt is taken from the budget before the work it guards
+// (hashing a password, consuming a link) and given back when it turned
+// out to succeed, so that concurrent attempts cannot all pass a check
+// made before any of them failed. It is safe for concurrent use; its
+// memory is bounded by limiterCap.
 type Limiter struct {
+	burst    float64
+	interval time.Duration
+	now      func() time.Time // time.Now; tests replace it
+
 	mu    sync.Mutex
-	byKey map[string]*rate.Limiter // guarded by mu
+	byKey map[string]*bucket // guarded by mu
 }
 
-// NewLimiter returns an empty limiter.
+type bucket struct {
+	tokens float64   // attempts left at last
+	last   time.Time // when tokens was computed
+}
+
+// NewLimiter returns an empty limiter with the sign-in budget.
 func NewLimiter() *Limiter {
-	return &Limiter{byKey: map[string]*rate.Limiter{}}
+	return &Limiter{burst: loginBurst, interval: loginInterval, now: time.Now, byKey: map[string]*bucket{}}
 }
 
-func (l *Limiter) get(key string) *rate.Limiter {
+// refill brings b up to now; the caller holds mu.
+func (l *Limiter) refill(b *bucket, now time.Time) {
+	if elapsed := now.Sub(b.last); elapsed > 0 {
+		b.tokens = min(l.burst, b.tokens+float64(elapsed)/float64(l.interval))
+	}
+	b.last = now
+}
+
+// Take spends one attempt of key's budget. When none is left it spends
+// nothing and says how long until one is.
+func (l *Limiter) Take(key string) (ok bool, wait time.Duration) {
+	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	lim, ok := l.byKey[key]
-	if !ok {
-		if len(l.byKey) >= limiterCap {
-			// Forget addresses whose budget is full again, then anyone.
-			for k, v := range l.byKey {
-				if v.Tokens() >= loginBurst {
-					delete(l.byKey, k)
-				}
-			}
-			if len(l.byKey) >= limiterCap {
-				clear(l.byKey)
-			}
+	b, found := l.byKey[key]
+	if !found {
+		l.makeRoomLocked(now)
+		b = &bucket{tokens: l.burst, last: now}
+		l.byKey[key] = b
+	}
+	l.refill(b, now)
+	if b.tokens < 1 {
+		return false, time.Duration((1 - b.tokens) * float64(l.interval))
+	}
+	b.tokens--
+	return true, 0
+}
+
+// Refund gives back an attempt taken by Take that succeeded.
+func (l *Limiter) Refund(key string) {
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b, ok := l.byKey[key]; ok {
+		l.refill(b, now)
+		b.tokens = min(l.burst, b.tokens+1)
+	}
+}
+
+// makeRoomLocked forgets buckets when the limiter is at its cap; the
+// caller holds mu. The work is amortized: one sweep frees at least a
+// tenth of the cap.
+func (l *Limiter) makeRoomLocked(now time.Time) {
+	if len(l.byKey) < limiterCap {
+		return
+	}
+	for k, b := range l.byKey {
+		l.refill(b, now)
+		if b.tokens >= l.burst {
+			delete(l.byKey, k)
 		}
-		lim = rate.NewLimiter(rate.Every(loginInterval), loginBurst)
-		l.byKey[key] = lim
 	}
-	return lim
+	for k := range l.byKey { // map order is random
+		if len(l.byKey) < limiterCap*9/10 {
+			break
+		}
+		delete(l.byKey, k)
+	}
 }
 
-// Allowed reports whether key may try to sign in now, and if not, how
-// long until it may.
-func (l *Limiter) Allowed(key string) (bool, time.Duration) {
-	lim := l.get(key)
-	if lim.Tokens() >= 1 {
-		return true, 0
-	}
-	r := lim.Reserve()
-	d := r.Delay()
-	r.Cancel()
-	return false, d
-}
-
-// Failed records a failed attempt by key.
-func (l *Limiter) Failed(key string) {
-	l.get(key).Allow()
+// Len returns the number of buckets remembered.
+func (l *Limiter) Len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.byKey)
 }

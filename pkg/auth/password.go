@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -31,7 +32,33 @@ var (
 	ErrWeakPassword = errors.New("auth: password too short")
 	// ErrNoOwner means no owner password has been set up yet.
 	ErrNoOwner = errors.New("auth: no owner password")
+	// ErrBusy means too many passwords are being checked at once; the
+	// attempt was not made.
+	ErrBusy = errors.New("auth: too many password checks at once")
 )
+
+// Concurrent argon2id work is bounded: each hash holds argonMemory, so
+// a burst of sign-ins must not hash all at once. A caller waits up to
+// hashWait for a slot, then gets ErrBusy.
+var (
+	hashSlots = make(chan struct{}, max(2, runtime.NumCPU()))
+	hashWait  = 2 * time.Second
+)
+
+// withHashSlot runs f while holding one of the hashing slots, waiting at
+// most wait for it; it reports whether f ran.
+func withHashSlot(wait time.Duration, f func()) bool {
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case hashSlots <- struct{}{}:
+	case <-t.C:
+		return false
+	}
+	defer func() { <-hashSlots }()
+	f()
+	return true
+}
 
 // Password lengths.
 const (
@@ -192,21 +219,32 @@ func (o *Owner) Reset() (string, error) {
 	return pw, o.set(pw, true)
 }
 
-// Check reports whether password is the owner's. It takes the same time
-// whether or not an owner exists.
-func (o *Owner) Check(password string) bool {
+// Verify checks that password is the owner's: nil, ErrWrongPassword, or
+// ErrBusy when too many checks are running (nothing was hashed). It
+// takes the same time whether or not an owner exists.
+func (o *Owner) Verify(password string) error {
 	rec, err := o.Record()
+	hash := rec.Hash
 	if err != nil {
-		CheckPassword(dummyHash(), password)
-		return false
+		hash = dummyHash()
 	}
-	return CheckPassword(rec.Hash, password)
+	ok := false
+	if !withHashSlot(hashWait, func() { ok = CheckPassword(hash, password) }) {
+		return ErrBusy
+	}
+	if !ok || err != nil {
+		return ErrWrongPassword
+	}
+	return nil
 }
+
+// Check reports whether password is the owner's (Verify returns nil).
+func (o *Owner) Check(password string) bool { return o.Verify(password) == nil }
 
 // Change replaces the password after checking the current one.
 func (o *Owner) Change(current, next string) error {
-	if !o.Check(current) {
-		return ErrWrongPassword
+	if err := o.Verify(current); err != nil {
+		return err
 	}
 	if len([]rune(next)) < MinLength || len(next) > MaxLength {
 		return ErrWeakPassword
@@ -217,7 +255,9 @@ func (o *Owner) Change(current, next string) error {
 func (o *Owner) set(password string, generated bool) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	rec := OwnerRecord{Hash: HashPassword(password), Generated: generated, ChangedAt: time.Now().UTC().Truncate(time.Second)}
+	var hash string
+	withHashSlot(time.Hour, func() { hash = HashPassword(password) })
+	rec := OwnerRecord{Hash: hash, Generated: generated, ChangedAt: time.Now().UTC().Truncate(time.Second)}
 	data, err := json.MarshalIndent(rec, "", "  ")
 	if err != nil {
 		return err

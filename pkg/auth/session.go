@@ -185,6 +185,22 @@ func (s *Sessions) Delete(token string) error {
 	return s.saveLocked()
 }
 
+// DeleteOthers ends every session but the one of keep.
+func (s *Sessions) DeleteOthers(keep string) error {
+	h, _ := hashToken(keep)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.reloadLocked(false); err != nil {
+		return err
+	}
+	for k := range s.byHash {
+		if k != h {
+			delete(s.byHash, k)
+		}
+	}
+	return s.saveLocked()
+}
+
 // DeleteAll ends every session.
 func (s *Sessions) DeleteAll() error {
 	s.mu.Lock()

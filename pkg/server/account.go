@@ -2,9 +2,12 @@ package server
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 
 	"github.com/julienschmidt/httprouter"
+
+	"github.com/recap-startos/recap/pkg/auth"
 )
 
 type accountPage struct {
@@ -30,7 +33,7 @@ func (s *Server) handlePasswordForm(w http.ResponseWriter, r *http.Request, _ ht
 		return badRequest("bad_form", "The form could not be read.")
 	}
 	f := r.PostForm
-	err := s.changePassword(f.Get("current"), f.Get("new"), f.Get("confirm"))
+	err := s.changePassword(r, f.Get("current"), f.Get("new"), f.Get("confirm"))
 	if err != nil {
 		he, ok := asHTTPError(err)
 		if !ok {
@@ -52,21 +55,42 @@ func (s *Server) handlePasswordAPI(w http.ResponseWriter, r *http.Request, _ htt
 	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
 		return badRequest("bad_json", `The body must be JSON like {"current": "…", "new": "…"}.`)
 	}
-	if err := s.changePassword(body.Current, body.New, body.New); err != nil {
+	if err := s.changePassword(r, body.Current, body.New, body.New); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
-func (s *Server) changePassword(current, next, confirm string) error {
+// errTooManyPasswordChecks answers a client that typed too many wrong
+// current passwords.
+var errTooManyPasswordChecks = &httpError{Status: http.StatusTooManyRequests, Code: "rate_limited",
+	Message: "Too many wrong current passwords.", Hint: "Wait a minute, then try again."}
+
+// changePassword checks the current password (rate limited per client
+// like the sign-in, with its own budget), sets the new one, and ends
+// every other session: whoever knew the old password is signed out.
+func (s *Server) changePassword(r *http.Request, current, next, confirm string) error {
 	if next != confirm {
 		return errPasswordsDiffer
 	}
-	if err := s.owner.Change(current, next); err != nil {
+	_, bucket := s.client(r)
+	key := "password-change " + bucket
+	if ok, _ := s.limiter.Take(key); !ok {
+		s.log.Warn("password change rate limited", "ip_bucket", bucket)
+		return errTooManyPasswordChecks
+	}
+	err := s.owner.Change(current, next)
+	if !errors.Is(err, auth.ErrWrongPassword) {
+		s.limiter.Refund(key)
+	}
+	if err != nil {
 		return err
 	}
-	s.log.Info("owner password changed")
+	if err := s.sessions.DeleteOthers(auth.TokenFrom(r)); err != nil {
+		return err
+	}
+	s.log.Info("owner password changed; other sessions ended")
 	s.changed()
 	return nil
 }

@@ -39,6 +39,7 @@ var (
 	errJobFinished     = &httpError{Status: http.StatusConflict, Code: "job_finished", Message: "This job has finished already."}
 	errBusy            = &httpError{Status: http.StatusServiceUnavailable, Code: "busy", Message: "Too many recaps are waiting already.", Hint: "Wait for some to finish, then try again."}
 	errStorage         = &httpError{Status: http.StatusServiceUnavailable, Code: "storage", Message: "Recap cannot write to its data folder, so it cannot take this recap.", Hint: "The owner should check the free space of the server's disk."}
+	errSignInBusy      = &httpError{Status: http.StatusTooManyRequests, Code: "busy", Message: "Too many sign-ins at once. Try again in a few seconds."}
 	errStopping        = &httpError{Status: http.StatusServiceUnavailable, Code: "stopping", Message: "Recap is stopping.", Hint: "Try again in a minute."}
 	errTooLarge        = &httpError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: "The request is too large."}
 	errBadFormat       = &httpError{Status: http.StatusBadRequest, Code: "bad_format", Message: "The format must be md or json."}
@@ -104,6 +105,8 @@ func asHTTPError(err error) (he *httpError, ok bool) {
 		return errStopping, true
 	case errors.Is(err, jobs.ErrStorage):
 		return errStorage, true
+	case errors.Is(err, auth.ErrBusy):
+		return errSignInBusy, true
 	case errors.Is(err, auth.ErrWrongPassword):
 		return errWrongPassword, true
 	case errors.Is(err, auth.ErrWeakPassword):

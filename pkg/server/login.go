@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -59,25 +60,33 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request, _ httproute
 		}
 		password, next = r.PostForm.Get("password"), safeNext(r.PostForm.Get("next"))
 	}
+	// The attempt is taken from the budget before the password is hashed
+	// and given back if it was right, so a burst of wrong passwords sent
+	// at once is limited like one sent in a row.
 	_, key := s.client(r)
-	if ok, wait := s.limiter.Allowed(key); !ok {
+	if ok, wait := s.limiter.Take(key); !ok {
 		secs := int(math.Ceil(wait.Seconds()))
-		s.log.Warn("sign-in rate limited", "client", key)
+		s.log.Warn("sign-in rate limited", "ip_bucket", key)
 		return s.loginFailed(w, r, asJSON, next, &httpError{Status: http.StatusTooManyRequests, Code: "rate_limited",
 			Message: fmt.Sprintf("Too many wrong passwords. Try again in %d seconds.", secs)})
 	}
-	if !s.owner.Check(password) {
-		s.limiter.Failed(key)
-		s.log.Warn("sign-in failed", "client", key)
+	switch err := s.owner.Verify(password); {
+	case errors.Is(err, auth.ErrBusy):
+		s.limiter.Refund(key)
+		s.log.Warn("sign-in refused: too many at once", "ip_bucket", key)
+		return s.loginFailed(w, r, asJSON, next, errSignInBusy)
+	case err != nil:
+		s.log.Warn("sign-in failed", "ip_bucket", key)
 		return s.loginFailed(w, r, asJSON, next, &httpError{Status: http.StatusUnauthorized, Code: "wrong_password",
 			Message: "That is not the owner password.", Hint: "The first password is on the Properties page of Recap in StartOS; the Reset Owner Password action makes a new one."})
 	}
+	s.limiter.Refund(key)
 	token, err := s.sessions.Create()
 	if err != nil {
 		return err
 	}
 	auth.SetCookie(w, token, s.secureCookies(r))
-	s.log.Info("signed in", "client", key)
+	s.log.Info("signed in", "ip_bucket", key)
 	if asJSON {
 		writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 		return nil

@@ -135,13 +135,15 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, _ httprout
 	key := "verify " + from.Bucket
 	var err error
 	var session string
-	if ok, _ := s.limiter.Allowed(key); !ok {
+	// Taken before the token is looked up, given back unless it was
+	// unusable: concurrent wrong tokens cannot all pass the check.
+	if ok, _ := s.limiter.Take(key); !ok {
 		s.log.Warn("confirmation rate limited", "ip_bucket", from.Bucket)
 		err = errTooManyConfirmations
 	} else {
 		session, _, err = s.multi.Accounts.Confirm(r.Context(), token, replaces, from)
-		if errors.Is(err, store.ErrTokenInvalid) {
-			s.limiter.Failed(key)
+		if !errors.Is(err, store.ErrTokenInvalid) {
+			s.limiter.Refund(key)
 		}
 	}
 	if err != nil {
