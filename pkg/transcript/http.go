@@ -33,6 +33,9 @@ type request struct {
 	Header  http.Header
 	Body    []byte
 	Subject string // what is being fetched, for messages ("the podcast feed")
+	// ToBase marks a request the YouTube fetcher builds on the configured
+	// base URL (see Options.clientFor); never set for a URL from input.
+	ToBase bool
 }
 
 // do performs req with opt's client, reading at most opt.maxBytes() of the
@@ -62,7 +65,7 @@ func do(ctx context.Context, opt Options, req request) (*response, error) {
 	if hr.Header.Get("User-Agent") == "" {
 		hr.Header.Set("User-Agent", userAgent)
 	}
-	resp, err := opt.clientFor(u).Do(hr)
+	resp, err := opt.clientFor(u, req.ToBase).Do(hr)
 	if err != nil {
 		if isPrivateAddressErr(err) {
 			return nil, privateAddressError(u.Host, req.Subject, err)

@@ -116,7 +116,7 @@ func (yt *youtubeClient) get(ctx context.Context, rawURL, subject string) (*resp
 	if len(yt.cookies) > 0 {
 		h.Set("Cookie", strings.Join(yt.cookies, "; "))
 	}
-	return do(ctx, yt.opt, request{URL: rawURL, Header: h, Subject: subject})
+	return do(ctx, yt.opt, request{URL: rawURL, Header: h, Subject: subject, ToBase: true})
 }
 
 var (
@@ -305,6 +305,7 @@ func (yt *youtubeClient) player(ctx context.Context, page *watchPageData) (*play
 		Header:  h,
 		Body:    body,
 		Subject: subject,
+		ToBase:  true,
 	})
 	if err != nil {
 		return nil, err
