@@ -72,7 +72,11 @@ func (d *Document) sourceLine() string {
 	}
 	switch {
 	case s.URL != "":
-		parts = append(parts, fmt.Sprintf("<%s>", s.URL))
+		if u := SafeURL(s.URL); u != "" {
+			parts = append(parts, "<"+u+">")
+		} else {
+			parts = append(parts, mdText(s.URL))
+		}
 	case s.FileName != "":
 		parts = append(parts, mdText(s.FileName))
 	}
@@ -105,16 +109,38 @@ func (d *Document) LinkAt(sec float64) string {
 	if s.Type == SourcePodcast && s.MediaURL != "" {
 		target = s.MediaURL
 	}
-	if target == "" {
-		return ""
-	}
-	if u, err := url.Parse(target); err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-		return ""
-	}
 	if i := strings.IndexByte(target, '#'); i >= 0 {
 		target = target[:i]
 	}
-	return fmt.Sprintf("%s#t=%d", target, at)
+	safe := SafeURL(target)
+	if safe == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s#t=%d", safe, at)
+}
+
+// SafeURL returns raw as a link target that is safe to put in Markdown
+// (a link's parentheses or an autolink's angle brackets) and in HTML: an
+// absolute http(s) URL with a host, re-encoded, with every character
+// that could end the target or start markup percent-encoded. Anything
+// else (javascript:, data:, relative or malformed) gives "".
+func SafeURL(raw string) string {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, r := range u.String() {
+		switch {
+		case r <= ' ' || r == 0x7f:
+			fmt.Fprintf(&b, "%%%02X", r)
+		case strings.ContainsRune("()<>[]\"'`\\{}|^", r):
+			fmt.Fprintf(&b, "%%%02X", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // mdText escapes the characters that would turn plain text into Markdown

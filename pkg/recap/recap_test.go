@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -198,5 +199,38 @@ func TestFormatClock(t *testing.T) {
 		if got := FormatClock(in); got != want {
 			t.Errorf("FormatClock(%v) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestMarkdownLinksCannotInject: a feed or media URL made to close the
+// link target, open HTML or run script stays one inert http(s) link (or
+// plain text) in the exported Markdown.
+func TestMarkdownLinksCannotInject(t *testing.T) {
+	cases := []Source{
+		{Type: SourcePodcast, URL: "https://f.example/feed", MediaURL: `https://m.example/ep.mp3)<img src=x onerror=alert(1)>`},
+		{Type: SourcePodcast, URL: `https://f.example/feed>"<script>alert(1)</script>`, MediaURL: "javascript:alert(1)//.mp3"},
+		{Type: SourceFile, URL: "https://x.example/a b.vtt?q=[1](javascript:alert(1))"},
+		{Type: SourceFile, URL: "javascript:alert(1)"},
+		{Type: SourceFile, URL: "data:text/html,<img src=x onerror=alert(1)>"},
+	}
+	for _, src := range cases {
+		d := sample()
+		d.Source = src
+		md := d.Markdown()
+		live := strings.ReplaceAll(md, `\<`, "") // an escaped < is text
+		for _, bad := range []string{"<img", "<script", "](javascript:", "<javascript:", "(data:", "<data:"} {
+			if strings.Contains(live, bad) {
+				t.Errorf("source %+v: Markdown contains %q:\n%s", src, bad, md)
+			}
+		}
+		// Every link target is a plain http(s) URL.
+		for _, target := range regexp.MustCompile(`\]\(([^)]*)\)`).FindAllStringSubmatch(md, -1) {
+			if !strings.HasPrefix(target[1], "https://") || strings.ContainsAny(target[1], "<>\"' ") {
+				t.Errorf("source %+v: link target %q", src, target[1])
+			}
+		}
+	}
+	if got := SafeURL(`https://m.example/a(b)<c>"d"`); got != "https://m.example/a%28b%29%3Cc%3E%22d%22" {
+		t.Errorf("SafeURL = %q", got)
 	}
 }
