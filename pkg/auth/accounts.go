@@ -285,6 +285,19 @@ func (a *Accounts) Confirm(ctx context.Context, token, replaces string, from Req
 	return session, user, nil
 }
 
+// LinkAccount returns the canonical address a live sign-in token signs
+// in, without using the token up, or store.ErrTokenInvalid.
+func (a *Accounts) LinkAccount(ctx context.Context, token string) (string, error) {
+	if !StoredToken(token) {
+		return "", store.ErrTokenInvalid
+	}
+	l, err := a.opt.Store.PeekMagicLink(ctx, store.HashToken(token), store.IntentSignIn)
+	if err != nil {
+		return "", err
+	}
+	return store.EmailKey(l.Email), nil
+}
+
 // Session returns the live session of a cookie value and its user, or
 // store.ErrNoSession.
 func (a *Accounts) Session(ctx context.Context, token string) (*store.Session, *store.User, error) {

@@ -81,3 +81,41 @@ func TestPasswordChangeEndsOtherSessionsAndIsLimited(t *testing.T) {
 		t.Fatalf("wrong current passwords: %v", codes)
 	}
 }
+
+// TestConfirmingAnotherAccountNeedsAChoice: a browser signed in as one
+// account that opens another account's link is told which account the
+// link signs in and which one it is signed in to, and keeps its session
+// until it explicitly chooses to switch.
+func TestConfirmingAnotherAccountNeedsAChoice(t *testing.T) {
+	e := newMultiEnv(t, true)
+	mine := e.signIn(t, "victim@example.org", 1)
+	theirs := e.requestLink(t, "attacker@example.org", 2)
+
+	w := e.do(t, mreq{method: "GET", path: "/auth/verify?token=" + theirs, cookie: mine})
+	body := w.Body.String()
+	if w.Code != http.StatusOK || !strings.Contains(body, "a•••@example.org") || !strings.Contains(body, "v•••@example.org") ||
+		!strings.Contains(body, `name="switch"`) {
+		t.Fatalf("confirm page: %d %s", w.Code, body)
+	}
+	// Without the choice: refused, the session and the link both live.
+	w = e.do(t, mreq{method: "POST", path: "/auth/verify", ctype: formType, cookie: mine, body: form("token", theirs)})
+	if w.Code != http.StatusConflict || len(w.Result().Cookies()) != 0 {
+		t.Fatalf("confirm without the choice: %d %s", w.Code, w.Body)
+	}
+	if c := e.do(t, mreq{method: "GET", path: "/api/me", cookie: mine}).Code; c != http.StatusOK {
+		t.Fatalf("the session after a refused switch: %d", c)
+	}
+	// The explicit choice switches.
+	w = e.do(t, mreq{method: "POST", path: "/auth/verify", ctype: formType, cookie: mine, body: form("token", theirs, "switch", "1")})
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("confirm with the choice: %d %s", w.Code, w.Body)
+	}
+	if c := e.do(t, mreq{method: "GET", path: "/api/me", cookie: mine}).Code; c != http.StatusUnauthorized {
+		t.Fatalf("the old session after switching: %d", c)
+	}
+	// A browser without a session sees the account too.
+	other := e.requestLink(t, "third@example.org", 3)
+	if w := e.do(t, mreq{method: "GET", path: "/auth/verify?token=" + other}); !strings.Contains(w.Body.String(), "t•••@example.org") {
+		t.Fatalf("confirm page without a session: %s", w.Body)
+	}
+}

@@ -95,6 +95,32 @@ type verifyPage struct {
 	Token   string
 	Next    string
 	Problem string
+	Account string // masked address the link signs in
+	// Current is the masked address of the account this browser is
+	// signed in to, when it is another one: then signing in needs an
+	// explicit choice (the form's "switch").
+	Current string
+}
+
+// errOtherAccount answers a confirmation from a browser signed in to
+// another account without the explicit choice to switch.
+var errOtherAccount = &httpError{Status: http.StatusConflict, Code: "other_account",
+	Message: "This browser is signed in to another account.", Hint: "Open the link again and choose whether to switch accounts."}
+
+// switchCheck says whether confirming token in this browser would replace
+// a session of another account: it returns the verify page that asks,
+// or nil when there is nothing to ask (no session, the same account, or
+// a token that does not work, which Confirm reports).
+func (s *Server) switchCheck(r *http.Request, token, next string) *verifyPage {
+	c, ok := s.gate.caller(r)
+	if !ok {
+		return nil
+	}
+	email, err := s.multi.Accounts.LinkAccount(r.Context(), token)
+	if err != nil || email == c.Email {
+		return nil
+	}
+	return &verifyPage{Token: token, Next: next, Account: auth.MaskEmail(email), Current: auth.MaskEmail(c.Email)}
 }
 
 // noLeaks keeps the confirm page out of caches, referrers and indexes:
@@ -112,7 +138,15 @@ func noLeaks(w http.ResponseWriter) {
 func (s *Server) handleVerifyPage(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
 	noLeaks(w)
 	q := r.URL.Query()
-	return s.render(w, r, http.StatusOK, "verify", verifyPage{Token: q.Get("token"), Next: safeNext(q.Get("next"))})
+	token, next := q.Get("token"), safeNext(q.Get("next"))
+	if p := s.switchCheck(r, token, next); p != nil {
+		return s.render(w, r, http.StatusOK, "verify", *p)
+	}
+	page := verifyPage{Token: token, Next: next}
+	if email, err := s.multi.Accounts.LinkAccount(r.Context(), token); err == nil {
+		page.Account = auth.MaskEmail(email)
+	}
+	return s.render(w, r, http.StatusOK, "verify", page)
 }
 
 // errTooManyConfirmations answers a client that sent too many unusable
@@ -140,6 +174,13 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, _ httprout
 	if ok, _ := s.limiter.Take(key); !ok {
 		s.log.Warn("confirmation rate limited", "ip_bucket", from.Bucket)
 		err = errTooManyConfirmations
+	} else if p := s.switchCheck(r, token, next); p != nil && r.PostForm.Get("switch") != "1" {
+		// Never end this browser's session without the choice.
+		s.limiter.Refund(key)
+		if wantsJSON(r) {
+			return errOtherAccount
+		}
+		return s.render(w, r, http.StatusConflict, "verify", *p)
 	} else {
 		session, _, err = s.multi.Accounts.Confirm(r.Context(), token, replaces, from)
 		if !errors.Is(err, store.ErrTokenInvalid) {

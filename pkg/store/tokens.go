@@ -81,6 +81,25 @@ func (s *Store) ConsumeMagicLink(ctx context.Context, tokenHash, intent string) 
 	return l, nil
 }
 
+// PeekMagicLink returns a live (unused, unexpired) link of that intent
+// without using it up, or ErrTokenInvalid. The confirm page uses it to
+// say which account a link signs in.
+func (s *Store) PeekMagicLink(ctx context.Context, tokenHash, intent string) (*MagicLink, error) {
+	if intent == "" {
+		intent = IntentSignIn
+	}
+	now := ms(s.now())
+	l, err := scanMagicLink(s.rdb.QueryRowContext(ctx, `SELECT token_hash, email, intent, created_at, expires_at, used_at, request_ip, request_ua, trial_cookie_id
+		FROM magic_link_tokens WHERE token_hash = ? AND intent = ? AND used_at IS NULL AND expires_at > ?`, tokenHash, intent, now))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrTokenInvalid
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: peek magic link: %w", err)
+	}
+	return l, nil
+}
+
 func scanMagicLink(sc interface{ Scan(...any) error }) (*MagicLink, error) {
 	var l MagicLink
 	var created, expires, used sql.NullInt64
