@@ -34,6 +34,13 @@ const (
 	shutdownJobs = 15 * time.Second // for running recaps to finish
 )
 
+// Connection caps: per peer address (a trusted proxy has only the total
+// one) and overall.
+const (
+	maxConnsPerPeer = 64
+	maxConns        = 1024
+)
+
 func serveCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "serve",
@@ -153,11 +160,13 @@ func runServe(c *cli.Context) error {
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       10 * time.Minute, // a 20 MB upload over Tor can be slow
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		// Each route shortens this to its own body limit (server.BodyTimeout).
+		ReadTimeout: server.BodyTimeout(int64(cfg.Advanced.MaxUploadMB)<<20 + 1<<20),
+		IdleTimeout: 2 * time.Minute,
+		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	hs.RegisterOnShutdown(srv.Close)
+	ln = server.LimitListener(ln, maxConnsPerPeer, maxConns, proxies)
 	// Loading the index leaves garbage behind; hand it back to the system
 	// now rather than whenever the collector gets to it.
 	debug.FreeOSMemory()

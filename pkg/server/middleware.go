@@ -65,7 +65,19 @@ func (s *Server) wrap(who access, bodyLimit int64, h handler) httprouter.Handle 
 			// Pages depend on who is signed in; keep shared caches out.
 			w.Header().Add("Vary", "Cookie")
 		}
-		if r.Body != nil {
+		if r.Body != nil && r.Body != http.NoBody {
+			// A body must arrive at a rate in proportion to its limit, and
+			// one client sends only a few large ones at once.
+			http.NewResponseController(w).SetReadDeadline(time.Now().Add(BodyTimeout(bodyLimit)))
+			if bodyLimit > maxFormBytes {
+				_, bucket := s.client(r)
+				done, ok := s.uploads.start(bucket)
+				if !ok {
+					s.fail(w, r, errTooManyUploads)
+					return
+				}
+				defer done()
+			}
 			r.Body = http.MaxBytesReader(w, r.Body, bodyLimit)
 		}
 		if err := h(w, r, ps); err != nil {

@@ -85,6 +85,7 @@ type Server struct {
 	sessions *auth.Sessions // single mode
 	multi    *Multi         // multi mode
 	limiter  *auth.Limiter
+	uploads  uploads
 	cop      *http.CrossOriginProtection
 	log      *slog.Logger
 	views    *views
