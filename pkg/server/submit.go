@@ -15,99 +15,133 @@ import (
 	"github.com/recap-startos/recap/pkg/transcript"
 )
 
+// submission is what a request to start a job carries, as decoded from
+// any of its forms, before it is checked.
+type submission struct {
+	URL, Text, Source, Engine string
+	FileName                  string
+	File                      []byte // nil without a file
+}
+
 // readSubmission reads what to recap from a request: JSON {"url"} or
 // {"text"}, or a form (multipart or not) with a file "file", or "url",
 // "text", or "source" (the home page's one box: a link or pasted text).
+// It decodes, then checks once.
 func (s *Server) readSubmission(r *http.Request) (jobs.Input, error) {
+	sub, err := s.decodeSubmission(r)
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return jobs.Input{}, s.tooLarge()
+	}
+	if err != nil {
+		return jobs.Input{}, err
+	}
+	return s.checkSubmission(sub)
+}
+
+// decodeSubmission decodes the body by its content type. A body over the
+// limit comes back as the *http.MaxBytesError.
+func (s *Server) decodeSubmission(r *http.Request) (submission, error) {
 	ctype, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	var in jobs.Input
-	var rawURL, text, source, engine string
 	switch ctype {
 	case "application/json":
-		var body struct {
-			URL    string `json:"url"`
-			Text   string `json:"text"`
-			Engine string `json:"engine"`
-		}
-		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				return in, err
-			}
-			return in, badRequest("bad_json", `The body must be JSON like {"url": "https://…"} or {"text": "…"}.`)
-		}
-		rawURL, text, engine = body.URL, body.Text, body.Engine
+		return decodeJSONSubmission(r.Body)
 	case "multipart/form-data":
-		mr, err := r.MultipartReader()
-		if err != nil {
-			return in, badRequest("bad_form", "The upload could not be read.")
-		}
-		for {
-			part, err := mr.NextPart()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				var mbe *http.MaxBytesError
-				if errors.As(err, &mbe) {
-					return in, s.tooLarge()
-				}
-				return in, badRequest("bad_form", "The upload could not be read.")
-			}
-			data, err := io.ReadAll(io.LimitReader(part, s.opt.MaxUpload+1))
-			if err != nil {
-				var mbe *http.MaxBytesError
-				if errors.As(err, &mbe) {
-					return in, s.tooLarge()
-				}
-				return in, badRequest("bad_form", "The upload could not be read.")
-			}
-			if int64(len(data)) > s.opt.MaxUpload {
-				return in, s.tooLarge()
-			}
-			switch part.FormName() {
-			case "file":
-				if part.FileName() != "" {
-					in.Name, in.Data = filepath.Base(part.FileName()), data
-				}
-			case "url":
-				rawURL = string(data)
-			case "text":
-				text = string(data)
-			case "source":
-				source = string(data)
-			case "engine":
-				engine = string(data)
-			}
-		}
+		return s.decodeMultipartSubmission(r)
 	case "application/x-www-form-urlencoded":
 		if err := r.ParseForm(); err != nil {
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				return in, s.tooLarge()
-			}
-			return in, badRequest("bad_form", "The form could not be read.")
+			return submission{}, orBadRequest(err, badRequest("bad_form", "The form could not be read."))
 		}
-		rawURL, text, source, engine = r.PostForm.Get("url"), r.PostForm.Get("text"), r.PostForm.Get("source"), r.PostForm.Get("engine")
-	default:
-		return in, &httpError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type",
-			Message: "Send JSON, a form, or a multipart upload."}
+		f := r.PostForm
+		return submission{URL: f.Get("url"), Text: f.Get("text"), Source: f.Get("source"), Engine: f.Get("engine")}, nil
 	}
-	chosen, err := s.chooseEngine(engine)
+	return submission{}, &httpError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type",
+		Message: "Send JSON, a form, or a multipart upload."}
+}
+
+// orBadRequest keeps a body-too-large error as it is and turns any other
+// into bad.
+func orBadRequest(err error, bad *httpError) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return err
+	}
+	return bad
+}
+
+func decodeJSONSubmission(body io.Reader) (submission, error) {
+	var b struct {
+		URL    string `json:"url"`
+		Text   string `json:"text"`
+		Engine string `json:"engine"`
+	}
+	if err := json.NewDecoder(body).Decode(&b); err != nil {
+		return submission{}, orBadRequest(err, badRequest("bad_json", `The body must be JSON like {"url": "https://…"} or {"text": "…"}.`))
+	}
+	return submission{URL: b.URL, Text: b.Text, Engine: b.Engine}, nil
+}
+
+func (s *Server) decodeMultipartSubmission(r *http.Request) (submission, error) {
+	var sub submission
+	bad := badRequest("bad_form", "The upload could not be read.")
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return sub, bad
+	}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return sub, nil
+		}
+		if err != nil {
+			return sub, orBadRequest(err, bad)
+		}
+		data, err := io.ReadAll(io.LimitReader(part, s.opt.MaxUpload+1))
+		if err != nil {
+			return sub, orBadRequest(err, bad)
+		}
+		if int64(len(data)) > s.opt.MaxUpload {
+			return sub, &http.MaxBytesError{Limit: s.opt.MaxUpload}
+		}
+		switch part.FormName() {
+		case "file":
+			if part.FileName() != "" {
+				sub.FileName, sub.File = filepath.Base(part.FileName()), data
+			}
+		case "url":
+			sub.URL = string(data)
+		case "text":
+			sub.Text = string(data)
+		case "source":
+			sub.Source = string(data)
+		case "engine":
+			sub.Engine = string(data)
+		}
+	}
+}
+
+// checkSubmission turns a decoded submission into a job's input: one
+// source (a file, a link or text), a known engine, a web link, a text
+// within the upload limit.
+func (s *Server) checkSubmission(sub submission) (jobs.Input, error) {
+	var in jobs.Input
+	chosen, err := s.chooseEngine(sub.Engine)
 	if err != nil {
 		return in, err
 	}
 	in.Engine = chosen
-	if in.Data != nil {
-		if strings.TrimSpace(rawURL+text+source) != "" {
+	if sub.File != nil {
+		if strings.TrimSpace(sub.URL+sub.Text+sub.Source) != "" {
 			return in, badRequest("too_many_sources", "Give one thing to recap: a file, a link or text, not several.")
 		}
+		in.Name, in.Data = sub.FileName, sub.File
 		if len(in.Data) == 0 {
 			return in, badRequest("empty_file", "%s is empty (0 bytes); choose the file that holds the transcript.", clip(in.Name, 80))
 		}
 		return in, transcript.Check(in.Name, in.Data)
 	}
-	if source = strings.TrimSpace(source); source != "" {
+	rawURL, text := sub.URL, sub.Text
+	if source := strings.TrimSpace(sub.Source); source != "" {
 		if looksLikeURL(source) {
 			if low := strings.ToLower(source); !strings.HasPrefix(low, "http://") && !strings.HasPrefix(low, "https://") {
 				source = "https://" + source
