@@ -312,14 +312,18 @@ func (q *Queue) resume(j *job) *Failure {
 		}
 	}
 	j.in, j.key = in, q.keyFor(st.Kind, in)
-	if j.key != "" {
-		if _, dup := q.active[j.key]; dup {
-			return interrupted
+	queued := false
+	if _, dup := q.active[j.key]; j.key == "" || !dup {
+		select {
+		case q.waiting <- j:
+			queued = true
+		default:
 		}
 	}
-	select {
-	case q.waiting <- j:
-	default:
+	if !queued {
+		if q.cfg.Meter != nil {
+			q.endCharge(j, false)
+		}
 		return interrupted
 	}
 	if j.key != "" {
