@@ -147,6 +147,12 @@ func wireMulti(ctx context.Context, data string, cfg *config.Config, log *slog.L
 	if err != nil {
 		return nil, err
 	}
+	// Sign-in mails the last run decided on but did not deliver.
+	if n, err := accounts.ResendPending(ctx); err != nil {
+		log.Warn("sign-in mails left by the last run were not sent", "error", err)
+	} else if n > 0 {
+		log.Info("sent the sign-in mails the last run left undelivered", "mails", n)
+	}
 	// Recaps left in DATA/history itself are the owner's from single mode
 	// (the mode was changed on the Config page rather than by the
 	// switch-mode action): they move to the admin's folder, as the action

@@ -156,45 +156,104 @@ func (a *Accounts) RequestLink(ctx context.Context, typed string, from Requester
 	if err != nil {
 		return err
 	}
+	return a.mailLink(ctx, email, token, from.IP)
+}
+
+// mailLink decides the mail for a new link and sends it: nothing for a
+// disabled account, a short "no new accounts here" note when sign-ups are
+// closed to this address, else the link. The decision is written to the
+// outbox first and removed once the mail is delivered, so a crash in
+// between is made good at the next start (ResendPending).
+func (a *Accounts) mailLink(ctx context.Context, email, token, ip string) error {
 	user, err := a.opt.Store.UserByEmail(ctx, email)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
 	var msg mail.Message
+	kind := store.MailSignIn
 	switch {
 	case user != nil && user.Disabled():
-		a.log.Info("sign-in request for a disabled account; nothing sent", "ip_bucket", from.Bucket)
+		a.log.Info("sign-in request for a disabled account; nothing sent")
 		return nil
 	case user == nil && !a.opt.AllowSignups && email != a.opt.AdminEmail:
+		kind = store.MailClosed
 		msg, err = mail.ClosedMessage(mail.Closed{To: email, Site: a.base.Host})
 	default:
-		msg, err = mail.SignInMessage(mail.SignIn{To: email, Link: a.LinkURL(token), ValidFor: LinkTTL, Site: a.base.Host, RequestIP: from.IP})
+		msg, err = mail.SignInMessage(mail.SignIn{To: email, Link: a.LinkURL(token), ValidFor: LinkTTL, Site: a.base.Host, RequestIP: ip})
 	}
 	if err != nil {
 		return err
 	}
-	a.send(msg)
+	if a.opt.Mail == nil {
+		a.log.Warn("sign-in mail not sent: no mail server is configured; the admin-login-link action makes links")
+		return nil
+	}
+	id, err := a.opt.Store.QueueMail(ctx, store.OutboxMail{Email: email, Kind: kind, TokenHash: store.HashToken(token), RequestIP: ip})
+	if err != nil {
+		return err
+	}
+	a.send(msg, id)
 	return nil
 }
 
 // send mails in the background, so the answer does not wait for (or
-// reveal) the delivery; failures are logged without the message.
-func (a *Accounts) send(msg mail.Message) {
-	if a.opt.Mail == nil {
-		a.log.Warn("sign-in mail not sent: no mail server is configured; the admin-login-link action makes links")
-		return
-	}
+// reveal) the delivery, then removes the mail from the outbox. A failure
+// is logged without the message and the mail stays in the outbox for
+// the next start.
+func (a *Accounts) send(msg mail.Message, outboxID int64) {
 	a.sending.Add(1)
 	go func() {
 		defer a.sending.Done()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		if err := a.opt.Mail.Send(ctx, msg); err != nil {
-			a.log.Error("sign-in mail failed", "error", err)
+			a.log.Error("sign-in mail failed; it is tried again at the next start", "error", err)
 			return
+		}
+		if err := a.opt.Store.MailDone(ctx, outboxID); err != nil {
+			a.log.Error("sign-in mail sent but still in the outbox", "error", err)
 		}
 		a.log.Info("sign-in mail sent")
 	}()
+}
+
+// ResendPending sends the sign-in mails a previous run decided on and did
+// not deliver (it was killed, or the mail server failed). A link is never
+// stored in clear, so each gets a new link and the undelivered one is
+// deleted; a mail whose link was used or has expired meanwhile is
+// dropped. It returns how many mails it sent again. serve calls it at
+// start.
+func (a *Accounts) ResendPending(ctx context.Context) (int, error) {
+	if a.opt.Mail == nil {
+		return 0, nil
+	}
+	pending, err := a.opt.Store.PendingMail(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, m := range pending {
+		if err := a.opt.Store.MailDone(ctx, m.ID); err != nil {
+			return n, err
+		}
+		if m.TokenHash != "" {
+			if _, err := a.opt.Store.PeekMagicLink(ctx, m.TokenHash, store.IntentSignIn); err != nil {
+				continue // used (the mail arrived after all) or expired
+			}
+			if err := a.opt.Store.DropUnusedMagicLink(ctx, m.TokenHash); err != nil {
+				return n, err
+			}
+		}
+		token, err := a.createLink(ctx, m.Email, Requester{IP: m.RequestIP})
+		if err != nil {
+			return n, err
+		}
+		if err := a.mailLink(ctx, m.Email, token, m.RequestIP); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }
 
 // Wait blocks until the mails handed to the background are sent (or

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"net/url"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/recap-startos/recap/pkg/config"
 	"github.com/recap-startos/recap/pkg/mail"
 	"github.com/recap-startos/recap/pkg/mail/mailtest"
 	"github.com/recap-startos/recap/pkg/store"
@@ -176,3 +178,68 @@ func TestBadEmailIsTheOnlyError(t *testing.T) {
 }
 
 func linkIn(m mailtest.Message) bool { return strings.Contains(m.Text, "/auth/verify") }
+
+// TestUndeliveredMailIsSentAfterRestart: a sign-in mail decided on but
+// not delivered (the process was killed, or the mail server was down) is
+// sent at the next start with a new, working link; the undelivered link
+// stops working, and nothing in the database holds a token in clear.
+func TestUndeliveredMailIsSentAfterRestart(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, t.TempDir(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	quiet := slog.New(slog.DiscardHandler)
+	// The first run's mail server refuses every connection.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedPort := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	down, err := mail.NewSMTP(config.SMTP{Type: "custom", Host: "127.0.0.1", Port: closedPort, Security: "none", From: "recap@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := NewAccounts(AccountsOptions{Store: st, Mail: down, PublicURL: "https://recap.example.org/", AdminEmail: "owner@example.org", AllowSignups: true, Log: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := first.RequestLink(ctx, "ada@example.org", someone); err != nil {
+		t.Fatal(err)
+	}
+	first.Wait()
+	if p, _ := st.PendingMail(ctx); len(p) != 1 {
+		t.Fatalf("outbox after a failed delivery: %+v", p)
+	}
+
+	// The next start, with a working mail server.
+	ms := mailtest.Start(t, mailtest.Options{})
+	up, err := mail.NewSMTP(ms.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := NewAccounts(AccountsOptions{Store: st, Mail: up, PublicURL: "https://recap.example.org/", AdminEmail: "owner@example.org", AllowSignups: true, Log: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := second.ResendPending(ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("ResendPending = %d, %v", n, err)
+	}
+	second.Wait()
+	m := ms.Wait(t, 1)
+	if m.Rcpts[0] != "ada@example.org" {
+		t.Fatalf("mailed to %v", m.Rcpts)
+	}
+	if _, _, err := second.Confirm(ctx, tokenOf(t, m.Link(t)), "", someone); err != nil {
+		t.Fatalf("the resent link: %v", err)
+	}
+	if p, _ := st.PendingMail(ctx); len(p) != 0 {
+		t.Fatalf("outbox after delivery: %+v", p)
+	}
+	if n, _ := second.ResendPending(ctx); n != 0 {
+		t.Fatalf("sent again: %d", n)
+	}
+}

@@ -48,6 +48,7 @@ var migrations = []migration{
 	{"invitations", migrateInvites},
 	{"credit ledger and reservations", migrateCredits},
 	{"trial client buckets", migrateTrialBuckets},
+	{"mail outbox; refused sign-in requests counted per client bucket and hour", migrateOutbox},
 }
 
 // LatestVersion is the schema version this build writes.
