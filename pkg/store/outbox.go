@@ -43,7 +43,6 @@ func migrateOutbox(ctx context.Context, tx *sql.Tx) error {
 	ip_bucket    TEXT NOT NULL,
 	window_start INTEGER NOT NULL, -- start of the hour, epoch ms
 	count        INTEGER NOT NULL,
-	emails       INTEGER NOT NULL, -- distinct addresses seen, at most refusalEmailsCap
 	last_at      INTEGER NOT NULL,
 	PRIMARY KEY (ip_bucket, window_start)
 )`,

@@ -34,11 +34,25 @@ type SignInLimits struct {
 	Total     int // requests overall
 }
 
+// Refused requests are not logged one by one: each adds one to the count
+// of its client bucket in the current hour (signin_refusals), so a flood
+// of them adds one row per bucket and hour, and the table is capped at
+// MaxRefusalRows (the oldest hours go first).
+const (
+	refusalWindow = time.Hour
+	// MaxRefusalRows bounds signin_refusals.
+	MaxRefusalRows = 10000
+	// refusalTrimEvery is how many new refusal rows may be added between
+	// two checks of the cap.
+	refusalTrimEvery = 100
+)
+
 // AdmitSignInRequest decides whether a sign-in request is within the
-// limits, counting the requests already admitted in the window, and logs
-// it with the outcome OutcomeSent or OutcomeLimited. Counting and logging
-// are one write transaction, so concurrent requests cannot all slip under
-// a limit. Only admitted requests count towards later limits.
+// limits, counting the requests already admitted in the window. An
+// admitted request is logged (OutcomeSent); a refused one is counted for
+// its bucket and hour. Counting and logging are one write transaction,
+// so concurrent requests cannot all slip under a limit. Only admitted
+// requests count towards later limits.
 func (s *Store) AdmitSignInRequest(ctx context.Context, r SignInRequest, lim SignInLimits) (bool, error) {
 	if r.CreatedAt.IsZero() {
 		r.CreatedAt = s.now()
@@ -69,16 +83,43 @@ func (s *Store) AdmitSignInRequest(ctx context.Context, r SignInRequest, lim Sig
 				break
 			}
 		}
-		r.Outcome = OutcomeSent
 		if !ok {
-			r.Outcome = OutcomeLimited
+			return countRefusal(ctx, tx, r.IPBucket, r.CreatedAt)
 		}
+		r.Outcome = OutcomeSent
 		return insertSignInRequest(ctx, tx, r)
 	})
 	if err != nil {
 		return false, fmt.Errorf("store: admit sign-in request: %w", err)
 	}
+	if !ok && s.refusalRows.Add(1)%refusalTrimEvery == 0 {
+		if err := s.trimRefusals(ctx); err != nil {
+			return false, err
+		}
+	}
 	return ok, nil
+}
+
+// countRefusal adds one refused request to its bucket's hour.
+func countRefusal(ctx context.Context, tx *sql.Tx, bucket string, at time.Time) error {
+	window := at.Truncate(refusalWindow)
+	_, err := tx.ExecContext(ctx, `INSERT INTO signin_refusals (ip_bucket, window_start, count, last_at) VALUES (?, ?, 1, ?)
+		ON CONFLICT (ip_bucket, window_start) DO UPDATE SET count = count + 1, last_at = max(last_at, excluded.last_at)`,
+		bucket, ms(window), ms(at))
+	return err
+}
+
+// trimRefusals deletes the oldest refusal counts beyond MaxRefusalRows.
+func (s *Store) trimRefusals(ctx context.Context) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM signin_refusals WHERE rowid IN (
+			SELECT rowid FROM signin_refusals ORDER BY window_start DESC, last_at DESC LIMIT -1 OFFSET ?)`, MaxRefusalRows)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: trim sign-in refusals: %w", err)
+	}
+	return nil
 }
 
 // LogSignInRequest records a request with the outcome the caller decided.
@@ -104,8 +145,10 @@ func insertSignInRequest(ctx context.Context, tx *sql.Tx, r SignInRequest) error
 	return err
 }
 
-// CountSignInRequests counts requests since a time, all outcomes, for
-// one address (email set) or one bucket (bucket set) or overall.
+// CountSignInRequests counts the logged requests since a time (admitted
+// ones, and any logged with LogSignInRequest; refusals are only counted
+// per bucket, see SignInActivity), for one address (email set) or one
+// bucket (bucket set) or overall.
 func (s *Store) CountSignInRequests(ctx context.Context, email, bucket string, since time.Time) (int, error) {
 	var n int
 	var err error
@@ -127,9 +170,9 @@ func (s *Store) CountSignInRequests(ctx context.Context, email, bucket string, s
 // bucket, for spotting abuse.
 type BucketActivity struct {
 	IPBucket string
-	Requests int // all requests in the window
+	Requests int // all requests in the window (refused ones by the hour they fell in)
 	Limited  int // of which refused by a limit
-	Emails   int // distinct addresses asked for
+	Emails   int // distinct addresses of the admitted requests
 	First    time.Time
 	Last     time.Time
 }
@@ -140,10 +183,14 @@ func (s *Store) SignInActivity(ctx context.Context, since time.Time, limit int) 
 	if limit <= 0 {
 		limit = 50
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT ip_bucket, count(*), sum(outcome = 'limited'), count(DISTINCT email),
-		min(created_at), max(created_at)
-		FROM signin_requests WHERE created_at > ?
-		GROUP BY ip_bucket ORDER BY count(*) DESC, max(created_at) DESC LIMIT ?`, ms(since), limit)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT ip_bucket, sum(n), sum(limited), sum(emails), min(first), max(last) FROM (
+			SELECT ip_bucket, count(*) AS n, sum(outcome = 'limited') AS limited, count(DISTINCT email) AS emails,
+				min(created_at) AS first, max(created_at) AS last
+			FROM signin_requests WHERE created_at > ?1 GROUP BY ip_bucket
+			UNION ALL
+			SELECT ip_bucket, sum(count), sum(count), 0, min(window_start), max(last_at)
+			FROM signin_refusals WHERE last_at > ?1 GROUP BY ip_bucket)
+		GROUP BY ip_bucket ORDER BY sum(n) DESC, max(last) DESC LIMIT ?2`, ms(since), limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: sign-in activity: %w", err)
 	}
@@ -198,6 +245,9 @@ func (s *Store) RecentSignInRequests(ctx context.Context, bucket string, limit i
 func (s *Store) DeleteSignInRequestsBefore(ctx context.Context, before time.Time) (int64, error) {
 	var n int64
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM signin_refusals WHERE last_at < ?`, ms(before)); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM signin_requests WHERE created_at < ?`, ms(before))
 		if err != nil {
 			return err

@@ -21,6 +21,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ncruces/go-sqlite3"
@@ -105,6 +106,9 @@ type Store struct {
 	closeErr error
 
 	touches touchBatch
+	// refusalRows counts refused sign-in requests, to trim their table
+	// now and then (AdmitSignInRequest).
+	refusalRows atomic.Int64
 }
 
 // Path returns the database file's path.

@@ -367,12 +367,14 @@ func TestSignInLimitsUnderConcurrency(t *testing.T) {
 	if sent != 5 {
 		t.Errorf("bucket let %d through, want 5", sent)
 	}
+	// Refused requests are counted per bucket and hour, not logged one by
+	// one: the address's log holds its 3 admitted requests.
 	count, err := st.CountSignInRequests(ctx, "a@example.org", "", time.Now().Add(-time.Hour))
-	if err != nil || count != n {
+	if err != nil || count != 3 {
 		t.Errorf("count by email = %d, %v", count, err)
 	}
 	act, err := st.SignInActivity(ctx, time.Now().Add(-time.Hour), 10)
-	if err != nil || len(act) != 1 || act[0].Requests != n+5 || act[0].Limited != n+5-5 || act[0].Emails != 6 {
+	if err != nil || len(act) != 1 || act[0].Requests != n+5 || act[0].Limited != n+5-5 || act[0].Emails != 3 {
 		t.Errorf("activity = %+v, %v", act, err)
 	}
 	recent, err := st.RecentSignInRequests(ctx, "192.0.2.1", 3)
@@ -711,5 +713,37 @@ func TestFailedSaveLeavesNoFile(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "history", u.ID, "r1.json")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("the recap file of a failed save is there: %v", err)
+	}
+}
+
+// TestRefusedSignInsAreCounted: a flood of refused sign-in requests adds
+// one row per client bucket and hour, not one each, and the table of
+// counts is capped.
+func TestRefusedSignInsAreCounted(t *testing.T) {
+	ctx := context.Background()
+	st, _ := openTest(t, Options{})
+	lim := SignInLimits{Window: time.Hour, PerBucket: 2}
+	for i := range 500 {
+		_, err := st.AdmitSignInRequest(ctx, SignInRequest{Email: fmt.Sprintf("f%d@example.org", i), IPBucket: "198.51.100.9"}, lim)
+		must(t, err)
+	}
+	var logged, counted, total int
+	must(t, st.rdb.QueryRowContext(ctx, `SELECT count(*) FROM signin_requests`).Scan(&logged))
+	must(t, st.rdb.QueryRowContext(ctx, `SELECT count(*), sum(count) FROM signin_refusals`).Scan(&counted, &total))
+	if logged != 2 || counted != 1 || total != 498 {
+		t.Fatalf("after 500 requests: %d logged, %d count rows holding %d", logged, counted, total)
+	}
+	act, err := st.SignInActivity(ctx, time.Now().Add(-time.Hour), 10)
+	if err != nil || len(act) != 1 || act[0].Requests != 500 || act[0].Limited != 498 {
+		t.Fatalf("activity = %+v, %v", act, err)
+	}
+	// Many buckets: the table keeps the newest MaxRefusalRows.
+	_, err = st.wdb.ExecContext(ctx, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+		INSERT INTO signin_refusals (ip_bucket, window_start, count, last_at) SELECT 'b' || i, i, 1, i FROM n`, MaxRefusalRows+50)
+	must(t, err)
+	must(t, st.trimRefusals(ctx))
+	must(t, st.rdb.QueryRowContext(ctx, `SELECT count(*) FROM signin_refusals`).Scan(&counted))
+	if counted != MaxRefusalRows {
+		t.Fatalf("%d count rows kept, cap %d", counted, MaxRefusalRows)
 	}
 }
