@@ -414,12 +414,12 @@ func (l *UserLibrary) Find(ctx context.Context, userID string, q library.Query) 
 		if offset >= page.Total {
 			return nil
 		}
-		rank := "0.0"
+		rank, rankArgs := "0.0", []any(nil)
 		if searching {
-			rank = "bm25(library_fts, 10.0, 6.0, 3.0, 1.0)"
+			rank, rankArgs = ownRank(words)
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT `+entryColumns+`, `+rank+` AS rank FROM `+from+`
-			ORDER BY `+order+` LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+			ORDER BY `+order+` LIMIT ? OFFSET ?`, append(append(rankArgs, args...), limit, offset)...)
 		if err != nil {
 			return err
 		}
@@ -444,6 +444,26 @@ func (l *UserLibrary) Find(ctx context.Context, userID string, q library.Query) 
 		return library.Page{}, fmt.Errorf("store: find recaps: %w", err)
 	}
 	return page, nil
+}
+
+// ownRank is the SQL expression (and its arguments) that ranks a match
+// by the caller's own document only: for each search word, 10 when the
+// title holds it, 6 the keywords, 3 the summary, 1 for the rest of the
+// text, negated so that the best sorts first like bm25. FTS5's bm25 is
+// not used: its statistics (the number of documents, their mean length)
+// span every user's library, so one user's ranking would move with
+// another's activity.
+func ownRank(words []string) (string, []any) {
+	var b strings.Builder
+	args := make([]any, 0, 3*len(words))
+	b.WriteString("-(0")
+	for _, w := range words {
+		b.WriteString(" + 1 + 10*(instr(lower(coalesce(m.title, '')), ?) > 0) + 6*(instr(lower(coalesce(m.keywords, '')), ?) > 0)" +
+			" + 3*(instr(lower(coalesce(m.summary, '')), ?) > 0)")
+		args = append(args, w, w, w)
+	}
+	b.WriteString(")")
+	return b.String(), args
 }
 
 // matchExpr builds the FTS5 query: every word, as the user's term (the

@@ -747,3 +747,38 @@ func TestRefusedSignInsAreCounted(t *testing.T) {
 		t.Fatalf("%d count rows kept, cap %d", counted, MaxRefusalRows)
 	}
 }
+
+// TestSearchRankingIgnoresOtherUsers: a user's search scores depend on
+// their own library only; another user's recaps (here, many with the
+// same word) change nothing.
+func TestSearchRankingIgnoresOtherUsers(t *testing.T) {
+	ctx := context.Background()
+	st, dir := openTest(t, Options{})
+	lib := st.Library(filepath.Join(dir, "history"))
+	a, err := st.CreateUser(ctx, NewUser{Email: "a@example.org"})
+	must(t, err)
+	b, err := st.CreateUser(ctx, NewUser{Email: "b@example.org"})
+	must(t, err)
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	must(t, lib.Save(ctx, a.ID, testDoc("a1", "Lightning routing", t0, "fees", "channels")))
+	must(t, lib.Save(ctx, a.ID, testDoc("a2", "Mining", t0, "lightning", "lightning", "hashrate", "pools", "difficulty")))
+	scores := func() string {
+		page, err := lib.Find(ctx, a.ID, library.Query{Text: "lightning"})
+		must(t, err)
+		var out []string
+		for _, h := range page.Hits {
+			out = append(out, fmt.Sprintf("%s=%g", h.ID, h.Score))
+		}
+		return strings.Join(out, " ")
+	}
+	before := scores()
+	if !strings.HasPrefix(before, "a1=") {
+		t.Fatalf("the title match does not come first: %s", before)
+	}
+	for i := range 40 {
+		must(t, lib.Save(ctx, b.ID, testDoc(fmt.Sprintf("b%d", i), "Lightning everything", t0, "lightning", "lightning", "lightning", "words", "more", "words", "and", "more")))
+	}
+	if after := scores(); after != before {
+		t.Fatalf("another user's recaps changed the ranking: %s, then %s", before, after)
+	}
+}
