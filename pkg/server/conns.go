@@ -14,8 +14,8 @@ import (
 const (
 	// MinBodyRate is the slowest accepted body upload, in bytes per second.
 	MinBodyRate = 32 << 10
-	// maxUploadsPerClient bounds the uploads (bodies over the form limit)
-	// one client bucket may send at the same time.
+	// maxUploadsPerClient bounds the uploads (bodies over the form limit,
+	// or of unknown length) one client bucket may send at the same time.
 	maxUploadsPerClient = 4
 )
 
@@ -24,8 +24,8 @@ const (
 var bodyGrace = 30 * time.Second
 
 // BodyTimeout is how long a request with a body of at most limit bytes
-// may take to arrive; serve sets http.Server.ReadTimeout to that of the
-// largest body.
+// may take to arrive (a request's declared length, else its route's
+// limit); serve sets http.Server.ReadTimeout to that of the largest body.
 func BodyTimeout(limit int64) time.Duration {
 	return bodyGrace + time.Duration(limit)*time.Second/MinBodyRate
 }

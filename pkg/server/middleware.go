@@ -68,8 +68,12 @@ func (s *Server) wrap(who access, bodyLimit int64, h handler) httprouter.Handle 
 		if r.Body != nil && r.Body != http.NoBody {
 			// A body must arrive at a rate in proportion to its limit, and
 			// one client sends only a few large ones at once.
-			http.NewResponseController(w).SetReadDeadline(time.Now().Add(BodyTimeout(bodyLimit)))
-			if bodyLimit > maxFormBytes {
+			size := bodyLimit
+			if r.ContentLength >= 0 {
+				size = min(r.ContentLength, bodyLimit)
+			}
+			http.NewResponseController(w).SetReadDeadline(time.Now().Add(BodyTimeout(size)))
+			if size > maxFormBytes {
 				_, bucket := s.client(r)
 				done, ok := s.uploads.start(bucket)
 				if !ok {
