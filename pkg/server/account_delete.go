@@ -66,13 +66,17 @@ func (s *Server) handleDeleteConfirm(w http.ResponseWriter, r *http.Request, _ h
 	}
 	from := s.requester(r)
 	key := "delete " + from.Bucket
-	if ok, _ := s.limiter.Allowed(key); !ok {
+	// Taken before the token is looked up, given back unless it was
+	// unusable (see handleVerify).
+	if ok, _ := s.limiter.Take(key); !ok {
 		return s.render(w, r, http.StatusTooManyRequests, "account_delete", deletePageData{Problem: "Too many links that did not work. Wait a minute, then open the newest link from your mail."})
 	}
 	u, err := s.multi.Accounts.ConfirmDeletion(r.Context(), r.PostForm.Get("token"))
+	if !errors.Is(err, store.ErrTokenInvalid) && !errors.Is(err, store.ErrNotFound) {
+		s.limiter.Refund(key)
+	}
 	switch {
 	case errors.Is(err, store.ErrTokenInvalid), errors.Is(err, store.ErrNotFound):
-		s.limiter.Failed(key)
 		return s.render(w, r, http.StatusBadRequest, "account_delete", deletePageData{Problem: "This link is invalid, used or expired. Ask again from the Account page."})
 	case errors.Is(err, auth.ErrOwnerAccount):
 		return errDeleteOwner
