@@ -17,6 +17,10 @@ import (
 
 const sampleVTT = "../../testdata/subtitles/webvtt-py/sample.vtt"
 
+// pastedText is long enough to be a transcript (30 words or more).
+const pastedText = "Some text to recap, pasted into the box. It has sentences about gardens and about the weather this spring. " +
+	"Tomatoes need sun and water every day. Beans climb whatever stands near them. The talk ends with thanks to the listeners."
+
 func openQueue(t *testing.T, dir string, lib Saver, concurrency int) *Queue {
 	t.Helper()
 	q, err := Open(Config{Dir: filepath.Join(dir, "jobs"), Engine: summarize.NewBuiltin(), Library: lib, Concurrency: concurrency})
@@ -100,7 +104,7 @@ func TestShutdownKeepsJobsForTheNextStart(t *testing.T) {
 	waitStatus(t, q, running.ID, StatusRunning)
 	data, _ := os.ReadFile(sampleVTT)
 	file, _, _ := q.Submit(Input{Name: "sample.vtt", Data: data})
-	text, _, _ := q.Submit(Input{Text: "A pasted transcript about bitcoin nodes. It has sentences. Nodes check every block."})
+	text, _, _ := q.Submit(Input{Text: "A pasted transcript about bitcoin nodes. It has several sentences about what they do. Nodes check every block they receive against the rules. They keep a copy of the chain and pass new transactions on to their peers. Running one at home lets you verify your own payments."})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	q.Shutdown(ctx)
@@ -183,7 +187,7 @@ func TestUnwritableFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.RemoveAll(filepath.Join(dir, "jobs"))
-	if _, _, err := q.Submit(Input{Text: "Some text to recap. It has sentences."}); !errors.Is(err, ErrStorage) {
+	if _, _, err := q.Submit(Input{Text: pastedText}); !errors.Is(err, ErrStorage) {
 		t.Fatalf("Submit into a missing folder: %v", err)
 	}
 	if _, _, err := q.Submit(Input{Source: "https://example.org/talk.vtt"}); !errors.Is(err, ErrStorage) {
@@ -196,7 +200,7 @@ func TestUnwritableFolder(t *testing.T) {
 		t.Fatalf("refused jobs are listed: %+v", q.Recent(10))
 	}
 	os.MkdirAll(filepath.Join(dir, "jobs"), 0o700)
-	st, _, err := q.Submit(Input{Text: "Some text to recap. It has sentences."})
+	st, _, err := q.Submit(Input{Text: pastedText})
 	if err != nil || q.Healthy() != nil {
 		t.Fatalf("after the folder is back: %v %v", err, q.Healthy())
 	}

@@ -90,7 +90,7 @@ func TestHealthSaysWhenDataFolderIsUnwritable(t *testing.T) {
 	}
 	tok := e.login(t)
 	os.RemoveAll(filepath.Join(e.dir, "jobs"))
-	w := e.do(t, request{method: "POST", path: "/api/recaps", ctype: "application/json", cookie: tok, body: strings.NewReader(`{"text":"Some words to recap. More words."}`)})
+	w := e.do(t, request{method: "POST", path: "/api/recaps", ctype: "application/json", cookie: tok, body: strings.NewReader(`{"text":"Some words to recap, pasted into the box. It has sentences about gardens and about the weather this spring. Tomatoes need sun and water every day. Beans climb whatever stands near them. The talk ends with thanks."}`)})
 	if w.Code != http.StatusServiceUnavailable || errorCode(t, w) != "storage" {
 		t.Fatalf("submit: %d %s", w.Code, w.Body)
 	}

@@ -167,7 +167,7 @@ func TestFetchRefusesABadLinkAndBinaryStdin(t *testing.T) {
 		t.Fatalf("bad host: %v", err)
 	}
 	png := readFixture(t, "../../icon.png")
-	_, err = Fetch(context.Background(), "-", Options{Stdin: bytes.NewReader(png)})
+	_, err = Fetch(context.Background(), "-", Options{LocalFiles: true, Stdin: bytes.NewReader(png)})
 	if KindOf(err) != KindBadInput || !strings.Contains(err.Error(), "The input is a PNG image") {
 		t.Fatalf("PNG on stdin: %v", err)
 	}
