@@ -25,9 +25,18 @@ func TestFeedFile(t *testing.T) {
 		name, episode, title string
 		read                 func(Options) (*recap.Transcript, error)
 	}{
-		{"file, newest", "", "Episode 3 - The Future", func(o Options) (*recap.Transcript, error) { return Fetch(context.Background(), path, o) }},
-		{"file, --episode 2", "2", "Episode 2 - The Present", func(o Options) (*recap.Transcript, error) { return Fetch(context.Background(), path, o) }},
-		{"file, by title", "past", "Episode 1 - The Past", func(o Options) (*recap.Transcript, error) { return Fetch(context.Background(), path, o) }},
+		{"file, newest", "", "Episode 3 - The Future", func(o Options) (*recap.Transcript, error) {
+			o.LocalFiles = true
+			return Fetch(context.Background(), path, o)
+		}},
+		{"file, --episode 2", "2", "Episode 2 - The Present", func(o Options) (*recap.Transcript, error) {
+			o.LocalFiles = true
+			return Fetch(context.Background(), path, o)
+		}},
+		{"file, by title", "past", "Episode 1 - The Past", func(o Options) (*recap.Transcript, error) {
+			o.LocalFiles = true
+			return Fetch(context.Background(), path, o)
+		}},
 		{"upload", "", "Episode 3 - The Future", func(o Options) (*recap.Transcript, error) {
 			return Read(context.Background(), "example.xml", data, o)
 		}},
