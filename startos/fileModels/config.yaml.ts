@@ -68,6 +68,8 @@ export const advancedShape = z.looseObject({
   'yt-dlp-path': z.string().optional(),
   'max-upload-mb': z.number().int().optional(),
   'max-duration-hours': z.number().int().optional(),
+  'max-words': z.number().int().optional(),
+  'max-words-per-hour': z.number().int().optional(),
   'job-concurrency': z.number().int().optional(),
   'log-level': z.enum(['debug', 'info', 'warn', 'error']).optional(),
   'trusted-proxies': z.array(z.string()).optional(),

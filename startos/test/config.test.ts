@@ -68,6 +68,8 @@ test('Configure actions write a config.yaml the Go service accepts', async () =>
         'yt-dlp-path': null,
         'max-upload-mb': 64,
         'max-duration-hours': 12,
+        'max-words': 100000,
+        'max-words-per-hour': 20000,
         'job-concurrency': 3,
         'log-level': 'debug',
         'trusted-proxies': ['10.0.3.0/24', ' 192.0.2.1 '],
@@ -103,6 +105,8 @@ test('Configure actions write a config.yaml the Go service accepts', async () =>
     assert.equal(dump.advanced['max-upload-mb'], 64)
     assert.equal(dump.advanced['log-level'], 'debug')
     assert.deepEqual(dump.advanced['trusted-proxies'], ['10.0.3.0/24', '192.0.2.1'])
+    assert.equal(dump.advanced['max-words'], 100000)
+    assert.equal(dump.advanced['max-words-per-hour'], 20000)
 
     // The secrets are in the file (the service needs them) and the file
     // is the owner's only.
@@ -136,6 +140,8 @@ test('a value the Go service refuses is not saved, and the checker says why', as
         'yt-dlp-path': null,
         'max-upload-mb': 20,
         'max-duration-hours': 6,
+        'max-words': 250000,
+        'max-words-per-hour': 30000,
         'job-concurrency': 2,
         'log-level': 'warn',
         'trusted-proxies': [],
@@ -176,6 +182,8 @@ test('saving a form keeps keys this package does not model', () => {
       'yt-dlp-path': null,
       'max-upload-mb': 20,
       'max-duration-hours': 6,
+      'max-words': 250000,
+      'max-words-per-hour': 30000,
       'job-concurrency': 8,
       'log-level': 'info',
       'trusted-proxies': [],
