@@ -72,20 +72,26 @@ func Evaluate(ctx context.Context, ref *Reference) (Score, error) {
 	if err != nil {
 		return Score{}, fmt.Errorf("evaluate %s: %w", ref.Name, err)
 	}
-	refStarts = normalizeStarts(refStarts, n)
+	return scoreStarts(ref.Name, a, normalizeStarts(refStarts, n), hyp), nil
+}
+
+// scoreStarts scores topic starts hyp against reference starts over the
+// units of a, beside the two equal-split baselines.
+func scoreStarts(name string, a *analysis, refStarts, hyp []int) Score {
+	n := len(a.units)
 	k := WindowK(refStarts, n)
 	weights := make([]float64, n)
-	for i := range units {
+	for i := range weights {
 		weights[i] = a.span(i, i)
 	}
 	eq := EqualSplitWeighted(weights, len(refStarts))
 	own := EqualSplitWeighted(weights, len(hyp))
 	return Score{
-		Name: ref.Name, Units: n, RefTopics: len(refStarts), HypTopics: len(hyp), K: k,
+		Name: name, Units: n, RefTopics: len(refStarts), HypTopics: len(hyp), K: k,
 		Pk: Pk(refStarts, hyp, n, k), WD: WindowDiff(refStarts, hyp, n, k),
 		EqPk: Pk(refStarts, eq, n, k), EqWD: WindowDiff(refStarts, eq, n, k),
 		OwnPk: Pk(refStarts, own, n, k), OwnWD: WindowDiff(refStarts, own, n, k),
-	}, nil
+	}
 }
 
 // Mean averages scores (each document counts once) under the given name.

@@ -165,25 +165,12 @@ func (ref *Reference) startsIn(units []recap.Unit) []int {
 // scoreTopics scores the topics of doc against reference starts over its
 // units, as Evaluate does.
 func scoreTopics(name string, doc *recap.Document, refStarts []int) Score {
-	n := len(doc.Transcript)
 	hyp := make([]int, len(doc.Topics))
 	for k, t := range doc.Topics {
 		hyp[k] = t.StartUnit
 	}
-	a := &analysis{units: doc.Transcript, timed: n > 0 && doc.Transcript[0].Start != nil}
-	weights := make([]float64, n)
-	for i := range weights {
-		weights[i] = a.span(i, i)
-	}
-	k := WindowK(refStarts, n)
-	eq := EqualSplitWeighted(weights, len(refStarts))
-	own := EqualSplitWeighted(weights, len(hyp))
-	return Score{
-		Name: name, Units: n, RefTopics: len(refStarts), HypTopics: len(hyp), K: k,
-		Pk: Pk(refStarts, hyp, n, k), WD: WindowDiff(refStarts, hyp, n, k),
-		EqPk: Pk(refStarts, eq, n, k), EqWD: WindowDiff(refStarts, eq, n, k),
-		OwnPk: Pk(refStarts, own, n, k), OwnWD: WindowDiff(refStarts, own, n, k),
-	}
+	a := &analysis{units: doc.Transcript, timed: len(doc.Transcript) > 0 && doc.Transcript[0].Start != nil}
+	return scoreStarts(name, a, refStarts, hyp)
 }
 
 func (q *Quality) count(sentence string) {

@@ -145,8 +145,10 @@ func cutUnits(t *recap.Transcript) cut {
 func cueTimes(src []recap.Unit, dur float64) ([]float64, []float64) {
 	n := len(src)
 	starts, ends := make([]float64, n), make([]float64, n)
+	words := make([]int, n)
 	prev := 0.0
 	for k, u := range src {
+		words[k] = recap.CountWords(u.Text)
 		s := max(*u.Start, prev, 0)
 		e := s
 		if u.End != nil && *u.End > s {
@@ -169,7 +171,7 @@ func cueTimes(src []recap.Unit, dur float64) ([]float64, []float64) {
 			total := 0
 			longest := starts[k]
 			for j := k; j <= m; j++ {
-				total += len(strings.Fields(src[j].Text))
+				total += words[j]
 				longest = max(longest, ends[j])
 			}
 			next := longest
@@ -184,7 +186,7 @@ func cueTimes(src []recap.Unit, dur float64) ([]float64, []float64) {
 				s0, acc := starts[k], 0
 				for j := k; j <= m; j++ {
 					starts[j] = s0 + span*float64(acc)/float64(total)
-					acc += len(strings.Fields(src[j].Text))
+					acc += words[j]
 					ends[j] = max(ends[j], s0+span*float64(acc)/float64(total))
 					if dur > 0 {
 						ends[j] = min(ends[j], dur)
