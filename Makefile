@@ -67,7 +67,7 @@ clean: ## remove build output, images and the packages
 
 PKG_ID      := $(shell sed -n 's/^id: *//p' manifest.yaml)
 PKG_VERSION := $(shell sed -n 's/^version: *//p' manifest.yaml)
-GO_SOURCES  := go.mod go.sum $(shell find cmd pkg -name '*.go' -not -name '*_test.go' 2>/dev/null) $(shell find pkg -path '*/templates/*' -o -path '*/static/*' 2>/dev/null)
+GO_SOURCES  := go.mod go.sum $(shell find cmd pkg -name '*.go' -not -name '*_test.go' 2>/dev/null) $(shell find pkg -path '*/templates/*' -o -path '*/static/*' -o -path '*/startos/compat/*' 2>/dev/null)
 PKG_FILES   := manifest.yaml instructions.md LICENSE icon.png startos/assets/compat/config_spec.yaml startos/assets/compat/config_rules.yaml
 
 package: recap.s9pk ## build and verify recap.s9pk for StartOS 0.3.5 (Docker, start-sdk)
