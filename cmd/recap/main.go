@@ -89,6 +89,7 @@ Examples:
 			userCommand(),
 			configCommand(),
 			relayCommand(),
+			paymentsCommand(),
 		},
 	}
 }

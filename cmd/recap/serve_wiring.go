@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/recap-startos/recap/pkg/auth"
+	"github.com/recap-startos/recap/pkg/billing"
 	"github.com/recap-startos/recap/pkg/config"
 	"github.com/recap-startos/recap/pkg/credits"
 	"github.com/recap-startos/recap/pkg/jobs"
@@ -191,6 +192,7 @@ func wireMulti(ctx context.Context, data string, cfg *config.Config, log *slog.L
 	props.usage = func() (int, int, error) { return ledger.Usage(context.Background()) }
 	props.write()
 	stopPruning := pruneEvery(st, ledger, pruneInterval, log)
+	stopReminding := remindEvery(&billing.Reminders{Store: st, Mail: sender, PublicURL: base, Log: log}, remindInterval, log)
 	if rel != nil {
 		rel.start()
 	}
@@ -208,6 +210,7 @@ func wireMulti(ctx context.Context, data string, cfg *config.Config, log *slog.L
 		},
 		closer: func() {
 			stopPruning()
+			stopReminding()
 			if rel != nil {
 				rel.stop()
 			}

@@ -49,6 +49,7 @@ var migrations = []migration{
 	{"credit ledger and reservations", migrateCredits},
 	{"trial client buckets", migrateTrialBuckets},
 	{"mail outbox; refused sign-in requests counted per client bucket and hour", migrateOutbox},
+	{"expiry reminders go through the mail outbox", migrateReminderOutbox},
 }
 
 // LatestVersion is the schema version this build writes.

@@ -78,9 +78,11 @@ func (s *Store) MailDone(ctx context.Context, id int64) error {
 	return nil
 }
 
-// PendingMail lists the outbox, oldest first.
+// PendingMail lists the sign-in mails of the outbox (MailSignIn and
+// MailClosed), oldest first; reminders have their own PendingReminders.
 func (s *Store) PendingMail(ctx context.Context) ([]OutboxMail, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT id, email, kind, token_hash, request_ip, created_at FROM mail_outbox ORDER BY id`)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT id, email, kind, token_hash, request_ip, created_at FROM mail_outbox
+		WHERE kind IN ('signin', 'closed') ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: pending mail: %w", err)
 	}
