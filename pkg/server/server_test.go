@@ -646,7 +646,6 @@ func TestPages(t *testing.T) {
 		want []string
 	}{
 		{"/", []string{`name="source"`, `type="file"`, `/recaps/` + res.RecapID}},
-		{"/jobs/" + res.JobID, []string{`data-events="/api/jobs/` + res.JobID + `/events"`, `href="/recaps/` + res.RecapID + `"`}},
 		{"/recaps/" + res.RecapID, []string{"<h1>", `class="ts"`, `href="#t=`, `id="t=`, "Export Markdown", `<details class="transcript"`}},
 		{"/recaps/" + res.RecapID + "/delete", []string{`action="/recaps/` + res.RecapID + `/delete"`}},
 		{"/library", []string{"/recaps/" + res.RecapID, `id="q"`}},
@@ -654,6 +653,10 @@ func TestPages(t *testing.T) {
 		{"/library?q=zzzyyyxxx", []string{`id="no-results"`}},
 		{"/library?type=youtube&sort=title", []string{"Library"}},
 		{"/account", []string{`name="current"`}},
+	}
+	// The finished job's page opens its recap (TestJobPage has the others).
+	if w := e.do(t, request{method: "GET", path: "/jobs/" + res.JobID, cookie: tok}); w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/recaps/"+res.RecapID {
+		t.Errorf("GET /jobs/%s: %d to %q", res.JobID, w.Code, w.Header().Get("Location"))
 	}
 	for _, p := range pages {
 		w := e.do(t, request{method: "GET", path: p.path, cookie: tok})

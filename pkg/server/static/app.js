@@ -5,40 +5,37 @@
 (function () {
   function $(sel, root) { return (root || document).querySelector(sel); }
 
-  // Progress page: follow the job over server-sent events.
+  // Progress page: follow the job over server-sent events. When the job
+  // ends, the page leaves for the recap, or reloads to show how it ended
+  // (the server renders the failed stage, the error and what to do).
   var job = $("#job");
   if (job && job.dataset.events && !["done", "failed", "cancelled"].includes(job.dataset.status)) {
     var es = new EventSource(job.dataset.events);
     var show = function (ev) {
       var st = JSON.parse(ev.data);
       job.dataset.status = st.status;
+      if (st.status === "done") {
+        es.close();
+        location.replace("/recaps/" + encodeURIComponent(st.recap_id));
+        return;
+      }
+      if (st.status === "failed" || st.status === "cancelled") {
+        es.close();
+        location.replace(location.pathname);
+        return;
+      }
       $("#progress").value = st.percent;
       $("#progress").textContent = st.percent + "%";
       if (st.message) { $("#message").textContent = st.message; }
-      var seen = false, finished = ["done", "failed", "cancelled"].includes(st.status);
+      var seen = false;
       job.querySelectorAll(".stages li").forEach(function (li) {
-        if (st.status === "done") { li.className = "done"; return; }
+        var note = li.querySelector(".sr-only");
+        if (note) { note.remove(); }
         if (li.dataset.stage === st.stage) { li.className = "current"; seen = true; }
         else { li.className = seen ? "todo" : "done"; }
       });
-      if (!seen && st.status !== "done") {
+      if (!seen) {
         job.querySelectorAll(".stages li").forEach(function (li, i) { li.className = i === 0 ? "current" : "todo"; });
-      }
-      if (st.status === "done") {
-        var link = $("#open-recap");
-        link.href = "/recaps/" + st.recap_id;
-        link.textContent = "Open the recap" + (st.title ? ": " + st.title : "");
-        $("#done").hidden = false;
-      }
-      if (st.error) {
-        $("#error-message").textContent = st.error.message;
-        $("#error-hint").textContent = st.error.hint;
-        $("#failed").hidden = false;
-      }
-      if (finished) {
-        es.close();
-        var cancel = $("#cancel-form");
-        if (cancel) { cancel.hidden = true; }
       }
     };
     ["progress", "done", "failed", "cancelled"].forEach(function (name) { es.addEventListener(name, show); });
