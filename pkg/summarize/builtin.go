@@ -75,6 +75,8 @@ func (builtin) Summarize(ctx context.Context, t *recap.Transcript, p Progress) (
 		Chapters:   append([]recap.Chapter(nil), t.Chapters...),
 	}
 	x := collectPhrases(a)
+	x.subject = subjectStems(t.Source.Title)
+	x.starts = starts
 	totalTerms := 0
 	for _, terms := range a.terms {
 		totalTerms += len(terms)
@@ -258,4 +260,15 @@ func fallbackTitle(a *analysis, from, to, k int) string {
 		}
 	}
 	return fmt.Sprintf("Part %d", k+1)
+}
+
+// subjectStems are the content stems of a source's title.
+func subjectStems(title string) map[string]bool {
+	out := make(map[string]bool)
+	for _, t := range tokenize(title, nil) {
+		if !t.stop {
+			out[t.stem] = true
+		}
+	}
+	return out
 }

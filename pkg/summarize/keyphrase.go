@@ -26,6 +26,13 @@ type phrase struct {
 	forms   map[string]int
 	capital int  // occurrences written with a capital not at a sentence start
 	noun    int8 // nounLike, once known: 1 yes, -1 no, 0 not yet asked
+
+	// Title features that do not depend on the topic, set once by
+	// wordFeatures.
+	known   bool
+	acronym bool
+	spread  float64
+	vague   float64
 }
 
 // surface is the phrase's most frequent written form (ties broken by
@@ -69,8 +76,10 @@ func lowerUnlessAcronym(s string) string {
 // phraseIndex holds every candidate of a transcript in order of first
 // appearance.
 type phraseIndex struct {
-	list []*phrase
-	by   map[string]*phrase
+	list    []*phrase
+	by      map[string]*phrase
+	subject map[string]bool // content stems of the source's title
+	starts  []int           // first unit of every topic
 }
 
 // collectPhrases gathers candidates from the content units.

@@ -10,14 +10,14 @@ import (
 
 // Titles.
 //
-// A topic's title is made of the keyphrases most distinctive for the
+// A topic's title is made of the keyphrases most likely to head the
 // topic (see titleCandidates), preferring phrases of two to four words
 // ("address relay", "Python Packaging Authority") that read as a noun
 // phrase: a title phrase neither starts with a verb nor ends on a verb,
 // an adjective or an adverb. A single word gives way to a longer phrase
 // holding it when one scores at least a quarter as well. A second phrase
 // joins the first ("Public key and DNS records") when it scores at least
-// half as well, and a single word always gets one, so a title is never
+// a fifth as well, and a single word always gets one, so a title is never
 // one word nor two single words joined by "and". Titles are in sentence
 // case: a capital first letter, names and acronyms as the speakers write
 // them. No two topics share a title, and a phrase whose words all appear
@@ -59,7 +59,7 @@ func (x *phraseIndex) topicTitle(a *analysis, from, to, totalTerms int, taken ma
 
 // secondShare is how well, against the first, a second phrase must score
 // to join a title.
-const secondShare = 0.5
+const secondShare = 0.2
 
 // lonelyShare is secondShare for a title of a single word.
 const lonelyShare = 0.1
@@ -139,10 +139,71 @@ func (x *phraseIndex) widen(c scored, rest []scored, from, to int, taken map[str
 }
 
 // titleCandidates scores the noun-like phrases of units [from, to] by
-// how distinctive they are for them: occurrences inside times the log of
-// the ratio of their rate inside to their rate outside, favouring longer
-// phrases and phrases met early in the topic.
+// how likely they are to be the topic's heading: exp of a weighted sum
+// of the features below (titleFeatures), whose weights were fitted on
+// the development set (docs/quality.md). A phrase must be met in the
+// topic (twice in a topic of 60 terms or more) and be more frequent
+// there than elsewhere, unless it names the subject of the whole source
+// (a word of its title).
 func (x *phraseIndex) titleCandidates(a *analysis, from, to, totalTerms int) []scored {
+	var cands []scored
+	x.eachTitleCandidate(a, from, to, totalTerms, func(p *phrase, f *titleFeatures) {
+		score := 0.0
+		for i, v := range f {
+			score += titleWeights[i] * v
+		}
+		cands = append(cands, scored{p, math.Exp(score)})
+	})
+	return cands
+}
+
+// Features of a title candidate, indexes into titleFeatures.
+const (
+	tfCount      = iota // ln of its occurrences in the topic
+	tfRatio             // ln ln(1+r), r its rate in the topic over its rate elsewhere
+	tfGlobal            // ln of its occurrences in the whole transcript
+	tfMulti             // 1 for a phrase of two words or more
+	tfLong              // 1 for a phrase of three words or more
+	tfPos               // ln(1 + 3(1-d)), d where it is first met, 0 at the topic's start, 1 at its end
+	tfName              // 1 when it is written with a capital mid-sentence at least half the time
+	tfSubject           // 1 when it holds a word of the source's title
+	tfOpening           // 1 when it is met in the first three units of the topic
+	tfQuestion          // 1 when it is met in a question inside the topic
+	tfNumber            // 1 when it holds a number
+	tfSpread            // the share of the transcript's topics it is met in
+	tfAcronym           // 1 when it holds a word in capitals ("UTXO", "BIP")
+	tfBefore            // 1 when it is met in the three units before the topic
+	tfCountMulti        // tfCount for a phrase of several words, else 0
+	tfGeneric           // the share of its words that are vague nouns ("question", "years", "problem")
+	titleFeatureCount
+)
+
+type titleFeatures [titleFeatureCount]float64
+
+// titleWeights are the weights of the title features, fitted by
+// TestFitTitleWeights on the development set (RECAP_FIT_TITLES=1).
+var titleWeights = titleFeatures{
+	tfCount:      1.863,
+	tfRatio:      1.659,
+	tfGlobal:     0.948,
+	tfMulti:      0.308,
+	tfLong:       1.68,
+	tfPos:        0.717,
+	tfName:       0.833,
+	tfSubject:    4.615,
+	tfOpening:    2.558,
+	tfQuestion:   1.818,
+	tfNumber:     -0.235,
+	tfSpread:     -0.238,
+	tfAcronym:    1.366,
+	tfBefore:     1.044,
+	tfCountMulti: 1.064,
+	tfGeneric:    -3,
+}
+
+// eachTitleCandidate calls fn with every title candidate of units
+// [from, to] and its features.
+func (x *phraseIndex) eachTitleCandidate(a *analysis, from, to, totalTerms int, fn func(*phrase, *titleFeatures)) {
 	in := 0
 	for i := from; i <= to; i++ {
 		in += len(a.terms[i])
@@ -152,48 +213,99 @@ func (x *phraseIndex) titleCandidates(a *analysis, from, to, totalTerms int) []s
 	if in < 60 {
 		minCount = 1
 	}
-	var cands []scored
 	for _, p := range x.list {
 		cin := p.countIn(from, to)
 		if cin < minCount || !nounLike(p) {
 			continue
 		}
+		subject := x.holdsSubject(p)
 		cout := len(p.units) - cin
 		ratio := (float64(cin) / float64(in+1)) / ((float64(cout) + 0.5) / float64(out+1))
-		if ratio <= 1 {
+		if ratio <= 1 && !subject {
 			continue
 		}
 		first := sort.Search(len(p.units), func(k int) bool { return int(p.units[k]) >= from })
-		pos := 1 + titlePosWeight*(1-float64(int(p.units[first])-from)/float64(to-from+1))
-		boost := 1.0
+		var f titleFeatures
+		f[tfCount] = math.Log(float64(cin))
+		f[tfRatio] = math.Log(math.Log(1 + max(ratio, 1)))
+		f[tfGlobal] = math.Log(float64(len(p.units)))
+		f[tfMulti] = indicator(p.n > 1)
+		f[tfLong] = indicator(p.n > 2)
+		f[tfPos] = math.Log(1 + 3*(1-float64(int(p.units[first])-from)/float64(to-from+1)))
+		f[tfName] = indicator(p.capital*2 >= len(p.units))
+		f[tfSubject] = indicator(subject)
+		f[tfOpening] = indicator(int(p.units[first]) <= from+2)
+		for k := first; k < len(p.units) && int(p.units[k]) <= to; k++ {
+			if a.flags[p.units[k]]&flagQuestion != 0 {
+				f[tfQuestion] = 1
+				break
+			}
+		}
+		for _, w := range strings.Fields(p.key) {
+			if isNumber(w) {
+				f[tfNumber] = 1
+			}
+		}
+		if first > 0 && int(p.units[first-1]) >= from-3 {
+			f[tfBefore] = 1
+		}
 		if p.n > 1 {
-			boost = titleMultiBoost
+			f[tfCountMulti] = f[tfCount]
 		}
-		score := math.Pow(float64(cin), titleCountExp) * math.Pow(math.Log(1+ratio), titleRatioExp) * math.Pow(float64(len(p.units)), titleGlobalExp) * boost * pos
-		if p.capital*2 >= len(p.units) {
-			score *= titleNameBoost // a name
-		}
-		cands = append(cands, scored{p, score})
+		x.wordFeatures(p)
+		f[tfSpread], f[tfAcronym], f[tfGeneric] = p.spread, indicator(p.acronym), p.vague
+		fn(p, &f)
 	}
-	return cands
 }
 
-// Weights of a title candidate's score, chosen on the development set
-// of 67 talks (docs/quality.md): occurrences in the topic to the power
-// titleCountExp, the log rate ratio to titleRatioExp, occurrences in the
-// whole transcript to titleGlobalExp (headings name the subject of the
-// talk as often as a detail), times titleMultiBoost for a phrase of
-// several words, titleNameBoost for a name, and up to 1+titlePosWeight
-// for a phrase met at the very start of the topic, where it is
-// introduced.
-const (
-	titleCountExp   = 0.5
-	titleRatioExp   = 0.25
-	titleGlobalExp  = 0.25
-	titleMultiBoost = 1.5
-	titleNameBoost  = 1.5
-	titlePosWeight  = 3
-)
+func indicator(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// wordFeatures sets, once, the features of a phrase that do not depend
+// on the topic: the share of the topics (x.starts) it is met in, whether
+// it holds a word in capitals, and the share of its words that are
+// vague.
+func (x *phraseIndex) wordFeatures(p *phrase) {
+	if p.known {
+		return
+	}
+	p.known = true
+	n, k := 0, -1
+	for _, u := range p.units {
+		t := sort.SearchInts(x.starts, int(u)+1) - 1
+		if t != k {
+			n, k = n+1, t
+		}
+	}
+	if len(x.starts) > 0 {
+		p.spread = float64(n) / float64(len(x.starts))
+	}
+	words := strings.Fields(p.surface())
+	for _, w := range words {
+		if len(w) > 1 && strings.ToUpper(w) == w && hasLetter(w) {
+			p.acronym = true
+		}
+		lw := strings.ToLower(w)
+		if _, ok := vagueNouns[lw]; ok || isNumber(lw) || numberWords[lw] {
+			p.vague += 1 / float64(len(words))
+		}
+	}
+}
+
+// holdsSubject reports whether a phrase holds a content word of the
+// source's title.
+func (x *phraseIndex) holdsSubject(p *phrase) bool {
+	for _, w := range strings.Fields(p.key) {
+		if x.subject[w] {
+			return true
+		}
+	}
+	return false
+}
 
 // fresh reports whether a phrase may still title a topic: not an earlier
 // title, and not made only of words of earlier titles.
@@ -380,3 +492,14 @@ var greetingCues = []string{
 	"my name is", "i'm your host", "today's guest", "our guest", "thanks for having me", "thank you for having me",
 	"introduce yourself", "welcome to the show", "welcome to the podcast", "this episode", "in this episode",
 }
+
+// vagueNouns name no subject on their own: a title made of them says
+// nothing ("Question and change", "Seven years").
+var vagueNouns = makeSet(`
+question questions answer answers problem problems issue issues idea ideas thing things stuff way ways lot lots kind kinds sort sorts
+part parts point points time times day days week weeks month months year years people person guy guys folks bit bits piece pieces
+example examples case cases reason reasons change changes fact facts matter side sides number numbers level levels type types
+place places end beginning start world question area areas aspect aspects approach approaches term terms word words topic topics
+`)
+
+var numberWords = map[string]bool{"one": true, "two": true, "three": true, "four": true, "five": true, "six": true, "seven": true, "eight": true, "nine": true, "ten": true, "hundred": true, "thousand": true, "million": true, "billion": true, "pound": true, "first": true, "second": true, "third": true}
