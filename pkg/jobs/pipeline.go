@@ -37,6 +37,16 @@ type Input struct {
 	// Owner is the user the job runs for (multi mode; "" in single
 	// mode): the recap goes to their library and only they see the job.
 	Owner string
+	// Episode picks a podcast episode of a feed Source (GUID, title or
+	// number, as transcript.Options.Episode); "" for the default.
+	Episode string
+	// Ref, when set, names the submission for idempotence: Submit returns
+	// the job already made with the same Ref, whatever its status, instead
+	// of making another (a follow's item submitted again after a crash).
+	Ref string
+	// Follow is the id of the follow the job comes from, recorded in the
+	// recap's source; "" for a job someone asked for.
+	Follow string
 
 	// admit, when set, is called with the transcript before the engine
 	// runs; its error ends the job (the queue's Meter).
@@ -78,6 +88,7 @@ func Process(ctx context.Context, in Input, opt transcript.Options, engine summa
 	doc.ID = library.NewID(now)
 	doc.CreatedAt = now.Truncate(time.Second)
 	doc.Source = t.Source
+	doc.Source.FollowID = in.Follow
 	if doc.Title == "" {
 		doc.Title = t.Source.Title
 	}
@@ -101,6 +112,9 @@ func readInput(ctx context.Context, in Input, opt transcript.Options) (*recap.Tr
 	case in.Data != nil:
 		return transcript.Read(ctx, in.Name, in.Data, opt)
 	default:
+		if in.Episode != "" {
+			opt.Episode = in.Episode
+		}
 		return transcript.Fetch(ctx, in.Source, opt)
 	}
 }

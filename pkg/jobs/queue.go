@@ -117,6 +117,10 @@ type State struct {
 	// Engine is Input.Engine ("" for the default), kept so that a job
 	// resumed after a restart uses the engine it was asked for.
 	Engine string `json:"engine,omitempty"`
+	// Episode, Ref and Follow are Input's, kept for a resumed job.
+	Episode string `json:"episode,omitempty"`
+	Ref     string `json:"ref,omitempty"`
+	Follow  string `json:"follow_id,omitempty"`
 	// Resumed counts the restarts that found this job running.
 	Resumed   int       `json:"resumed,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
@@ -288,7 +292,7 @@ func (q *Queue) resume(j *job) *Failure {
 		}
 		j.state.Resumed++
 	}
-	in := Input{Owner: st.Owner, Engine: st.Engine}
+	in := Input{Owner: st.Owner, Engine: st.Engine, Episode: st.Episode, Ref: st.Ref, Follow: st.Follow}
 	switch st.Kind {
 	case KindURL:
 		in.Source = st.Label
@@ -429,6 +433,9 @@ func (q *Queue) keyFor(kind string, in Input) string {
 		return ""
 	}
 	key := attachKey(in.Source)
+	if in.Episode != "" {
+		key += " episode " + in.Episode // another episode of the same feed is another job
+	}
 	if in.Engine != "" && in.Engine != q.cfg.Engine.Name() {
 		key += " " + in.Engine // the same link with another engine is another job
 	}
@@ -495,6 +502,8 @@ func (q *Queue) precheck(in Input, key string) (st State, ok bool, err error) {
 	switch {
 	case q.closed:
 		return State{}, false, ErrClosed
+	case in.Ref != "" && q.byRefLocked(in.Ref) != nil:
+		return q.byRefLocked(in.Ref).snapshot(), true, nil
 	case key != "" && q.active[key] != nil:
 		return q.active[key].snapshot(), true, nil
 	case len(q.waiting)+q.pending >= MaxWaiting:
@@ -525,6 +534,7 @@ func (q *Queue) enqueue(in Input, key, id, kind, lbl string) (st State, attached
 	now := time.Now().UTC()
 	j := newJob(in, key, State{
 		ID: id, Owner: in.Owner, RecapID: library.NewID(now), Kind: kind, Label: lbl, Engine: in.Engine,
+		Episode: in.Episode, Ref: in.Ref, Follow: in.Follow,
 		Status: StatusQueued, Stage: "queued", Message: "Waiting for a free worker",
 		CreatedAt: now, UpdatedAt: now,
 	})
@@ -536,6 +546,10 @@ func (q *Queue) enqueue(in Input, key, id, kind, lbl string) (st State, attached
 	if q.closed {
 		q.mu.Unlock()
 		return State{}, false, ErrClosed
+	}
+	if other := q.byRefLocked(in.Ref); in.Ref != "" && other != nil {
+		q.mu.Unlock()
+		return other.snapshot(), true, nil
 	}
 	if key != "" {
 		if other, ok := q.active[key]; ok {
@@ -585,6 +599,23 @@ func (q *Queue) enqueue(in Input, key, id, kind, lbl string) (st State, attached
 		q.removeFiles(id)
 	}
 	return st, false, nil
+}
+
+// byRefLocked returns the job submitted with ref, if the queue still
+// remembers it. Callers hold q.mu.
+func (q *Queue) byRefLocked(ref string) *job {
+	if ref == "" {
+		return nil
+	}
+	for _, j := range q.byID {
+		j.mu.Lock()
+		same := j.state.Ref == ref
+		j.mu.Unlock()
+		if same {
+			return j
+		}
+	}
+	return nil
 }
 
 // engineFor returns the engine a job asked for by name: the default for

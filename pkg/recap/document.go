@@ -72,6 +72,9 @@ type Source struct {
 	EpisodeID  string  `json:"episode_guid,omitempty"`
 	// MediaURL is the audio or video enclosure of a podcast episode.
 	MediaURL string `json:"media_url,omitempty"`
+	// FollowID is the follow that recapped this by itself; empty for a
+	// recap someone asked for.
+	FollowID string `json:"follow_id,omitempty"`
 }
 
 // Engine names the engine that wrote a recap.

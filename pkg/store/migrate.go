@@ -50,6 +50,7 @@ var migrations = []migration{
 	{"trial client buckets", migrateTrialBuckets},
 	{"mail outbox; refused sign-in requests counted per client bucket and hour", migrateOutbox},
 	{"expiry reminders go through the mail outbox", migrateReminderOutbox},
+	{"follows and the items their feeds showed", migrateFollows},
 }
 
 // LatestVersion is the schema version this build writes.

@@ -23,6 +23,7 @@ type response struct {
 	Status      int
 	ContentType string // media type without parameters, lower case
 	URL         *url.URL
+	Header      http.Header
 	Body        []byte
 }
 
@@ -96,6 +97,7 @@ func do(ctx context.Context, opt Options, req request) (*response, error) {
 		Status:      resp.StatusCode,
 		ContentType: strings.ToLower(strings.TrimSpace(ct)),
 		URL:         final,
+		Header:      resp.Header,
 		Body:        data,
 	}, nil
 }

@@ -40,10 +40,14 @@ type feedText struct {
 	Text    string `xml:",chardata"`
 }
 
-// pickText returns the text of the first element without a namespace.
+// atomNamespace is Atom's own namespace, the default one of an Atom feed.
+const atomNamespace = "http://www.w3.org/2005/Atom"
+
+// pickText returns the text of the first element without a namespace
+// (or in Atom's, the default namespace of an Atom feed).
 func pickText(ts []feedText) string {
 	for _, t := range ts {
-		if t.XMLName.Space == "" {
+		if t.XMLName.Space == "" || t.XMLName.Space == atomNamespace {
 			return strings.TrimSpace(t.Text)
 		}
 	}
