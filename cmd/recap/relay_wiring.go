@@ -83,6 +83,9 @@ func (r *instanceRelay) tiers() relay.TierAuthority {
 // license of their own pays with it under their synthetic install id;
 // everyone else (trials, single mode) with the instance's.
 func (r *instanceRelay) account(ctx context.Context, userID string) (summarize.RelayAccount, error) {
+	if store.IsTrialOwner(userID) {
+		userID = "" // an anonymous trial: no account of its own
+	}
 	if r.st != nil && userID != "" {
 		if u, err := r.st.UserByID(ctx, userID); err == nil && u.KeysatLicense != "" {
 			return summarize.RelayAccount{InstallID: u.SyntheticInstallID, License: u.KeysatLicense, UserID: userID}, nil

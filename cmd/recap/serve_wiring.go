@@ -191,7 +191,7 @@ func wireMulti(ctx context.Context, data string, cfg *config.Config, log *slog.L
 	props.recaps = func() (int, error) { return st.RecapCount(context.Background()) }
 	props.usage = func() (int, int, error) { return ledger.Usage(context.Background()) }
 	props.write()
-	stopPruning := pruneEvery(st, ledger, pruneInterval, log)
+	stopPruning := pruneEvery(st, ledger, lib.Trials(), pruneInterval, log)
 	stopReminding := remindEvery(&billing.Reminders{Store: st, Mail: sender, PublicURL: base, Log: log}, remindInterval, log)
 	if rel != nil {
 		rel.start()
@@ -233,11 +233,11 @@ func trimSlash(s string) string {
 // and old sign-in requests.
 const pruneInterval = time.Hour
 
-// pruneEvery prunes the store and sweeps the credits (stale
-// reservations, due refills, ended tiers) now and then every interval
+// pruneEvery prunes the store, sweeps the trials' recaps and the credits
+// (stale reservations, due refills, ended tiers) now and then every interval
 // until the returned function is called; that function waits for a
 // running prune.
-func pruneEvery(st *store.Store, ledger *credits.Ledger, interval time.Duration, log *slog.Logger) (stop func()) {
+func pruneEvery(st *store.Store, ledger *credits.Ledger, trials *store.TrialLibrary, interval time.Duration, log *slog.Logger) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -251,6 +251,12 @@ func pruneEvery(st *store.Store, ledger *credits.Ledger, interval time.Duration,
 				log.Warn("pruning the database", "error", err)
 			case p != (store.Pruned{}):
 				log.Info("pruned the database", "sessions", p.Sessions, "links", p.MagicLinks, "sign_in_requests", p.SignIns)
+			}
+			// Claimed trials' recaps not moved yet, and expired trials'.
+			if ts, err := trials.SweepTrials(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("sweeping trial recaps", "error", err)
+			} else if ts != (store.TrialSweep{}) {
+				log.Info("swept trial recaps", "expired_trials", ts.Expired, "adopted_recaps", ts.Adopted)
 			}
 			if sw, err := ledger.Sweep(ctx); err != nil && ctx.Err() == nil {
 				log.Warn("sweeping credits", "error", err)

@@ -131,6 +131,10 @@ type Requester struct {
 	IP        string // the client address, "" if unknown
 	Bucket    string // Bucket of the address
 	UserAgent string
+	// Trial is the anonymous trial the requesting browser holds
+	// (anon_trials.cookie_id), if any: a sign-in link requested with it
+	// claims it, in whichever browser the link is confirmed.
+	Trial string
 }
 
 // RequestLink handles a request for a sign-in link (step 1 above). Its
@@ -236,15 +240,19 @@ func (a *Accounts) ResendPending(ctx context.Context) (int, error) {
 		if err := a.opt.Store.MailDone(ctx, m.ID); err != nil {
 			return n, err
 		}
+		trial := ""
 		if m.TokenHash != "" {
-			if _, err := a.opt.Store.PeekMagicLink(ctx, m.TokenHash, store.IntentSignIn); err != nil {
+			l, err := a.opt.Store.PeekMagicLink(ctx, m.TokenHash, store.IntentSignIn)
+			if err != nil {
 				continue // used (the mail arrived after all) or expired
 			}
+			trial = l.TrialCookieID
 			if err := a.opt.Store.DropUnusedMagicLink(ctx, m.TokenHash); err != nil {
 				return n, err
 			}
 		}
-		token, err := a.createLink(ctx, m.Email, Requester{IP: m.RequestIP})
+		// The trial the lost link was bound to stays bound to the new one.
+		token, err := a.createLink(ctx, m.Email, Requester{IP: m.RequestIP, Trial: trial})
 		if err != nil {
 			return n, err
 		}
@@ -267,6 +275,7 @@ func (a *Accounts) createLink(ctx context.Context, email string, from Requester)
 	err := a.opt.Store.CreateMagicLink(ctx, store.MagicLink{
 		TokenHash: store.HashToken(token), Email: email, Intent: store.IntentSignIn,
 		CreatedAt: now, ExpiresAt: now.Add(LinkTTL), RequestIP: from.IP, RequestUA: from.UserAgent,
+		TrialCookieID: from.Trial,
 	})
 	if err != nil {
 		return "", err
@@ -310,8 +319,27 @@ func joinPath(base, p string) string {
 // store.ErrTokenInvalid (unknown, used, expired or malformed token),
 // ErrSignupsClosed, store.ErrUserDisabled.
 func (a *Accounts) Confirm(ctx context.Context, token, replaces string, from Requester) (string, *store.User, error) {
+	c, err := a.ConfirmLink(ctx, token, replaces, from)
+	if err != nil {
+		return "", nil, err
+	}
+	return c.Session, c.User, nil
+}
+
+// Confirmed is what confirming a sign-in link did.
+type Confirmed struct {
+	Session string      // the new session's cookie value
+	User    *store.User // the account signed in to
+	Created bool        // the account was made by this sign-in
+	// Trial is the anonymous trial the link was requested with
+	// (Requester.Trial), "" if none; the caller claims it.
+	Trial string
+}
+
+// ConfirmLink is Confirm with everything the sign-in did.
+func (a *Accounts) ConfirmLink(ctx context.Context, token, replaces string, from Requester) (Confirmed, error) {
 	if !StoredToken(token) {
-		return "", nil, store.ErrTokenInvalid
+		return Confirmed{}, store.ErrTokenInvalid
 	}
 	session := NewToken()
 	r := store.Redeem{
@@ -325,10 +353,10 @@ func (a *Accounts) Confirm(ctx context.Context, token, replaces string, from Req
 	// One transaction: the token is used up only if the sign-in succeeds.
 	res, err := a.opt.Store.RedeemMagicLink(ctx, r)
 	if errors.Is(err, store.ErrSignupClosed) {
-		return "", nil, ErrSignupsClosed
+		return Confirmed{}, ErrSignupsClosed
 	}
 	if err != nil {
-		return "", nil, err
+		return Confirmed{}, err
 	}
 	user := res.User
 	if res.Created {
@@ -341,7 +369,7 @@ func (a *Accounts) Confirm(ctx context.Context, token, replaces string, from Req
 			user = u
 		}
 	}
-	return session, user, nil
+	return Confirmed{Session: session, User: user, Created: res.Created, Trial: res.Link.TrialCookieID}, nil
 }
 
 // LinkAccount returns the canonical address a live sign-in token signs

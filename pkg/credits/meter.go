@@ -8,6 +8,7 @@ import (
 
 	"github.com/recap-startos/recap/pkg/jobs"
 	"github.com/recap-startos/recap/pkg/recap"
+	"github.com/recap-startos/recap/pkg/store"
 )
 
 // EngineBuiltin is the engine every plan may use.
@@ -32,6 +33,9 @@ var _ jobs.Meter = (*Meter)(nil)
 // Hold reserves the first hour's cost of a new job and picks the engine
 // the owner's plan allows.
 func (m *Meter) Hold(ctx context.Context, owner, jobID, engine string, asked bool) (string, error) {
+	if trialID, ok := store.TrialOf(owner); ok {
+		return m.holdTrial(ctx, trialID, jobID, engine, asked)
+	}
 	b, err := m.Ledger.Balance(ctx, owner)
 	if err != nil {
 		return "", err
@@ -61,6 +65,9 @@ func Length(t *recap.Transcript) time.Duration {
 // Admit refuses a transcript longer than the owner's plan allows and
 // holds the rest of its cost.
 func (m *Meter) Admit(ctx context.Context, owner, jobID string, t *recap.Transcript) error {
+	if store.IsTrialOwner(owner) {
+		return m.admitTrial(ctx, jobID, t)
+	}
 	b, err := m.Ledger.Balance(ctx, owner)
 	if err != nil {
 		return err
@@ -100,6 +107,9 @@ func (m *Meter) Release(ctx context.Context, jobID string) error {
 
 // MaxWaiting is the owner's plan's limit of waiting jobs.
 func (m *Meter) MaxWaiting(ctx context.Context, owner string) int {
+	if store.IsTrialOwner(owner) {
+		return trialPlan(m.Ledger.pol).MaxWaiting
+	}
 	b, err := m.Ledger.Balance(ctx, owner)
 	if err != nil {
 		return m.Ledger.pol.Plan(TierCore).MaxWaiting

@@ -33,7 +33,7 @@ import (
 // Trial settings.
 const (
 	// TrialLife is how long an unclaimed trial (and its recaps) lasts.
-	TrialLife = 7 * 24 * time.Hour
+	TrialLife = store.TrialLife
 	// TrialWindow is the window the caps count trials in.
 	TrialWindow = 24 * time.Hour
 	// WideFactor is how many times the per-bucket cap one IPv6 /48 may
@@ -116,7 +116,7 @@ func (l *Ledger) MintTrial(ctx context.Context, c TrialClient) (string, Trial, e
 			}
 		}
 		if n >= l.pol.TrialsPerBucket || nWide >= l.pol.TrialsPerBucket*WideFactor {
-			return ErrTrialCap
+			return capError(ctx, tx, bucket, wide, n >= l.pol.TrialsPerBucket, now)
 		}
 		addr := ""
 		if c.Addr.IsValid() {
@@ -126,7 +126,8 @@ func (l *Ledger) MintTrial(ctx context.Context, c TrialClient) (string, Trial, e
 			VALUES (?, ?, ?, ?, ?, 0, ?, ?)`, t.ID, nullStr(addr), nullStr(clipUA(c.UserAgent)), now.UnixMilli(), t.Total, bucket, nullStr(wide))
 		return err
 	})
-	if errors.Is(err, ErrTrialCap) {
+	var ce *CapError
+	if errors.As(err, &ce) {
 		return "", Trial{}, err
 	}
 	if err != nil {

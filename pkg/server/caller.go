@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/recap-startos/recap/pkg/auth"
+	"github.com/recap-startos/recap/pkg/credits"
 	"github.com/recap-startos/recap/pkg/store"
 )
 
@@ -16,7 +17,17 @@ type caller struct {
 	Admin   bool   // may use the admin dashboard (multi mode)
 	Session string // hash of the session cookie (multi mode)
 	User    *store.User
+	// Trial is the anonymous trial of a caller without an account
+	// (multi mode, trials on); then ID is store.TrialOwner of it.
+	Trial *credits.Trial
+	// Anonymous is a visitor without an account or a trial, on the
+	// routes that let one in (visitor access).
+	Anonymous bool
 }
+
+// visiting reports whether the caller has no account (a trial holder or
+// an anonymous visitor).
+func (c *caller) visiting() bool { return c.Trial != nil || c.Anonymous }
 
 // gate finds the caller of a request: single mode's owner password or
 // multi mode's accounts. ok is false for anyone not signed in.

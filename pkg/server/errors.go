@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/recap-startos/recap/pkg/auth"
 	"github.com/recap-startos/recap/pkg/credits"
@@ -23,6 +25,9 @@ type httpError struct {
 	Message string `json:"message"`
 	// Hint, when set, says what to do next.
 	Hint string `json:"hint,omitempty"`
+	// RetryAt, when set, is when trying again can succeed (also sent as
+	// Retry-After).
+	RetryAt *time.Time `json:"retry_at,omitempty"`
 }
 
 func (e *httpError) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
@@ -155,16 +160,19 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if rec, isRec := w.(*statusRecorder); isRec && rec.wrote {
 		return // the response has started; nothing sensible to add
 	}
-	if he.Status == http.StatusTooManyRequests || he.Status == http.StatusServiceUnavailable {
+	if he.RetryAt != nil {
+		w.Header().Set("Retry-After", strconv.Itoa(max(int(time.Until(*he.RetryAt).Seconds())+1, 1)))
+	} else if he.Status == http.StatusTooManyRequests || he.Status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "30")
 	}
 	if wantsJSON(r) {
 		writeJSON(w, he.Status, map[string]*httpError{"error": he})
 		return
 	}
-	s.render(w, r, he.Status, "error", errorPage{Err: he})
+	s.render(w, r, he.Status, "error", errorPage{Err: he, SignIn: strings.HasPrefix(he.Code, "trial_")})
 }
 
 type errorPage struct {
-	Err *httpError
+	Err    *httpError
+	SignIn bool // offer the sign-in page (an anonymous trial's limits)
 }

@@ -18,6 +18,8 @@ type homePage struct {
 	// Engines are the engines to choose from, the default first; empty
 	// when there is no choice.
 	Engines []engineChoice
+	// Trial is the anonymous trial's banner; nil for a signed-in caller.
+	Trial *trialView
 }
 
 // engineChoice is one option of the home page's engine select.
@@ -34,11 +36,17 @@ var engineLabels = map[string]string{
 
 func (s *Server) handleHome(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
 	c := callerOf(r)
-	page, err := s.lib.Find(r.Context(), c.ID, library.Query{Limit: 10})
-	if err != nil {
-		return err
+	p := homePage{MaxUpload: formatMB(s.opt.MaxUpload)}
+	if c.visiting() {
+		p.Trial = s.viewTrial(c)
 	}
-	p := homePage{Recent: page.Hits, Total: page.Total, MaxUpload: formatMB(s.opt.MaxUpload)}
+	if !c.Anonymous {
+		page, err := s.lib.Find(r.Context(), c.ID, library.Query{Limit: 10})
+		if err != nil {
+			return err
+		}
+		p.Recent, p.Total = page.Hits, page.Total
+	}
 	if len(s.opt.Engines) > 1 {
 		for _, e := range s.opt.Engines {
 			label := engineLabels[e]
@@ -48,7 +56,7 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request, _ httprouter
 			p.Engines = append(p.Engines, engineChoice{Name: e, Label: label})
 		}
 	}
-	for _, st := range s.jobs.RecentOf(c.ID, 20) {
+	for _, st := range s.recentJobs(c) {
 		switch st.Status {
 		case jobs.StatusQueued, jobs.StatusRunning:
 			p.Running = append(p.Running, st)

@@ -104,7 +104,7 @@ func (s *Server) handleJobPage(w http.ResponseWriter, r *http.Request, ps httpro
 
 // handleSubmitForm starts a job from the home page and shows its progress.
 func (s *Server) handleSubmitForm(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
-	st, _, err := s.submit(r)
+	st, _, err := s.submit(w, r)
 	if err != nil {
 		return err
 	}

@@ -20,13 +20,19 @@ type submitResponse struct {
 }
 
 // submit starts a job (or attaches to the running one for the same URL).
-func (s *Server) submit(r *http.Request) (jobs.State, bool, error) {
+// An anonymous visitor's first submission starts a trial (trials.go).
+func (s *Server) submit(w http.ResponseWriter, r *http.Request) (jobs.State, bool, error) {
 	in, err := s.readSubmission(r)
 	if err != nil {
 		return jobs.State{}, false, err
 	}
-	in.Owner = callerOf(r).ID
-	return s.jobs.Submit(in)
+	c, err := s.trialFor(w, r, callerOf(r))
+	if err != nil {
+		return jobs.State{}, false, err
+	}
+	in.Owner = c.ID
+	st, attached, err := s.jobs.Submit(in)
+	return st, attached, s.trialSubmitError(c, err)
 }
 
 // job returns a job of the caller; another user's job is not found.
@@ -43,7 +49,7 @@ func (s *Server) job(r *http.Request, id string) (jobs.State, error) {
 
 // handleSubmitAPI starts a job and answers 202 at once.
 func (s *Server) handleSubmitAPI(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
-	st, attached, err := s.submit(r)
+	st, attached, err := s.submit(w, r)
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,12 @@ const (
 	public access = iota // anyone: health, sign-in, static files
 	owner                // the signed-in owner (single mode) or user (multi mode)
 	admin                // the admin (multi mode)
+	// visitor is owner, and with anonymous trials on also a trial holder
+	// or anyone (the home page and submissions; see trials.go).
+	visitor
+	// holder is owner, and with anonymous trials on also a trial holder
+	// (a trial's jobs and recaps).
+	holder
 )
 
 // contentSecurityPolicy allows nothing from elsewhere but the privacy-
@@ -43,6 +49,9 @@ func (s *Server) wrap(who access, bodyLimit int64, h handler) httprouter.Handle 
 		}
 		if who != public {
 			c, ok := s.gate.caller(r)
+			if !ok {
+				c, ok = s.trialCaller(r, who)
+			}
 			if !ok {
 				if wantsJSON(r) {
 					s.fail(w, r, errUnauthorized)

@@ -68,29 +68,31 @@ func (s *Server) routes() http.Handler {
 		r.POST("/api/admin/users/:uid/disable", s.wrap(admin, maxFormBytes, s.handleAdminDisable))
 		r.POST("/api/admin/users/:uid/enable", s.wrap(admin, maxFormBytes, s.handleAdminEnable))
 		r.GET("/api/admin/signins", s.wrap(admin, 0, s.handleAdminSignIns))
+		r.GET("/api/trial", s.wrap(public, 0, s.handleTrial))
 	}
 
-	// Pages.
-	r.GET("/", s.wrap(owner, 0, s.handleHome))
-	r.POST("/jobs", s.wrap(owner, upload, s.handleSubmitForm))
-	r.GET("/jobs/:id", s.wrap(owner, 0, s.handleJobPage))
-	r.POST("/jobs/:id/cancel", s.wrap(owner, maxFormBytes, s.handleCancelForm))
-	r.GET("/library", s.wrap(owner, 0, s.handleLibraryPage))
+	// Pages. With anonymous trials on (multi mode), visitor routes let
+	// in anyone and holder routes a trial holder too (trials.go).
+	r.GET("/", s.wrap(visitor, 0, s.handleHome))
+	r.POST("/jobs", s.wrap(visitor, upload, s.handleSubmitForm))
+	r.GET("/jobs/:id", s.wrap(holder, 0, s.handleJobPage))
+	r.POST("/jobs/:id/cancel", s.wrap(holder, maxFormBytes, s.handleCancelForm))
+	r.GET("/library", s.wrap(holder, 0, s.handleLibraryPage))
 	r.GET("/library/export", s.wrap(owner, 0, s.handleExportLibrary))
-	r.GET("/recaps/:id", s.wrap(owner, 0, s.handleRecapPage))
-	r.GET("/recaps/:id/delete", s.wrap(owner, 0, s.handleDeletePage))
-	r.POST("/recaps/:id/delete", s.wrap(owner, maxFormBytes, s.handleDeleteForm))
+	r.GET("/recaps/:id", s.wrap(holder, 0, s.handleRecapPage))
+	r.GET("/recaps/:id/delete", s.wrap(holder, 0, s.handleDeletePage))
+	r.POST("/recaps/:id/delete", s.wrap(holder, maxFormBytes, s.handleDeleteForm))
 
 	// JSON API.
-	r.POST("/api/recaps", s.wrap(owner, upload, s.handleSubmitAPI))
-	r.GET("/api/recaps", s.wrap(owner, 0, s.handleListRecaps))
-	r.GET("/api/recaps/:id", s.wrap(owner, 0, s.handleGetRecap))
-	r.DELETE("/api/recaps/:id", s.wrap(owner, 0, s.handleDeleteRecap))
-	r.GET("/api/recaps/:id/export", s.wrap(owner, 0, s.handleExportRecap))
-	r.GET("/api/jobs", s.wrap(owner, 0, s.handleListJobs))
-	r.GET("/api/jobs/:id", s.wrap(owner, 0, s.handleGetJob))
-	r.GET("/api/jobs/:id/events", s.wrap(owner, 0, s.handleJobEvents))
-	r.POST("/api/jobs/:id/cancel", s.wrap(owner, maxFormBytes, s.handleCancelJob))
+	r.POST("/api/recaps", s.wrap(visitor, upload, s.handleSubmitAPI))
+	r.GET("/api/recaps", s.wrap(holder, 0, s.handleListRecaps))
+	r.GET("/api/recaps/:id", s.wrap(holder, 0, s.handleGetRecap))
+	r.DELETE("/api/recaps/:id", s.wrap(holder, 0, s.handleDeleteRecap))
+	r.GET("/api/recaps/:id/export", s.wrap(holder, 0, s.handleExportRecap))
+	r.GET("/api/jobs", s.wrap(holder, 0, s.handleListJobs))
+	r.GET("/api/jobs/:id", s.wrap(holder, 0, s.handleGetJob))
+	r.GET("/api/jobs/:id/events", s.wrap(holder, 0, s.handleJobEvents))
+	r.POST("/api/jobs/:id/cancel", s.wrap(holder, maxFormBytes, s.handleCancelJob))
 
 	r.NotFound = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		s.fail(w, req, errNotFound)

@@ -125,7 +125,7 @@ func New(opt Options) (*Server, error) {
 	if opt.Multi != nil {
 		opt.Mode = config.ModeMulti
 		s.opt.Mode = opt.Mode
-		s.multi, s.lib = opt.Multi, opt.Multi.Library
+		s.multi, s.lib = opt.Multi, trialShelf{users: opt.Multi.Library, trials: opt.Multi.Library.Trials()}
 		s.gate = accountGate{accounts: opt.Multi.Accounts, plain: func(r *http.Request) bool { return !s.secureCookies(r) }}
 	} else {
 		s.owner, s.sessions, s.lib = opt.Owner, opt.Sessions, folderShelf{opt.Library}

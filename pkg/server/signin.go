@@ -73,7 +73,11 @@ func (s *Server) handleRequestLink(w http.ResponseWriter, r *http.Request, _ htt
 		}
 		email, next = r.PostForm.Get("email"), safeNext(r.PostForm.Get("next"))
 	}
-	err := s.multi.Accounts.RequestLink(r.Context(), email, s.requester(r))
+	from := s.requester(r)
+	if t, ok := s.trialOf(r); ok && !s.signedIn(r) {
+		from.Trial = t.ID // bound to the link: claimed wherever it is confirmed
+	}
+	err := s.multi.Accounts.RequestLink(r.Context(), email, from)
 	if errors.Is(err, auth.ErrBadEmail) {
 		if asJSON {
 			return errBadEmail
@@ -168,7 +172,7 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, _ httprout
 	// so nobody can try tokens at speed (tokens are 256 bits anyway).
 	key := "verify " + from.Bucket
 	var err error
-	var session string
+	var conf auth.Confirmed
 	// Taken before the token is looked up, given back unless it was
 	// unusable: concurrent wrong tokens cannot all pass the check.
 	if ok, _ := s.limiter.Take(key); !ok {
@@ -182,7 +186,7 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, _ httprout
 		}
 		return s.render(w, r, http.StatusConflict, "verify", *p)
 	} else {
-		session, _, err = s.multi.Accounts.Confirm(r.Context(), token, replaces, from)
+		conf, err = s.multi.Accounts.ConfirmLink(r.Context(), token, replaces, from)
 		if !errors.Is(err, store.ErrTokenInvalid) {
 			s.limiter.Refund(key)
 		}
@@ -205,7 +209,8 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, _ httprout
 		}
 		return s.render(w, r, he.Status, "verify", verifyPage{Problem: he.Message + " " + he.Hint})
 	}
-	auth.SetAccountCookie(w, session, s.secureCookies(r))
+	auth.SetAccountCookie(w, conf.Session, s.secureCookies(r))
+	s.claimTrial(w, r, conf)
 	if wantsJSON(r) {
 		writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 		return nil

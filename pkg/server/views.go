@@ -123,7 +123,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if !ok {
 		c, ok = s.gate.caller(r)
 	}
-	if ok {
+	if ok && !c.visiting() {
 		v.SignedIn, v.Admin = true, c.Admin
 	}
 	if err := t.Execute(&buf, v); err != nil {

@@ -186,8 +186,13 @@ func deleteRow(ctx context.Context, tx *sql.Tx, userID, id string) (bool, error)
 }
 
 // Save validates doc, writes it atomically to the user's folder and
-// indexes it. A document that fails validation is not written.
+// indexes it. A document that fails validation is not written. The
+// recap of a trial's job (userID made by TrialOwner) goes to the trial
+// recaps instead (TrialLibrary).
 func (l *UserLibrary) Save(ctx context.Context, userID string, doc *recap.Document) error {
+	if IsTrialOwner(userID) {
+		return l.Trials().Save(ctx, userID, doc)
+	}
 	if err := doc.Validate(); err != nil {
 		return fmt.Errorf("store: save recap: %w", err)
 	}
