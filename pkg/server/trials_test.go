@@ -576,4 +576,3 @@ func callerID(t testing.TB, e *multiEnv, cookie string) string {
 	}
 	return u.ID
 }
-
