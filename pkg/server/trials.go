@@ -19,7 +19,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/julienschmidt/httprouter"
@@ -174,7 +176,7 @@ func (s *Server) trialFor(w http.ResponseWriter, r *http.Request, c *caller) (*c
 		old = c.Trial
 	}
 	a, _ := s.client(r)
-	cookie, t, err := s.multi.Credits.MintTrial(r.Context(), credits.TrialClient{Addr: a, UserAgent: r.UserAgent()})
+	cookie, t, err := s.multi.Credits.MintTrial(r.Context(), credits.TrialClient{Addr: a, Tor: viaOnion(r), UserAgent: r.UserAgent()})
 	var ce *credits.CapError
 	if errors.As(err, &ce) {
 		s.log.Info("trial refused by the cap", "ip_bucket", auth.Bucket(a))
@@ -280,4 +282,15 @@ func (s *Server) recentJobs(c *caller) []jobs.State {
 		return nil
 	}
 	return s.jobs.RecentOf(c.ID, 20)
+}
+
+// viaOnion reports whether a request came in through an onion address:
+// every Tor client then shares one trial bucket, whatever address the
+// proxy in between shows.
+func viaOnion(r *http.Request) bool {
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	return strings.HasSuffix(strings.ToLower(strings.TrimSuffix(host, ".")), ".onion")
 }

@@ -101,6 +101,7 @@ func newTrialEnv(t testing.TB, pol credits.Policy, clk *testClock) *multiEnv {
 type guest struct {
 	e       *multiEnv
 	from    string // the client address a trusted proxy names; "" for loopback itself
+	host    string // the Host the request is made to; example.com if empty
 	cookies map[string]*http.Cookie
 }
 
@@ -112,6 +113,9 @@ func (v *guest) do(t testing.TB, method, path, ctype, body string) *httptest.Res
 	t.Helper()
 	req := httptest.NewRequest(method, path, strings.NewReader(body))
 	req.RemoteAddr = "127.0.0.1:40000"
+	if v.host != "" {
+		req.Host = v.host
+	}
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
 	}
@@ -359,6 +363,35 @@ func TestTrialCapPerSlash64(t *testing.T) {
 	clk.add(23*time.Hour + time.Minute)
 	if w := third.submit(t, "Three"); w.Code != http.StatusAccepted {
 		t.Fatalf("a day later: %d %s", w.Code, w.Body)
+	}
+	for _, j := range e.jobs.Recent(10) {
+		e.waitJob(t, j.ID)
+	}
+}
+
+// TestTrialCapOverTor: visitors of the onion address share one bucket,
+// whatever address the proxy names.
+func TestTrialCapOverTor(t *testing.T) {
+	clk := &testClock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
+	e := newTrialEnv(t, trialPolicy(3, 2), clk)
+	onion := func(from string) *guest {
+		g := e.guest(from)
+		g.host = "abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrstuvwx.onion"
+		return g
+	}
+	for _, from := range []string{"192.0.2.1", "198.51.100.1"} {
+		if w := onion(from).submit(t, "Tor"); w.Code != http.StatusAccepted {
+			t.Fatalf("trial over Tor from %s: %d %s", from, w.Code, w.Body)
+		}
+	}
+	if w := onion("203.0.113.1").submit(t, "Tor"); w.Code != http.StatusTooManyRequests {
+		t.Fatalf("third trial over Tor: %d %s", w.Code, w.Body)
+	}
+	if w := e.guest("203.0.113.1").submit(t, "Clear"); w.Code != http.StatusAccepted {
+		t.Fatalf("the same address, not over Tor: %d %s", w.Code, w.Body)
+	}
+	if n := countRows(t, e, `SELECT count(*) FROM anon_trials WHERE ip_bucket = ?`, credits.TorBucket); n != 2 {
+		t.Fatalf("%d trials in the Tor bucket, want 2", n)
 	}
 	for _, j := range e.jobs.Recent(10) {
 		e.waitJob(t, j.ID)
