@@ -249,7 +249,7 @@ func TestTrialStartsOnFirstRecap(t *testing.T) {
 	}
 	// The home page lists it and tells how much is left.
 	home := ann.do(t, "GET", "/", "", "").Body.String()
-	if !strings.Contains(home, "/recaps/"+id) || !strings.Contains(home, "2 of 3 credits left") {
+	if !strings.Contains(home, "/recaps/"+id) || !strings.Contains(home, "2 of 3 credits left") || !strings.Contains(home, `id="nav-sign-in"`) {
 		t.Fatalf("home page of the trial holder:\n%s", home)
 	}
 	if w := ann.do(t, "GET", "/recaps/"+id, "", ""); w.Code != http.StatusOK {

@@ -105,6 +105,7 @@ type view struct {
 	SignedIn bool
 	Admin    bool   // show the admin dashboard in the menu
 	Multi    bool   // multi mode: accounts
+	Visitor  bool   // an anonymous visitor or trial holder (trials.go)
 	Nav      string // the nav entry to mark as current
 	Page     any    // the page's own data
 }
@@ -126,6 +127,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if ok && !c.visiting() {
 		v.SignedIn, v.Admin = true, c.Admin
 	}
+	v.Visitor = ok && c.visiting()
 	if err := t.Execute(&buf, v); err != nil {
 		if name == "error" {
 			http.Error(w, "Something went wrong on the server.", http.StatusInternalServerError)
