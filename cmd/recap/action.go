@@ -37,6 +37,7 @@ work the same from a shell:
 			{Name: "create-backup", Usage: "snapshot the library and settings into DATA/backups", Flags: []cli.Flag{dataFlag()}, Action: actionCreateBackup},
 			{Name: "restore-backup", Usage: "replace the data with a snapshot (service stopped)", Flags: []cli.Flag{dataFlag()}, Action: actionRestoreBackup},
 			{Name: "library-stats", Usage: "count recaps, words and disk use", Flags: []cli.Flag{dataFlag()}, Action: actionLibraryStats},
+			{Name: "check-follows", Usage: "check every followed show for new episodes now", Flags: []cli.Flag{dataFlag()}, Action: actionCheckFollows},
 			{Name: "switch-mode", Usage: "switch between single and multi mode, moving the library", Flags: []cli.Flag{dataFlag()}, Action: actionSwitchMode},
 			{Name: "admin-login-link", Usage: "multi mode: a one-time sign-in link for the admin, without mail", Flags: []cli.Flag{dataFlag()}, Action: actionAdminLoginLink},
 			{Name: "revoke-sessions", Usage: "multi mode: sign one account out everywhere ({\"email\"})", Flags: []cli.Flag{dataFlag()}, Action: actionRevokeSessions},

@@ -77,6 +77,7 @@ Examples:
 		Commands: []*cli.Command{
 			summarizeCommand(),
 			libraryCommand(),
+			followCommand(),
 			versionCommand(),
 			actionCommand(),
 			healthcheckCommand(),

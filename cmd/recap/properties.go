@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/recap-startos/recap/pkg/auth"
 	"github.com/recap-startos/recap/pkg/config"
@@ -28,6 +29,9 @@ type properties struct {
 	recaps func() (int, error)
 	// usage counts accounts and the credits spent this period (multi mode).
 	usage func() (users, spent int, err error)
+	// follows counts the follows and tells when feeds were last read
+	// (set once the checker runs).
+	follows func() (n int, last time.Time, err error)
 
 	mu    sync.Mutex
 	known map[string]string // owner hash → the generated password it hashes
@@ -97,6 +101,17 @@ func (p *properties) write() {
 			slog.Warn("cannot count the accounts for the Properties page", "error", err)
 		} else {
 			props.Users, props.CreditsSpent = strconv.Itoa(users), strconv.Itoa(spent)
+		}
+	}
+	if p.follows != nil {
+		n, last, err := p.follows()
+		if err != nil {
+			slog.Warn("cannot count the follows for the Properties page", "error", err)
+		} else {
+			props.Follows = strconv.Itoa(n)
+			if !last.IsZero() {
+				props.LastFollowCheck = last.UTC().Format("2006-01-02 15:04 UTC")
+			}
 		}
 	}
 	if err := startos.WriteProperties(p.data, props); err != nil {

@@ -92,54 +92,13 @@ func runServe(c *cli.Context) error {
 		log.Info("removed temporary files left by an interrupted run", "files", n)
 	}
 
-	// The mode is the wiring: which library, which sign-in, which routes.
-	var w *wiring
-	if cfg.Mode.Type == config.ModeMulti {
-		w, err = wireMulti(c.Context, data, cfg, log)
-	} else {
-		w, err = wireSingle(data, cfg, log)
-	}
+	w, queue, engine, engineNames, err := openRecapping(c.Context, data, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer w.close()
-
-	// The configured engine is the default; with an LLM engine, builtin
-	// stays available as the second choice of each job.
-	engine, err := serveEngine(cfg, w, log)
-	if err != nil {
-		return err
-	}
-	engineNames := []string{engine.Name()}
-	others := map[string]summarize.Engine{}
-	if engine.Name() != config.EngineBuiltin {
-		engineNames = append(engineNames, config.EngineBuiltin)
-		others[config.EngineBuiltin] = summarize.NewBuiltin()
-	}
-	queue, err := jobs.Open(jobs.Config{
-		Dir:         filepath.Join(data, "jobs"),
-		Concurrency: cfg.Advanced.JobConcurrency,
-		Engine:      engine,
-		Engines:     others,
-		Options: transcript.Options{
-			MaxBytes:        int64(cfg.Advanced.MaxUploadMB) << 20,
-			MaxDuration:     time.Duration(cfg.Advanced.MaxDurationHours) * time.Hour,
-			MaxWords:        cfg.Advanced.MaxWords,
-			MaxWordsPerHour: cfg.Advanced.MaxWordsPerHour,
-			YouTubeBaseURL:  strings.TrimRight(cfg.Advanced.YouTubeBaseURL, "/"),
-			YTDLPPath:       cfg.Advanced.YTDLPPath,
-			// Accounts must not make the server fetch from its own network.
-			PublicOnly: cfg.Mode.Type == config.ModeMulti,
-		},
-		Library: w.saver,
-		Owned:   w.owned,
-		Meter:   w.meter,
-		OnDone:  func(*recap.Document) { w.props.write() },
-		Log:     log,
-	})
-	if err != nil {
-		return err
-	}
+	stopFollowing := startFollowing(data, cfg, w, queue, log)
+	defer stopFollowing()
 	proxies, err := cfg.Advanced.Proxies()
 	if err != nil {
 		queue.Shutdown(context.Background())
@@ -196,6 +155,7 @@ func runServe(c *cli.Context) error {
 		hs.Close()
 	}
 	cancel()
+	stopFollowing() // no new jobs from follows while the queue stops
 	jctx, cancel := context.WithTimeout(context.Background(), shutdownJobs)
 	if err := queue.Shutdown(jctx); err != nil {
 		log.Warn("stopped recaps that were still running; they are marked failed")
@@ -207,6 +167,68 @@ func runServe(c *cli.Context) error {
 	w.close()
 	log.Info("stopped")
 	return nil
+}
+
+// openRecapping wires the mode and opens the job queue with the
+// configured engine (and builtin beside an LLM engine): what serve runs
+// and what recap follow check uses when no service is running.
+func openRecapping(ctx context.Context, data string, cfg *config.Config, log *slog.Logger) (*wiring, *jobs.Queue, summarize.Engine, []string, error) {
+	// The mode is the wiring: which library, which sign-in, which routes.
+	var w *wiring
+	var err error
+	if cfg.Mode.Type == config.ModeMulti {
+		w, err = wireMulti(ctx, data, cfg, log)
+	} else {
+		w, err = wireSingle(data, cfg, log)
+	}
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	// The configured engine is the default; with an LLM engine, builtin
+	// stays available as the second choice of each job.
+	engine, err := serveEngine(cfg, w, log)
+	if err != nil {
+		w.close()
+		return nil, nil, nil, nil, err
+	}
+	engineNames := []string{engine.Name()}
+	others := map[string]summarize.Engine{}
+	if engine.Name() != config.EngineBuiltin {
+		engineNames = append(engineNames, config.EngineBuiltin)
+		others[config.EngineBuiltin] = summarize.NewBuiltin()
+	}
+	queue, err := jobs.Open(jobs.Config{
+		Dir:         filepath.Join(data, "jobs"),
+		Concurrency: cfg.Advanced.JobConcurrency,
+		Engine:      engine,
+		Engines:     others,
+		Options:     fetchOptions(cfg),
+		Library:     w.saver,
+		Owned:       w.owned,
+		Meter:       w.meter,
+		OnDone:      func(*recap.Document) { w.props.write() },
+		Log:         log,
+	})
+	if err != nil {
+		w.close()
+		return nil, nil, nil, nil, err
+	}
+	return w, queue, engine, engineNames, nil
+}
+
+// fetchOptions are the transcript options of the config: limits, the
+// YouTube base URL, and in multi mode no fetches from private addresses.
+func fetchOptions(cfg *config.Config) transcript.Options {
+	return transcript.Options{
+		MaxBytes:        int64(cfg.Advanced.MaxUploadMB) << 20,
+		MaxDuration:     time.Duration(cfg.Advanced.MaxDurationHours) * time.Hour,
+		MaxWords:        cfg.Advanced.MaxWords,
+		MaxWordsPerHour: cfg.Advanced.MaxWordsPerHour,
+		YouTubeBaseURL:  strings.TrimRight(cfg.Advanced.YouTubeBaseURL, "/"),
+		YTDLPPath:       cfg.Advanced.YTDLPPath,
+		// Accounts must not make the server fetch from its own network.
+		PublicOnly: cfg.Mode.Type == config.ModeMulti,
+	}
 }
 
 func newLogger(c *cli.Context, level string) *slog.Logger {

@@ -468,7 +468,7 @@ func TestStartOSProcedures(t *testing.T) {
 	}
 
 	// Actions in an order that makes sense on one volume.
-	order := []string{"library-stats", "create-backup", "restore-backup", "switch-mode", "admin-login-link", "revoke-sessions", "list-users", "duplicate-accounts", "invite-user", "remove-user", "grant-credits", "set-tier", "reset-owner-password"}
+	order := []string{"library-stats", "check-follows", "create-backup", "restore-backup", "switch-mode", "admin-login-link", "revoke-sessions", "list-users", "duplicate-accounts", "invite-user", "remove-user", "grant-credits", "set-tier", "reset-owner-password"}
 	// Values for fields without a default, as someone would type them.
 	typed := map[string]any{"email": "ada@example.org", "note": "a thank-you"}
 	if len(order) != len(m.Actions) {
@@ -511,6 +511,10 @@ func TestStartOSProcedures(t *testing.T) {
 			case "library-stats":
 				if !strings.Contains(r["message"].(string), "1 recaps") {
 					t.Errorf("library-stats result %v", r)
+				}
+			case "check-follows":
+				if !strings.Contains(r["message"].(string), "Checked 0 feeds") {
+					t.Errorf("check-follows result %v", r)
 				}
 			case "reset-owner-password":
 				if pw, _ := r["value"].(string); pw == "" || r["copyable"] != true {

@@ -38,6 +38,9 @@ const (
 	DefaultMaxWords          = 250000 // words per transcript
 	DefaultMaxWordsPerHour   = 30000  // words per hour of duration (an hour's worth for shorter ones)
 	DefaultJobConcurrency    = 2      // recaps made at the same time
+	DefaultFollowHours       = 3      // hours between checks of a followed show
+	DefaultMaxFollows        = 50     // follows per user (the owner in single mode)
+	DefaultFollowRecapsDay   = 20     // automatic recaps of followed shows per user per 24 hours
 	DefaultLogLevel          = "info"
 	DefaultTrialCredits      = 3  // credits an anonymous visitor may spend
 	DefaultTrialsPerIPPerDay = 3  // trial cookies minted per address bucket per 24 h
@@ -222,7 +225,14 @@ type Advanced struct {
 	MaxWords         int    `yaml:"max-words,omitempty"`          // words per transcript
 	MaxWordsPerHour  int    `yaml:"max-words-per-hour,omitempty"` // words per hour of duration
 	JobConcurrency   int    `yaml:"job-concurrency,omitempty"`
-	LogLevel         string `yaml:"log-level,omitempty"` // debug, info, warn, error
+	// FollowHours is the time between two checks of a followed show.
+	FollowHours int `yaml:"follow-interval-hours,omitempty"` // hours
+	// MaxFollows is how many shows one user may follow.
+	MaxFollows int `yaml:"max-follows,omitempty"`
+	// FollowRecapsPerDay bounds the recaps followed shows make for one
+	// user in 24 hours; further new items wait for the next day.
+	FollowRecapsPerDay int    `yaml:"max-follow-recaps-per-day,omitempty"`
+	LogLevel           string `yaml:"log-level,omitempty"` // debug, info, warn, error
 	// TrustedProxies lists the networks (CIDR, or one address) of the
 	// reverse proxies whose X-Forwarded-For or X-Real-IP header names the
 	// client. Empty (the default) trusts no header: every limit keys on
@@ -325,6 +335,15 @@ func (c *Config) applyDefaults() {
 	}
 	if a.JobConcurrency == 0 {
 		a.JobConcurrency = DefaultJobConcurrency
+	}
+	if a.FollowHours == 0 {
+		a.FollowHours = DefaultFollowHours
+	}
+	if a.MaxFollows == 0 {
+		a.MaxFollows = DefaultMaxFollows
+	}
+	if a.FollowRecapsPerDay == 0 {
+		a.FollowRecapsPerDay = DefaultFollowRecapsDay
 	}
 	if a.LogLevel == "" {
 		a.LogLevel = DefaultLogLevel
@@ -580,6 +599,15 @@ func (c *Config) Validate() error {
 	}
 	if a.JobConcurrency < 1 || a.JobConcurrency > 16 {
 		return fmt.Errorf("advanced.job-concurrency: %d is outside 1..16", a.JobConcurrency)
+	}
+	if a.FollowHours < 1 || a.FollowHours > 168 {
+		return fmt.Errorf("advanced.follow-interval-hours: %d is outside 1..168", a.FollowHours)
+	}
+	if a.MaxFollows < 1 || a.MaxFollows > 1000 {
+		return fmt.Errorf("advanced.max-follows: %d is outside 1..1000", a.MaxFollows)
+	}
+	if a.FollowRecapsPerDay < 1 || a.FollowRecapsPerDay > 1000 {
+		return fmt.Errorf("advanced.max-follow-recaps-per-day: %d is outside 1..1000", a.FollowRecapsPerDay)
 	}
 	switch a.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -38,6 +40,11 @@ const (
 	// captionRetry is the first wait before an item without captions is
 	// tried again; it doubles with each attempt, up to the interval.
 	captionRetry = 30 * time.Minute
+	// backdated is how far before the follow began an item that appears
+	// later may be dated and still count as new (an episode published
+	// with the date it was recorded); an older one (a video that comes
+	// back into a feed that shows only the newest) is back catalogue.
+	backdated = 7 * 24 * time.Hour
 	// MaxBackfill bounds "recap the last N".
 	MaxBackfill = 50
 )
@@ -95,6 +102,9 @@ type Checker struct {
 
 	pass    sync.Mutex        // one pass at a time; held for the whole pass
 	follows map[string]Follow // the pass's follows by id; guarded by pass
+
+	lastMu sync.Mutex
+	last   time.Time // end of the last pass that read a feed; guarded by lastMu
 }
 
 // Report counts what one pass did.
@@ -177,6 +187,11 @@ func (c *Checker) Pass(ctx context.Context, all bool) (Report, error) {
 	c.pollAll(ctx, due, &rep)
 	if ctx.Err() != nil {
 		return rep, ctx.Err()
+	}
+	if rep.Checked > 0 {
+		c.lastMu.Lock()
+		c.last = c.now()
+		c.lastMu.Unlock()
 	}
 	follows, err = c.Store.All(ctx)
 	if err != nil {
@@ -278,9 +293,9 @@ func (c *Checker) failed(ctx context.Context, f Follow, err error, now time.Time
 	c.log().Info("follow check failed", "follow_id", f.ID, "failures", f.Failures, "kind", transcript.KindOf(err).String())
 }
 
-// record adds the entries not seen before: the back catalogue (items
-// published before the follow began, beyond the newest Backfill at the
-// first check) as old, the rest as new. A podcast item whose feed names
+// record adds the entries not seen before: the back catalogue (every
+// item of the first check beyond the newest Backfill, and later items
+// dated over a week before the follow began) as old, the rest as new. A podcast item whose feed names
 // no transcript waits; one that waited gets another try once the feed
 // names one.
 func (c *Checker) record(ctx context.Context, f Follow, p *transcript.FeedPoll, now time.Time) (int, error) {
@@ -308,7 +323,7 @@ func (c *Checker) record(ctx context.Context, f Follow, p *transcript.FeedPoll, 
 		it := Item{FollowID: f.ID, Owner: f.Owner, Key: e.Key, Title: e.Title, URL: e.URL, Episode: e.Episode,
 			Published: e.Published, State: ItemNew, FirstSeen: now, UpdatedAt: now}
 		backfill := first && i < f.Backfill
-		before := !e.Published.IsZero() && e.Published.Before(f.CreatedAt)
+		before := !e.Published.IsZero() && e.Published.Before(f.CreatedAt.Add(-backdated))
 		switch {
 		case backfill:
 		case first || before:
@@ -554,4 +569,125 @@ func newID() string {
 		b[i] = alphabet[int(b[i])%len(alphabet)]
 	}
 	return string(b[:])
+}
+
+// Tick is how often Run looks for due follows; settleEvery how often it
+// looks for finished jobs in between.
+const (
+	Tick        = 30 * time.Second
+	settleEvery = 5 * time.Second
+)
+
+// Run makes a pass every tick until ctx ends; the first starts at once.
+// A file at trigger (when not "") asks for a pass over every follow, due
+// or not: the command line and the StartOS action write it for a running
+// service. Run looks for it every second and removes it.
+func (c *Checker) Run(ctx context.Context, tick time.Duration, trigger string) {
+	look := time.NewTicker(time.Second)
+	defer look.Stop()
+	var next, settled time.Time
+	for {
+		all := false
+		if trigger != "" {
+			if err := os.Remove(trigger); err == nil {
+				all = true
+			}
+		}
+		switch now := time.Now(); {
+		case all || !now.Before(next):
+			next, settled = now.Add(tick), now
+			c.runPass(ctx, all)
+		case now.Sub(settled) >= settleEvery:
+			// Record finished jobs soon after they end, between passes.
+			settled = now
+			if _, err := c.Settle(ctx); err != nil && ctx.Err() == nil {
+				c.log().Error("follow: settling jobs failed", "error", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-look.C:
+		}
+	}
+}
+
+// runPass makes one pass and logs what it did.
+func (c *Checker) runPass(ctx context.Context, all bool) {
+	rep, err := c.Pass(ctx, all)
+	if err != nil && ctx.Err() == nil {
+		c.log().Error("follow: check failed", "error", err)
+	}
+	if rep.Checked > 0 || rep.Submitted > 0 || rep.Recapped > 0 {
+		c.log().Info("follows checked", "feeds", rep.Checked, "unchanged", rep.Unchanged, "failed", rep.Failed,
+			"found", rep.Found, "submitted", rep.Submitted, "recapped", rep.Recapped)
+	}
+}
+
+// RequestCheck asks a running Run to check every follow at its next
+// tick, by writing its trigger file.
+func RequestCheck(trigger string) error {
+	if err := os.MkdirAll(filepath.Dir(trigger), 0o700); err != nil {
+		return fmt.Errorf("follow: %w", err)
+	}
+	if err := os.WriteFile(trigger, []byte("check\n"), 0o600); err != nil {
+		return fmt.Errorf("follow: ask for a check: %w", err)
+	}
+	return nil
+}
+
+// LastPass is when the last pass that read at least one feed ended; zero
+// before the first.
+func (c *Checker) LastPass() time.Time {
+	c.lastMu.Lock()
+	defer c.lastMu.Unlock()
+	return c.last
+}
+
+// Settle records how the jobs of queued items ended, without reading any
+// feed, and returns how many items were recapped.
+func (c *Checker) Settle(ctx context.Context) (int, error) {
+	c.pass.Lock()
+	defer c.pass.Unlock()
+	follows, err := c.Store.All(ctx)
+	if err != nil {
+		return 0, err
+	}
+	c.follows = make(map[string]Follow, len(follows))
+	for _, f := range follows {
+		c.follows[f.ID] = f
+	}
+	return c.settle(ctx, c.follows)
+}
+
+// Wait settles queued items until none waits for a job, or ctx ends, and
+// returns how many were recapped meanwhile (recap follow check without a
+// running service).
+func (c *Checker) Wait(ctx context.Context) (int, error) {
+	recapped := 0
+	for {
+		n, err := c.Settle(ctx)
+		recapped += n
+		if err != nil {
+			return recapped, err
+		}
+		items, err := c.Store.Active(ctx)
+		if err != nil {
+			return recapped, err
+		}
+		queued := 0
+		for _, it := range items {
+			if it.State == ItemQueued {
+				queued++
+			}
+		}
+		if queued == 0 {
+			return recapped, nil
+		}
+		select {
+		case <-ctx.Done():
+			return recapped, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }

@@ -238,4 +238,19 @@ func TestStores(t *testing.T) {
 	if items, _ := again.Active(ctx); len(items) != 1 || items[0].JobID != "j" {
 		t.Fatalf("after reopening: %+v", items)
 	}
+	// Two stores on one file (the command line beside the service) see
+	// each other's changes and lose none.
+	if err := again.SetPaused(ctx, "", "f1", true, day0); err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.MarkRead(ctx, "", "f1"); err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := fs.Get(ctx, "", "f1"); !f.Paused {
+		t.Fatal("the first store did not see the pause made through the second")
+	}
+	fs.Add(ctx, Follow{ID: "f2", Kind: transcript.FollowPodcast, Ref: "https://example.org/f.xml", CreatedAt: day0}, 0)
+	if l, _ := again.List(ctx, ""); len(l) != 2 || !l[0].Paused {
+		t.Fatalf("the second store's list: %+v", l)
+	}
 }

@@ -35,6 +35,10 @@ type Properties struct {
 	// mode, where they are left off the page).
 	Users        string
 	CreditsSpent string
+	// Follows is the number of followed shows and LastFollowCheck when
+	// their feeds were last read ("" before the checker ran).
+	Follows         string
+	LastFollowCheck string
 }
 
 // Property labels, as shown on the page; ReadProperties maps them back.
@@ -47,6 +51,8 @@ const (
 	labelRecaps   = "Recaps"
 	labelUsers    = "Users"
 	labelSpent    = "Credits Spent This Period"
+	labelFollows  = "Followed Shows"
+	labelChecked  = "Follows Last Checked"
 )
 
 // StatsPath returns where the Properties file lives under a data folder.
@@ -85,6 +91,8 @@ func (p Properties) entries() []labelled {
 	out = append(out, labelled{labelRecaps, entry{Type: "string", Value: strconv.Itoa(p.Recaps), Description: "Recaps in your library.", Copyable: false}})
 	add(labelUsers, p.Users, "Accounts on this Recap, yours included.", false, false, false)
 	add(labelSpent, p.CreditsSpent, "Credits all accounts spent on recaps over the last allowance period (the Replenish Period of the Config page).", false, false, false)
+	add(labelFollows, p.Follows, "Podcasts, YouTube channels and playlists followed on this Recap; their new episodes are recapped by themselves.", false, false, false)
+	add(labelChecked, p.LastFollowCheck, "When Recap last read the feeds of followed shows. The Check Follows Now action checks them at once.", false, false, false)
 	return out
 }
 
@@ -150,6 +158,7 @@ func ReadProperties(dataDir string) (Properties, error) {
 	p.TorURL = doc.Data[labelTor].Value
 	p.InitialPassword = doc.Data[labelPassword].Value
 	p.Users, p.CreditsSpent = doc.Data[labelUsers].Value, doc.Data[labelSpent].Value
+	p.Follows, p.LastFollowCheck = doc.Data[labelFollows].Value, doc.Data[labelChecked].Value
 	if v := doc.Data[labelRecaps].Value; v != "" {
 		if p.Recaps, err = strconv.Atoi(v); err != nil {
 			return p, fmt.Errorf("startos: properties: recaps %q: %w", v, err)

@@ -585,6 +585,36 @@ export const advancedForm = InputSpec.of({
     max: 16,
     integer: true,
   }),
+  'follow-interval-hours': Value.number({
+    name: 'Hours between Checks of a Followed Show',
+    description:
+      'How often each followed podcast feed or YouTube channel is read for new episodes (spread a little so that many follows are not read at once).',
+    required: true,
+    default: 3,
+    min: 1,
+    max: 168,
+    integer: true,
+    units: 'hours',
+  }),
+  'max-follows': Value.number({
+    name: 'Most Follows per Person',
+    description: 'How many podcasts, channels and playlists one person may follow.',
+    required: true,
+    default: 50,
+    min: 1,
+    max: 1000,
+    integer: true,
+  }),
+  'max-follow-recaps-per-day': Value.number({
+    name: 'Most Automatic Recaps a Day',
+    description:
+      'How many new episodes of followed shows are recapped for one person in 24 hours; the rest wait for the next day.',
+    required: true,
+    default: 20,
+    min: 1,
+    max: 1000,
+    integer: true,
+  }),
   'log-level': Value.select({
     name: 'Log Level',
     default: 'info',
@@ -615,6 +645,9 @@ export function advancedToForm(a: Advanced) {
     'max-words': a['max-words'] ?? 250000,
     'max-words-per-hour': a['max-words-per-hour'] ?? 30000,
     'job-concurrency': a['job-concurrency'] ?? 2,
+    'follow-interval-hours': a['follow-interval-hours'] ?? 3,
+    'max-follows': a['max-follows'] ?? 50,
+    'max-follow-recaps-per-day': a['max-follow-recaps-per-day'] ?? 20,
     'log-level': a['log-level'] ?? 'info',
     'trusted-proxies': a['trusted-proxies'] ?? [],
   }
@@ -630,6 +663,9 @@ export function advancedFromForm(input: AdvancedInput, prev: Advanced): Advanced
     'max-words': input['max-words'],
     'max-words-per-hour': input['max-words-per-hour'],
     'job-concurrency': input['job-concurrency'],
+    'follow-interval-hours': input['follow-interval-hours'],
+    'max-follows': input['max-follows'],
+    'max-follow-recaps-per-day': input['max-follow-recaps-per-day'],
     'log-level': input['log-level'],
     'trusted-proxies': input['trusted-proxies'].map((p) => p.trim()).filter((p) => p !== ''),
   }

@@ -84,6 +84,14 @@ const libraryStats: Meta = {
   allowedStatuses: 'any',
 }
 
+const checkFollows: Meta = {
+  name: 'Check Follows Now',
+  description:
+    'Read the feeds of every followed podcast, YouTube channel and playlist now instead of at their next check, and recap their new episodes. Paused follows are left alone; broken ones are tried again.',
+  warning: null,
+  allowedStatuses: 'any',
+}
+
 const switchMode: Meta = {
   name: 'Switch Mode',
   description:
@@ -234,6 +242,7 @@ export const recapActions = {
       run(effects, 'restore-backup', restoreBackup, { snapshot: input.snapshot }),
   ),
   'library-stats': withoutInput('library-stats', libraryStats),
+  'check-follows': withoutInput('check-follows', checkFollows),
   'switch-mode': sdk.Action.withInput(
     'switch-mode',
     meta(switchMode),

@@ -71,6 +71,9 @@ export const advancedShape = z.looseObject({
   'max-words': z.number().int().optional(),
   'max-words-per-hour': z.number().int().optional(),
   'job-concurrency': z.number().int().optional(),
+  'follow-interval-hours': z.number().int().optional(),
+  'max-follows': z.number().int().optional(),
+  'max-follow-recaps-per-day': z.number().int().optional(),
   'log-level': z.enum(['debug', 'info', 'warn', 'error']).optional(),
   'trusted-proxies': z.array(z.string()).optional(),
 })

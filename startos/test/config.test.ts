@@ -71,6 +71,9 @@ test('Configure actions write a config.yaml the Go service accepts', async () =>
         'max-words': 100000,
         'max-words-per-hour': 20000,
         'job-concurrency': 3,
+        'follow-interval-hours': 6,
+        'max-follows': 10,
+        'max-follow-recaps-per-day': 5,
         'log-level': 'debug',
         'trusted-proxies': ['10.0.3.0/24', ' 192.0.2.1 '],
     })
@@ -107,6 +110,9 @@ test('Configure actions write a config.yaml the Go service accepts', async () =>
     assert.deepEqual(dump.advanced['trusted-proxies'], ['10.0.3.0/24', '192.0.2.1'])
     assert.equal(dump.advanced['max-words'], 100000)
     assert.equal(dump.advanced['max-words-per-hour'], 20000)
+    assert.equal(dump.advanced['follow-interval-hours'], 6)
+    assert.equal(dump.advanced['max-follows'], 10)
+    assert.equal(dump.advanced['max-follow-recaps-per-day'], 5)
 
     // The secrets are in the file (the service needs them) and the file
     // is the owner's only.
@@ -143,6 +149,9 @@ test('a value the Go service refuses is not saved, and the checker says why', as
         'max-words': 250000,
         'max-words-per-hour': 30000,
         'job-concurrency': 2,
+        'follow-interval-hours': 3,
+        'max-follows': 50,
+        'max-follow-recaps-per-day': 20,
         'log-level': 'warn',
         'trusted-proxies': [],
     })
@@ -185,6 +194,9 @@ test('saving a form keeps keys this package does not model', () => {
       'max-words': 250000,
       'max-words-per-hour': 30000,
       'job-concurrency': 8,
+      'follow-interval-hours': 3,
+      'max-follows': 50,
+      'max-follow-recaps-per-day': 20,
       'log-level': 'info',
       'trusted-proxies': [],
     },
