@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // Write writes data to path: a temporary file beside it, fsynced, renamed
@@ -63,10 +64,28 @@ func SyncDir(dir string) error {
 	return nil
 }
 
+// StaleAfter is the age after which CleanOlder takes a temporary file for
+// one a killed process left: a write takes milliseconds, so a younger one
+// may be another process's write in progress (the command line and the
+// server write in the same folders).
+const StaleAfter = time.Minute
+
+// CleanOlder is Clean for a folder other processes may be writing to: it
+// removes only temporary files last modified more than age ago.
+func CleanOlder(dir string, age time.Duration) int {
+	return clean(dir, time.Now().Add(-age))
+}
+
 // Clean removes the temporary files Write leaves behind when the process
 // is killed mid-write (".NAME.tmp-*" in dir). Call it at start, before
 // anything writes to dir. It returns how many it removed.
 func Clean(dir string) int {
+	return clean(dir, time.Time{})
+}
+
+// clean removes the temporary files in dir last modified before cutoff
+// (all of them for the zero time).
+func clean(dir string, cutoff time.Time) int {
 	des, err := os.ReadDir(dir)
 	if err != nil {
 		return 0
@@ -76,6 +95,11 @@ func Clean(dir string) int {
 		name := de.Name()
 		if de.IsDir() || !strings.HasPrefix(name, ".") || !strings.Contains(name, ".tmp-") {
 			continue
+		}
+		if !cutoff.IsZero() {
+			if info, err := de.Info(); err != nil || info.ModTime().After(cutoff) {
+				continue
+			}
 		}
 		if os.Remove(filepath.Join(dir, name)) == nil {
 			n++

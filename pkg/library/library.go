@@ -49,7 +49,10 @@ type Library struct {
 	mu       sync.RWMutex
 	idx      *index
 	problems []Problem
-	dirty    bool // index changed since the cache file was written
+	dirty    bool      // index changed since the cache file was written
+	seenMod  time.Time // the folder's modification time the index matches (see refresh)
+
+	scanMu sync.Mutex // one rescan at a time
 }
 
 // Open opens (creating if needed) the library in dir. When cacheFile is
@@ -60,12 +63,16 @@ func Open(dir, cacheFile string) (*Library, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("library: create %s: %w", dir, err)
 	}
-	// Temporary files of writes a kill -9 interrupted are never finished.
-	atomicfile.Clean(dir)
+	// Temporary files of writes a kill -9 interrupted are never finished;
+	// young ones may be another process's write in progress.
+	atomicfile.CleanOlder(dir, atomicfile.StaleAfter)
 	l := &Library{dir: dir, cacheFile: cacheFile, idx: newIndex()}
+	if info, err := os.Stat(dir); err == nil && time.Since(info.ModTime()) > racyWindow {
+		l.seenMod = info.ModTime() // the scan below reads the folder as it is now, or later
+	}
 	var cache *cacheData
 	if cacheFile != "" {
-		atomicfile.Clean(filepath.Dir(cacheFile))
+		atomicfile.CleanOlder(filepath.Dir(cacheFile), atomicfile.StaleAfter)
 		cache, _ = loadCache(cacheFile) // a missing or stale cache means reading the files
 	}
 	if err := l.scan(cache); err != nil {
@@ -89,6 +96,7 @@ func (l *Library) Problems() []Problem {
 
 // Len returns the number of recaps in the library.
 func (l *Library) Len() int {
+	l.refresh()
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	return l.idx.len()
@@ -192,6 +200,7 @@ func (l *Library) Get(id string) (*recap.Document, error) {
 
 // Entry returns the index entry of a recap without reading its file.
 func (l *Library) Entry(id string) (*Entry, bool) {
+	l.refresh()
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	e, ok := l.idx.byID[id]

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/recap-startos/recap/pkg/atomicfile"
 	"github.com/recap-startos/recap/pkg/recap"
 )
 
@@ -285,7 +286,8 @@ func TestNewIDIsValidAndSortable(t *testing.T) {
 
 // TestOpenRemovesStaleTemporaryFiles: the temporary files of writes a
 // kill -9 interrupted (of recaps and of the index cache) are removed at
-// start; recaps are kept.
+// start; recaps are kept. One written a moment ago may be another
+// process's write in progress, and is left alone.
 func TestOpenRemovesStaleTemporaryFiles(t *testing.T) {
 	dir := t.TempDir()
 	hist, cache := filepath.Join(dir, "history"), filepath.Join(dir, "cache", "library-index")
@@ -298,6 +300,14 @@ func TestOpenRemovesStaleTemporaryFiles(t *testing.T) {
 		if err := os.WriteFile(p, make([]byte, 1<<20), 0o600); err != nil {
 			t.Fatal(err)
 		}
+		old := time.Now().Add(-2 * atomicfile.StaleAfter)
+		if err := os.Chtimes(p, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writing := filepath.Join(hist, ".20250101T000000Z-efgh.json.tmp-7")
+	if err := os.WriteFile(writing, []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := Open(hist, cache); err != nil {
 		t.Fatal(err)
@@ -306,5 +316,8 @@ func TestOpenRemovesStaleTemporaryFiles(t *testing.T) {
 		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("%s is still there (%v)", filepath.Base(p), err)
 		}
+	}
+	if _, err := os.Stat(writing); err != nil {
+		t.Errorf("a write in progress lost its temporary file: %v", err)
 	}
 }

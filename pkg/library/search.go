@@ -266,6 +266,7 @@ func (l *Library) Find(q Query) Page {
 	offset, _ := strconv.Atoi(strings.TrimPrefix(q.Cursor, "o"))
 	offset = max(offset, 0)
 
+	l.refresh()
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	words := Tokenize(q.Text)
