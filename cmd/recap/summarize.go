@@ -19,6 +19,7 @@ import (
 	"github.com/recap-startos/recap/pkg/config"
 	"github.com/recap-startos/recap/pkg/jobs"
 	"github.com/recap-startos/recap/pkg/library"
+	"github.com/recap-startos/recap/pkg/recap"
 	"github.com/recap-startos/recap/pkg/summarize"
 	"github.com/recap-startos/recap/pkg/transcript"
 )
@@ -50,6 +51,7 @@ Examples:
   recap summarize --episode 3 https://example.org/feed.xml
   recap summarize --episode "The Present" testdata/feeds/example.xml
   recap summarize --save --data ./data talk.srt
+  recap summarize --save --again --data ./data talk.srt   (file a second recap of it)
   recap summarize --engine openai --data ./data talk.vtt   (engine settings from ./data/start9/config.yaml)
   pbpaste | recap summarize --format md -`,
 		Flags: []cli.Flag{
@@ -57,7 +59,8 @@ Examples:
 			&cli.StringFlag{Name: "engine", Value: "builtin", Usage: "summarizing engine: builtin, or openai, gemini or relay as configured under --data"},
 			&cli.StringFlag{Name: "lang", Usage: "preferred caption language, e.g. en, de, pt-BR (default: the video's own)"},
 			&cli.StringFlag{Name: "episode", Usage: "podcast episode: GUID, part of the title, or number (1 = newest; default: the newest with a transcript)"},
-			&cli.BoolFlag{Name: "save", Usage: "also file the recap in the library under --data"},
+			&cli.BoolFlag{Name: "save", Usage: "also file the recap in the library under --data; a source the library has a recap of already prints that recap instead"},
+			&cli.BoolFlag{Name: "again", Usage: "with --save: recap and file a source even when the library has a recap of it already"},
 			dataFlag(),
 			&cli.IntFlag{Name: "max-size", Value: transcript.DefaultMaxBytes >> 20, EnvVars: []string{"RECAP_MAX_UPLOAD_MB"}, Usage: "largest file or download accepted, in MB"},
 			&cli.DurationFlag{Name: "max-duration", Value: transcript.DefaultMaxDuration, EnvVars: []string{"RECAP_MAX_DURATION"}, Usage: "longest transcript accepted"},
@@ -109,6 +112,12 @@ func runSummarize(c *cli.Context) error {
 		}
 	}
 
+	if lib != nil && !c.Bool("again") {
+		if doc := alreadyFiled(lib, []string{sourceKeyOf(c.Args().First(), opt.MaxBytes)}, c.App.ErrWriter); doc != nil {
+			return printRecap(c.App.Writer, doc, format)
+		}
+	}
+
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var progress summarize.Progress
@@ -125,6 +134,11 @@ func runSummarize(c *cli.Context) error {
 		}
 		return err
 	}
+	if lib != nil && !c.Bool("again") {
+		if had := alreadyFiled(lib, doc.Source.Keys(), c.App.ErrWriter); had != nil {
+			return printRecap(c.App.Writer, had, format)
+		}
+	}
 	if lib != nil {
 		if err := lib.Save(doc); err != nil {
 			return err
@@ -133,11 +147,16 @@ func runSummarize(c *cli.Context) error {
 			fmt.Fprintf(c.App.ErrWriter, "saved as %s in %s\n", doc.ID, lib.Dir())
 		}
 	}
+	return printRecap(c.App.Writer, doc, format)
+}
+
+// printRecap writes doc to w as Markdown ("md") or as the JSON document.
+func printRecap(w io.Writer, doc *recap.Document, format string) error {
 	if format == "md" {
-		_, err = io.WriteString(c.App.Writer, doc.Markdown())
+		_, err := io.WriteString(w, doc.Markdown())
 		return err
 	}
-	enc := json.NewEncoder(c.App.Writer)
+	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(doc)
 }

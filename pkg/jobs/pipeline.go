@@ -108,6 +108,7 @@ func readInput(ctx context.Context, in Input, opt transcript.Options) (*recap.Tr
 		}
 		t.Source.Type = recap.SourceText
 		t.Source.FileName = ""
+		t.Source.ContentSHA256 = recap.ContentSHA256([]byte(in.Text))
 		return t, nil
 	case in.Data != nil:
 		return transcript.Read(ctx, in.Name, in.Data, opt)

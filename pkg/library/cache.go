@@ -15,7 +15,7 @@ import (
 
 // cacheVersion changes whenever Entry, the weighting or this format
 // changes, so an old cache is ignored and the files are read again.
-const cacheVersion = 2
+const cacheVersion = 3
 
 // cacheData is the persisted index: the vocabulary once, and per entry
 // its listing fields and its terms as delta-coded varint ids into the

@@ -30,6 +30,8 @@ type Entry struct {
 	Summary    string
 	Keywords   []string
 	Engine     string
+	// SourceKeys are the recap's source keys (recap.Source.Keys).
+	SourceKeys []string
 
 	Size    int64 // file size, to notice changes
 	ModTime int64 // file modification time, Unix nanoseconds
@@ -64,6 +66,7 @@ func entryOf(d *recap.Document, info fs.FileInfo) *Entry {
 		Duration: d.Source.Duration, Topics: len(d.Topics),
 		Segments: d.SegmentCount(), Words: d.Stats.Words,
 		Summary: d.Summary, Keywords: d.Keywords, Engine: d.Engine.Name,
+		SourceKeys: d.Source.Keys(),
 	}
 	if e.Duration == 0 && d.Timed() {
 		last := d.Transcript[len(d.Transcript)-1]

@@ -75,6 +75,9 @@ type Source struct {
 	// FollowID is the follow that recapped this by itself; empty for a
 	// recap someone asked for.
 	FollowID string `json:"follow_id,omitempty"`
+	// ContentSHA256 is the SHA-256 (hex) of the file or pasted text the
+	// transcript was read from; empty for links and podcast episodes.
+	ContentSHA256 string `json:"content_sha256,omitempty"`
 }
 
 // Engine names the engine that wrote a recap.

@@ -102,9 +102,20 @@ func (s *Server) handleJobPage(w http.ResponseWriter, r *http.Request, ps httpro
 	return s.render(w, r, http.StatusOK, "job", p)
 }
 
-// handleSubmitForm starts a job from the home page and shows its progress.
+// handleSubmitForm starts a job from the home page and shows its progress;
+// a source the library has a recap of already gets the duplicate page
+// instead, unless the form asks to recap it again.
 func (s *Server) handleSubmitForm(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
-	st, _, err := s.submit(w, r)
+	in, again, err := s.readSubmissionAgain(r)
+	if err != nil {
+		return err
+	}
+	if !again {
+		if page, ok := s.duplicateOf(r, in); ok {
+			return s.render(w, r, http.StatusOK, "duplicate", page)
+		}
+	}
+	st, _, err := s.submitInput(w, r, in)
 	if err != nil {
 		return err
 	}

@@ -26,6 +26,11 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) (jobs.State, boo
 	if err != nil {
 		return jobs.State{}, false, err
 	}
+	return s.submitInput(w, r, in)
+}
+
+// submitInput is submit for an input already read.
+func (s *Server) submitInput(w http.ResponseWriter, r *http.Request, in jobs.Input) (jobs.State, bool, error) {
 	c, err := s.trialFor(w, r, callerOf(r))
 	if err != nil {
 		return jobs.State{}, false, err

@@ -21,6 +21,9 @@ type submission struct {
 	URL, Text, Source, Engine string
 	FileName                  string
 	File                      []byte // nil without a file
+	// Again asks for a new recap even when the library has one of the
+	// same source (the form field again=1; see duplicate.go).
+	Again bool
 }
 
 // readSubmission reads what to recap from a request: JSON {"url"} or
@@ -28,15 +31,23 @@ type submission struct {
 // "text", or "source" (the home page's one box: a link or pasted text).
 // It decodes, then checks once.
 func (s *Server) readSubmission(r *http.Request) (jobs.Input, error) {
+	in, _, err := s.readSubmissionAgain(r)
+	return in, err
+}
+
+// readSubmissionAgain is readSubmission that also tells whether the
+// form asked to recap again a source the library has already.
+func (s *Server) readSubmissionAgain(r *http.Request) (jobs.Input, bool, error) {
 	sub, err := s.decodeSubmission(r)
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return jobs.Input{}, s.tooLarge()
+		return jobs.Input{}, false, s.tooLarge()
 	}
 	if err != nil {
-		return jobs.Input{}, err
+		return jobs.Input{}, false, err
 	}
-	return s.checkSubmission(sub)
+	in, err := s.checkSubmission(sub)
+	return in, sub.Again, err
 }
 
 // decodeSubmission decodes the body by its content type. A body over the
@@ -53,7 +64,7 @@ func (s *Server) decodeSubmission(r *http.Request) (submission, error) {
 			return submission{}, orBadRequest(err, badRequest("bad_form", "The form could not be read."))
 		}
 		f := r.PostForm
-		return submission{URL: f.Get("url"), Text: f.Get("text"), Source: f.Get("source"), Engine: f.Get("engine")}, nil
+		return submission{URL: f.Get("url"), Text: f.Get("text"), Source: f.Get("source"), Engine: f.Get("engine"), Again: f.Get("again") == "1"}, nil
 	}
 	return submission{}, &httpError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type",
 		Message: "Send JSON, a form, or a multipart upload."}
@@ -116,6 +127,8 @@ func (s *Server) decodeMultipartSubmission(r *http.Request) (submission, error) 
 			sub.Source = string(data)
 		case "engine":
 			sub.Engine = string(data)
+		case "again":
+			sub.Again = string(data) == "1"
 		}
 	}
 }

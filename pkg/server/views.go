@@ -32,7 +32,8 @@ var staticFS embed.FS
 // pageNames are the views; each is templates/<name>.html on top of
 // templates/layout.html. A view missing here or on disk fails start-up.
 var pageNames = []string{"login", "home", "job", "recap", "delete", "library", "account", "error",
-	"signin", "verify", "sessions", "admin", "admin_user", "admin_merge", "admin_invited", "admin_remove", "account_delete"}
+	"signin", "verify", "sessions", "admin", "admin_user", "admin_merge", "admin_invited", "admin_remove", "account_delete",
+	"duplicate"}
 
 // asset is an embedded static file with its content hash.
 type asset struct {

@@ -125,10 +125,16 @@ func fetchFile(ctx context.Context, name string, info fs.FileInfo, opt Options) 
 // feed (a feed file, or an uploaded one): the episode opt.Episode selects
 // (by default the newest that has a transcript) is read as from a feed
 // URL, its transcript downloaded from the address the feed gives, with
-// the same limits and address checks.
+// the same limits and address checks. A transcript read from data itself
+// carries data's SHA-256 in Source.ContentSHA256.
 func Read(ctx context.Context, name string, data []byte, opt Options) (*recap.Transcript, error) {
 	if !isFeed(data) {
-		return Parse(name, data, opt)
+		t, err := Parse(name, data, opt)
+		if err != nil {
+			return nil, err
+		}
+		t.Source.ContentSHA256 = recap.ContentSHA256(data)
+		return t, nil
 	}
 	if limit := opt.maxBytes(); int64(len(data)) > limit {
 		return nil, errorf(KindTooLarge, nil, "%s is %s; the limit is %s (advanced.max-upload-mb, RECAP_MAX_UPLOAD_MB)",
@@ -136,6 +142,10 @@ func Read(ctx context.Context, name string, data []byte, opt Options) (*recap.Tr
 	}
 	return readFeed(ctx, "", baseName(name), data, opt)
 }
+
+// IsFeed reports whether data is a podcast RSS or Atom feed, which Read
+// reads as a feed rather than as a transcript.
+func IsFeed(data []byte) bool { return isFeed(data) }
 
 var errTooLarge = errors.New("over the size limit")
 

@@ -1,0 +1,85 @@
+package server
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/recap-startos/recap/pkg/jobs"
+	"github.com/recap-startos/recap/pkg/library"
+	"github.com/recap-startos/recap/pkg/recap"
+	"github.com/recap-startos/recap/pkg/transcript"
+)
+
+// A source submitted from the home page that the library has a recap of
+// already (the same YouTube video, file or pasted text, or transcript
+// link) is not recapped again without asking: the duplicate page offers
+// the existing recap, and a button that submits the same thing with
+// again=1. A podcast feed link or file names its episode only once it is
+// read, so those are not recognised before the job. The JSON API is
+// unchanged: a script decides itself.
+
+// sourceShelf is a shelf that can find recaps by source key. Single
+// mode's folder library is one; the multi-mode store does not index
+// source keys yet, so multi mode does not recognise duplicates.
+type sourceShelf interface {
+	BySource(ctx context.Context, userID string, keys []string) ([]*library.Entry, error)
+}
+
+var _ sourceShelf = folderShelf{}
+
+func (f folderShelf) BySource(_ context.Context, _ string, keys []string) ([]*library.Entry, error) {
+	return f.lib.BySource(keys), nil
+}
+
+// duplicatePage is the page for a source the library has already.
+type duplicatePage struct {
+	Existing []*library.Entry // newest first
+	// What was submitted, to submit again: Source (a link or the pasted
+	// text), or FileName for a file, which has to be chosen again.
+	Source   string
+	FileName string
+	Engine   string
+}
+
+// duplicateOf looks for recaps of in's source in the caller's library.
+func (s *Server) duplicateOf(r *http.Request, in jobs.Input) (duplicatePage, bool) {
+	shelf, ok := s.lib.(sourceShelf)
+	key := inputKey(in)
+	if !ok || key == "" {
+		return duplicatePage{}, false
+	}
+	found, err := shelf.BySource(r.Context(), callerOf(r).ID, []string{key})
+	if err != nil || len(found) == 0 {
+		return duplicatePage{}, false
+	}
+	p := duplicatePage{Existing: found, Engine: in.Engine}
+	switch {
+	case in.Data != nil:
+		p.FileName = in.Name
+	case in.Text != "":
+		p.Source = in.Text
+	default:
+		p.Source = in.Source
+	}
+	return p, true
+}
+
+// inputKey is the source key a job's input will have, where it is known
+// before the job runs; "" for podcast feeds.
+func inputKey(in jobs.Input) string {
+	switch {
+	case in.Data != nil:
+		if transcript.IsFeed(in.Data) {
+			return ""
+		}
+		return recap.ContentKey(in.Data)
+	case in.Text != "":
+		return recap.ContentKey([]byte(in.Text))
+	case in.Source != "":
+		if id, _, err := transcript.ParseYouTubeURL(in.Source); err == nil {
+			return recap.YouTubeKey(id)
+		}
+		return recap.LinkKey(in.Source)
+	}
+	return ""
+}

@@ -1,0 +1,132 @@
+package server
+
+import (
+	"bytes"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/recap-startos/recap/pkg/library"
+	"github.com/recap-startos/recap/pkg/recap"
+)
+
+// pastedTalk is a transcript long enough to recap, pasted in the box.
+const pastedTalk = `Welcome everyone to this short talk about gardens in the city.
+First we look at why balconies make good gardens: they get sun, they are sheltered, and they are close to the kitchen.
+Then we talk about soil, which should drain well and be fed with compost every spring.
+Finally we talk about watering, which matters most in the hot weeks of summer when pots dry out quickly.
+Thank you all for listening, and good luck with your own city gardens this year.`
+
+// postForm submits the home page's form (multipart, as the browser
+// sends it) with the given fields and file.
+func (e *testEnv) postForm(t *testing.T, tok string, fields map[string]string, fileName string, file []byte) *http.Response {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	if fileName != "" {
+		fw, _ := mw.CreateFormFile("file", fileName)
+		fw.Write(file)
+	}
+	mw.Close()
+	return e.do(t, request{method: "POST", path: "/jobs", body: &buf, ctype: mw.FormDataContentType(), cookie: tok}).Result()
+}
+
+// TestDuplicateSubmissions: the same file, pasted text or YouTube video
+// submitted again from the home page gets the existing recap offered
+// instead of a new job; "Recap it again" (again=1) still files a new one.
+func TestDuplicateSubmissions(t *testing.T) {
+	e := newEnv(t)
+	tok := e.login(t)
+	vtt, err := os.ReadFile(sampleVTT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := func(res *http.Response) string {
+		t.Helper()
+		loc := res.Header.Get("Location")
+		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/jobs/") {
+			t.Fatalf("no job started: %d %s", res.StatusCode, loc)
+		}
+		st := e.waitJob(t, strings.TrimPrefix(loc, "/jobs/"))
+		return st.RecapID
+	}
+	offered := func(res *http.Response, recapID string, wants ...string) {
+		t.Helper()
+		data, _ := io.ReadAll(res.Body)
+		body := string(data)
+		if res.StatusCode != http.StatusOK || !strings.Contains(body, `id="duplicate"`) {
+			t.Fatalf("no duplicate page: %d %s", res.StatusCode, res.Header.Get("Location"))
+		}
+		for _, want := range append(wants, `href="/recaps/`+recapID+`"`, `name="again" value="1"`) {
+			if !strings.Contains(body, want) {
+				t.Errorf("duplicate page lacks %q", want)
+			}
+		}
+	}
+
+	t.Run("file", func(t *testing.T) {
+		first := started(e.postForm(t, tok, nil, "talk.vtt", vtt))
+		before := e.lib.Len()
+		offered(e.postForm(t, tok, nil, "renamed.vtt", vtt), first, "Choose renamed.vtt again")
+		if e.lib.Len() != before {
+			t.Fatal("a duplicate was filed")
+		}
+		again := started(e.postForm(t, tok, map[string]string{"again": "1"}, "talk.vtt", vtt))
+		if again == first || e.lib.Len() != before+1 {
+			t.Fatalf("recap again filed %s (first %s), library has %d", again, first, e.lib.Len())
+		}
+		// A different file is not a duplicate.
+		started(e.postForm(t, tok, nil, "talk.vtt", append(append([]byte{}, vtt...), []byte("\n\n99\n00:09:00.000 --> 00:09:05.000\nOne more line at the end.\n")...)))
+	})
+
+	t.Run("pasted text", func(t *testing.T) {
+		first := started(e.postForm(t, tok, map[string]string{"source": pastedTalk}, "", nil))
+		offered(e.postForm(t, tok, map[string]string{"source": "  " + pastedTalk + "\n"}, "", nil), first, `name="source"`)
+		started(e.postForm(t, tok, map[string]string{"source": pastedTalk, "again": "1"}, "", nil))
+		// The form without multipart, as a browser without the file field sends it.
+		w := e.do(t, request{method: "POST", path: "/jobs", ctype: "application/x-www-form-urlencoded", cookie: tok,
+			body: strings.NewReader(url.Values{"source": {pastedTalk}}.Encode())})
+		offered(w.Result(), first)
+	})
+
+	t.Run("youtube video in another URL form", func(t *testing.T) {
+		doc := recapOfVideo(t, "dQw4w9WgXcQ")
+		if err := e.lib.Save(doc); err != nil {
+			t.Fatal(err)
+		}
+		offered(e.postForm(t, tok, map[string]string{"source": "youtu.be/dQw4w9WgXcQ?t=42"}, "", nil), doc.ID,
+			`value="https://youtu.be/dQw4w9WgXcQ?t=42"`)
+	})
+
+	t.Run("the JSON API is unchanged", func(t *testing.T) {
+		res := e.submitFile(t, tok) // fails unless 202
+		e.waitJob(t, res.JobID)
+	})
+}
+
+// recapOfVideo is a small valid recap of a YouTube video.
+func recapOfVideo(t *testing.T, videoID string) *recap.Document {
+	t.Helper()
+	units := []recap.Unit{{I: 0, Start: recap.Secs(0), End: recap.Secs(9), Text: "Hello and welcome."}, {I: 1, Start: recap.Secs(10), End: recap.Secs(19), Text: "That is all."}}
+	now := time.Now().UTC().Truncate(time.Second)
+	doc := &recap.Document{
+		Version: recap.Version, ID: library.NewID(now), CreatedAt: now,
+		Source: recap.Source{Type: recap.SourceYouTube, VideoID: videoID, URL: "https://www.youtube.com/watch?v=" + videoID, Title: "A video"},
+		Engine: recap.Engine{Name: recap.EngineBuiltin}, Title: "A video", Summary: "A short video.",
+		Topics: []recap.Topic{{Title: "All", Start: units[0].Start, End: units[1].End, StartUnit: 0, EndUnit: 1, Summary: "Hello.",
+			Segments: []recap.Segment{{Start: units[0].Start, Unit: 0, Text: "Hello and welcome."}}}},
+		Transcript: units, Stats: recap.Stats{Words: 6, Units: 2},
+	}
+	if err := doc.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
