@@ -16,6 +16,8 @@ import (
 type loginPage struct {
 	Next    string
 	Problem string
+	// SignedOutEverywhere says every browser was just signed out.
+	SignedOutEverywhere bool
 }
 
 // safeNext keeps a post-sign-in redirect on this site.
@@ -37,7 +39,7 @@ func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request, _ httpr
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return nil
 	}
-	return s.render(w, r, http.StatusOK, "login", loginPage{Next: next})
+	return s.render(w, r, http.StatusOK, "login", loginPage{Next: next, SignedOutEverywhere: r.URL.Query().Get("signed_out") == "everywhere"})
 }
 
 // handleLogin signs the owner in from a form (password, next) or JSON

@@ -26,6 +26,7 @@ func (s *Server) routes() http.Handler {
 		r.POST("/logout", s.wrap(public, maxFormBytes, s.handleLogout))
 		r.GET("/account", s.wrap(owner, 0, s.handleAccountPage))
 		r.POST("/account/password", s.wrap(owner, maxFormBytes, s.handlePasswordForm))
+		r.POST("/account/sign-out-everywhere", s.wrap(owner, maxFormBytes, s.handleOwnerSignOutEverywhere))
 		r.GET("/api/me", s.wrap(owner, 0, s.handleMe))
 		r.POST("/api/owner/password", s.wrap(owner, maxFormBytes, s.handlePasswordAPI))
 	} else {
