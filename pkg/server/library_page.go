@@ -15,7 +15,8 @@ type libraryPage struct {
 	Query   library.Query
 	SortSet string // the sort as asked for ("" = default)
 	Page    library.Page
-	From    int // 1-based index of the first hit shown
+	Rows    []hitRow // Page.Hits, with why each matched when searching
+	From    int      // 1-based index of the first hit shown
 	To      int
 	PrevURL string
 	NextURL string
@@ -43,6 +44,7 @@ func (s *Server) handleLibraryPage(w http.ResponseWriter, r *http.Request, _ htt
 	}
 	offset, _ := strconv.Atoi(strings.TrimPrefix(q.Cursor, "o"))
 	p := libraryPage{Query: q, SortSet: r.URL.Query().Get("sort"), Page: page, Deleted: r.URL.Query().Get("deleted") == "1"}
+	p.Rows = s.hitRows(r.Context(), callerOf(r).ID, q.Text, page.Hits)
 	if len(page.Hits) > 0 {
 		p.From, p.To = offset+1, offset+len(page.Hits)
 	}
