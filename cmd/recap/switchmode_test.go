@@ -133,8 +133,8 @@ func TestSwitchModeSurvivesInterruption(t *testing.T) {
 	restart = func() (func() error, error) { return nil, nil }
 	t.Cleanup(func() { restart = restartService })
 	single := t.TempDir()
-	for range 3 {
-		if code, _, errOut := runCLI(t, "", "summarize", "--quiet", "--save", "--data", single, talk); code != 0 {
+	for range 3 { // three recaps of one talk: --again files each
+		if code, _, errOut := runCLI(t, "", "summarize", "--quiet", "--save", "--again", "--data", single, talk); code != 0 {
 			t.Fatal(errOut)
 		}
 	}
