@@ -155,9 +155,9 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach Flush and deadlines.
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
-// middleware wraps the whole router: security headers, panic recovery
-// and one structured log line per request (no query strings, bodies or
-// cookies).
+// middleware wraps the whole router: security headers, panic recovery,
+// one structured debug line per request (no query strings, bodies or
+// cookies) and the info-level summary (request_log.go).
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -179,12 +179,12 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 					s.fail(rec, r, fmt.Errorf("panic: %v", p))
 				}
 			}
-			level := s.log.Info
-			if r.URL.Path == "/healthz" || strings.HasPrefix(r.URL.Path, "/static/") {
-				level = s.log.Debug
+			took := time.Since(start)
+			s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+				"bytes", rec.bytes, "duration_ms", took.Milliseconds())
+			if r.URL.Path != "/healthz" && !strings.HasPrefix(r.URL.Path, "/static/") {
+				s.requests.add(s.log, r.URL.Path, rec.status, took, time.Now())
 			}
-			level("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
-				"bytes", rec.bytes, "duration_ms", time.Since(start).Milliseconds())
 		}()
 		next.ServeHTTP(rec, r)
 	})

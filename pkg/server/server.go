@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/netip"
 	"sync"
+	"time"
 
 	"github.com/recap-startos/recap/pkg/auth"
 	"github.com/recap-startos/recap/pkg/config"
@@ -92,6 +93,7 @@ type Server struct {
 	handler  http.Handler
 
 	stopOnce sync.Once
+	requests requestStats  // counted for the info-level request summary
 	stopping chan struct{} // closed by Close; ends event streams
 }
 
@@ -143,7 +145,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Close ends the open event streams so that an http.Server can shut down
 // without waiting for them. Register it with http.Server.RegisterOnShutdown.
 func (s *Server) Close() {
-	s.stopOnce.Do(func() { close(s.stopping) })
+	s.stopOnce.Do(func() {
+		close(s.stopping)
+		s.requests.flush(s.log, time.Now())
+	})
 }
 
 func (s *Server) changed() {
