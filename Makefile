@@ -13,7 +13,7 @@ SOURCE  ?= testdata/talks/bitcoin-explained_bitcoin-core-v23.md
 # the other targets.
 .DEFAULT_GOAL := package
 
-.PHONY: help build run summarize test bench fuzz vet clean package install startos-test package-0.4
+.PHONY: help build run summarize test bench fuzz vet clean package install startos-test package-0.4 screenshots
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z0-9_./-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -42,6 +42,9 @@ startos-test: startos/node_modules ## the StartOS 0.4 package: tsc --noEmit agai
 startos/node_modules: startos/package.json startos/package-lock.json
 	cd startos && npm ci --no-audit --no-fund
 	@touch $@
+
+screenshots: ## the walk-through's screenshots in docs/walkthrough/, taken in headless Chromium (docs/walkthrough.md)
+	RECAP_SCREENSHOTS=$(CURDIR)/docs/walkthrough $(GO) test -count=1 -run '^TestWalkthroughScreenshots$$' ./pkg/server/
 
 bench: ## the benchmarks whose figures are kept in docs/perf.md
 	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 ./...
