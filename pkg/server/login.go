@@ -80,7 +80,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request, _ httproute
 	case err != nil:
 		s.log.Warn("sign-in failed", "ip_bucket", key)
 		return s.loginFailed(w, r, asJSON, next, &httpError{Status: http.StatusUnauthorized, Code: "wrong_password",
-			Message: "That is not the owner password.", Hint: "The first password is on the Properties page of Recap in StartOS; the Reset Owner Password action makes a new one."})
+			Message: "That is not the owner password.", Hint: "The first password is printed when recap serve starts (on StartOS: Recap's Properties page); recap owner reset-password (on StartOS: the Reset Owner Password action) makes a new one."})
 	}
 	s.limiter.Refund(key)
 	token, err := s.sessions.Create()
