@@ -85,23 +85,28 @@ func followsOf(data string, st *store.Store) (follow.Store, error) {
 	return follow.OpenFileStore(filepath.Join(data, "follows.json"))
 }
 
-// startFollowing runs the checker beside serve and returns its stop,
-// which waits for the pass under way; it is safe to call twice.
-func startFollowing(data string, cfg *config.Config, w *wiring, queue *jobs.Queue, log *slog.Logger) func() {
+// newFollowChecker makes the checker of the mode's follows for serve
+// and puts the follows on the Properties page.
+func newFollowChecker(data string, cfg *config.Config, w *wiring, queue *jobs.Queue, log *slog.Logger) (*follow.Checker, error) {
 	var db *store.Store
 	if w.server.Multi != nil {
 		db = w.server.Multi.Store
 	}
 	fs, err := followsOf(data, db)
 	if err != nil {
-		log.Error("follows are not checked", "error", err)
-		return func() {}
+		return nil, err
 	}
 	checker := &follow.Checker{Store: fs, Jobs: queue, Options: fetchOptions(cfg), Limits: followLimits(cfg), Log: log}
 	w.props.follows = func() (int, time.Time, error) {
 		all, err := fs.All(context.Background())
 		return len(all), checker.LastPass(), err
 	}
+	return checker, nil
+}
+
+// startFollowing runs the checker beside serve and returns its stop,
+// which waits for the pass under way; it is safe to call twice.
+func startFollowing(data string, checker *follow.Checker) func() {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {

@@ -97,8 +97,11 @@ func runServe(c *cli.Context) error {
 		return err
 	}
 	defer w.close()
-	stopFollowing := startFollowing(data, cfg, w, queue, log)
-	defer stopFollowing()
+	checker, err := newFollowChecker(data, cfg, w, queue, log)
+	if err != nil {
+		queue.Shutdown(context.Background())
+		return err
+	}
 	proxies, err := cfg.Advanced.Proxies()
 	if err != nil {
 		queue.Shutdown(context.Background())
@@ -107,6 +110,7 @@ func runServe(c *cli.Context) error {
 	opt := w.server
 	opt.Mode, opt.Version, opt.Jobs, opt.TrustedProxies = cfg.Mode.Type, version, queue, proxies
 	opt.MaxUpload, opt.Engines, opt.Dev, opt.Log, opt.Changed = int64(cfg.Advanced.MaxUploadMB)<<20, engineNames, dev, log, w.props.write
+	opt.Follows, opt.FollowTrigger = checker, followTrigger(data)
 	srv, err := server.New(opt)
 	if err != nil {
 		return err
@@ -138,6 +142,8 @@ func runServe(c *cli.Context) error {
 	}
 	w.banner(c.App.Writer)
 
+	stopFollowing := startFollowing(data, checker)
+	defer stopFollowing()
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	served := make(chan error, 1)

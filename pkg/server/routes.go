@@ -83,6 +83,12 @@ func (s *Server) routes() http.Handler {
 	r.GET("/recaps/:id", s.wrap(holder, 0, s.handleRecapPage))
 	r.GET("/recaps/:id/delete", s.wrap(holder, 0, s.handleDeletePage))
 	r.POST("/recaps/:id/delete", s.wrap(holder, maxFormBytes, s.handleDeleteForm))
+	r.GET("/following", s.wrap(owner, 0, s.handleFollowingPage))
+	r.POST("/following", s.wrap(owner, maxFormBytes, s.handleFollowForm))
+	r.POST("/following/check", s.wrap(owner, maxFormBytes, s.handleCheckFollowsForm))
+	r.POST("/follows/:id/pause", s.wrap(owner, maxFormBytes, s.handleChangeFollowForm("pause")))
+	r.POST("/follows/:id/resume", s.wrap(owner, maxFormBytes, s.handleChangeFollowForm("resume")))
+	r.POST("/follows/:id/remove", s.wrap(owner, maxFormBytes, s.handleChangeFollowForm("remove")))
 
 	// JSON API.
 	r.POST("/api/recaps", s.wrap(visitor, upload, s.handleSubmitAPI))
@@ -94,6 +100,14 @@ func (s *Server) routes() http.Handler {
 	r.GET("/api/jobs/:id", s.wrap(holder, 0, s.handleGetJob))
 	r.GET("/api/jobs/:id/events", s.wrap(holder, 0, s.handleJobEvents))
 	r.POST("/api/jobs/:id/cancel", s.wrap(holder, maxFormBytes, s.handleCancelJob))
+	r.GET("/api/follows", s.wrap(owner, 0, s.handleListFollows))
+	r.POST("/api/follows", s.wrap(owner, maxFormBytes, s.handleAddFollow))
+	r.POST("/api/follow-checks", s.wrap(owner, maxFormBytes, s.handleCheckFollows))
+	r.GET("/api/follows/:id", s.wrap(owner, 0, s.handleGetFollow))
+	r.DELETE("/api/follows/:id", s.wrap(owner, 0, s.handleChangeFollow("remove")))
+	r.POST("/api/follows/:id/pause", s.wrap(owner, maxFormBytes, s.handleChangeFollow("pause")))
+	r.POST("/api/follows/:id/resume", s.wrap(owner, maxFormBytes, s.handleChangeFollow("resume")))
+	r.POST("/api/follows/:id/read", s.wrap(owner, maxFormBytes, s.handleChangeFollow("read")))
 
 	r.NotFound = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		s.fail(w, req, errNotFound)

@@ -23,6 +23,7 @@ import (
 	"github.com/recap-startos/recap/pkg/auth"
 	"github.com/recap-startos/recap/pkg/config"
 	"github.com/recap-startos/recap/pkg/credits"
+	"github.com/recap-startos/recap/pkg/follow"
 	"github.com/recap-startos/recap/pkg/jobs"
 	"github.com/recap-startos/recap/pkg/library"
 	"github.com/recap-startos/recap/pkg/relay"
@@ -62,6 +63,11 @@ type Options struct {
 	Changed func()
 	// Multi, when set, wires multi mode instead of single mode.
 	Multi *Multi
+	// Follows, when set, serves the Following page and /api/follows;
+	// FollowTrigger is the file that asks its running checker for a
+	// check of every follow.
+	Follows       *follow.Checker
+	FollowTrigger string
 }
 
 // Multi is what multi mode is built from; all fields are required.

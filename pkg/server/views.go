@@ -33,7 +33,7 @@ var staticFS embed.FS
 // templates/layout.html. A view missing here or on disk fails start-up.
 var pageNames = []string{"login", "home", "job", "recap", "delete", "library", "account", "error",
 	"signin", "verify", "sessions", "admin", "admin_user", "admin_merge", "admin_invited", "admin_remove", "account_delete",
-	"duplicate"}
+	"duplicate", "following"}
 
 // asset is an embedded static file with its content hash.
 type asset struct {
@@ -109,6 +109,10 @@ type view struct {
 	Visitor  bool   // an anonymous visitor or trial holder (trials.go)
 	Nav      string // the nav entry to mark as current
 	Page     any    // the page's own data
+	// Follows and Unread: following shows is on, and the caller's new
+	// recaps from follows (the badge).
+	Follows bool
+	Unread  int
 }
 
 // render executes a page into a buffer first, so a template error
@@ -127,6 +131,10 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	if ok && !c.visiting() {
 		v.SignedIn, v.Admin = true, c.Admin
+		v.Follows = s.opt.Follows != nil
+		if name != "following" {
+			v.Unread = s.unread(r, c)
+		}
 	}
 	v.Visitor = ok && c.visiting()
 	if err := t.Execute(&buf, v); err != nil {
