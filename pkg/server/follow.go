@@ -5,6 +5,7 @@ import (
 	"errors"
 	"mime"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/julienschmidt/httprouter"
 
 	"github.com/recap-startos/recap/pkg/follow"
+	"github.com/recap-startos/recap/pkg/library"
 	"github.com/recap-startos/recap/pkg/transcript"
 )
 
@@ -360,4 +362,73 @@ func (s *Server) handleCheckFollowsForm(w http.ResponseWriter, r *http.Request, 
 	}
 	http.Redirect(w, r, "/following?checking=1", http.StatusSeeOther)
 	return nil
+}
+
+// typeFollowed is the library filter of recaps made by follows.
+const typeFollowed = "followed"
+
+// find lists or searches the caller's library; the followed filter lists
+// the recaps the caller's follows made, newest first.
+func (s *Server) find(r *http.Request, q library.Query) (library.Page, error) {
+	if q.Type != typeFollowed {
+		return s.lib.Find(r.Context(), callerOf(r).ID, q)
+	}
+	return s.findFollowed(r, q)
+}
+
+// findFollowed pages through the recaps of the caller's follows that are
+// still in the library, matching q.Text in their title or summary.
+func (s *Server) findFollowed(r *http.Request, q library.Query) (library.Page, error) {
+	var page library.Page
+	if s.opt.Follows == nil {
+		return page, nil
+	}
+	owner := callerOf(r).ID
+	fs, err := s.opt.Follows.Store.List(r.Context(), owner)
+	if err != nil {
+		return page, err
+	}
+	words := strings.Fields(strings.ToLower(q.Text))
+	var hits []library.Hit
+	for _, f := range fs {
+		items, err := s.opt.Follows.Store.Items(r.Context(), f.ID)
+		if err != nil {
+			return page, err
+		}
+		for _, it := range items {
+			if it.State != follow.ItemDone || it.RecapID == "" {
+				continue
+			}
+			e, err := s.lib.Entry(r.Context(), owner, it.RecapID)
+			if err != nil {
+				continue // deleted since
+			}
+			if matchesAll(strings.ToLower(e.Title+" "+e.Summary+" "+e.Channel), words) {
+				hits = append(hits, library.Hit{Entry: e, Matched: words})
+			}
+		}
+	}
+	sort.SliceStable(hits, func(a, b int) bool { return hits[a].CreatedAt.After(hits[b].CreatedAt) })
+	limit := q.Limit
+	if limit == 0 {
+		limit = library.DefaultLimit
+	}
+	offset, _ := strconv.Atoi(strings.TrimPrefix(q.Cursor, "o"))
+	page.Total = len(hits)
+	if offset < len(hits) {
+		page.Hits = hits[offset:min(len(hits), offset+limit)]
+	}
+	if offset+limit < len(hits) {
+		page.Next = "o" + strconv.Itoa(offset+limit)
+	}
+	return page, nil
+}
+
+func matchesAll(text string, words []string) bool {
+	for _, w := range words {
+		if !strings.Contains(text, w) {
+			return false
+		}
+	}
+	return true
 }

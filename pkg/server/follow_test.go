@@ -138,6 +138,20 @@ func TestFollowAPI(t *testing.T) {
 	if len(a.Follows) != 1 || a.Unread != 1 || a.Follows[0].LastCheck == nil || a.Follows[0].NextCheck == nil {
 		t.Fatalf("after a check: %+v", a)
 	}
+	// The followed filter of the library lists the follow's recap only.
+	e.waitJob(t, e.submitFile(t, tok).JobID)
+	var listed struct {
+		Total   int `json:"total"`
+	}
+	if w := e.do(t, request{method: "GET", path: "/api/recaps?type=followed", cookie: tok}); w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &listed) != nil || listed.Total != 1 || e.lib.Len() != 2 {
+		t.Fatalf("followed filter: %d %s", w.Code, w.Body)
+	}
+	if w := e.do(t, request{method: "GET", path: "/api/recaps?type=followed&q=nothing+like+this", cookie: tok}); !strings.Contains(w.Body.String(), `"total": 0`) && !strings.Contains(w.Body.String(), `"total":0`) {
+		t.Fatalf("followed filter with words: %s", w.Body)
+	}
+	if w := e.do(t, request{method: "GET", path: "/library?type=followed", cookie: tok}); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "Web episode two") || !strings.Contains(w.Body.String(), `value="followed" selected`) {
+		t.Fatalf("library page, followed: %d\n%s", w.Code, w.Body)
+	}
 	// The badge on every page, the new count on the Following page, which
 	// then counts them as seen.
 	if w := e.do(t, request{method: "GET", path: "/library", cookie: tok}); !strings.Contains(w.Body.String(), `id="unread" title="New recaps from the shows you follow">1</span>`) {

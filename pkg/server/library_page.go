@@ -38,7 +38,7 @@ func (s *Server) handleLibraryPage(w http.ResponseWriter, r *http.Request, _ htt
 	if q.Limit == 0 {
 		q.Limit = library.DefaultLimit
 	}
-	page, err := s.lib.Find(r.Context(), callerOf(r).ID, q)
+	page, err := s.find(r, q)
 	if err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ func (s *Server) handleLibraryPage(w http.ResponseWriter, r *http.Request, _ htt
 			p.PrevURL = link("o" + strconv.Itoa(prev))
 		}
 	}
-	for _, t := range []option{{"", "All sources", false}, {"youtube", "YouTube", false}, {"podcast", "Podcasts", false}, {"file", "Files", false}, {"text", "Pasted text", false}} {
+	for _, t := range []option{{"", "All sources", false}, {"youtube", "YouTube", false}, {"podcast", "Podcasts", false}, {"file", "Files", false}, {"text", "Pasted text", false}, {typeFollowed, "From shows you follow", false}} {
 		t.Selected = t.Value == q.Type
 		p.Types = append(p.Types, t)
 	}

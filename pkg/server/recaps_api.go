@@ -27,9 +27,9 @@ func parseQuery(r *http.Request) (library.Query, error) {
 	}
 	q.Sort = sort
 	switch q.Type {
-	case "", recap.SourceYouTube, recap.SourcePodcast, recap.SourceFile, recap.SourceText:
+	case "", recap.SourceYouTube, recap.SourcePodcast, recap.SourceFile, recap.SourceText, typeFollowed:
 	default:
-		return q, badRequest("bad_type", "type must be youtube, podcast, file or text.")
+		return q, badRequest("bad_type", "type must be youtube, podcast, file, text or followed.")
 	}
 	if l := v.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
@@ -52,7 +52,7 @@ func (s *Server) handleListRecaps(w http.ResponseWriter, r *http.Request, _ http
 	if err != nil {
 		return err
 	}
-	page, err := s.lib.Find(r.Context(), callerOf(r).ID, q)
+	page, err := s.find(r, q)
 	if err != nil {
 		return err
 	}
