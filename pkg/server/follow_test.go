@@ -141,7 +141,7 @@ func TestFollowAPI(t *testing.T) {
 	// The followed filter of the library lists the follow's recap only.
 	e.waitJob(t, e.submitFile(t, tok).JobID)
 	var listed struct {
-		Total   int `json:"total"`
+		Total int `json:"total"`
 	}
 	if w := e.do(t, request{method: "GET", path: "/api/recaps?type=followed", cookie: tok}); w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &listed) != nil || listed.Total != 1 || e.lib.Len() != 2 {
 		t.Fatalf("followed filter: %d %s", w.Code, w.Body)
