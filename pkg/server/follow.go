@@ -120,12 +120,11 @@ func (s *Server) addFollow(r *http.Request) (follow.Follow, error) {
 	if err != nil {
 		return follow.Follow{}, err
 	}
+	// A new follow is due at once: the checker reads it within its tick,
+	// without checking everyone else's follows early.
 	f, err := c.Add(r.Context(), callerOf(r).ID, in.URL, in.Last)
 	if err != nil {
 		return f, followError(err)
-	}
-	if err := follow.RequestCheck(s.opt.FollowTrigger); err != nil {
-		s.log.Warn("follow: cannot ask for a check", "error", err)
 	}
 	return f, nil
 }
@@ -141,10 +140,7 @@ func (s *Server) changeFollow(r *http.Request, id, what string) error {
 	case "pause":
 		err = c.Store.SetPaused(r.Context(), owner, id, true, time.Now())
 	case "resume":
-		err = c.Store.SetPaused(r.Context(), owner, id, false, time.Now())
-		if err == nil {
-			err = follow.RequestCheck(s.opt.FollowTrigger)
-		}
+		err = c.Store.SetPaused(r.Context(), owner, id, false, time.Now()) // due at once
 	case "remove":
 		err = c.Store.Remove(r.Context(), owner, id)
 	case "read":

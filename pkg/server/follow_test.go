@@ -113,8 +113,8 @@ func TestFollowAPI(t *testing.T) {
 	if w.Code != http.StatusCreated || json.Unmarshal(w.Body.Bytes(), &f) != nil || f.Title != "Web Show" || f.Kind != "podcast" || f.LastCheck != nil {
 		t.Fatalf("add: %d %s", w.Code, w.Body)
 	}
-	if _, err := os.Stat(filepath.Join(e.dir, "follows.check")); err != nil {
-		t.Fatalf("adding did not ask for a check: %v", err)
+	if _, err := os.Stat(filepath.Join(e.dir, "follows.check")); err == nil {
+		t.Fatal("adding one follow asked for a check of every follow")
 	}
 	for _, tc := range []struct {
 		name, body, code string
@@ -193,6 +193,9 @@ func TestFollowAPI(t *testing.T) {
 	}
 	if w := post("/api/follow-checks", ""); w.Code != http.StatusAccepted {
 		t.Fatalf("check: %d %s", w.Code, w.Body)
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "follows.check")); err != nil {
+		t.Fatalf("check now did not ask the checker: %v", err)
 	}
 	if w := post("/api/follows/nosuchfollow/pause", ""); errorCode(t, w) != "follow_not_found" {
 		t.Fatalf("pause of an unknown follow: %d %s", w.Code, w.Body)
