@@ -115,6 +115,11 @@ func parseDocument(name string, data []byte, opt Options) (*recap.Transcript, fo
 		return nil, 0, errorf(KindBadInput, err, "%s: %v", base, err)
 	}
 	t.Source.Type = recap.SourceFile
+	if t.Source.VideoID != "" {
+		// A transcript of a YouTube video (front matter media:) is filed
+		// as the video, so its timestamps open it.
+		t.Source.Type = recap.SourceYouTube
+	}
 	t.Source.FileName = base
 	if err := t.Normalize(); err != nil {
 		return nil, 0, errorf(KindBadInput, err, "%s: no transcript text found in this %s file", base, formatNames[f])

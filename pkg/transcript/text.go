@@ -1,12 +1,15 @@
 package transcript
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/recap-startos/recap/pkg/recap"
+	"gopkg.in/yaml.v3"
 )
 
 // parseText reads a plain-text or Markdown transcript. Untimed text is
@@ -18,11 +21,11 @@ import (
 // a unit; the first sentence after a timestamp takes its time and the
 // rest share it when the transcript is normalized. Markdown headings in a
 // timed transcript become chapters at the next timestamp. YAML front
-// matter is skipped, and its title becomes the source title.
+// matter is read as the source's metadata (see frontMatter) and skipped.
 func parseText(text string) (*recap.Transcript, error) {
 	t := &recap.Transcript{}
 	ls := lines(text)
-	ls = skipFrontMatter(ls, &t.Source.Title)
+	ls = frontMatter(ls, &t.Source)
 	stamps := 0
 	for i, line := range ls {
 		ls[i] = unmarkdown(line)
@@ -95,24 +98,102 @@ func parseText(text string) (*recap.Transcript, error) {
 	return t, nil
 }
 
-// skipFrontMatter returns ls without a leading YAML front matter block
-// ("---" lines around it), storing its title: value in *title.
-func skipFrontMatter(ls []string, title *string) []string {
+// frontMatter returns ls without a leading YAML front matter block
+// ("---" lines around it) and stores what it says of the source in src:
+// title, date (as the upload date), speakers (as the channel, "Ann Lee,
+// Bo Chen"), and media: a YouTube link gives the video's id and address,
+// so the recap's timestamps open the video, and any other web address
+// is kept as the media address. Front matter that is not valid YAML
+// still gives its title: line.
+func frontMatter(ls []string, src *recap.Source) []string {
 	if len(ls) == 0 || strings.TrimSpace(ls[0]) != "---" {
 		return ls
 	}
 	for i := 1; i < len(ls) && i < 500; i++ {
 		line := strings.TrimRight(ls[i], " \t")
-		if line == "---" || line == "..." {
+		if line != "---" && line != "..." {
+			continue
+		}
+		var meta struct {
+			Title    string `yaml:"title"`
+			Date     string `yaml:"date"`
+			Media    string `yaml:"media"`
+			Speakers any    `yaml:"speakers"`
+		}
+		if err := yaml.Unmarshal([]byte(strings.Join(ls[1:i], "\n")), &meta); err != nil {
+			meta.Title = ""
 			for _, l := range ls[1:i] {
 				if v, ok := strings.CutPrefix(l, "title:"); ok {
-					*title = yamlScalar(v)
+					meta.Title = yamlScalar(v)
 				}
 			}
+			src.Title = metaValue(meta.Title)
 			return ls[i+1:]
 		}
+		src.Title = metaValue(meta.Title)
+		if d, ok := frontDate(meta.Date); ok {
+			src.UploadDate = d
+		}
+		src.Channel = speakerList(meta.Speakers)
+		media := strings.TrimSpace(meta.Media)
+		if id, _, err := ParseYouTubeURL(media); err == nil && media != "" {
+			src.VideoID = id
+			src.URL = "https://www.youtube.com/watch?v=" + id
+		} else if u, err := url.Parse(media); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
+			src.MediaURL = u.String()
+		}
+		return ls[i+1:]
 	}
 	return ls
+}
+
+// frontDate reads a front matter date ("2022-04-24", or a timestamp that
+// starts with one) as YYYY-MM-DD.
+func frontDate(v string) (string, bool) {
+	v = strings.TrimSpace(v)
+	if len(v) < 10 {
+		return "", false
+	}
+	if _, err := time.Parse("2006-01-02", v[:10]); err != nil {
+		return "", false
+	}
+	return v[:10], true
+}
+
+// speakerList joins the speakers of front matter (a list or one string)
+// for display: at most three names, then "and others".
+func speakerList(v any) string {
+	var names []string
+	switch s := v.(type) {
+	case string:
+		names = append(names, s)
+	case []any:
+		for _, n := range s {
+			if name, ok := n.(string); ok {
+				names = append(names, name)
+			}
+		}
+	}
+	var out []string
+	for _, n := range names {
+		if n = metaValue(n); n != "" {
+			out = append(out, n)
+		}
+	}
+	if len(out) > 3 {
+		return strings.Join(out[:3], ", ") + " and others"
+	}
+	return strings.Join(out, ", ")
+}
+
+// metaValue is a front matter value fit for one line of a page: white
+// space collapsed, at most 300 bytes.
+func metaValue(s string) string {
+	s = oneLine(s)
+	if len(s) > 300 {
+		s = strings.ToValidUTF8(s[:300], "")
+	}
+	return s
 }
 
 // yamlScalar reads a one-line YAML scalar: plain, 'single' or "double"
