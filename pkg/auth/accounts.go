@@ -264,6 +264,38 @@ func (a *Accounts) ResendPending(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// SendQueued sends one sign-in mail that another package queued in the
+// outbox inside its own transaction (a purchase that made an account,
+// pkg/billing): it makes the link and mails it in the background, like
+// RequestLink. A mail no longer in the outbox was sent already; one that
+// fails stays there for ResendPending at the next start.
+func (a *Accounts) SendQueued(ctx context.Context, outboxID int64) error {
+	if a.opt.Mail == nil {
+		a.log.Warn("sign-in mail left in the outbox: no mail server is configured")
+		return nil
+	}
+	pending, err := a.opt.Store.PendingMail(ctx)
+	if err != nil {
+		return err
+	}
+	for _, m := range pending {
+		if m.ID != outboxID || m.Kind != store.MailSignIn {
+			continue
+		}
+		token, err := a.createLink(ctx, m.Email, Requester{IP: m.RequestIP})
+		if err != nil {
+			return err
+		}
+		msg, err := mail.SignInMessage(mail.SignIn{To: m.Email, Link: a.LinkURL(token), ValidFor: LinkTTL, Site: a.base.Host, RequestIP: m.RequestIP})
+		if err != nil {
+			return err
+		}
+		a.send(msg, m.ID)
+		return nil
+	}
+	return nil
+}
+
 // Wait blocks until the mails handed to the background are sent (or
 // failed); shutdown and tests call it.
 func (a *Accounts) Wait() { a.sending.Wait() }

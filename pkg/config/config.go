@@ -86,6 +86,7 @@ type Config struct {
 	Engine     Engine   `yaml:"engine"`
 	SMTP       SMTP     `yaml:"smtp"`
 	Relay      Relay    `yaml:"relay,omitempty"`
+	Payments   Payments `yaml:"payments"`
 	Advanced   Advanced `yaml:"advanced"`
 }
 
@@ -317,6 +318,7 @@ func (c *Config) applyDefaults() {
 			c.Mode.AllowSignups = &f
 		}
 	}
+	c.Payments.applyDefaults()
 	a := &c.Advanced
 	if a.YouTubeBaseURL == "" {
 		a.YouTubeBaseURL = DefaultYouTubeBaseURL
@@ -507,6 +509,7 @@ var (
 
 // typeKeys maps the Go types of the config to their key paths.
 var typeKeys = map[string]string{"Config": "", "Mode": "mode.", "Engine": "engine.", "SMTP": "smtp.", "Relay": "relay.", "Advanced": "advanced.",
+	"Payments": "payments.", "BTCPay": "payments.btcpay.", "Zaprite": "payments.zaprite.", "Price": "payments.<plan>.", "Pack": "payments.packs[].",
 	"Tiers": "mode.tiers.", "Plan": "mode.tiers.<tier>."}
 
 // friendlyYAMLError rewrites yaml.v3's messages to name config keys.
@@ -576,6 +579,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.Relay.validate(); err != nil {
+		return err
+	}
+	if err := c.Payments.validate(); err != nil {
 		return err
 	}
 	if c.Engine.Type == EngineRelay && !c.Relay.Enabled() {
@@ -756,6 +762,7 @@ func (c *Config) Redacted() *Config {
 	if r.Relay.License != "" {
 		r.Relay.License = "********"
 	}
+	r.Payments = r.Payments.redacted()
 	return &r
 }
 

@@ -212,7 +212,8 @@ type Claim struct {
 // ClaimTrial links a trial to the account userID, once. For a new
 // account the trial's unused credits move to its permanent bucket with a
 // `trial` ledger entry; an existing account gets the link (and the
-// recaps, which the caller moves) but no credits.
+// recaps, which the caller moves) and, of the unused credits, only as
+// many as were bought on the trial (credit packs).
 func (l *Ledger) ClaimTrial(ctx context.Context, trialID, userID string, newAccount bool) (Claim, error) {
 	var out Claim
 	err := l.st.Update(ctx, func(ctx context.Context, tx *sql.Tx) error {
@@ -228,7 +229,17 @@ func (l *Ledger) ClaimTrial(ctx context.Context, trialID, userID string, newAcco
 		}
 		out.Claimed = true
 		left := total - used
-		if !newAccount || left <= 0 {
+		if !newAccount {
+			// An existing account takes only what was bought on the
+			// trial (credit packs), never the free trial credits.
+			var bought int64
+			if err := tx.QueryRowContext(ctx, `SELECT coalesce(sum(credits), 0) FROM pending_purchases
+				WHERE buyer_type = 'anon' AND buyer_id = ? AND applied_at IS NOT NULL`, trialID).Scan(&bought); err != nil {
+				return err
+			}
+			left = min(left, bought)
+		}
+		if left <= 0 {
 			return nil
 		}
 		c, err := l.open(ctx, tx, userID, ActorSystem)

@@ -112,6 +112,16 @@ func sample(path string, v *ValueSpec) any {
 		return "https://relay.example.org"
 	case "relay.license":
 		return "rly1_testkey"
+	case "payments.btcpay.url":
+		return "http://btcpayserver.embassy"
+	case "payments.btcpay.api-key":
+		return "btcpay-key"
+	case "payments.btcpay.store-id":
+		return "StoreId1"
+	case "payments.btcpay.webhook-secret":
+		return "whsec"
+	case "payments.zaprite.api-key":
+		return "zaprite-key"
 	case "advanced.yt-dlp-path":
 		return "/usr/local/bin/yt-dlp"
 	}
@@ -236,6 +246,13 @@ func TestRulesAgreeWithValidate(t *testing.T) {
 			sub(c, "smtp")["security"] = "none"
 			sub(c, "smtp")["username"] = nil
 			sub(c, "smtp")["password"] = nil
+		}, true},
+		{"btcpay without its key", nil, func(c map[string]any) { sub(sub(c, "payments"), "btcpay")["api-key"] = nil }, false},
+		{"btcpay without its secret", nil, func(c map[string]any) { sub(sub(c, "payments"), "btcpay")["webhook-secret"] = nil }, false},
+		{"no btcpay", nil, func(c map[string]any) {
+			for _, k := range []string{"url", "api-key", "store-id", "webhook-secret"} {
+				sub(sub(c, "payments"), "btcpay")[k] = nil
+			}
 		}, true},
 	}
 	for _, tc := range cases {

@@ -51,6 +51,7 @@ var migrations = []migration{
 	{"mail outbox; refused sign-in requests counted per client bucket and hour", migrateOutbox},
 	{"expiry reminders go through the mail outbox", migrateReminderOutbox},
 	{"follows and the items their feeds showed", migrateFollows},
+	{"billing orders; subscriptions linked to the order that bought them", migrateBilling},
 }
 
 // LatestVersion is the schema version this build writes.

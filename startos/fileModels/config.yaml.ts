@@ -63,6 +63,42 @@ export const relayShape = z.looseObject({
   license: z.string().optional(),
 })
 
+// Payments (multi mode): BTCPay for Lightning, Zaprite for card, the
+// prices of 30 days of Pro and Max (sats, and the card currency's
+// smallest unit) and the credit packs.
+export const priceShape = z.looseObject({
+  sats: z.number().int().optional(),
+  fiat: z.number().int().optional(),
+})
+
+export const packShape = z.looseObject({
+  id: z.string(),
+  credits: z.number().int(),
+  sats: z.number().int().optional(),
+  fiat: z.number().int().optional(),
+})
+
+export const paymentsShape = z.looseObject({
+  btcpay: z
+    .looseObject({
+      url: z.string().optional(),
+      'api-key': z.string().optional(),
+      'store-id': z.string().optional(),
+      'webhook-secret': z.string().optional(),
+    })
+    .optional(),
+  zaprite: z
+    .looseObject({
+      url: z.string().optional(),
+      'api-key': z.string().optional(),
+    })
+    .optional(),
+  currency: z.string().optional(),
+  pro: priceShape.optional(),
+  max: priceShape.optional(),
+  packs: z.array(packShape).optional(),
+})
+
 export const advancedShape = z.looseObject({
   'youtube-base-url': z.string().optional(),
   'yt-dlp-path': z.string().optional(),
@@ -86,6 +122,7 @@ export const configShape = z.looseObject({
   engine: engineShape.catch({ type: 'builtin' }),
   smtp: smtpShape.catch({ type: 'disabled' }),
   relay: relayShape.optional(),
+  payments: paymentsShape.optional(),
   advanced: advancedShape.catch({}),
 })
 
@@ -97,6 +134,7 @@ export const sections = {
   engine: engineShape,
   smtp: smtpShape,
   relay: relayShape,
+  payments: paymentsShape,
   advanced: advancedShape,
 } as const
 

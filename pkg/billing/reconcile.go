@@ -1,0 +1,115 @@
+package billing
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ReconcileReport says what one pass of the reconciler did.
+type ReconcileReport struct {
+	Checked   int      `json:"checked"`   // orders re-read from their provider
+	Settled   int      `json:"settled"`   // of those, applied now
+	Closed    int      `json:"closed"`    // of those, now expired, underpaid or invalid
+	Failed    int      `json:"failed"`    // providers that did not answer
+	Abandoned int      `json:"abandoned"` // orders never created at the provider, marked failed
+	Errors    []string `json:"errors,omitempty"`
+}
+
+// notCreatedAfter is when an order whose invoice was never recorded (the
+// process stopped while creating it) is given up as failed.
+const notCreatedAfter = 10 * time.Minute
+
+// Reconcile re-reads every unapplied order younger than WatchFor from
+// its provider and applies the paid ones, so that an order settles even
+// when its webhook never arrived. An order whose provider does not answer
+// is counted and left for the next pass; only a database failure is an
+// error.
+func (s *Service) Reconcile(ctx context.Context) (ReconcileReport, error) {
+	var rep ReconcileReport
+	if !s.Enabled() {
+		return rep, nil
+	}
+	now := s.now()
+	var due []Order
+	err := s.opt.Store.View(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT `+orderColumns+` FROM billing_orders
+			WHERE applied_at IS NULL AND created_at > ? AND status IN ('open', 'processing', 'underpaid', 'expired')
+			ORDER BY created_at`, now.Add(-WatchFor).UnixMilli())
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			o, err := scanOrder(rows)
+			if err != nil {
+				return err
+			}
+			due = append(due, o)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return rep, fmt.Errorf("billing: reconcile: %w", err)
+	}
+	for _, o := range due {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		if o.ProviderRef == "" {
+			if now.Sub(o.CreatedAt) > notCreatedAfter {
+				if err := s.markFailed(ctx, o.ID, "the invoice was never created (Recap stopped while creating it)"); err != nil {
+					return rep, err
+				}
+				rep.Abandoned++
+			}
+			continue
+		}
+		rep.Checked++
+		s.dueForCheck(o.ID, 0)
+		after, err := s.refresh(ctx, o)
+		switch {
+		case errors.Is(err, ErrProviderDown), errors.Is(err, ErrNotConfigured):
+			rep.Failed++
+			rep.Errors = append(rep.Errors, o.ID+": "+err.Error())
+			continue
+		case err != nil:
+			return rep, err
+		}
+		switch {
+		case after.Status == StatusPaid && o.Status != StatusPaid:
+			rep.Settled++
+		case after.Status != o.Status && (after.Status == StatusExpired || after.Status == StatusUnderpaid || after.Status == StatusInvalid):
+			rep.Closed++
+		}
+	}
+	if rep.Checked > 0 || rep.Abandoned > 0 {
+		s.log.Info("payments reconciled", "checked", rep.Checked, "settled", rep.Settled, "closed", rep.Closed, "provider_failures", rep.Failed)
+	}
+	return rep, nil
+}
+
+// ReconcileEvery is the reconciler's interval in serve.
+const ReconcileEvery = time.Minute
+
+// Run reconciles every interval until ctx ends (serve runs it in multi
+// mode when payments are configured).
+func (s *Service) Run(ctx context.Context, every time.Duration) {
+	if every <= 0 {
+		every = ReconcileEvery
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if _, err := s.Reconcile(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("payments reconcile failed", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
