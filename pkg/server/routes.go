@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/julienschmidt/httprouter"
+
+	"github.com/recap-startos/recap/pkg/billing"
 )
 
 // routes is the one route table. Every route names who may call it and
@@ -70,6 +72,13 @@ func (s *Server) routes() http.Handler {
 		r.POST("/api/admin/users/:uid/enable", s.wrap(admin, maxFormBytes, s.handleAdminEnable))
 		r.GET("/api/admin/signins", s.wrap(admin, 0, s.handleAdminSignIns))
 		r.GET("/api/trial", s.wrap(public, 0, s.handleTrial))
+
+		// Payments: the providers' webhooks (servers, not browsers: no
+		// cross-origin check, see New).
+		if s.multi.Billing != nil {
+			r.POST("/webhooks/btcpay", s.wrap(public, billing.MaxWebhookBody, s.handleBTCPayWebhook))
+			r.POST("/webhooks/zaprite", s.wrap(public, billing.MaxWebhookBody, s.handleZapriteWebhook))
+		}
 	}
 
 	// Pages. With anonymous trials on (multi mode), visitor routes let

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/recap-startos/recap/pkg/auth"
+	"github.com/recap-startos/recap/pkg/billing"
 	"github.com/recap-startos/recap/pkg/config"
 	"github.com/recap-startos/recap/pkg/credits"
 	"github.com/recap-startos/recap/pkg/follow"
@@ -80,6 +81,9 @@ type Multi struct {
 	// Relay reports the relay's state; nil without a relay.
 	Relay   func() relay.Status
 	Credits *credits.Ledger
+	// Billing sells plans and credit packs; nil when payments are not
+	// configured (the webhooks then answer 404).
+	Billing *billing.Service
 }
 
 // Server is the web app. It is an http.Handler.
@@ -135,6 +139,9 @@ func New(opt Options) (*Server, error) {
 		s.opt.Mode = opt.Mode
 		s.multi, s.lib = opt.Multi, trialShelf{users: opt.Multi.Library, trials: opt.Multi.Library.Trials()}
 		s.gate = accountGate{accounts: opt.Multi.Accounts, plain: func(r *http.Request) bool { return !s.secureCookies(r) }}
+		// Payment providers post their webhooks server to server; what
+		// they say is checked with the provider (pkg/billing).
+		s.cop.AddInsecureBypassPattern("POST /webhooks/")
 	} else {
 		s.owner, s.sessions, s.lib = opt.Owner, opt.Sessions, folderShelf{opt.Library}
 		s.gate = ownerGate{opt.Sessions}
