@@ -47,6 +47,8 @@ work the same from a shell:
 			{Name: "duplicate-accounts", Usage: "multi mode: list accounts that share an address", Flags: []cli.Flag{dataFlag()}, Action: actionDuplicateAccounts},
 			{Name: "grant-credits", Usage: "multi mode: give an account credits ({\"email\", \"credits\", \"note\"})", Flags: []cli.Flag{dataFlag()}, Action: actionGrantCredits},
 			{Name: "set-tier", Usage: "multi mode: set an account's tier ({\"email\", \"tier\", \"days\"})", Flags: []cli.Flag{dataFlag()}, Action: actionSetTier},
+			{Name: "payments-check", Usage: "test the payments keys against BTCPay and Zaprite", Flags: []cli.Flag{dataFlag()}, Action: actionPaymentsCheck},
+			{Name: "reconcile-payments", Usage: "multi mode: re-check the unpaid orders of the last 72 hours with their providers", Flags: []cli.Flag{dataFlag()}, Action: actionReconcilePayments},
 		},
 	}
 }

@@ -7,12 +7,18 @@ import "github.com/urfave/cli/v2"
 func paymentsCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "payments",
-		Usage: "purchases and paid periods: expiry reminders (multi mode)",
-		Description: `Paid Pro and Max periods and credit packs live in DATA/recap.db.
+		Usage: "purchases and paid periods: provider checks, reconciling, expiry reminders (multi mode)",
+		Description: `Pro and Max periods and credit packs are sold through BTCPay (Lightning)
+and Zaprite (card), set up in the payments section of the config; orders
+and paid periods live in DATA/recap.db. See docs/payments.md.
 
 Examples:
+  recap payments check --data ./data
+  recap payments reconcile --data ./data
   recap payments remind --data ./data`,
 		Subcommands: []*cli.Command{
+			paymentsCheckCommand(),
+			paymentsReconcileCommand(),
 			paymentsRemindCommand(),
 		},
 	}

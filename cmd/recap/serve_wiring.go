@@ -187,6 +187,17 @@ func wireMulti(ctx context.Context, data string, cfg *config.Config, log *slog.L
 	} else if n > 0 {
 		log.Info("released the credits of jobs the last run left unfinished", "jobs", n)
 	}
+	// Payments: the service is there even with no provider (the pricing
+	// page then says nothing is sold); the reconciler runs when one is.
+	bill, err := billing.New(billing.Options{Store: st, Ledger: ledger, Payments: cfg.Payments, PublicURL: base, Mail: accounts, Log: log})
+	if err != nil {
+		return nil, usageError{err}
+	}
+	multi.Billing = bill
+	stopReconciling := func() {}
+	if bill.Enabled() {
+		stopReconciling = reconcileEvery(bill, billing.ReconcileEvery)
+	}
 	props := newProperties(data, version, cfg, nil, nil)
 	props.recaps = func() (int, error) { return st.RecapCount(context.Background()) }
 	props.usage = func() (int, int, error) { return ledger.Usage(context.Background()) }
@@ -211,6 +222,7 @@ func wireMulti(ctx context.Context, data string, cfg *config.Config, log *slog.L
 		closer: func() {
 			stopPruning()
 			stopReminding()
+			stopReconciling()
 			if rel != nil {
 				rel.stop()
 			}

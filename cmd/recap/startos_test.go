@@ -468,7 +468,7 @@ func TestStartOSProcedures(t *testing.T) {
 	}
 
 	// Actions in an order that makes sense on one volume.
-	order := []string{"library-stats", "check-follows", "create-backup", "restore-backup", "switch-mode", "admin-login-link", "revoke-sessions", "list-users", "duplicate-accounts", "invite-user", "remove-user", "grant-credits", "set-tier", "reset-owner-password"}
+	order := []string{"library-stats", "check-follows", "create-backup", "restore-backup", "switch-mode", "admin-login-link", "revoke-sessions", "list-users", "duplicate-accounts", "invite-user", "remove-user", "grant-credits", "set-tier", "payments-check", "reconcile-payments", "reset-owner-password"}
 	// Values for fields without a default, as someone would type them.
 	typed := map[string]any{"email": "ada@example.org", "note": "a thank-you"}
 	if len(order) != len(m.Actions) {

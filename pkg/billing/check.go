@@ -7,6 +7,9 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
+
+	"github.com/recap-startos/recap/pkg/config"
 )
 
 // CheckResult is what recap payments check found for one provider.
@@ -21,15 +24,41 @@ type CheckResult struct {
 // view invoices; Zaprite's must read orders. It returns ErrNotConfigured
 // when no provider is configured.
 func (s *Service) Check(ctx context.Context) ([]CheckResult, error) {
-	if s.btcpay == nil && s.zaprite == nil {
+	return check(ctx, s.btcpay, s.zaprite)
+}
+
+// Check is Service.Check without a database: it needs only the payments
+// section of the config (recap payments check). hc may be nil.
+func Check(ctx context.Context, p config.Payments, hc *http.Client) ([]CheckResult, error) {
+	if hc == nil {
+		hc = &http.Client{Timeout: 20 * time.Second}
+	}
+	var b *btcpayClient
+	var z *zapriteClient
+	var err error
+	if p.BTCPay.Enabled() {
+		if b, err = newBTCPayClient(p.BTCPay, hc); err != nil {
+			return nil, err
+		}
+	}
+	if p.Zaprite.Enabled() {
+		if z, err = newZapriteClient(p.Zaprite, hc); err != nil {
+			return nil, err
+		}
+	}
+	return check(ctx, b, z)
+}
+
+func check(ctx context.Context, b *btcpayClient, z *zapriteClient) ([]CheckResult, error) {
+	if b == nil && z == nil {
 		return nil, ErrNotConfigured
 	}
 	var out []CheckResult
-	if s.btcpay != nil {
-		out = append(out, s.btcpay.check(ctx))
+	if b != nil {
+		out = append(out, b.check(ctx))
 	}
-	if s.zaprite != nil {
-		out = append(out, s.zaprite.check(ctx))
+	if z != nil {
+		out = append(out, z.check(ctx))
 	}
 	return out, nil
 }

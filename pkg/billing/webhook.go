@@ -154,6 +154,9 @@ func (s *Service) nudge(ctx context.Context, provider, ref, ours string) error {
 	if o.ProviderRef == "" || !o.SettledAt.IsZero() {
 		return nil
 	}
+	if provider == ProviderZaprite && !s.dueForCheck(o.ID, refreshEvery) {
+		return nil // unsigned: anyone may post; one re-read per order every few seconds
+	}
 	if _, err := s.refresh(ctx, o); err != nil {
 		if errors.Is(err, ErrProviderDown) || errors.Is(err, ErrNotConfigured) {
 			s.log.Warn("webhook: provider not re-read; the reconciler will", "order", o.ID, "error", err)

@@ -134,6 +134,22 @@ const duplicateAccounts: Meta = {
   allowedStatuses: 'any',
 }
 
+const paymentsCheck: Meta = {
+  name: 'Check Payments',
+  description:
+    "Multi mode: test the payments settings against your BTCPay Server and Zaprite. BTCPay's API key must reach the store with the permissions to create and view invoices; Zaprite's key must read your orders. Says precisely what is wrong.",
+  warning: null,
+  allowedStatuses: 'any',
+}
+
+const reconcilePayments: Meta = {
+  name: 'Reconcile Payments',
+  description:
+    'Multi mode: ask BTCPay and Zaprite again about every unpaid order of the last 72 hours and apply the ones that are paid. Recap does this every minute while it runs; use it after fixing the webhook or while Recap is stopped.',
+  warning: null,
+  allowedStatuses: 'any',
+}
+
 const inviteUser: Meta = {
   name: 'Invite User',
   description:
@@ -199,6 +215,8 @@ const emailInput = () =>
 
 export const recapActions = {
   'reset-owner-password': withoutInput('reset-owner-password', resetOwnerPassword),
+  'payments-check': withoutInput('payments-check', paymentsCheck),
+  'reconcile-payments': withoutInput('reconcile-payments', reconcilePayments),
   'create-backup': sdk.Action.withInput(
     'create-backup',
     meta(createBackup),

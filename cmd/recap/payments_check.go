@@ -1,0 +1,223 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/recap-startos/recap/pkg/auth"
+	"github.com/recap-startos/recap/pkg/billing"
+	"github.com/recap-startos/recap/pkg/config"
+	"github.com/recap-startos/recap/pkg/mail"
+	"github.com/recap-startos/recap/pkg/startos"
+	"github.com/recap-startos/recap/pkg/store"
+)
+
+func paymentsCheckCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "check",
+		Usage: "test the payments keys against BTCPay and Zaprite",
+		Description: `Asks each configured provider whether the keys in the payments section
+work: BTCPay's API key must reach payments.btcpay.store-id with the
+permissions to create and to view invoices; Zaprite's key must read the
+organisation's orders. It says precisely what is wrong, and exits 1 when
+something is.`,
+		Flags:  []cli.Flag{dataFlag(), &cli.BoolFlag{Name: "json", Usage: "print the results as JSON"}},
+		Action: runPaymentsCheck,
+	}
+}
+
+func runPaymentsCheck(c *cli.Context) error {
+	cfg, err := config.Load(c.String("data"))
+	if err != nil {
+		return err
+	}
+	results, err := checkPayments(c.Context, cfg)
+	if err != nil {
+		return err
+	}
+	if c.Bool("json") {
+		enc := json.NewEncoder(c.App.Writer)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(results); err != nil {
+			return err
+		}
+	} else {
+		for _, r := range results {
+			mark := "ok  "
+			if !r.OK {
+				mark = "FAIL"
+			}
+			fmt.Fprintf(c.App.Writer, "%s %s: %s\n", mark, r.Provider, r.Message)
+		}
+	}
+	for _, r := range results {
+		if !r.OK {
+			return cli.Exit("", 1)
+		}
+	}
+	return nil
+}
+
+// checkPayments runs billing.Check on the config, with a clear error
+// when nothing is configured.
+func checkPayments(ctx context.Context, cfg *config.Config) ([]billing.CheckResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	results, err := billing.Check(ctx, cfg.Payments, nil)
+	if errors.Is(err, billing.ErrNotConfigured) {
+		return nil, badInput("no payment provider is configured: fill in payments.btcpay (Lightning) or payments.zaprite.api-key (card)")
+	}
+	return results, err
+}
+
+func paymentsReconcileCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "reconcile",
+		Usage: "re-check every unpaid order of the last 72 hours with its provider (serve does it every minute)",
+		Description: `Re-reads each order that is not applied yet and is younger than 72 hours
+from BTCPay or Zaprite, and applies the ones that are paid (a payment
+whose webhook never arrived, or a Lightning payment that came after the
+invoice expired). Running it while serve runs is safe: an order is
+applied once.`,
+		Flags:  []cli.Flag{dataFlag(), &cli.BoolFlag{Name: "json", Usage: "print the report as JSON"}},
+		Action: runPaymentsReconcile,
+	}
+}
+
+func runPaymentsReconcile(c *cli.Context) error {
+	rep, err := reconcilePayments(c.Context, c.String("data"))
+	if err != nil {
+		return err
+	}
+	if c.Bool("json") {
+		enc := json.NewEncoder(c.App.Writer)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	fmt.Fprintln(c.App.Writer, describeReconcile(rep))
+	for _, e := range rep.Errors {
+		fmt.Fprintln(c.App.ErrWriter, "  "+e)
+	}
+	return nil
+}
+
+func describeReconcile(rep billing.ReconcileReport) string {
+	return fmt.Sprintf("payments: %d orders checked, %d settled now, %d closed (expired, underpaid or invalid), %d not answered by their provider",
+		rep.Checked, rep.Settled, rep.Closed, rep.Failed)
+}
+
+// reconcilePayments opens a multi-mode data folder's payments and
+// reconciles them once.
+func reconcilePayments(ctx context.Context, data string) (billing.ReconcileReport, error) {
+	cfg, err := config.Load(data)
+	if err != nil {
+		return billing.ReconcileReport{}, err
+	}
+	if cfg.Mode.Type != config.ModeMulti {
+		return billing.ReconcileReport{}, badInput("payments are for multi mode; this data folder is in %s mode", cfg.Mode.Type)
+	}
+	if !cfg.Payments.Enabled() {
+		return billing.ReconcileReport{}, badInput("no payment provider is configured (payments.btcpay, payments.zaprite)")
+	}
+	l, st, _, err := openLedger(ctx, data)
+	if err != nil {
+		return billing.ReconcileReport{}, err
+	}
+	defer st.Close()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	opt := billing.Options{Store: st, Ledger: l, Payments: cfg.Payments, Log: quiet}
+	if opt.PublicURL, err = publicURL(cfg); err != nil {
+		return billing.ReconcileReport{}, usageError{err}
+	}
+	// An order paid by someone without an account makes one and mails
+	// its sign-in link, as in serve.
+	if sender, err := mail.NewSMTP(cfg.SMTP); err == nil {
+		acc, err := auth.NewAccounts(auth.AccountsOptions{Store: st, Mail: sender, PublicURL: opt.PublicURL, AdminEmail: cfg.Mode.AdminEmail, Log: quiet})
+		if err != nil {
+			return billing.ReconcileReport{}, usageError{err}
+		}
+		defer acc.Wait()
+		opt.Mail = acc
+	}
+	svc, err := billing.New(opt)
+	if err != nil {
+		return billing.ReconcileReport{}, err
+	}
+	return svc.Reconcile(ctx)
+}
+
+// paymentsOffNote is the actions' answer when no provider is set up.
+const paymentsOffNote = "Payments are off: no BTCPay Server or Zaprite is set up in the Payments section of the config, so nothing is sold. See the instructions to set them up."
+
+// actionPaymentsCheck is the payments-check action.
+func actionPaymentsCheck(c *cli.Context) error {
+	if err := startos.DecodeInput(c.App.Reader, &struct{}{}); err != nil {
+		return badInput("%v", err)
+	}
+	cfg, err := config.Load(c.String("data"))
+	if err != nil {
+		return err
+	}
+	if !cfg.Payments.Enabled() {
+		return startos.Result("%s", paymentsOffNote).Write(c.App.Writer)
+	}
+	results, err := checkPayments(c.Context, cfg)
+	if err != nil {
+		return err
+	}
+	var lines []string
+	ok := true
+	for _, r := range results {
+		lines = append(lines, r.Message)
+		ok = ok && r.OK
+	}
+	if !ok {
+		return errors.New(strings.Join(lines, "\n"))
+	}
+	return startos.Result("%s", strings.Join(lines, "\n")).Write(c.App.Writer)
+}
+
+// actionReconcilePayments is the reconcile-payments action.
+func actionReconcilePayments(c *cli.Context) error {
+	if err := startos.DecodeInput(c.App.Reader, &struct{}{}); err != nil {
+		return badInput("%v", err)
+	}
+	cfg, err := config.Load(c.String("data"))
+	if err != nil {
+		return err
+	}
+	switch {
+	case cfg.Mode.Type != config.ModeMulti:
+		return startos.Result(singleModeNote).Write(c.App.Writer)
+	case !cfg.Payments.Enabled():
+		return startos.Result("%s", paymentsOffNote).Write(c.App.Writer)
+	}
+	rep, err := reconcilePayments(c.Context, c.String("data"))
+	if errors.Is(err, store.ErrNotFound) {
+		return badInput("multi mode has not run in this data folder yet")
+	}
+	if err != nil {
+		return err
+	}
+	return startos.Result("%s.", describeReconcile(rep)).Write(c.App.Writer)
+}
+
+// reconcileEvery runs the payments reconciler every interval until the
+// returned function is called; that function waits for a running pass.
+func reconcileEvery(svc *billing.Service, interval time.Duration) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		svc.Run(ctx, interval)
+	}()
+	return func() { cancel(); <-done }
+}
