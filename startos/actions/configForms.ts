@@ -2,7 +2,9 @@ import { sdk } from '../sdk'
 import {
   advancedShape,
   engineShape,
+  paymentsShape,
   planShape,
+  priceShape,
   relayShape,
   tiersShape,
   modeShape,
@@ -22,6 +24,7 @@ type Engine = RecapConfig['engine']
 type Smtp = RecapConfig['smtp']
 type Advanced = RecapConfig['advanced']
 type Relay = NonNullable<RecapConfig['relay']>
+type Payments = NonNullable<RecapConfig['payments']>
 
 const emailPattern = {
   regex: '^[^\\s,;<>"]+@[^\\s,;<>"@]+$',
@@ -519,6 +522,177 @@ export function relayFromForm(input: RelayInput, prev: Relay | undefined): Relay
     ...unknownKeys(prev, relayShape),
     url: text(input.url),
     license: text(input.license),
+  }
+}
+
+// ── Payments ──────────────────────────────────────────────────────────
+
+function price(name: string, units: string, description: string) {
+  return Value.number({
+    name,
+    description,
+    required: true,
+    default: 0,
+    min: 0,
+    max: 100_000_000,
+    integer: true,
+    units,
+  })
+}
+
+function planPrice(plan: string) {
+  return InputSpec.of({
+    sats: price('By Lightning', 'sats', `30 days of ${plan} in sats; 0: not sold by Lightning.`),
+    fiat: price(
+      'By Card',
+      'cents',
+      `30 days of ${plan} in the smallest unit of the card currency (900 is 9.00); 0: not sold by card.`,
+    ),
+  })
+}
+
+export const paymentsForm = InputSpec.of({
+  btcpay: Value.object(
+    {
+      name: 'BTCPay Server (Lightning)',
+      description:
+        'The BTCPay store that issues the Lightning invoices. Leave the address empty to turn Lightning off.',
+    },
+    InputSpec.of({
+      url: Value.text({
+        name: 'BTCPay Address',
+        description: "Where Recap reaches BTCPay, such as BTCPay's internal address on this server.",
+        required: false,
+        default: null,
+        patterns: [urlPattern],
+      }),
+      'api-key': Value.text({
+        name: 'API Key',
+        description: 'A Greenfield API key with "View invoices" and "Create invoice" for the store.',
+        required: false,
+        default: null,
+        masked: true,
+      }),
+      'store-id': Value.text({
+        name: 'Store ID',
+        description: 'Store Settings → General → Store ID.',
+        required: false,
+        default: null,
+      }),
+      'webhook-secret': Value.text({
+        name: 'Webhook Secret',
+        description: "The secret of the store's webhook to https://YOUR-RECAP/webhooks/btcpay.",
+        required: false,
+        default: null,
+        masked: true,
+      }),
+    }),
+  ),
+  zaprite: Value.object(
+    { name: 'Zaprite (card)', description: 'Leave the API key empty to turn card payments off.' },
+    InputSpec.of({
+      url: Value.text({
+        name: 'Zaprite API Address',
+        description: "Zaprite's API. Change it only for a test server.",
+        required: true,
+        default: 'https://api.zaprite.com',
+        patterns: [urlPattern],
+      }),
+      'api-key': Value.text({
+        name: 'API Key',
+        description: 'An API key of your Zaprite organisation.',
+        required: false,
+        default: null,
+        masked: true,
+      }),
+    }),
+  ),
+  currency: Value.text({
+    name: 'Card Currency',
+    description: 'The currency of the card prices, a three-letter code.',
+    required: true,
+    default: 'USD',
+    patterns: [{ regex: '^[A-Z]{3}$', description: 'A code such as USD or EUR.' }],
+  }),
+  pro: Value.object({ name: 'Pro Price (30 days)' }, planPrice('Pro')),
+  max: Value.object({ name: 'Max Price (30 days)' }, planPrice('Max')),
+  packs: Value.list(
+    List.obj(
+      {
+        name: 'Credit Packs',
+        description: 'Packs of credits that never expire, bought on top of any plan.',
+        default: [],
+        maxLength: 20,
+      },
+      {
+        spec: InputSpec.of({
+          id: Value.text({
+            name: 'ID',
+            description: 'A short name, like credits-100.',
+            required: true,
+            default: null,
+            patterns: [{ regex: '^[a-z0-9][a-z0-9-]{0,31}$', description: 'Lower-case letters, digits and -, at most 32.' }],
+          }),
+          credits: Value.number({
+            name: 'Credits',
+            required: true,
+            default: 100,
+            min: 1,
+            max: 1_000_000,
+            integer: true,
+            units: 'credits',
+          }),
+          sats: price('By Lightning', 'sats', '0: not sold by Lightning.'),
+          fiat: price('By Card', 'cents', 'In the smallest unit of the card currency; 0: not sold by card.'),
+        }),
+        displayAs: '{{id}}: {{credits}} credits',
+        uniqueBy: 'id',
+      },
+    ),
+  ),
+})
+
+export type PaymentsInput = typeof paymentsForm._TYPE
+
+export function paymentsToForm(p: Payments | undefined) {
+  const plan = (x: { sats?: number; fiat?: number } | undefined) => ({ sats: x?.sats ?? 0, fiat: x?.fiat ?? 0 })
+  return {
+    btcpay: {
+      url: p?.btcpay?.url ?? null,
+      'api-key': p?.btcpay?.['api-key'] ?? null,
+      'store-id': p?.btcpay?.['store-id'] ?? null,
+      'webhook-secret': p?.btcpay?.['webhook-secret'] ?? null,
+    },
+    zaprite: {
+      url: p?.zaprite?.url ?? 'https://api.zaprite.com',
+      'api-key': p?.zaprite?.['api-key'] ?? null,
+    },
+    currency: p?.currency ?? 'USD',
+    pro: plan(p?.pro),
+    max: plan(p?.max),
+    packs: (p?.packs ?? []).map((k) => ({ id: k.id, credits: k.credits, sats: k.sats ?? 0, fiat: k.fiat ?? 0 })),
+  }
+}
+
+export function paymentsFromForm(input: PaymentsInput, prev: Payments | undefined): Payments {
+  return {
+    ...unknownKeys(prev, paymentsShape),
+    btcpay: {
+      ...unknownKeys(prev?.btcpay, { shape: paymentsShape.shape.btcpay.unwrap().shape }),
+      url: text(input.btcpay.url),
+      'api-key': text(input.btcpay['api-key']),
+      'store-id': text(input.btcpay['store-id']),
+      'webhook-secret': text(input.btcpay['webhook-secret']),
+    },
+    zaprite: {
+      ...unknownKeys(prev?.zaprite, { shape: paymentsShape.shape.zaprite.unwrap().shape }),
+      url: input.zaprite.url.trim(),
+      'api-key': text(input.zaprite['api-key']),
+    },
+    currency: input.currency.trim(),
+    pro: { ...unknownKeys(prev?.pro, priceShape), ...input.pro },
+    max: { ...unknownKeys(prev?.max, priceShape), ...input.max },
+    packs: input.packs.map((k) => ({ ...k, id: k.id.trim() })),
   }
 }
 

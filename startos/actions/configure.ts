@@ -15,6 +15,9 @@ import {
   engineForm,
   engineFromForm,
   engineToForm,
+  paymentsForm,
+  paymentsFromForm,
+  paymentsToForm,
   relayForm,
   relayFromForm,
   relayToForm,
@@ -152,6 +155,26 @@ export const configureRelay = sdk.Action.withInput(
     const cfg = await readConfig()
     await saveConfig(effects, { ...cfg, relay: relayFromForm(input, cfg.relay) })
     return saved('Relay settings saved')
+  },
+)
+
+export const configurePayments = sdk.Action.withInput(
+  'configure-payments',
+  async () => ({
+    name: 'Configure Payments',
+    description:
+      'Multi mode: sell Pro, Max and credit packs by Lightning through your BTCPay Server and by card through Zaprite, and set their prices. Run Check Payments afterwards.',
+    warning: null,
+    allowedStatuses: 'any',
+    group: 'Configure',
+    visibility: 'enabled',
+  }),
+  paymentsForm,
+  async () => paymentsToForm((await readConfig()).payments),
+  async ({ effects, input }) => {
+    const cfg = await readConfig()
+    await saveConfig(effects, { ...cfg, payments: paymentsFromForm(input, cfg.payments) })
+    return saved('Payment settings saved')
   },
 )
 

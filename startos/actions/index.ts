@@ -3,6 +3,7 @@ import {
   configureAccounts,
   configureAdvanced,
   configureEngine,
+  configurePayments,
   configureRelay,
   configureSmtp,
 } from './configure'
@@ -17,6 +18,7 @@ export const actions = sdk.Actions.of()
   .addAction(configureSmtp)
   .addAction(configureAccounts)
   .addAction(configureRelay)
+  .addAction(configurePayments)
   .addAction(configureAdvanced)
   .addAction(r['reset-owner-password'])
   .addAction(r['create-backup'])

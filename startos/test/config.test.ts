@@ -7,6 +7,7 @@ import {
   configureAccounts,
   configureAdvanced,
   configureEngine,
+  configurePayments,
   configureRelay,
   configureSmtp,
 } from '../actions/configure'
@@ -63,6 +64,19 @@ test('Configure actions write a config.yaml the Go service accepts', async () =>
         },
     })
     await runAction(configureRelay, effects, { url: 'https://relay.example.org', license: 'LIC-abc123' })
+    await runAction(configurePayments, effects, {
+        btcpay: {
+          url: 'http://btcpayserver.embassy',
+          'api-key': 'btcpay-key-1',
+          'store-id': 'Store9x',
+          'webhook-secret': 'whsec-1',
+        },
+        zaprite: { url: 'https://api.zaprite.com', 'api-key': 'zap-key-1' },
+        currency: 'EUR',
+        pro: { sats: 21000, fiat: 900 },
+        max: { sats: 84000, fiat: 0 },
+        packs: [{ id: 'credits-100', credits: 100, sats: 10000, fiat: 500 }],
+    })
     await runAction(configureAdvanced, effects, {
         'youtube-base-url': 'https://www.youtube.com',
         'yt-dlp-path': null,
@@ -98,6 +112,14 @@ test('Configure actions write a config.yaml the Go service accepts', async () =>
       from: 'recap@example.org',
     })
     assert.deepEqual(dump.relay, { url: 'https://relay.example.org', license: '********' })
+    assert.deepEqual(dump.payments, {
+      btcpay: { url: 'http://btcpayserver.embassy', 'api-key': '********', 'store-id': 'Store9x', 'webhook-secret': '********' },
+      zaprite: { url: 'https://api.zaprite.com', 'api-key': '********' },
+      currency: 'EUR',
+      pro: { sats: 21000, fiat: 900 },
+      max: { sats: 84000, fiat: 0 },
+      packs: [{ id: 'credits-100', credits: 100, sats: 10000, fiat: 500 }],
+    })
     assert.equal(dump.mode.type, 'single', 'Configure Multi Mode does not switch the mode')
     assert.equal(dump.mode['admin-email'], 'admin@example.org')
     assert.equal(dump.mode['default-credits'], 40)
