@@ -115,15 +115,23 @@ func TestPaymentWebhookRoutes(t *testing.T) {
 		t.Fatalf("oversized body answered %d", codes[0])
 	}
 	// Zaprite's unsigned nudge: only Zaprite's own answer counts.
-	co, err := bill.Checkout(context.Background(), billing.Buyer{UserID: u.ID}, "credits-50", billing.Card)
+	bob, err := st.CreateUser(context.Background(), store.NewUser{Email: "bob@example.org"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if code := zap.Notify([]byte(`{"event":"order.change","data":{"id":"` + co.ProviderRef + `","status":"PAID"}}`)); code != http.StatusOK {
+	forged, err := bill.Checkout(context.Background(), billing.Buyer{UserID: bob.ID}, "credits-50", billing.Card)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := zap.Notify([]byte(`{"event":"order.change","data":{"id":"` + forged.ProviderRef + `","status":"PAID"}}`)); code != http.StatusOK {
 		t.Fatalf("zaprite nudge answered %d", code)
 	}
-	if got, _ := bill.Order(context.Background(), co.ID); got.Status != billing.StatusOpen {
+	if got, _ := bill.Order(context.Background(), forged.ID); got.Status != billing.StatusOpen {
 		t.Fatalf("a forged PAID settled the order: %+v", got)
+	}
+	co, err := bill.Checkout(context.Background(), billing.Buyer{UserID: u.ID}, "credits-50", billing.Card)
+	if err != nil {
+		t.Fatal(err)
 	}
 	if code := zap.Notify(zap.SetStatus(co.ProviderRef, "PAID")); code != http.StatusOK {
 		t.Fatalf("zaprite webhook answered %d", code)

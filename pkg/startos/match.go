@@ -198,7 +198,7 @@ func matchList(v *ValueSpec, path string, x any) error {
 	if !r.Contains(float64(len(items))) {
 		return fmt.Errorf("%s: %d items, outside %s", path, len(items), v.Range)
 	}
-	item, err := v.listItemSpec()
+	item, uniqueBy, err := v.listItemSpec()
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -208,27 +208,48 @@ func matchList(v *ValueSpec, path string, x any) error {
 		if err := item.matches(at, it); err != nil {
 			return err
 		}
-		key := fmt.Sprintf("%T:%v", it, it)
+		key, shown := fmt.Sprintf("%T:%v", it, it), it
+		if m, ok := it.(map[string]any); ok {
+			if uniqueBy == "" {
+				continue
+			}
+			key, shown = fmt.Sprintf("%v", m[uniqueBy]), m[uniqueBy]
+		}
 		if seen[key] {
-			return fmt.Errorf("%s: %v appears twice", at, it)
+			return fmt.Errorf("%s: %v appears twice", at, shown)
 		}
 		seen[key] = true
 	}
 	return nil
 }
 
-// listItemSpec returns the spec of a list's items. Only lists of
-// strings, numbers and enums are read: the only kinds Recap's forms use,
-// and the ones whose items StartOS compares by value.
-func (v *ValueSpec) listItemSpec() (*ValueSpec, error) {
+// listItemSpec returns the spec of a list's items. Lists of strings,
+// numbers and enums (compared by value) and lists of objects (the
+// credit packs; compared by their unique-by field) are read: the kinds
+// Recap's forms use. uniqueBy is the field that tells objects apart
+// ("" for other lists, and for objects without a one-field unique-by).
+func (v *ValueSpec) listItemSpec() (item *ValueSpec, uniqueBy string, err error) {
 	switch v.Subtype {
 	case "string", "number", "enum":
+	case "object":
+		var obj struct {
+			Spec      yaml.Node `yaml:"spec"`
+			DisplayAs string    `yaml:"display-as"`
+			UniqueBy  yaml.Node `yaml:"unique-by"`
+		}
+		if err := decodeNodeStrict(&v.Spec, &obj); err != nil {
+			return nil, "", fmt.Errorf("list item spec: %w", err)
+		}
+		if obj.UniqueBy.Kind == yaml.ScalarNode {
+			uniqueBy = obj.UniqueBy.Value
+		}
+		return &ValueSpec{Type: "object", Spec: obj.Spec}, uniqueBy, nil
 	default:
-		return nil, fmt.Errorf("a list of %s cannot be matched", v.Subtype)
+		return nil, "", fmt.Errorf("a list of %s cannot be matched", v.Subtype)
 	}
-	item := &ValueSpec{Type: v.Subtype, Nullable: new(bool)}
+	item = &ValueSpec{Type: v.Subtype, Nullable: new(bool)}
 	if v.Spec.Kind == 0 {
-		return item, nil
+		return item, "", nil
 	}
 	var fields struct {
 		Pattern            string            `yaml:"pattern"`
@@ -243,11 +264,11 @@ func (v *ValueSpec) listItemSpec() (*ValueSpec, error) {
 		Copyable           bool              `yaml:"copyable"`
 	}
 	if err := decodeNodeStrict(&v.Spec, &fields); err != nil {
-		return nil, fmt.Errorf("list item spec: %w", err)
+		return nil, "", fmt.Errorf("list item spec: %w", err)
 	}
 	item.Pattern, item.PatternDescription = fields.Pattern, fields.PatternDescription
 	item.Range, item.Integral, item.Values = fields.Range, fields.Integral, fields.Values
-	return item, nil
+	return item, "", nil
 }
 
 // FillDefaults adds to cfg, in place, the default of every key the spec

@@ -261,3 +261,37 @@ func TestMigrateLeavesWhatNeedsReview(t *testing.T) {
 		})
 	}
 }
+
+// TestPacksMatch: the credit packs are the Config page's one list of
+// objects; StartOS checks each pack's fields and tells packs apart by id.
+func TestPacksMatch(t *testing.T) {
+	spec := loadSpec(t)
+	gen, err := spec.Generate(nil, sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pack := func(id string, credits any) map[string]any {
+		return map[string]any{"id": id, "credits": credits, "sats": 1000, "fiat": 0}
+	}
+	cases := []struct {
+		name  string
+		packs []any
+		want  string
+	}{
+		{"none", []any{}, ""},
+		{"two", []any{pack("credits-100", 100), pack("credits-500", 500)}, ""},
+		{"same id twice", []any{pack("a", 1), pack("a", 2)}, "payments.packs.1: a appears twice"},
+		{"no credits", []any{pack("a", 0)}, "payments.packs.0.credits"},
+		{"bad id", []any{pack("Big Pack", 5)}, "payments.packs.0.id"},
+		{"credits missing", []any{map[string]any{"id": "a", "sats": 1, "fiat": 1}}, "payments.packs.0.credits: missing"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sub(gen, "payments")["packs"] = tc.packs
+			err := spec.Matches(gen)
+			if (tc.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.want)) {
+				t.Fatalf("Matches = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
