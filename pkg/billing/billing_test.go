@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -46,7 +47,7 @@ func (c *clock) add(d time.Duration) {
 // env is one Recap's payments on a real SQLite file, with fake
 // providers and a real SMTP server.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	dir   string
 	clk   *clock
 	btc   *billingtest.BTCPay
@@ -68,7 +69,7 @@ func policy() credits.Policy {
 	}, Period: 30 * day, TrialCredits: 3, TrialsPerBucket: 10}
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	e := &env{t: t, dir: t.TempDir(), clk: &clock{t: time.Now().UTC().Truncate(time.Second)}}
 	e.btc = billingtest.NewBTCPay(t)
@@ -105,12 +106,14 @@ func (e *env) open() (*store.Store, *credits.Ledger, *auth.Accounts, *billing.Se
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	acc, err := auth.NewAccounts(auth.AccountsOptions{Store: st, Mail: sender, PublicURL: "https://recap.example.org", AdminEmail: "owner@example.org"})
+	acc, err := auth.NewAccounts(auth.AccountsOptions{Store: st, Mail: sender, PublicURL: "https://recap.example.org", AdminEmail: "owner@example.org",
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	e.t.Cleanup(acc.Wait)
-	svc, err := billing.New(billing.Options{Store: st, Ledger: led, Payments: e.pay, PublicURL: "https://recap.example.org", Mail: acc, Now: e.clk.now})
+	svc, err := billing.New(billing.Options{Store: st, Ledger: led, Payments: e.pay, PublicURL: "https://recap.example.org", Mail: acc, Now: e.clk.now,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -2,9 +2,11 @@ package billing_test
 
 import (
 	"context"
+	"database/sql"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/recap-startos/recap/pkg/billing"
 	"github.com/recap-startos/recap/pkg/credits"
@@ -31,7 +33,7 @@ func TestCardThroughZaprite(t *testing.T) {
 	if got := e.order(o.ID); got.Status != billing.StatusProcessing {
 		t.Fatalf("processing: %+v", got)
 	}
-	e.clk.add(3e9) // past the per-order re-read limit
+	e.clk.add(3 * time.Second) // past the per-order re-read limit
 	e.zap.Notify(e.zap.SetStatus(zo.ID, "COMPLETE"))
 	got := e.order(o.ID)
 	if got.Status != billing.StatusPaid || got.Tier != credits.TierPro {
@@ -210,5 +212,35 @@ func TestOrdersFilter(t *testing.T) {
 	}
 	if _, err := e.svc.Orders(ctx, billing.Filter{Status: "weird"}); err == nil {
 		t.Fatal("a bad status filter was accepted")
+	}
+}
+
+func TestOrderLeftBeingCreated(t *testing.T) {
+	e := newEnv(t)
+	ann := e.user("ann@example.org")
+	// A process stopped between recording the order and recording its
+	// invoice: the row has no provider id.
+	created := e.clk.now().Add(-time.Minute).UnixMilli()
+	err := e.st.Update(context.Background(), func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO billing_orders (id, offer_id, kind, tier, days, credits, method, provider, amount, currency,
+			buyer_key, buyer_user_id, status, created_at, updated_at)
+			VALUES ('ord_stuck', 'pro', 'plan', 'pro', 30, 100, 'lightning', 'btcpay', 20000, 'SATS', ?, ?, 'open', ?, ?)`,
+			"user:"+ann, ann, created, created)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := e.checkout(billing.Buyer{UserID: ann}, "pro", billing.Lightning)
+	if o.ID == "ord_stuck" || o.Lightning == nil {
+		t.Fatalf("the buyer got the stuck order: %+v", o)
+	}
+	e.clk.add(10 * time.Minute)
+	rep, err := e.svc.Reconcile(context.Background())
+	if err != nil || rep.Abandoned != 1 {
+		t.Fatalf("reconcile: %+v %v", rep, err)
+	}
+	if got := e.order("ord_stuck"); got.Status != billing.StatusFailed || got.Note == "" {
+		t.Fatalf("stuck order: %+v", got)
 	}
 }

@@ -162,8 +162,10 @@ func (s *Service) findOrInsert(ctx context.Context, o Order, buyerKey string) (s
 		err := tx.QueryRowContext(ctx, `SELECT id FROM billing_orders
 			WHERE buyer_key = ? AND offer_id = ? AND method = ? AND amount = ? AND status = 'open' AND applied_at IS NULL
 				AND created_at > ? AND (expires_at IS NULL OR expires_at > ?)
+				AND (provider_ref IS NOT NULL OR created_at > ?)
 			ORDER BY created_at DESC LIMIT 1`,
-			buyerKey, o.Offer.ID, o.Method, o.Amount, now.Add(-reuseFor).UnixMilli(), now.Add(reuseMargin).UnixMilli()).Scan(&found)
+			buyerKey, o.Offer.ID, o.Method, o.Amount, now.Add(-reuseFor).UnixMilli(), now.Add(reuseMargin).UnixMilli(),
+			now.Add(-createWait).UnixMilli()).Scan(&found)
 		if err == nil {
 			return nil
 		}
