@@ -82,19 +82,7 @@ func (s *Service) providerFor(m Method) string {
 func (s *Service) checkBuyer(ctx context.Context, b Buyer, offer Offer) (Buyer, string, error) {
 	switch {
 	case b.UserID != "":
-		u, err := s.opt.Store.UserByID(ctx, b.UserID)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && u.Disabled()) {
-			return b, "", fmt.Errorf("%w: no such account", ErrBadBuyer)
-		}
-		if err != nil {
-			return b, "", err
-		}
-		if offer.Kind == KindPlan {
-			if err := s.checkNotBelow(ctx, b.UserID, offer); err != nil {
-				return b, "", err
-			}
-		}
-		return Buyer{UserID: b.UserID}, "user:" + b.UserID, nil
+		return s.checkAccount(ctx, b.UserID, offer)
 	case offer.Kind == KindPlan && b.Email != "":
 		email, err := auth.CanonicalEmail(b.Email)
 		if err != nil {
@@ -102,21 +90,44 @@ func (s *Service) checkBuyer(ctx context.Context, b Buyer, offer Offer) (Buyer, 
 		}
 		return Buyer{Email: email}, "email:" + email, nil
 	case offer.Kind == KindPack && b.TrialID != "":
-		var n int
-		err := s.opt.Store.View(ctx, func(tx *sql.Tx) error {
-			return tx.QueryRowContext(ctx, `SELECT count(*) FROM anon_trials WHERE cookie_id = ? AND converted_to_user_id IS NULL`, b.TrialID).Scan(&n)
-		})
-		if err != nil {
-			return b, "", fmt.Errorf("billing: find the trial: %w", err)
-		}
-		if n == 0 {
-			return b, "", fmt.Errorf("%w: the trial has ended; sign in to buy credits", ErrBadBuyer)
-		}
-		return Buyer{TrialID: b.TrialID}, "trial:" + b.TrialID, nil
+		return s.checkTrial(ctx, b.TrialID)
 	case offer.Kind == KindPlan:
 		return b, "", fmt.Errorf("%w: a plan needs an account or an email address", ErrBadBuyer)
 	}
 	return b, "", fmt.Errorf("%w: credits need an account or a trial", ErrBadBuyer)
+}
+
+// checkAccount accepts an enabled account, and for a plan one that does
+// not have a larger plan now.
+func (s *Service) checkAccount(ctx context.Context, userID string, offer Offer) (Buyer, string, error) {
+	u, err := s.opt.Store.UserByID(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && u.Disabled()) {
+		return Buyer{}, "", fmt.Errorf("%w: no such account", ErrBadBuyer)
+	}
+	if err != nil {
+		return Buyer{}, "", err
+	}
+	if offer.Kind == KindPlan {
+		if err := s.checkNotBelow(ctx, userID, offer); err != nil {
+			return Buyer{}, "", err
+		}
+	}
+	return Buyer{UserID: userID}, "user:" + userID, nil
+}
+
+// checkTrial accepts a trial that has not become an account.
+func (s *Service) checkTrial(ctx context.Context, trialID string) (Buyer, string, error) {
+	var n int
+	err := s.opt.Store.View(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `SELECT count(*) FROM anon_trials WHERE cookie_id = ? AND converted_to_user_id IS NULL`, trialID).Scan(&n)
+	})
+	if err != nil {
+		return Buyer{}, "", fmt.Errorf("billing: find the trial: %w", err)
+	}
+	if n == 0 {
+		return Buyer{}, "", fmt.Errorf("%w: the trial has ended; sign in to buy credits", ErrBadBuyer)
+	}
+	return Buyer{TrialID: trialID}, "trial:" + trialID, nil
 }
 
 // checkNotBelow refuses a plan smaller than the buyer's active one.

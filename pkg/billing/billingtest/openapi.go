@@ -188,48 +188,66 @@ func (s *spec) validateType(node map[string]any, v any, at string) []string {
 	var errs []string
 	switch typ {
 	case "string":
-		str, ok := v.(string)
-		if !ok {
-			return []string{fmt.Sprintf("%s: %v is not a string", at, v)}
-		}
-		if node["format"] == "decimal" && !decimalPattern.MatchString(str) {
-			errs = append(errs, fmt.Sprintf("%s: %q is not a decimal", at, str))
-		}
+		errs = validateString(node, v, at)
 	case "number", "integer":
-		n, ok := v.(float64)
-		if !ok {
-			return []string{fmt.Sprintf("%s: %v is not a number", at, v)}
-		}
-		if typ == "integer" && n != float64(int64(n)) {
-			errs = append(errs, fmt.Sprintf("%s: %v is not an integer", at, v))
-		}
+		errs = validateNumber(typ, v, at)
 	case "boolean":
 		if _, ok := v.(bool); !ok {
-			return []string{fmt.Sprintf("%s: %v is not a boolean", at, v)}
+			errs = []string{fmt.Sprintf("%s: %v is not a boolean", at, v)}
 		}
 	case "array":
-		list, ok := v.([]any)
-		if !ok {
-			return []string{fmt.Sprintf("%s: %v is not an array", at, v)}
-		}
-		for i, it := range list {
-			errs = append(errs, s.validate(node["items"], it, fmt.Sprintf("%s[%d]", at, i))...)
-		}
+		errs = s.validateArray(node, v, at)
 	case "object":
-		errs = append(errs, s.validateObject(node, v, at)...)
+		errs = s.validateObject(node, v, at)
 	}
-	if enum, ok := node["enum"].([]any); ok {
-		found := false
-		for _, e := range enum {
-			if e == v {
-				found = true
-			}
-		}
-		if !found {
-			errs = append(errs, fmt.Sprintf("%s: %v is not one of %v", at, v, enum))
-		}
+	return append(errs, validateEnum(node, v, at)...)
+}
+
+func validateString(node map[string]any, v any, at string) []string {
+	str, ok := v.(string)
+	if !ok {
+		return []string{fmt.Sprintf("%s: %v is not a string", at, v)}
+	}
+	if node["format"] == "decimal" && !decimalPattern.MatchString(str) {
+		return []string{fmt.Sprintf("%s: %q is not a decimal", at, str)}
+	}
+	return nil
+}
+
+func validateNumber(typ string, v any, at string) []string {
+	n, ok := v.(float64)
+	if !ok {
+		return []string{fmt.Sprintf("%s: %v is not a number", at, v)}
+	}
+	if typ == "integer" && n != float64(int64(n)) {
+		return []string{fmt.Sprintf("%s: %v is not an integer", at, v)}
+	}
+	return nil
+}
+
+func (s *spec) validateArray(node map[string]any, v any, at string) []string {
+	list, ok := v.([]any)
+	if !ok {
+		return []string{fmt.Sprintf("%s: %v is not an array", at, v)}
+	}
+	var errs []string
+	for i, it := range list {
+		errs = append(errs, s.validate(node["items"], it, fmt.Sprintf("%s[%d]", at, i))...)
 	}
 	return errs
+}
+
+func validateEnum(node map[string]any, v any, at string) []string {
+	enum, ok := node["enum"].([]any)
+	if !ok {
+		return nil
+	}
+	for _, e := range enum {
+		if e == v {
+			return nil
+		}
+	}
+	return []string{fmt.Sprintf("%s: %v is not one of %v", at, v, enum)}
 }
 
 func (s *spec) validateObject(node map[string]any, v any, at string) []string {
