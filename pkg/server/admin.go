@@ -96,8 +96,10 @@ type adminUserPage struct {
 	Owner    bool // the user is the owner (mode.admin-email)
 	ByOwner  bool // the caller is the owner, who may demote admins
 	Balance  credits.Balance
-	History  []credits.Entry // the last 20 ledger entries
-	Problem  string          // why a grant was refused
+	History  []credits.Entry      // the last 20 ledger entries
+	Problem  string               // why a grant was refused
+	Periods  []store.Subscription // paid periods, the latest first
+	Orders   []adminOrder         // the user's last orders
 }
 
 // adminUser reads the user named in the route.
@@ -142,6 +144,9 @@ func (s *Server) handleAdminUserPage(w http.ResponseWriter, r *http.Request, ps 
 		return err
 	}
 	if p.History, err = s.multi.Credits.History(r.Context(), u.ID, 20, 0); err != nil {
+		return err
+	}
+	if err := s.adminUserPurchases(r, &p); err != nil {
 		return err
 	}
 	return s.render(w, r, http.StatusOK, "admin_user", p)

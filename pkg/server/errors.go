@@ -80,6 +80,9 @@ func badRequest(code, format string, args ...any) *httpError {
 func asHTTPError(err error) (he *httpError, ok bool) {
 	var mbe *http.MaxBytesError
 	var te *transcript.Error
+	if be := billingError(err); be != nil {
+		return be, true
+	}
 	switch {
 	case errors.As(err, &he):
 		return he, true

@@ -72,6 +72,15 @@ func (s *Server) routes() http.Handler {
 		r.POST("/api/admin/users/:uid/enable", s.wrap(admin, maxFormBytes, s.handleAdminEnable))
 		r.GET("/api/admin/signins", s.wrap(admin, 0, s.handleAdminSignIns))
 		r.GET("/api/trial", s.wrap(public, 0, s.handleTrial))
+		r.GET("/admin/orders", s.wrap(admin, 0, s.handleAdminOrdersPage))
+
+		// Plans, prices and orders (pkg/billing).
+		r.GET("/pricing", s.wrap(public, 0, s.handlePricingPage))
+		r.POST("/billing/checkout", s.wrap(public, maxFormBytes, s.handleCheckoutForm))
+		r.GET("/billing/orders/:id", s.wrap(public, 0, s.handleOrderPage))
+		r.GET("/billing/orders/:id/qr.png", s.wrap(public, 0, s.handleOrderQR))
+		r.POST("/api/billing/checkout", s.wrap(public, maxFormBytes, s.handleCheckoutAPI))
+		r.GET("/api/billing/orders/:id", s.wrap(public, 0, s.handleOrderAPI))
 
 		// Payments: the providers' webhooks (servers, not browsers: no
 		// cross-origin check, see New).

@@ -1,0 +1,117 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/julienschmidt/httprouter"
+
+	"github.com/recap-startos/recap/pkg/billing"
+	"github.com/recap-startos/recap/pkg/credits"
+)
+
+// pricingPage is what GET /pricing shows.
+type pricingPage struct {
+	Tiers      []tierView
+	Packs      []buyForm
+	Offered    bool   // something can be bought
+	SignedIn   bool   // the caller has an account
+	Trial      bool   // the caller holds an anonymous trial
+	Current    string // the caller's plan in words; "" when not signed in
+	PeriodDays int
+	PerHour    int    // credits a recap costs per started hour
+	MaxOverPro bool   // both plans are on sale: say what Max during Pro does
+	Error      string // why the last checkout was refused
+}
+
+// tierView is one tier: what it allows and, for a plan on sale, its form.
+type tierView struct {
+	Tier, Name string
+	credits.Plan
+	Current bool
+	Buy     *buyForm
+}
+
+// buyForm is the form that buys one offer.
+type buyForm struct {
+	Offer     billing.Offer
+	Price     string // "21,000 sats or 12.00 USD"
+	SignedIn  bool
+	Lightning bool // a Lightning button
+	Card      bool // a card button
+}
+
+func (s *Server) handlePricingPage(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
+	return s.renderPricing(w, r, http.StatusOK, "")
+}
+
+// renderPricing shows the pricing page, with why a checkout was refused.
+func (s *Server) renderPricing(w http.ResponseWriter, r *http.Request, status int, problem string) error {
+	ctx := r.Context()
+	pol := s.multi.Credits.Policy()
+	p := pricingPage{PeriodDays: int(pol.Period / (24 * time.Hour)), PerHour: pol.PerHour, Error: problem}
+	current := credits.TierCore
+	if c, ok := s.gate.caller(r); ok {
+		p.SignedIn = true
+		b, err := s.multi.Credits.Balance(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		current = b.Tier
+		p.Current = "You are on " + billing.PlanName(b.Tier)
+		if !b.TierExpiresAt.IsZero() {
+			p.Current += " until " + b.TierExpiresAt.UTC().Format("2006-01-02")
+		}
+		p.Current += ", with " + thousands(b.Replenish+b.Purchased) + " credits left."
+	} else if ck, err := r.Cookie(anonTrialCookie); err == nil {
+		_, err := s.multi.Credits.TrialByCookie(ctx, ck.Value)
+		if err != nil && !errors.Is(err, credits.ErrNoTrial) {
+			return err
+		}
+		p.Trial = err == nil
+	}
+	offers := map[string]billing.Offer{}
+	var lightning, card bool
+	if svc := s.multi.Billing; svc != nil && svc.Enabled() {
+		p.Offered = true
+		for _, o := range svc.Offers() {
+			offers[o.ID] = o
+		}
+		for _, m := range svc.Methods() {
+			lightning = lightning || m == billing.Lightning
+			card = card || m == billing.Card
+		}
+	}
+	form := func(o billing.Offer) *buyForm {
+		f := &buyForm{Offer: o, SignedIn: p.SignedIn, Lightning: lightning && o.Sats > 0, Card: card && o.Fiat > 0}
+		var prices []string
+		if f.Lightning {
+			prices = append(prices, money(o.Sats, "SATS"))
+		}
+		if f.Card {
+			prices = append(prices, money(o.Fiat, o.Currency))
+		}
+		f.Price = strings.Join(prices, " or ")
+		return f
+	}
+	for _, tier := range []string{credits.TierCore, credits.TierPro, credits.TierMax} {
+		t := tierView{Tier: tier, Name: billing.PlanName(tier), Plan: pol.Plan(tier), Current: p.SignedIn && tier == current}
+		if o, ok := offers[tier]; ok {
+			t.Buy = form(o)
+		}
+		p.Tiers = append(p.Tiers, t)
+	}
+	_, pro := offers[credits.TierPro]
+	_, max := offers[credits.TierMax]
+	p.MaxOverPro = pro && max
+	if p.Offered {
+		for _, o := range s.multi.Billing.Offers() {
+			if o.Kind == billing.KindPack {
+				p.Packs = append(p.Packs, *form(o))
+			}
+		}
+	}
+	return s.render(w, r, status, "pricing", p)
+}
