@@ -79,10 +79,11 @@ func newReminders(cfg *config.Config, c *cli.Context) (*billing.Reminders, *stor
 	return &billing.Reminders{Store: st, Mail: sender, PublicURL: base}, st, nil
 }
 
-// remindEvery scans for expiry reminders now and then every interval
-// until the returned function is called; that function waits for a
-// running scan.
-func remindEvery(r *billing.Reminders, interval time.Duration, log *slog.Logger) (stop func()) {
+// remindEvery scans for expiry reminders now and then every interval,
+// calling after when a scan is done (the Properties page counts the paid
+// accounts then), until the returned function is called; that function
+// waits for a running scan.
+func remindEvery(r *billing.Reminders, interval time.Duration, after func(), log *slog.Logger) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -96,6 +97,9 @@ func remindEvery(r *billing.Reminders, interval time.Duration, log *slog.Logger)
 				log.Warn("expiry reminders", "error", err)
 			case rep != (billing.RemindReport{}):
 				log.Info("expiry reminders", "queued", rep.Queued, "sent", rep.Sent, "failed", rep.Failed, "dropped", rep.Dropped, "waiting", rep.Waiting)
+			}
+			if ctx.Err() == nil {
+				after()
 			}
 			select {
 			case <-ctx.Done():

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -32,6 +33,8 @@ type properties struct {
 	// follows counts the follows and tells when feeds were last read
 	// (set once the checker runs).
 	follows func() (n int, last time.Time, err error)
+	// paid counts the accounts on Pro and on Max now (multi mode).
+	paid func() (pro, max int, err error)
 
 	mu    sync.Mutex
 	known map[string]string // owner hash → the generated password it hashes
@@ -112,6 +115,14 @@ func (p *properties) write() {
 			if !last.IsZero() {
 				props.LastFollowCheck = last.UTC().Format("2006-01-02 15:04 UTC")
 			}
+		}
+	}
+	if p.paid != nil {
+		pro, max, err := p.paid()
+		if err != nil {
+			slog.Warn("cannot count the Pro and Max accounts for the Properties page", "error", err)
+		} else {
+			props.PaidUsers = fmt.Sprintf("%d Pro, %d Max", pro, max)
 		}
 	}
 	if err := startos.WriteProperties(p.data, props); err != nil {

@@ -201,9 +201,10 @@ func wireMulti(ctx context.Context, data string, cfg *config.Config, log *slog.L
 	props := newProperties(data, version, cfg, nil, nil)
 	props.recaps = func() (int, error) { return st.RecapCount(context.Background()) }
 	props.usage = func() (int, int, error) { return ledger.Usage(context.Background()) }
+	props.paid = func() (int, int, error) { return st.PaidUsers(context.Background(), time.Now()) }
 	props.write()
 	stopPruning := pruneEvery(st, ledger, lib.Trials(), pruneInterval, log)
-	stopReminding := remindEvery(&billing.Reminders{Store: st, Mail: sender, PublicURL: base, Log: log}, remindInterval, log)
+	stopReminding := remindEvery(&billing.Reminders{Store: st, Mail: sender, PublicURL: base, Log: log}, remindInterval, props.write, log)
 	if rel != nil {
 		rel.start()
 	}

@@ -39,6 +39,9 @@ type Properties struct {
 	// their feeds were last read ("" before the checker ran).
 	Follows         string
 	LastFollowCheck string
+	// PaidUsers is multi mode's count of accounts whose Pro or Max is in
+	// force, e.g. "3 Pro, 1 Max" ("" in single mode).
+	PaidUsers string
 }
 
 // Property labels, as shown on the page; ReadProperties maps them back.
@@ -53,6 +56,7 @@ const (
 	labelSpent    = "Credits Spent This Period"
 	labelFollows  = "Followed Shows"
 	labelChecked  = "Follows Last Checked"
+	labelPaid     = "Pro and Max Users"
 )
 
 // StatsPath returns where the Properties file lives under a data folder.
@@ -93,6 +97,7 @@ func (p Properties) entries() []labelled {
 	add(labelSpent, p.CreditsSpent, "Credits all accounts spent on recaps over the last allowance period (the Replenish Period of the Config page).", false, false, false)
 	add(labelFollows, p.Follows, "Podcasts, YouTube channels and playlists followed on this Recap; their new episodes are recapped by themselves.", false, false, false)
 	add(labelChecked, p.LastFollowCheck, "When Recap last read the feeds of followed shows. The Check Follows Now action checks them at once.", false, false, false)
+	add(labelPaid, p.PaidUsers, "Accounts whose Pro or Max plan is in force now, bought or set by you. Updated at start, after each recap and daily.", false, false, false)
 	return out
 }
 
@@ -159,6 +164,7 @@ func ReadProperties(dataDir string) (Properties, error) {
 	p.InitialPassword = doc.Data[labelPassword].Value
 	p.Users, p.CreditsSpent = doc.Data[labelUsers].Value, doc.Data[labelSpent].Value
 	p.Follows, p.LastFollowCheck = doc.Data[labelFollows].Value, doc.Data[labelChecked].Value
+	p.PaidUsers = doc.Data[labelPaid].Value
 	if v := doc.Data[labelRecaps].Value; v != "" {
 		if p.Recaps, err = strconv.Atoi(v); err != nil {
 			return p, fmt.Errorf("startos: properties: recaps %q: %w", v, err)

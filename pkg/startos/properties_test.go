@@ -21,6 +21,13 @@ func TestPropertiesRoundTrip(t *testing.T) {
 	if got != want {
 		t.Fatalf("read back %+v, want %+v", got, want)
 	}
+	multi := Properties{Mode: "multi", Version: "0.3.0", Recaps: 3, Users: "4", CreditsSpent: "12", PaidUsers: "2 Pro, 1 Max"}
+	if err := WriteProperties(dir, multi); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := ReadProperties(dir); err != nil || got != multi {
+		t.Fatalf("multi mode read back %+v %v, want %+v", got, err, multi)
+	}
 	if err := WriteProperties(dir, Properties{Mode: "single", Version: "0.3.0"}); err != nil {
 		t.Fatal(err)
 	}
