@@ -229,7 +229,14 @@ func TestOrderFollowsPayment(t *testing.T) {
 	cookie := e.signIn(t, "ada@example.org", 1)
 	ln, _ := e.checkout(t, cookie, `{"plan":"pro","method":"lightning"}`, nil)
 
-	page := e.do(t, mreq{method: "GET", path: "/billing/orders/" + ln.OrderID}).Body.String()
+	w := e.do(t, mreq{method: "GET", path: "/billing/orders/" + ln.OrderID})
+	if csp := w.Header().Get("Content-Security-Policy"); csp != contentSecurityPolicy {
+		t.Fatalf("order page CSP %q, want the site's %q", csp, contentSecurityPolicy)
+	}
+	page := w.Body.String()
+	if strings.Contains(page, "<script>") || strings.Contains(page, " style=") || strings.Contains(page, "onclick") {
+		t.Fatalf("the order page has inline script or style, which the CSP blocks")
+	}
 	for _, want := range []string{"Pro — 30 days", "Waiting for the payment.", `src="/billing/orders/` + ln.OrderID + `/qr.png"`,
 		`href="lightning:` + strings.ToLower(ln.Lightning.BOLT11) + `"`, ">" + ln.Lightning.BOLT11 + "</textarea>", "20,000 sats", `id="countdown"`} {
 		if !strings.Contains(page, want) {
