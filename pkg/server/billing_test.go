@@ -429,3 +429,32 @@ func TestOrderWordsAndMoney(t *testing.T) {
 		}
 	}
 }
+
+// TestCardReturn: a card buyer coming back from Zaprite before any
+// webhook sees the real status, read from Zaprite by the order page.
+func TestCardReturn(t *testing.T) {
+	e := newBillEnv(t)
+	cookie := e.signIn(t, "ada@example.org", 1)
+	card, w := e.checkout(t, cookie, `{"plan":"max","method":"card"}`, nil)
+	if w.Code != http.StatusCreated {
+		t.Fatalf("card checkout: %d %s", w.Code, w.Body)
+	}
+	page := e.do(t, mreq{method: "GET", path: "/billing/orders/" + card.OrderID}).Body.String()
+	if !strings.Contains(page, "Waiting for the card payment.") || !strings.Contains(page, `id="continue-card"`) || strings.Contains(page, `id="qr"`) {
+		t.Fatalf("open card order page:\n%s", page)
+	}
+	o, err := e.svc.Order(context.Background(), card.OrderID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.zap.SetStatus(o.ProviderRef, "PAID") // the webhook is never sent
+	time.Sleep(2100 * time.Millisecond)    // pkg/billing re-reads an order at most every 2 s
+	page = e.do(t, mreq{method: "GET", path: "/billing/orders/" + card.OrderID}).Body.String()
+	b, err := e.credits.Balance(context.Background(), e.userID(t, "ada@example.org"))
+	if err != nil || b.Tier != credits.TierMax {
+		t.Fatalf("after the card payment: %+v %v", b, err)
+	}
+	if want := "Paid — Max until " + b.TierExpiresAt.UTC().Format("2006-01-02"); !strings.Contains(page, want) || strings.Contains(page, `id="continue-card"`) {
+		t.Fatalf("card order page after paying, want %q:\n%s", want, page)
+	}
+}
