@@ -58,25 +58,8 @@ func (s *Server) handleAdminOrdersPage(w http.ResponseWriter, r *http.Request, _
 	for _, o := range orders {
 		row := adminOrder{Order: o, What: offerTitle(o.Offer), Price: money(o.Amount, o.Currency)}
 		row.StatusTip, _, _ = orderWords(o, o.Status == billing.StatusOpen)
-		switch id := firstNonEmpty(o.Buyer.UserID, o.UserID); {
-		case id != "":
-			if _, ok := emails[id]; !ok {
-				u, err := s.multi.Store.UserByID(r.Context(), id)
-				if err != nil && !errors.Is(err, store.ErrNotFound) {
-					return err
-				}
-				if u != nil {
-					emails[id] = u.Email
-				}
-			}
-			row.Buyer, row.BuyerID = emails[id], id
-			if row.Buyer == "" {
-				row.Buyer = "a removed account"
-			}
-		case o.Buyer.Email != "":
-			row.Buyer = o.Buyer.Email
-		default:
-			row.Buyer = "an anonymous trial"
+		if row.Buyer, row.BuyerID, err = s.orderBuyer(r, o, emails); err != nil {
+			return err
 		}
 		p.Orders = append(p.Orders, row)
 	}
@@ -84,6 +67,30 @@ func (s *Server) handleAdminOrdersPage(w http.ResponseWriter, r *http.Request, _
 		p.Next = orders[len(orders)-1].CreatedAt.UTC().Format(time.RFC3339Nano)
 	}
 	return s.render(w, r, http.StatusOK, "admin_orders", p)
+}
+
+// orderBuyer names an order's buyer for the admin: the account's address
+// (and its id, for a link), the anonymous buyer's address, or a trial.
+// emails caches addresses by account.
+func (s *Server) orderBuyer(r *http.Request, o billing.Order, emails map[string]string) (name, userID string, err error) {
+	id := firstNonEmpty(o.Buyer.UserID, o.UserID)
+	switch {
+	case id == "" && o.Buyer.Email != "":
+		return o.Buyer.Email, "", nil
+	case id == "":
+		return "an anonymous trial", "", nil
+	}
+	if _, ok := emails[id]; !ok {
+		u, err := s.multi.Store.UserByID(r.Context(), id)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return "", "", err
+		}
+		emails[id] = "a removed account"
+		if u != nil {
+			emails[id] = u.Email
+		}
+	}
+	return emails[id], id, nil
 }
 
 func firstNonEmpty(ss ...string) string {

@@ -49,69 +49,95 @@ func (s *Server) handlePricingPage(w http.ResponseWriter, r *http.Request, _ htt
 
 // renderPricing shows the pricing page, with why a checkout was refused.
 func (s *Server) renderPricing(w http.ResponseWriter, r *http.Request, status int, problem string) error {
-	ctx := r.Context()
 	pol := s.multi.Credits.Policy()
 	p := pricingPage{PeriodDays: int(pol.Period / (24 * time.Hour)), PerHour: pol.PerHour, Error: problem}
-	current := credits.TierCore
+	current, err := s.pricingCaller(r, &p)
+	if err != nil {
+		return err
+	}
+	sale := s.onSale()
+	p.Offered = sale.offered
+	for _, tier := range []string{credits.TierCore, credits.TierPro, credits.TierMax} {
+		t := tierView{Tier: tier, Name: billing.PlanName(tier), Plan: pol.Plan(tier), Current: p.SignedIn && tier == current}
+		if o, ok := sale.offers[tier]; ok {
+			t.Buy = sale.form(o, p.SignedIn)
+		}
+		p.Tiers = append(p.Tiers, t)
+	}
+	_, pro := sale.offers[credits.TierPro]
+	_, maxOn := sale.offers[credits.TierMax]
+	p.MaxOverPro = pro && maxOn
+	for _, o := range sale.packs {
+		p.Packs = append(p.Packs, *sale.form(o, p.SignedIn))
+	}
+	return s.render(w, r, status, "pricing", p)
+}
+
+// pricingCaller puts who is looking into the page: their plan when
+// signed in, whether they hold a trial otherwise. It returns their tier.
+func (s *Server) pricingCaller(r *http.Request, p *pricingPage) (string, error) {
+	ctx := r.Context()
 	if c, ok := s.gate.caller(r); ok {
 		p.SignedIn = true
 		b, err := s.multi.Credits.Balance(ctx, c.ID)
 		if err != nil {
-			return err
+			return "", err
 		}
-		current = b.Tier
 		p.Current = "You are on " + billing.PlanName(b.Tier)
 		if !b.TierExpiresAt.IsZero() {
 			p.Current += " until " + b.TierExpiresAt.UTC().Format("2006-01-02")
 		}
 		p.Current += ", with " + thousands(b.Replenish+b.Purchased) + " credits left."
-	} else if ck, err := r.Cookie(anonTrialCookie); err == nil {
+		return b.Tier, nil
+	}
+	if ck, err := r.Cookie(anonTrialCookie); err == nil {
 		_, err := s.multi.Credits.TrialByCookie(ctx, ck.Value)
 		if err != nil && !errors.Is(err, credits.ErrNoTrial) {
-			return err
+			return "", err
 		}
 		p.Trial = err == nil
 	}
-	offers := map[string]billing.Offer{}
-	var lightning, card bool
-	if svc := s.multi.Billing; svc != nil && svc.Enabled() {
-		p.Offered = true
-		for _, o := range svc.Offers() {
-			offers[o.ID] = o
-		}
-		for _, m := range svc.Methods() {
-			lightning = lightning || m == billing.Lightning
-			card = card || m == billing.Card
+	return credits.TierCore, nil
+}
+
+// sale is what is on sale and by which methods.
+type sale struct {
+	offered         bool
+	offers          map[string]billing.Offer // by id
+	packs           []billing.Offer          // in the service's order
+	lightning, card bool
+}
+
+func (s *Server) onSale() sale {
+	out := sale{offers: map[string]billing.Offer{}}
+	svc := s.multi.Billing
+	if svc == nil || !svc.Enabled() {
+		return out
+	}
+	out.offered = true
+	for _, o := range svc.Offers() {
+		out.offers[o.ID] = o
+		if o.Kind == billing.KindPack {
+			out.packs = append(out.packs, o)
 		}
 	}
-	form := func(o billing.Offer) *buyForm {
-		f := &buyForm{Offer: o, SignedIn: p.SignedIn, Lightning: lightning && o.Sats > 0, Card: card && o.Fiat > 0}
-		var prices []string
-		if f.Lightning {
-			prices = append(prices, money(o.Sats, "SATS"))
-		}
-		if f.Card {
-			prices = append(prices, money(o.Fiat, o.Currency))
-		}
-		f.Price = strings.Join(prices, " or ")
-		return f
+	for _, m := range svc.Methods() {
+		out.lightning = out.lightning || m == billing.Lightning
+		out.card = out.card || m == billing.Card
 	}
-	for _, tier := range []string{credits.TierCore, credits.TierPro, credits.TierMax} {
-		t := tierView{Tier: tier, Name: billing.PlanName(tier), Plan: pol.Plan(tier), Current: p.SignedIn && tier == current}
-		if o, ok := offers[tier]; ok {
-			t.Buy = form(o)
-		}
-		p.Tiers = append(p.Tiers, t)
+	return out
+}
+
+// form is the form that buys o, with a button per method that sells it.
+func (sl sale) form(o billing.Offer, signedIn bool) *buyForm {
+	f := &buyForm{Offer: o, SignedIn: signedIn, Lightning: sl.lightning && o.Sats > 0, Card: sl.card && o.Fiat > 0}
+	var prices []string
+	if f.Lightning {
+		prices = append(prices, money(o.Sats, "SATS"))
 	}
-	_, pro := offers[credits.TierPro]
-	_, max := offers[credits.TierMax]
-	p.MaxOverPro = pro && max
-	if p.Offered {
-		for _, o := range s.multi.Billing.Offers() {
-			if o.Kind == billing.KindPack {
-				p.Packs = append(p.Packs, *form(o))
-			}
-		}
+	if f.Card {
+		prices = append(prices, money(o.Fiat, o.Currency))
 	}
-	return s.render(w, r, status, "pricing", p)
+	f.Price = strings.Join(prices, " or ")
+	return f
 }
