@@ -30,11 +30,7 @@ import (
 	"github.com/julienschmidt/httprouter"
 
 	"github.com/recap-startos/recap/pkg/billing"
-	"github.com/recap-startos/recap/pkg/credits"
 )
-
-// anonTrialCookie is the cookie of an anonymous trial (pkg/credits).
-const anonTrialCookie = "recap_anon_trial"
 
 var (
 	errNotOffered     = &httpError{Status: http.StatusNotFound, Code: "not_offered", Message: "Purchases are not offered on this Recap.", Hint: "Ask its owner for a larger plan or more credits."}
@@ -118,14 +114,8 @@ func (s *Server) buyerOf(r *http.Request, req checkoutRequest) (billing.Buyer, e
 	if email := strings.TrimSpace(req.Email); email != "" {
 		return billing.Buyer{Email: email}, nil
 	}
-	if ck, err := r.Cookie(anonTrialCookie); err == nil {
-		t, err := s.multi.Credits.TrialByCookie(r.Context(), ck.Value)
-		if err == nil {
-			return billing.Buyer{TrialID: t.ID}, nil
-		}
-		if !errors.Is(err, credits.ErrNoTrial) {
-			return billing.Buyer{}, err
-		}
+	if t, ok := s.trialOf(r); ok {
+		return billing.Buyer{TrialID: t.ID}, nil
 	}
 	return billing.Buyer{}, errBadBuyer
 }

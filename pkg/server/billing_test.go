@@ -332,11 +332,11 @@ func TestTrialBuysPack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	page := e.do(t, mreq{method: "GET", path: "/pricing", header: map[string]string{"Cookie": anonTrialCookie + "=" + cookie}}).Body.String()
+	page := e.do(t, mreq{method: "GET", path: "/pricing", header: map[string]string{"Cookie": TrialCookieName + "=" + cookie}}).Body.String()
 	if !strings.Contains(page, `id="buy-credits-100-lightning"`) {
 		t.Fatalf("a trial holder is not offered packs")
 	}
-	ln, w := e.checkout(t, "", `{"plan":"credits-100","method":"lightning"}`, map[string]string{"Cookie": anonTrialCookie + "=" + cookie})
+	ln, w := e.checkout(t, "", `{"plan":"credits-100","method":"lightning"}`, map[string]string{"Cookie": TrialCookieName + "=" + cookie})
 	if w.Code != http.StatusCreated {
 		t.Fatalf("trial checkout: %d %s", w.Code, w.Body)
 	}

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -90,13 +89,7 @@ func (s *Server) pricingCaller(r *http.Request, p *pricingPage) (string, error) 
 		p.Current += ", with " + thousands(b.Replenish+b.Purchased) + " credits left."
 		return b.Tier, nil
 	}
-	if ck, err := r.Cookie(anonTrialCookie); err == nil {
-		_, err := s.multi.Credits.TrialByCookie(ctx, ck.Value)
-		if err != nil && !errors.Is(err, credits.ErrNoTrial) {
-			return "", err
-		}
-		p.Trial = err == nil
-	}
+	_, p.Trial = s.trialOf(r)
 	return credits.TierCore, nil
 }
 
