@@ -193,21 +193,6 @@ func (s *Store) FlushTouches(ctx context.Context) error {
 	return nil
 }
 
-func (s *Store) touchLoop() {
-	t := time.NewTicker(s.opt.TouchFlush)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.stop:
-			return
-		case <-t.C:
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			s.FlushTouches(ctx) // on failure the uses stay queued for the next tick
-			cancel()
-		}
-	}
-}
-
 // ListSessions returns a user's live sessions, most recently used first.
 func (s *Store) ListSessions(ctx context.Context, userID string) ([]Session, error) {
 	rows, err := s.rdb.QueryContext(ctx, `SELECT `+sessionColumns+` FROM sessions s

@@ -35,91 +35,101 @@ type SignInLimits struct {
 }
 
 // Refused requests are not logged one by one: each adds one to the count
-// of its client bucket in the current hour (signin_refusals), so a flood
-// of them adds one row per bucket and hour, and the table is capped at
-// MaxRefusalRows (the oldest hours go first).
+// of its client bucket in the current hour (signin_refusals, written in
+// batches, see refusals.go), so a flood of them adds one row per bucket
+// and hour, and the table is capped at MaxRefusalRows (the oldest hours
+// go first).
 const (
 	refusalWindow = time.Hour
 	// MaxRefusalRows bounds signin_refusals.
 	MaxRefusalRows = 10000
-	// refusalTrimEvery is how many new refusal rows may be added between
-	// two checks of the cap.
-	refusalTrimEvery = 100
 )
 
 // AdmitSignInRequest decides whether a sign-in request is within the
 // limits, counting the requests already admitted in the window. An
-// admitted request is logged (OutcomeSent); a refused one is counted for
-// its bucket and hour. Counting and logging are one write transaction,
-// so concurrent requests cannot all slip under a limit. Only admitted
+// admitted request is logged (OutcomeSent) in a write transaction that
+// checks the limits again, so concurrent requests cannot all slip under
+// a limit; a refused one costs no write (see refusals.go). Only admitted
 // requests count towards later limits.
 func (s *Store) AdmitSignInRequest(ctx context.Context, r SignInRequest, lim SignInLimits) (bool, error) {
 	if r.CreatedAt.IsZero() {
 		r.CreatedAt = s.now()
 	}
-	since := ms(r.CreatedAt.Add(-lim.Window))
-	var ok bool
-	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		ok = true
-		checks := []struct {
-			limit int
-			query string
-			args  []any
-		}{
-			{lim.PerEmail, `SELECT count(*) FROM signin_requests WHERE email = ? AND created_at > ? AND outcome = 'sent'`, []any{r.Email, since}},
-			{lim.PerBucket, `SELECT count(*) FROM signin_requests WHERE ip_bucket = ? AND created_at > ? AND outcome = 'sent'`, []any{r.IPBucket, since}},
-			{lim.Total, `SELECT count(*) FROM signin_requests WHERE created_at > ? AND outcome = 'sent'`, []any{since}},
-		}
-		for _, c := range checks {
-			if c.limit <= 0 {
-				continue
-			}
-			var n int
-			if err := tx.QueryRowContext(ctx, c.query, c.args...).Scan(&n); err != nil {
-				return err
-			}
-			if n >= c.limit {
-				ok = false
-				break
-			}
-		}
-		if !ok {
-			return countRefusal(ctx, tx, r.IPBucket, r.CreatedAt)
-		}
-		r.Outcome = OutcomeSent
-		return insertSignInRequest(ctx, tx, r)
-	})
+	if s.refusals.full(lim, r.CreatedAt) {
+		s.refusals.add(r.IPBucket, r.CreatedAt)
+		return false, nil
+	}
+	refused, err := s.signInLimited(ctx, s.rdb, r, lim)
 	if err != nil {
 		return false, fmt.Errorf("store: admit sign-in request: %w", err)
 	}
-	if !ok && s.refusalRows.Add(1)%refusalTrimEvery == 0 {
-		if err := s.trimRefusals(ctx); err != nil {
-			return false, err
+	if !refused {
+		err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			if refused, err = s.signInLimited(ctx, tx, r, lim); err != nil || refused {
+				return err
+			}
+			r.Outcome = OutcomeSent
+			return insertSignInRequest(ctx, tx, r)
+		})
+		if err != nil {
+			return false, fmt.Errorf("store: admit sign-in request: %w", err)
 		}
 	}
-	return ok, nil
-}
-
-// countRefusal adds one refused request to its bucket's hour.
-func countRefusal(ctx context.Context, tx *sql.Tx, bucket string, at time.Time) error {
-	window := at.Truncate(refusalWindow)
-	_, err := tx.ExecContext(ctx, `INSERT INTO signin_refusals (ip_bucket, window_start, count, last_at) VALUES (?, ?, 1, ?)
-		ON CONFLICT (ip_bucket, window_start) DO UPDATE SET count = count + 1, last_at = max(last_at, excluded.last_at)`,
-		bucket, ms(window), ms(at))
-	return err
-}
-
-// trimRefusals deletes the oldest refusal counts beyond MaxRefusalRows.
-func (s *Store) trimRefusals(ctx context.Context) error {
-	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM signin_refusals WHERE rowid IN (
-			SELECT rowid FROM signin_refusals ORDER BY window_start DESC, last_at DESC LIMIT -1 OFFSET ?)`, MaxRefusalRows)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("store: trim sign-in refusals: %w", err)
+	if refused {
+		s.refusals.add(r.IPBucket, r.CreatedAt)
 	}
-	return nil
+	return !refused, nil
+}
+
+// querier is a read-only connection pool or a transaction.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// signInLimited says whether a limit refuses r. When the overall limit
+// does, it also records until when it will (refusals.setFull).
+func (s *Store) signInLimited(ctx context.Context, q querier, r SignInRequest, lim SignInLimits) (bool, error) {
+	since := ms(r.CreatedAt.Add(-lim.Window))
+	checks := []struct {
+		limit int
+		query string
+		args  []any
+	}{
+		{lim.PerEmail, `SELECT count(*) FROM signin_requests WHERE email = ? AND created_at > ? AND outcome = 'sent'`, []any{r.Email, since}},
+		{lim.PerBucket, `SELECT count(*) FROM signin_requests WHERE ip_bucket = ? AND created_at > ? AND outcome = 'sent'`, []any{r.IPBucket, since}},
+	}
+	for _, c := range checks {
+		if c.limit <= 0 {
+			continue
+		}
+		var n int
+		if err := q.QueryRowContext(ctx, c.query, c.args...).Scan(&n); err != nil {
+			return false, err
+		}
+		if n >= c.limit {
+			return true, nil
+		}
+	}
+	if lim.Total <= 0 {
+		return false, nil
+	}
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM signin_requests WHERE created_at > ? AND outcome = 'sent'`, since).Scan(&n); err != nil {
+		return false, err
+	}
+	if n < lim.Total {
+		return false, nil
+	}
+	// A request is admitted again once n-Total+1 of the admitted ones have
+	// left the window: when the oldest of those still counted leaves.
+	var oldest int64
+	err := q.QueryRowContext(ctx, `SELECT created_at FROM signin_requests WHERE created_at > ? AND outcome = 'sent'
+		ORDER BY created_at LIMIT 1 OFFSET ?`, since, n-lim.Total).Scan(&oldest)
+	if err != nil {
+		return false, err
+	}
+	s.refusals.setFull(lim, time.UnixMilli(oldest).Add(lim.Window))
+	return true, nil
 }
 
 // LogSignInRequest records a request with the outcome the caller decided.
@@ -183,6 +193,9 @@ func (s *Store) SignInActivity(ctx context.Context, since time.Time, limit int) 
 	if limit <= 0 {
 		limit = 50
 	}
+	if err := s.FlushRefusals(ctx); err != nil {
+		return nil, fmt.Errorf("store: sign-in activity: %w", err)
+	}
 	rows, err := s.rdb.QueryContext(ctx, `SELECT ip_bucket, sum(n), sum(limited), sum(emails), min(first), max(last) FROM (
 			SELECT ip_bucket, count(*) AS n, sum(outcome = 'limited') AS limited, count(DISTINCT email) AS emails,
 				min(created_at) AS first, max(created_at) AS last
@@ -243,6 +256,10 @@ func (s *Store) RecentSignInRequests(ctx context.Context, bucket string, limit i
 
 // DeleteSignInRequestsBefore prunes the log and returns how many rows went.
 func (s *Store) DeleteSignInRequestsBefore(ctx context.Context, before time.Time) (int64, error) {
+	if err := s.FlushRefusals(ctx); err != nil {
+		return 0, fmt.Errorf("store: prune sign-in requests: %w", err)
+	}
+	defer s.refusals.forgetFull()
 	var n int64
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM signin_refusals WHERE last_at < ?`, ms(before)); err != nil {

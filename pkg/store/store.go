@@ -21,7 +21,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/ncruces/go-sqlite3"
@@ -105,10 +104,8 @@ type Store struct {
 	closing  sync.Once
 	closeErr error
 
-	touches touchBatch
-	// refusalRows counts refused sign-in requests, to trim their table
-	// now and then (AdmitSignInRequest).
-	refusalRows atomic.Int64
+	touches  touchBatch
+	refusals refusalBatch // refused sign-in requests not yet written
 }
 
 // Path returns the database file's path.
@@ -208,12 +205,13 @@ func OpenFile(ctx context.Context, path string, opt Options) (*Store, error) {
 		loopDone: make(chan struct{}),
 	}
 	s.touches.pending = map[string]int64{}
+	s.refusals.init()
 	go s.writeLoop()
-	go s.touchLoop()
+	go s.flushLoop()
 	return s, nil
 }
 
-// Close writes pending session touches, stops the write loop, checkpoints
+// Close writes pending session touches and refusal counts, stops the write loop, checkpoints
 // the WAL into the database file (TRUNCATE, so the -wal file is emptied)
 // and closes every connection. It is what shutdown (SIGTERM) calls;
 // calling it again returns the first result.
@@ -221,7 +219,7 @@ func (s *Store) Close() error {
 	s.closing.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		ferr := s.FlushTouches(ctx)
+		ferr := errors.Join(s.FlushTouches(ctx), s.FlushRefusals(ctx))
 		close(s.stop)
 		<-s.loopDone
 		rerr := s.rdb.Close()

@@ -721,30 +721,133 @@ func TestFailedSaveLeavesNoFile(t *testing.T) {
 // counts is capped.
 func TestRefusedSignInsAreCounted(t *testing.T) {
 	ctx := context.Background()
-	st, _ := openTest(t, Options{})
+	st, dir := openTest(t, Options{})
 	lim := SignInLimits{Window: time.Hour, PerBucket: 2}
 	for i := range 500 {
 		_, err := st.AdmitSignInRequest(ctx, SignInRequest{Email: fmt.Sprintf("f%d@example.org", i), IPBucket: "198.51.100.9"}, lim)
 		must(t, err)
 	}
+	// The counts wait in memory until a flush (the timer, a reader of
+	// them, or Close).
 	var logged, counted, total int
+	must(t, st.rdb.QueryRowContext(ctx, `SELECT count(*) FROM signin_refusals`).Scan(&counted))
+	if counted != 0 {
+		t.Fatalf("%d refusal rows written before a flush", counted)
+	}
+	must(t, st.FlushRefusals(ctx))
 	must(t, st.rdb.QueryRowContext(ctx, `SELECT count(*) FROM signin_requests`).Scan(&logged))
 	must(t, st.rdb.QueryRowContext(ctx, `SELECT count(*), sum(count) FROM signin_refusals`).Scan(&counted, &total))
 	if logged != 2 || counted != 1 || total != 498 {
 		t.Fatalf("after 500 requests: %d logged, %d count rows holding %d", logged, counted, total)
 	}
+	for range 7 {
+		_, err := st.AdmitSignInRequest(ctx, SignInRequest{Email: "late@example.org", IPBucket: "198.51.100.9"}, lim)
+		must(t, err)
+	}
 	act, err := st.SignInActivity(ctx, time.Now().Add(-time.Hour), 10)
-	if err != nil || len(act) != 1 || act[0].Requests != 500 || act[0].Limited != 498 {
+	if err != nil || len(act) != 1 || act[0].Requests != 507 || act[0].Limited != 505 {
 		t.Fatalf("activity = %+v, %v", act, err)
+	}
+	// Close writes what is still waiting.
+	for range 3 {
+		_, err := st.AdmitSignInRequest(ctx, SignInRequest{Email: "last@example.org", IPBucket: "198.51.100.9"}, lim)
+		must(t, err)
+	}
+	must(t, st.Close())
+	st, err = Open(ctx, dir, Options{})
+	must(t, err)
+	t.Cleanup(func() { st.Close() })
+	must(t, st.rdb.QueryRowContext(ctx, `SELECT sum(count) FROM signin_refusals`).Scan(&total))
+	if total != 508 {
+		t.Fatalf("after Close: %d refusals counted, want 508", total)
 	}
 	// Many buckets: the table keeps the newest MaxRefusalRows.
 	_, err = st.wdb.ExecContext(ctx, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
 		INSERT INTO signin_refusals (ip_bucket, window_start, count, last_at) SELECT 'b' || i, i, 1, i FROM n`, MaxRefusalRows+50)
 	must(t, err)
-	must(t, st.trimRefusals(ctx))
+	_, err = st.AdmitSignInRequest(ctx, SignInRequest{Email: "one@example.org", IPBucket: "198.51.100.9"}, lim)
+	must(t, err)
+	must(t, st.FlushRefusals(ctx))
 	must(t, st.rdb.QueryRowContext(ctx, `SELECT count(*) FROM signin_refusals`).Scan(&counted))
 	if counted != MaxRefusalRows {
 		t.Fatalf("%d count rows kept, cap %d", counted, MaxRefusalRows)
+	}
+}
+
+// TestRefusalsWriteNothing: a refused sign-in request costs no write
+// transaction, and once the overall limit is used up not even a read,
+// until enough admitted requests have left the window.
+func TestRefusalsWriteNothing(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	st, _ := openTest(t, Options{Now: clock})
+	lim := SignInLimits{Window: 15 * time.Minute, PerEmail: 5, PerBucket: 20, Total: 4}
+	admit := func(i int) bool {
+		t.Helper()
+		ok, err := st.AdmitSignInRequest(ctx, SignInRequest{Email: fmt.Sprintf("p%d@example.org", i), IPBucket: fmt.Sprintf("192.0.2.%d", i%250)}, lim)
+		must(t, err)
+		return ok
+	}
+	for i := range 4 {
+		if !admit(i) {
+			t.Fatalf("request %d refused under the limit", i)
+		}
+		advance(time.Minute)
+	}
+	// Block the writer: a refusal must not need it.
+	hold, release := make(chan struct{}), make(chan struct{})
+	go st.write(ctx, func(context.Context, *sql.Tx) error { close(hold); <-release; return nil })
+	<-hold
+	done := make(chan bool)
+	go func() {
+		n := 0
+		for i := 4; i < 1004; i++ {
+			if admit(i) {
+				n++
+			}
+		}
+		done <- n == 0
+	}()
+	select {
+	case none := <-done:
+		if !none {
+			t.Error("a request was admitted over the overall limit")
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("refusals waited for the writer")
+	}
+	close(release)
+	// Without a read either: with a cancelled context, any query would
+	// fail.
+	gone, cancel := context.WithCancel(ctx)
+	cancel()
+	if ok, err := st.AdmitSignInRequest(gone, SignInRequest{Email: "x@example.org", IPBucket: "192.0.2.251"}, lim); ok || err != nil {
+		t.Fatalf("refusal with the limit used up = %v, %v; want a refusal without touching the database", ok, err)
+	}
+	// The first admitted request leaves the window 15 minutes after it
+	// came; until then everything is refused, then one more gets in.
+	advance(15*time.Minute - 4*time.Minute - time.Millisecond)
+	if admit(2000) {
+		t.Fatal("admitted before a slot freed")
+	}
+	advance(time.Millisecond)
+	if !admit(2001) {
+		t.Fatal("refused after the oldest admitted request left the window")
+	}
+	if admit(2002) {
+		t.Fatal("admitted two for one freed slot")
+	}
+	act, err := st.SignInActivity(ctx, time.Time{}, 1000)
+	must(t, err)
+	limited := 0
+	for _, a := range act {
+		limited += a.Limited
+	}
+	if limited != 1003 {
+		t.Fatalf("%d refusals counted, want 1003", limited)
 	}
 }
 
