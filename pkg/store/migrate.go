@@ -27,8 +27,6 @@ import (
 	"time"
 
 	"github.com/ncruces/go-sqlite3/driver"
-
-	"github.com/recap-startos/recap/pkg/library"
 )
 
 type migration struct {
@@ -497,7 +495,8 @@ func migrateAccounts(ctx context.Context, tx *sql.Tx) error {
 // no copy of the text (contentless); its rowid is library_meta.fts_rowid.
 // Its terms are written by Go (see ftsText): each is the owner's key
 // followed by a term of library.Tokenize, so one user's terms never mix
-// with another's and a prefix search only walks the user's own terms.
+// with another's and a prefix search only walks the user's own terms
+// (this migration writes them with its own frozen copy, tokenizeV4).
 // Rows that exist already get their title and url indexed now; the
 // reconciler fills in the rest from their files.
 func migrateLibrarySearch(ctx context.Context, tx *sql.Tx) error {
@@ -545,7 +544,7 @@ func migrateLibrarySearch(ctx context.Context, tx *sql.Tx) error {
 		return err
 	}
 	for _, r := range all {
-		if err := putText(ctx, tx, r.id, r.user, &indexRow{Entry: library.Entry{Title: r.title}, Body: r.link}); err != nil {
+		if err := putTextV4(ctx, tx, r.id, r.user, r.title, r.link); err != nil {
 			return err
 		}
 	}
