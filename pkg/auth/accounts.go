@@ -88,6 +88,7 @@ type Accounts struct {
 	log  *slog.Logger
 
 	sending sync.WaitGroup // mails handed to goroutines
+	limited limitLog       // refused link requests, logged in bulk
 }
 
 // NewAccounts checks the options and returns the sign-in service.
@@ -110,7 +111,9 @@ func NewAccounts(opt AccountsOptions) (*Accounts, error) {
 	if opt.Log == nil {
 		opt.Log = slog.Default()
 	}
-	return &Accounts{opt: opt, base: base, log: opt.Log}, nil
+	a := &Accounts{opt: opt, base: base, log: opt.Log}
+	a.limited = limitLog{msg: "sign-in requests limited", now: time.Now}
+	return a, nil
 }
 
 // AdminEmail returns the admin's canonical address.
@@ -153,7 +156,7 @@ func (a *Accounts) RequestLink(ctx context.Context, typed string, from Requester
 		return err
 	}
 	if !ok {
-		a.log.Warn("sign-in request limited", "ip_bucket", from.Bucket)
+		a.limited.refused(a.log, from.Bucket)
 		return nil
 	}
 	token, err := a.createLink(ctx, email, from)
