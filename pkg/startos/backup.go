@@ -139,130 +139,21 @@ func CreateSnapshot(ctx context.Context, dataDir string, opt SnapshotOptions) (S
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return Snapshot{}, fmt.Errorf("backup: %w", err)
 	}
-	base := "recap-" + now.UTC().Format("20060102T150405Z") + opt.suffix
-	name := base + ".tar.gz"
-	for i := 2; exists(filepath.Join(dir, name)); i++ {
-		name = fmt.Sprintf("%s-%d.tar.gz", base, i)
-	}
+	name := newSnapshotName(dir, now, opt.suffix)
 	final := filepath.Join(dir, name)
-
-	tmp, err := os.CreateTemp(dir, ".partial-*")
+	w, err := newSnapshotWriter(dir, snapshotManifest{Format: snapshotFormat, Version: opt.Version, Created: now.UTC(), Files: []snapshotFile{}})
 	if err != nil {
 		return Snapshot{}, fmt.Errorf("backup: %w", err)
 	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
-	gz := gzip.NewWriter(tmp)
-	tw := tar.NewWriter(gz)
-	man := snapshotManifest{Format: snapshotFormat, Version: opt.Version, Created: now.UTC(), Files: []snapshotFile{}}
-	add := func(rel, src string, info fs.FileInfo) error {
-		f, err := os.Open(src)
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil // deleted since listed
-			}
-			return err
-		}
-		defer f.Close()
-		st, err := f.Stat()
-		if err != nil {
-			return err
-		}
-		hdr := &tar.Header{Typeflag: tar.TypeReg, Name: rel, Size: st.Size(), Mode: int64(info.Mode().Perm()), ModTime: st.ModTime()}
-		if err := tw.WriteHeader(hdr); err != nil {
-			return err
-		}
-		h := sha256.New()
-		n, err := io.Copy(io.MultiWriter(tw, h), io.LimitReader(f, st.Size()))
-		if err != nil {
-			return err
-		}
-		if n != st.Size() {
-			return fmt.Errorf("%s shrank while being copied", rel)
-		}
-		man.Files = append(man.Files, snapshotFile{Path: rel, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))})
-		return nil
-	}
-
+	defer w.discard()
 	dbPath := filepath.Join(dataDir, dbFile)
 	viaSQLite := opt.SnapshotDB != nil && exists(dbPath)
-	err = filepath.WalkDir(dataDir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil
-			}
-			return err
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if p == dataDir {
-			return nil
-		}
-		rel, _ := filepath.Rel(dataDir, p)
-		rel = filepath.ToSlash(rel)
-		top, _, _ := strings.Cut(rel, "/")
-		if skipped(top) {
-			if d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if viaSQLite && (rel == dbFile || rel == dbFile+"-wal" || rel == dbFile+"-shm") {
-			return nil
-		}
-		if d.IsDir() {
-			info, err := d.Info()
-			if err != nil {
-				return nil
-			}
-			return tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: rel + "/", Mode: int64(info.Mode().Perm()), ModTime: info.ModTime()})
-		}
-		if !d.Type().IsRegular() || strings.Contains(path.Base(rel), ".tmp-") {
-			return nil // sockets, links, half-written temporary files
-		}
-		info, err := d.Info()
-		if err != nil {
-			return nil
-		}
-		return add(rel, p, info)
-	})
+	err = w.addTree(ctx, dataDir, viaSQLite)
 	if err == nil && viaSQLite {
-		err = func() error {
-			f, err := os.CreateTemp(dir, ".db-*")
-			if err != nil {
-				return err
-			}
-			f.Close()
-			os.Remove(f.Name()) // VACUUM INTO wants to create the file itself
-			defer os.Remove(f.Name())
-			if err := opt.SnapshotDB(ctx, dbPath, f.Name()); err != nil {
-				return fmt.Errorf("database: %w", err)
-			}
-			info, err := os.Stat(f.Name())
-			if err != nil {
-				return err
-			}
-			return add(dbFile, f.Name(), info)
-		}()
+		err = w.addDatabase(ctx, dir, dbPath, opt.SnapshotDB)
 	}
 	if err == nil {
-		err = writeManifest(tw, man)
-	}
-	if err == nil {
-		err = tw.Close()
-	}
-	if err == nil {
-		err = gz.Close()
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if err == nil {
-		err = tmp.Close()
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), final)
+		err = w.finish(final)
 	}
 	if err != nil {
 		return Snapshot{}, fmt.Errorf("backup: %w", err)
@@ -277,7 +168,150 @@ func CreateSnapshot(ctx context.Context, dataDir string, opt SnapshotOptions) (S
 			return Snapshot{}, err
 		}
 	}
-	return Snapshot{Name: name, Size: st.Size(), Files: len(man.Files), Created: now.UTC()}, nil
+	return Snapshot{Name: name, Size: st.Size(), Files: len(w.man.Files), Created: now.UTC()}, nil
+}
+
+// newSnapshotName is a new snapshot's file name in dir: its UTC time, the
+// suffix, and a number when that name is taken.
+func newSnapshotName(dir string, now time.Time, suffix string) string {
+	base := "recap-" + now.UTC().Format("20060102T150405Z") + suffix
+	name := base + ".tar.gz"
+	for i := 2; exists(filepath.Join(dir, name)); i++ {
+		name = fmt.Sprintf("%s-%d.tar.gz", base, i)
+	}
+	return name
+}
+
+// snapshotWriter writes a snapshot into a temporary file beside the
+// others, noting each file's size and hash for the manifest, which goes
+// last.
+type snapshotWriter struct {
+	tmp *os.File
+	gz  *gzip.Writer
+	tw  *tar.Writer
+	man snapshotManifest
+}
+
+func newSnapshotWriter(dir string, man snapshotManifest) (*snapshotWriter, error) {
+	tmp, err := os.CreateTemp(dir, ".partial-*")
+	if err != nil {
+		return nil, err
+	}
+	gz := gzip.NewWriter(tmp)
+	return &snapshotWriter{tmp: tmp, gz: gz, tw: tar.NewWriter(gz), man: man}, nil
+}
+
+// discard removes the temporary file; after finish there is none.
+func (w *snapshotWriter) discard() {
+	w.tmp.Close()
+	os.Remove(w.tmp.Name())
+}
+
+// addFile copies the file src into the snapshot as rel. A file deleted
+// since it was listed is left out; one that shrinks while copied is an
+// error.
+func (w *snapshotWriter) addFile(rel, src string, info fs.FileInfo) error {
+	f, err := os.Open(src)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	hdr := &tar.Header{Typeflag: tar.TypeReg, Name: rel, Size: st.Size(), Mode: int64(info.Mode().Perm()), ModTime: st.ModTime()}
+	if err := w.tw.WriteHeader(hdr); err != nil {
+		return err
+	}
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(w.tw, h), io.LimitReader(f, st.Size()))
+	if err != nil {
+		return err
+	}
+	if n != st.Size() {
+		return fmt.Errorf("%s shrank while being copied", rel)
+	}
+	w.man.Files = append(w.man.Files, snapshotFile{Path: rel, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))})
+	return nil
+}
+
+// addTree adds everything in dataDir except what snapshots skip, and
+// the database files when the database goes in through SQLite.
+func (w *snapshotWriter) addTree(ctx context.Context, dataDir string, viaSQLite bool) error {
+	return filepath.WalkDir(dataDir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if p == dataDir {
+			return nil
+		}
+		rel, _ := filepath.Rel(dataDir, p)
+		rel = filepath.ToSlash(rel)
+		if top, _, _ := strings.Cut(rel, "/"); skipped(top) {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if viaSQLite && (rel == dbFile || rel == dbFile+"-wal" || rel == dbFile+"-shm") {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return nil // gone since listed
+		}
+		if d.IsDir() {
+			return w.tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: rel + "/", Mode: int64(info.Mode().Perm()), ModTime: info.ModTime()})
+		}
+		if !d.Type().IsRegular() || strings.Contains(path.Base(rel), ".tmp-") {
+			return nil // sockets, links, half-written temporary files
+		}
+		return w.addFile(rel, p, info)
+	})
+}
+
+// addDatabase adds a consistent copy of the database made by snap.
+func (w *snapshotWriter) addDatabase(ctx context.Context, dir, dbPath string, snap DBSnapshotter) error {
+	f, err := os.CreateTemp(dir, ".db-*")
+	if err != nil {
+		return err
+	}
+	f.Close()
+	os.Remove(f.Name()) // VACUUM INTO wants to create the file itself
+	defer os.Remove(f.Name())
+	if err := snap(ctx, dbPath, f.Name()); err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	info, err := os.Stat(f.Name())
+	if err != nil {
+		return err
+	}
+	return w.addFile(dbFile, f.Name(), info)
+}
+
+// finish writes the manifest, closes the archive durably and puts it in
+// place as final.
+func (w *snapshotWriter) finish(final string) error {
+	for _, step := range []func() error{
+		func() error { return writeManifest(w.tw, w.man) },
+		w.tw.Close, w.gz.Close, w.tmp.Sync, w.tmp.Close,
+		func() error { return os.Rename(w.tmp.Name(), final) },
+	} {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func writeManifest(tw *tar.Writer, man snapshotManifest) error {
