@@ -334,7 +334,6 @@ func (v *ValueSpec) defaultValue(path string, added *[]string) (any, bool, error
 	if v.Nullable != nil && *v.Nullable {
 		return nil, false, nil
 	}
-	hasDefault := v.Default.Kind != 0 && v.Default.Tag != "!!null"
 	switch v.Type {
 	case "object":
 		m := map[string]any{}
@@ -349,7 +348,7 @@ func (v *ValueSpec) defaultValue(path string, added *[]string) (any, bool, error
 	case "pointer":
 		return nil, false, nil
 	}
-	if !hasDefault || v.Default.Kind == yaml.MappingNode { // none, or entropy: the owner's to give
+	if !v.hasDefault() || v.Default.Kind == yaml.MappingNode { // none, or entropy: the owner's to give
 		return nil, false, nil
 	}
 	var x any

@@ -3,6 +3,7 @@ package startos
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -173,164 +174,202 @@ func (r Range) Contains(x float64) bool {
 func (s Spec) check(prefix string, errs *[]error) {
 	for _, key := range s.Keys() {
 		v := s[key]
-		path := prefix + key
-		bad := func(format string, args ...any) {
-			*errs = append(*errs, fmt.Errorf("%s: %s", path, fmt.Sprintf(format, args...)))
-		}
+		c := &specCheck{path: prefix + key, errs: errs}
 		if v == nil {
-			bad("empty")
+			c.bad("empty")
 			continue
 		}
 		if v.Name == "" {
-			bad("name is required")
+			c.bad("name is required")
 		}
 		if len(v.Name) > 0 && strings.TrimSpace(v.Name) != v.Name {
-			bad("name has surrounding spaces")
+			c.bad("name has surrounding spaces")
 		}
-		hasDefault := v.Default.Kind != 0 && v.Default.Tag != "!!null"
-		switch v.Type {
-		case "boolean":
-			if !hasDefault || v.Default.Tag != "!!bool" {
-				bad("a boolean needs a true or false default")
-			}
-		case "string":
-			if v.Nullable == nil {
-				bad("nullable is required for a string")
-			}
-			if (v.Pattern == "") != (v.PatternDescription == "") {
-				bad("pattern and pattern-description go together")
-			}
-			var re *regexp.Regexp
-			if v.Pattern != "" {
-				var err error
-				if re, err = regexp.Compile(v.Pattern); err != nil {
-					bad("pattern: %v", err)
-				}
-			}
-			if hasDefault {
-				switch v.Default.Kind {
-				case yaml.ScalarNode:
-					if re != nil && !re.MatchString(v.Default.Value) {
-						bad("default %q does not match the pattern", v.Default.Value)
-					}
-				case yaml.MappingNode:
-					var e struct {
-						Charset string `yaml:"charset"`
-						Len     int    `yaml:"len"`
-					}
-					if err := decodeNodeStrict(&v.Default, &e); err != nil || e.Charset == "" || e.Len < 1 {
-						bad("an entropy default needs charset and len")
-					}
-				default:
-					bad("default must be a string or {charset, len}")
-				}
-			}
-		case "number":
-			if v.Nullable == nil {
-				bad("nullable is required for a number")
-			}
-			r := Range{NoMin: true, NoMax: true}
-			if v.Range != "" {
-				var err error
-				if r, err = ParseRange(v.Range); err != nil {
-					bad("%v", err)
-				}
-			}
-			if hasDefault {
-				x, err := strconv.ParseFloat(v.Default.Value, 64)
-				switch {
-				case v.Default.Kind != yaml.ScalarNode || err != nil:
-					bad("default %q is not a number", v.Default.Value)
-				case !r.Contains(x):
-					bad("default %v is outside %s", x, v.Range)
-				case v.Integral && x != float64(int64(x)):
-					bad("default %v is not a whole number", x)
-				}
-			}
-		case "enum":
-			if len(v.Values) == 0 {
-				bad("an enum needs values")
-			}
-			if !hasDefault || !containsString(v.Values, v.Default.Value) {
-				bad("default %q is not one of the values", v.Default.Value)
-			}
-			for k := range v.ValueNames {
-				if !containsString(v.Values, k) {
-					bad("value-names names %q, which is not a value", k)
-				}
-			}
-		case "object":
-			sub, err := v.ObjectSpec()
-			if err != nil {
-				bad("%v", err)
-				continue
-			}
-			sub.check(path+".", errs)
-		case "union":
-			tag, err := v.UnionTag()
-			if err != nil {
-				bad("%v", err)
-				continue
-			}
-			if len(v.Variants) == 0 {
-				bad("a union needs variants")
-			}
-			if _, ok := v.Variants[v.Default.Value]; !hasDefault || !ok {
-				bad("default %q does not name a variant", v.Default.Value)
-			}
-			for k := range tag.VariantNames {
-				if _, ok := v.Variants[k]; !ok {
-					bad("variant-names names %q, which is not a variant", k)
-				}
-			}
-			for name, variant := range v.Variants {
-				if _, clash := variant[tag.ID]; clash {
-					bad("variant %s has a field named like the tag (%s)", name, tag.ID)
-				}
-				variant.check(path+"."+name+".", errs)
-			}
-		case "pointer":
-			if v.Subtype != "package" {
-				bad("pointer subtype %q: only package pointers have targets", v.Subtype)
-			}
-			if v.PackageID == "" {
-				bad("pointer needs package-id")
-			}
-			switch v.Target {
-			case "tor-address", "lan-address", "tor-key":
-				if v.Interface == "" {
-					bad("pointer to %s needs interface", v.Target)
-				}
-			case "config":
-				if v.Selector == "" {
-					bad("pointer to config needs selector")
-				}
-			default:
-				bad("pointer target %q is not tor-address, lan-address, tor-key or config", v.Target)
-			}
-		case "list":
-			if v.Subtype == "" {
-				bad("a list needs a subtype")
-			}
-			if _, err := ParseRange(v.Range); err != nil {
-				bad("a list needs an item-count range: %v", err)
-			}
-			if !hasDefault || v.Default.Kind != yaml.SequenceNode {
-				bad("a list needs a default list")
-			}
-		default:
-			bad("type %q is not boolean, string, number, enum, list, object, union or pointer", v.Type)
+		check, ok := specCheckers[v.Type]
+		if !ok {
+			c.bad("type %q is not boolean, string, number, enum, list, object, union or pointer", v.Type)
+			continue
+		}
+		check(c, v)
+	}
+}
+
+// specCheck collects the problems of one field.
+type specCheck struct {
+	path string
+	errs *[]error
+}
+
+func (c *specCheck) bad(format string, args ...any) {
+	*c.errs = append(*c.errs, fmt.Errorf("%s: %s", c.path, fmt.Sprintf(format, args...)))
+}
+
+// specCheckers holds one grammar check per type.
+var specCheckers map[string]func(c *specCheck, v *ValueSpec)
+
+func init() {
+	specCheckers = map[string]func(*specCheck, *ValueSpec){
+		"boolean": checkBooleanSpec,
+		"string":  checkStringSpec,
+		"number":  checkNumberSpec,
+		"enum":    checkEnumSpec,
+		"object":  checkObjectSpec,
+		"union":   checkUnionSpec,
+		"pointer": checkPointerSpec,
+		"list":    checkListSpec,
+	}
+}
+
+// hasDefault reports whether the field has a default other than null.
+func (v *ValueSpec) hasDefault() bool {
+	return v.Default.Kind != 0 && v.Default.Tag != "!!null"
+}
+
+func checkBooleanSpec(c *specCheck, v *ValueSpec) {
+	if !v.hasDefault() || v.Default.Tag != "!!bool" {
+		c.bad("a boolean needs a true or false default")
+	}
+}
+
+func checkStringSpec(c *specCheck, v *ValueSpec) {
+	if v.Nullable == nil {
+		c.bad("nullable is required for a string")
+	}
+	if (v.Pattern == "") != (v.PatternDescription == "") {
+		c.bad("pattern and pattern-description go together")
+	}
+	var re *regexp.Regexp
+	if v.Pattern != "" {
+		var err error
+		if re, err = regexp.Compile(v.Pattern); err != nil {
+			c.bad("pattern: %v", err)
+		}
+	}
+	if !v.hasDefault() {
+		return
+	}
+	switch v.Default.Kind {
+	case yaml.ScalarNode:
+		if re != nil && !re.MatchString(v.Default.Value) {
+			c.bad("default %q does not match the pattern", v.Default.Value)
+		}
+	case yaml.MappingNode:
+		var e struct {
+			Charset string `yaml:"charset"`
+			Len     int    `yaml:"len"`
+		}
+		if err := decodeNodeStrict(&v.Default, &e); err != nil || e.Charset == "" || e.Len < 1 {
+			c.bad("an entropy default needs charset and len")
+		}
+	default:
+		c.bad("default must be a string or {charset, len}")
+	}
+}
+
+func checkNumberSpec(c *specCheck, v *ValueSpec) {
+	if v.Nullable == nil {
+		c.bad("nullable is required for a number")
+	}
+	r := Range{NoMin: true, NoMax: true}
+	if v.Range != "" {
+		var err error
+		if r, err = ParseRange(v.Range); err != nil {
+			c.bad("%v", err)
+		}
+	}
+	if !v.hasDefault() {
+		return
+	}
+	x, err := strconv.ParseFloat(v.Default.Value, 64)
+	switch {
+	case v.Default.Kind != yaml.ScalarNode || err != nil:
+		c.bad("default %q is not a number", v.Default.Value)
+	case !r.Contains(x):
+		c.bad("default %v is outside %s", x, v.Range)
+	case v.Integral && x != float64(int64(x)):
+		c.bad("default %v is not a whole number", x)
+	}
+}
+
+func checkEnumSpec(c *specCheck, v *ValueSpec) {
+	if len(v.Values) == 0 {
+		c.bad("an enum needs values")
+	}
+	if !v.hasDefault() || !slices.Contains(v.Values, v.Default.Value) {
+		c.bad("default %q is not one of the values", v.Default.Value)
+	}
+	for k := range v.ValueNames {
+		if !slices.Contains(v.Values, k) {
+			c.bad("value-names names %q, which is not a value", k)
 		}
 	}
 }
 
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
+func checkObjectSpec(c *specCheck, v *ValueSpec) {
+	sub, err := v.ObjectSpec()
+	if err != nil {
+		c.bad("%v", err)
+		return
+	}
+	sub.check(c.path+".", c.errs)
+}
+
+func checkUnionSpec(c *specCheck, v *ValueSpec) {
+	tag, err := v.UnionTag()
+	if err != nil {
+		c.bad("%v", err)
+		return
+	}
+	if len(v.Variants) == 0 {
+		c.bad("a union needs variants")
+	}
+	if _, ok := v.Variants[v.Default.Value]; !v.hasDefault() || !ok {
+		c.bad("default %q does not name a variant", v.Default.Value)
+	}
+	for k := range tag.VariantNames {
+		if _, ok := v.Variants[k]; !ok {
+			c.bad("variant-names names %q, which is not a variant", k)
 		}
 	}
-	return false
+	for name, variant := range v.Variants {
+		if _, clash := variant[tag.ID]; clash {
+			c.bad("variant %s has a field named like the tag (%s)", name, tag.ID)
+		}
+		variant.check(c.path+"."+name+".", c.errs)
+	}
+}
+
+func checkPointerSpec(c *specCheck, v *ValueSpec) {
+	if v.Subtype != "package" {
+		c.bad("pointer subtype %q: only package pointers have targets", v.Subtype)
+	}
+	if v.PackageID == "" {
+		c.bad("pointer needs package-id")
+	}
+	switch v.Target {
+	case "tor-address", "lan-address", "tor-key":
+		if v.Interface == "" {
+			c.bad("pointer to %s needs interface", v.Target)
+		}
+	case "config":
+		if v.Selector == "" {
+			c.bad("pointer to config needs selector")
+		}
+	default:
+		c.bad("pointer target %q is not tor-address, lan-address, tor-key or config", v.Target)
+	}
+}
+
+func checkListSpec(c *specCheck, v *ValueSpec) {
+	if v.Subtype == "" {
+		c.bad("a list needs a subtype")
+	}
+	if _, err := ParseRange(v.Range); err != nil {
+		c.bad("a list needs an item-count range: %v", err)
+	}
+	if !v.hasDefault() || v.Default.Kind != yaml.SequenceNode {
+		c.bad("a list needs a default list")
+	}
 }
 
 // Generate builds the config StartOS would save for this spec when every
@@ -347,7 +386,6 @@ func (s Spec) generate(prefix string, variants map[string]string, fill func(stri
 	for _, key := range s.Keys() {
 		v := s[key]
 		path := prefix + key
-		hasDefault := v.Default.Kind != 0 && v.Default.Tag != "!!null"
 		switch v.Type {
 		case "object":
 			sub, err := v.ObjectSpec()
@@ -379,13 +417,13 @@ func (s Spec) generate(prefix string, variants map[string]string, fill func(stri
 		case "pointer":
 			out[key] = fill(path, v)
 		case "string":
-			if hasDefault && v.Default.Kind == yaml.ScalarNode {
+			if v.hasDefault() && v.Default.Kind == yaml.ScalarNode {
 				out[key] = v.Default.Value
 			} else {
 				out[key] = fill(path, v)
 			}
 		default:
-			if !hasDefault {
+			if !v.hasDefault() {
 				out[key] = fill(path, v)
 				continue
 			}
