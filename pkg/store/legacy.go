@@ -133,6 +133,26 @@ func readLegacy(data []byte, id string) legacyFile {
 	}
 	lf.read = true
 	d := &lf.doc
+	readLegacySource(o, d)
+	readLegacySummary(o, d)
+	topics := o.list("topics", "sections", "chapters", "segments")
+	if topics == nil {
+		if l, ok := o["summary"].([]any); ok {
+			topics = l
+		}
+	}
+	for _, raw := range topics {
+		if topic, ok := lf.readTopic(raw, len(d.Topics)); ok {
+			d.Topics = append(d.Topics, topic)
+		}
+	}
+	d.Transcript = readLegacyTranscript(o["transcript"])
+	return lf
+}
+
+// readLegacySource reads the source and the time of an earlier file,
+// from the top level or from its metadata object.
+func readLegacySource(o jsonObject, d *recap.Document) {
 	meta := o.obj("metadata", "meta", "video", "source")
 	pick := func(keys ...string) string {
 		if s := o.str(keys...); s != "" {
@@ -158,6 +178,10 @@ func readLegacy(data []byte, id string) legacyFile {
 			break
 		}
 	}
+}
+
+// readLegacySummary reads the summary text and the keywords.
+func readLegacySummary(o jsonObject, d *recap.Document) {
 	if s, ok := o["summary"].(string); ok {
 		d.Summary = strings.TrimSpace(s)
 	} else {
@@ -168,63 +192,71 @@ func readLegacy(data []byte, id string) legacyFile {
 			d.Keywords = append(d.Keywords, strings.TrimSpace(s))
 		}
 	}
-	topics := o.list("topics", "sections", "chapters", "segments")
-	if topics == nil {
-		if l, ok := o["summary"].([]any); ok {
-			topics = l
+}
+
+// readTopic reads one topic (an object, or just a title) as topic n+1 of
+// the document; false when it holds nothing.
+func (lf *legacyFile) readTopic(raw any, n int) (recap.Topic, bool) {
+	t, ok := raw.(map[string]any)
+	if !ok {
+		s, _ := raw.(string)
+		s = strings.TrimSpace(s)
+		return recap.Topic{Title: s, Segments: []recap.Segment{}}, s != ""
+	}
+	to := jsonObject(t)
+	topic := recap.Topic{
+		Title:    to.str("title", "heading", "name", "topic"),
+		Summary:  to.str("summary", "description", "overview"),
+		Segments: []recap.Segment{},
+	}
+	if f, ok := to.num("start", "startTime", "start_time", "start_s", "startSeconds", "timestamp", "time", "offset"); ok {
+		topic.Start = recap.Secs(f)
+		lf.times = true
+	}
+	if f, ok := to.num("end", "endTime", "end_time", "end_s", "endSeconds"); ok {
+		topic.End = recap.Secs(f)
+	}
+	for _, rp := range to.list("segments", "points", "keyPoints", "key_points", "bullets", "highlights", "items") {
+		if seg := lf.readPoint(rp); seg.Text != "" {
+			topic.Segments = append(topic.Segments, seg)
 		}
 	}
-	for _, raw := range topics {
-		t, ok := raw.(map[string]any)
-		if !ok {
-			if s, ok := raw.(string); ok && strings.TrimSpace(s) != "" {
-				d.Topics = append(d.Topics, recap.Topic{Title: strings.TrimSpace(s), Segments: []recap.Segment{}})
-			}
-			continue
-		}
-		to := jsonObject(t)
-		topic := recap.Topic{
-			Title:    to.str("title", "heading", "name", "topic"),
-			Summary:  to.str("summary", "description", "overview"),
-			Segments: []recap.Segment{},
-		}
-		if f, ok := to.num("start", "startTime", "start_time", "start_s", "startSeconds", "timestamp", "time", "offset"); ok {
-			topic.Start = recap.Secs(f)
+	if topic.Title == "" && topic.Summary == "" && len(topic.Segments) == 0 {
+		return topic, false
+	}
+	if topic.Title == "" {
+		topic.Title = fmt.Sprintf("Part %d", n+1)
+	}
+	return topic, true
+}
+
+// readPoint reads one point of a topic: a string, or an object with a
+// text and perhaps a time.
+func (lf *legacyFile) readPoint(raw any) recap.Segment {
+	var seg recap.Segment
+	switch p := raw.(type) {
+	case string:
+		seg.Text = strings.TrimSpace(p)
+	case map[string]any:
+		po := jsonObject(p)
+		seg.Text = po.str("text", "point", "summary", "content", "title")
+		if f, ok := po.num("start", "startTime", "start_time", "start_s", "timestamp", "time", "offset", "seconds"); ok {
+			seg.Start = recap.Secs(f)
 			lf.times = true
 		}
-		if f, ok := to.num("end", "endTime", "end_time", "end_s", "endSeconds"); ok {
-			topic.End = recap.Secs(f)
-		}
-		for _, rp := range to.list("segments", "points", "keyPoints", "key_points", "bullets", "highlights", "items") {
-			var seg recap.Segment
-			switch p := rp.(type) {
-			case string:
-				seg.Text = strings.TrimSpace(p)
-			case map[string]any:
-				po := jsonObject(p)
-				seg.Text = po.str("text", "point", "summary", "content", "title")
-				if f, ok := po.num("start", "startTime", "start_time", "start_s", "timestamp", "time", "offset", "seconds"); ok {
-					seg.Start = recap.Secs(f)
-					lf.times = true
-				}
-			}
-			if seg.Text != "" {
-				topic.Segments = append(topic.Segments, seg)
-			}
-		}
-		if topic.Title == "" && topic.Summary == "" && len(topic.Segments) == 0 {
-			continue
-		}
-		if topic.Title == "" {
-			topic.Title = fmt.Sprintf("Part %d", len(d.Topics)+1)
-		}
-		d.Topics = append(d.Topics, topic)
 	}
-	switch tr := o["transcript"].(type) {
+	return seg
+}
+
+// readLegacyTranscript reads a transcript given as text (a unit per
+// line) or as a list of {text, start} objects.
+func readLegacyTranscript(raw any) []recap.Unit {
+	units := []recap.Unit{}
+	switch tr := raw.(type) {
 	case string:
 		for _, line := range strings.Split(tr, "\n") {
 			if line = strings.TrimSpace(line); line != "" {
-				d.Transcript = append(d.Transcript, recap.Unit{I: len(d.Transcript), Text: line})
+				units = append(units, recap.Unit{I: len(units), Text: line})
 			}
 		}
 	case []any:
@@ -233,16 +265,16 @@ func readLegacy(data []byte, id string) legacyFile {
 			if !ok {
 				continue
 			}
-			u := recap.Unit{I: len(d.Transcript), Text: jsonObject(uo).str("text", "content")}
+			u := recap.Unit{I: len(units), Text: jsonObject(uo).str("text", "content")}
 			if f, ok := jsonObject(uo).num("start", "offset", "start_s", "startTime"); ok {
 				u.Start = recap.Secs(f)
 			}
 			if u.Text != "" {
-				d.Transcript = append(d.Transcript, u)
+				units = append(units, u)
 			}
 		}
 	}
-	return lf
+	return units
 }
 
 // normalizeDate turns "20240131" into "2024-01-31"; other forms pass.
