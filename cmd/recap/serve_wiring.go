@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -217,7 +218,7 @@ func wireMulti(ctx context.Context, data string, cfg *config.Config, log *slog.L
 		props:  props,
 		recaps: func() int { return rep.Indexed + rep.Unchanged },
 		banner: func(w io.Writer) {
-			fmt.Fprintf(w, "Multi mode: people sign in by email at %s/login; the admin is %s.\n", trimSlash(base), accounts.AdminEmail())
+			fmt.Fprintf(w, "Multi mode: people sign in by email at %s/login; the admin is %s.\n", strings.TrimRight(base, "/"), accounts.AdminEmail())
 			fmt.Fprintln(w, "(recap action admin-login-link makes a sign-in link for the admin without mail)")
 		},
 		closer: func() {
@@ -233,13 +234,6 @@ func wireMulti(ctx context.Context, data string, cfg *config.Config, log *slog.L
 			}
 		},
 	}, nil
-}
-
-func trimSlash(s string) string {
-	for len(s) > 0 && s[len(s)-1] == '/' {
-		s = s[:len(s)-1]
-	}
-	return s
 }
 
 // pruneInterval is how often multi mode drops expired sessions and links

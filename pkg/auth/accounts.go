@@ -33,6 +33,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -335,17 +336,10 @@ func (a *Accounts) IssueLink(ctx context.Context, typed string, from Requester) 
 // LinkURL is the confirm page's address for a token.
 func (a *Accounts) LinkURL(token string) string {
 	u := *a.base
-	u.Path = joinPath(u.Path, "/auth/verify")
+	u.Path = strings.TrimRight(u.Path, "/") + "/auth/verify"
 	u.RawQuery = url.Values{"token": {token}}.Encode()
 	u.Fragment = ""
 	return u.String()
-}
-
-func joinPath(base, p string) string {
-	for len(base) > 0 && base[len(base)-1] == '/' {
-		base = base[:len(base)-1]
-	}
-	return base + p
 }
 
 // Confirm consumes a sign-in token and starts a session (step 3 above).

@@ -16,6 +16,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/recap-startos/recap/pkg/mail"
@@ -114,7 +115,7 @@ func (a *Accounts) RequestDeletion(ctx context.Context, u *store.User, recaps in
 		return err
 	}
 	u2 := *a.base
-	u2.Path = joinPath(u2.Path, "/account/delete/confirm")
+	u2.Path = strings.TrimRight(u2.Path, "/") + "/account/delete/confirm"
 	u2.RawQuery = "token=" + token
 	msg, err := mail.DeleteAccountMessage(mail.DeleteAccount{To: u.Email, Link: u2.String(), Site: a.base.Host,
 		Recaps: recaps, ValidFor: DeleteTTL})

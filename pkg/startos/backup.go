@@ -158,7 +158,7 @@ func CreateSnapshot(ctx context.Context, dataDir string, opt SnapshotOptions) (S
 	if err != nil {
 		return Snapshot{}, fmt.Errorf("backup: %w", err)
 	}
-	syncDir(dir)
+	_ = atomicfile.SyncDir(dir) // best effort: the renames are done either way
 	st, err := os.Stat(final)
 	if err != nil {
 		return Snapshot{}, fmt.Errorf("backup: %w", err)
@@ -597,7 +597,7 @@ func finishRestore(dataDir string, tidy bool) error {
 				return fail(err)
 			}
 		}
-		syncDir(dataDir)
+		_ = atomicfile.SyncDir(dataDir) // best effort: the renames are done either way
 		if err := atomicfile.Write(journal, []byte(name+"\n"+phaseIn+"\n"), 0o600); err != nil {
 			return fail(err)
 		}
@@ -619,11 +619,11 @@ func finishRestore(dataDir string, tidy bool) error {
 			return fail(err)
 		}
 	}
-	syncDir(dataDir)
+	_ = atomicfile.SyncDir(dataDir) // best effort: the renames are done either way
 	if err := os.Remove(journal); err != nil {
 		return fail(err)
 	}
-	syncDir(dataDir)
+	_ = atomicfile.SyncDir(dataDir) // best effort: the renames are done either way
 	os.RemoveAll(staging)
 	os.RemoveAll(old)
 	return nil
@@ -632,11 +632,4 @@ func finishRestore(dataDir string, tidy bool) error {
 func exists(p string) bool {
 	_, err := os.Lstat(p)
 	return err == nil
-}
-
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
 }

@@ -144,7 +144,7 @@ func (p ModeSwitch) ApplySteps(dataDir string, after func(step string) error) er
 		}
 	}
 	for d := range dirs {
-		syncDir(d)
+		_ = atomicfile.SyncDir(d) // best effort: the renames are done either way
 	}
 	if err := SetConfigMode(dataDir, p.To); err != nil {
 		return err

@@ -17,7 +17,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net/url"
 	"os"
 	"sort"
 	"strings"
@@ -114,11 +113,7 @@ func InspectDuplicates(ctx context.Context, dataDir string) ([]DuplicateGroup, e
 	if _, err := os.Stat(path); err != nil {
 		return nil, ErrNotFound
 	}
-	q := url.Values{}
-	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", DefaultBusyTimeout.Milliseconds()))
-	q.Add("_pragma", "query_only(ON)")
-	q.Set("_txlock", "deferred")
-	db, err := driver.Open((&url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}).String())
+	db, err := driver.Open(sideDSN(path, true))
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}

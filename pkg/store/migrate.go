@@ -21,7 +21,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -561,12 +560,7 @@ func Inspect(ctx context.Context, dataDir string) (Version, error) {
 		}
 		return Version{}, fmt.Errorf("store: %w", err)
 	}
-	q := url.Values{}
-	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", DefaultBusyTimeout.Milliseconds()))
-	q.Add("_pragma", "query_only(ON)")
-	q.Set("_txlock", "deferred")
-	u := url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}
-	db, err := driver.Open(u.String())
+	db, err := driver.Open(sideDSN(path, true))
 	if err != nil {
 		return Version{}, fmt.Errorf("store: open %s: %w", path, err)
 	}

@@ -136,6 +136,21 @@ func dsn(path string, busy time.Duration, sync string, readOnly bool) string {
 	return u.String()
 }
 
+// sideDSN is the connection string of a connection beside the store's
+// own pools (a snapshot, an inspection before a migration): it only
+// waits for locks, leaves the journal mode as it is, and with queryOnly
+// cannot write.
+func sideDSN(path string, queryOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", DefaultBusyTimeout.Milliseconds()))
+	if queryOnly {
+		q.Add("_pragma", "query_only(ON)")
+	}
+	q.Set("_txlock", "deferred")
+	u := url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}
+	return u.String()
+}
+
 // Open opens (creating if needed) DATA/recap.db, applies pending
 // migrations and starts the write loop. It refuses a database written by
 // a newer Recap with ErrTooNew.
@@ -264,11 +279,7 @@ func SnapshotFile(ctx context.Context, src, dst string) error {
 	if _, err := os.Stat(src); err != nil {
 		return fmt.Errorf("store: snapshot: %w", err)
 	}
-	q := url.Values{}
-	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", DefaultBusyTimeout.Milliseconds()))
-	q.Set("_txlock", "deferred")
-	u := url.URL{Scheme: "file", Path: src, RawQuery: q.Encode()}
-	db, err := driver.Open(u.String())
+	db, err := driver.Open(sideDSN(src, false))
 	if err != nil {
 		return fmt.Errorf("store: snapshot %s: %w", filepath.Base(src), err)
 	}
