@@ -58,25 +58,28 @@ const (
 	weightTranscript = 1
 )
 
-func entryOf(d *recap.Document, info fs.FileInfo) *Entry {
-	e := &Entry{
+// NewEntry is what a library listing shows of a recap: its document's
+// source, counts and summary, and the file's size and time when info is
+// given. It carries no search terms.
+func NewEntry(d *recap.Document, info fs.FileInfo) Entry {
+	e := Entry{
 		ID: d.ID, Title: d.Title, Type: d.Source.Type, URL: d.Source.URL,
 		VideoID: d.Source.VideoID, Channel: d.Source.Channel,
 		UploadDate: d.Source.UploadDate, CreatedAt: d.CreatedAt,
-		Duration: d.Source.Duration, Topics: len(d.Topics),
+		Duration: d.Length(), Topics: len(d.Topics),
 		Segments: d.SegmentCount(), Words: d.Stats.Words,
 		Summary: d.Summary, Keywords: d.Keywords, Engine: d.Engine.Name,
 		SourceKeys: d.Source.Keys(),
 	}
-	if e.Duration == 0 && d.Timed() {
-		last := d.Transcript[len(d.Transcript)-1]
-		if last.End != nil {
-			e.Duration = *last.End
-		}
-	}
 	if info != nil {
 		e.Size, e.ModTime = info.Size(), info.ModTime().UnixNano()
 	}
+	return e
+}
+
+func entryOf(d *recap.Document, info fs.FileInfo) *Entry {
+	entry := NewEntry(d, info)
+	e := &entry
 	w := map[string]float64{}
 	add := func(text string, weight float64) {
 		for _, t := range Tokenize(text) {

@@ -136,6 +136,18 @@ func (d *Document) SegmentCount() int {
 	return n
 }
 
+// Length is how long the source is, in seconds: Source.Duration when
+// known, else the end of a timed transcript's last unit, else 0.
+func (d *Document) Length() float64 {
+	if d.Source.Duration != 0 || !d.Timed() {
+		return d.Source.Duration
+	}
+	if end := d.Transcript[len(d.Transcript)-1].End; end != nil {
+		return *end
+	}
+	return 0
+}
+
 // Timed reports whether the document's transcript carries times.
 func (d *Document) Timed() bool {
 	return len(d.Transcript) > 0 && d.Transcript[0].Start != nil

@@ -234,3 +234,27 @@ func TestMarkdownLinksCannotInject(t *testing.T) {
 		t.Errorf("SafeURL = %q", got)
 	}
 }
+
+func TestDocumentLength(t *testing.T) {
+	timed := []Unit{{I: 0, Start: Secs(0), End: Secs(4), Text: "a"}, {I: 1, Start: Secs(4), End: Secs(61.5), Text: "b"}}
+	untimed := []Unit{{I: 0, Text: "a"}}
+	cases := []struct {
+		name     string
+		duration float64
+		units    []Unit
+		want     float64
+	}{
+		{"the source's duration wins", 90, timed, 90},
+		{"else the timed transcript's end", 0, timed, 61.5},
+		{"an untimed transcript has none", 0, untimed, 0},
+		{"no transcript", 0, nil, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d := &Document{Source: Source{Duration: c.duration}, Transcript: c.units}
+			if got := d.Length(); got != c.want {
+				t.Fatalf("Length = %v, want %v", got, c.want)
+			}
+		})
+	}
+}

@@ -85,19 +85,7 @@ type indexRow struct {
 }
 
 func rowOf(doc *recap.Document, info fs.FileInfo) *indexRow {
-	r := &indexRow{Format: formatRecap}
-	r.ID, r.Title, r.Type, r.URL, r.VideoID = doc.ID, doc.Title, doc.Source.Type, doc.Source.URL, doc.Source.VideoID
-	r.Channel, r.UploadDate, r.CreatedAt = doc.Source.Channel, doc.Source.UploadDate, doc.CreatedAt
-	r.Duration, r.Topics, r.Segments, r.Words = doc.Source.Duration, len(doc.Topics), doc.SegmentCount(), doc.Stats.Words
-	r.Summary, r.Keywords, r.Engine = doc.Summary, doc.Keywords, doc.Engine.Name
-	if r.Duration == 0 && doc.Timed() {
-		if end := doc.Transcript[len(doc.Transcript)-1].End; end != nil {
-			r.Duration = *end
-		}
-	}
-	if info != nil {
-		r.Size, r.ModTime = info.Size(), info.ModTime().UnixNano()
-	}
+	r := &indexRow{Entry: library.NewEntry(doc, info), Format: formatRecap}
 	r.KeywordText = strings.Join(doc.Keywords, " ")
 	r.SummaryText = doc.Summary + " " + doc.Source.Channel
 	var b strings.Builder
