@@ -420,86 +420,124 @@ func readSnapshot(dataDir, name, into string) (Snapshot, error) {
 		if man != nil {
 			return Snapshot{}, bad("entries after %s", snapshotIndex)
 		}
-		rel := strings.TrimSuffix(hdr.Name, "/")
-		if !filepath.IsLocal(filepath.FromSlash(rel)) || strings.Contains(rel, "\\") {
-			return Snapshot{}, bad("unsafe path %q", hdr.Name)
+		rel, err := snapshotEntry(hdr, bad)
+		if err != nil {
+			return Snapshot{}, err
 		}
-		top, _, _ := strings.Cut(rel, "/")
-		if skipped(top) {
-			return Snapshot{}, bad("unexpected path %q", hdr.Name)
-		}
-		switch hdr.Typeflag {
-		case tar.TypeDir:
-			if into != "" {
-				if err := os.MkdirAll(filepath.Join(into, filepath.FromSlash(rel)), 0o700); err != nil {
-					return Snapshot{}, fmt.Errorf("backup: %w", err)
-				}
-			}
-			continue
-		case tar.TypeReg:
+		switch {
+		case hdr.Typeflag == tar.TypeDir:
+			err = makeDir(into, rel)
+		case rel == snapshotIndex:
+			man, err = readManifest(tr, bad)
 		default:
-			return Snapshot{}, bad("%q is not a file or folder", hdr.Name)
-		}
-		if rel == snapshotIndex {
-			var m snapshotManifest
-			if err := json.NewDecoder(io.LimitReader(tr, 64<<20)).Decode(&m); err != nil {
-				return Snapshot{}, bad("unreadable %s (%v)", snapshotIndex, err)
+			if _, dup := seen[rel]; dup {
+				return Snapshot{}, bad("%q appears twice", rel)
 			}
-			man = &m
-			continue
-		}
-		if _, dup := seen[rel]; dup {
-			return Snapshot{}, bad("%q appears twice", rel)
-		}
-		h := sha256.New()
-		var w io.Writer = h
-		var out *os.File
-		if into != "" {
-			dst := filepath.Join(into, filepath.FromSlash(rel))
-			if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
-				return Snapshot{}, fmt.Errorf("backup: %w", err)
-			}
-			if out, err = os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, fs.FileMode(hdr.Mode).Perm()|0o600); err != nil {
-				return Snapshot{}, fmt.Errorf("backup: %w", err)
-			}
-			w = io.MultiWriter(h, out)
-		}
-		n, err := io.Copy(w, tr)
-		if out != nil {
-			if err == nil {
-				err = out.Sync()
-			}
-			if cerr := out.Close(); err == nil {
-				err = cerr
-			}
-			if err == nil {
-				err = os.Chtimes(out.Name(), hdr.ModTime, hdr.ModTime)
-			}
+			seen[rel], err = extractFile(tr, hdr, into, rel, bad)
 		}
 		if err != nil {
-			return Snapshot{}, bad("damaged archive at %q (%v)", rel, err)
+			return Snapshot{}, err
 		}
-		seen[rel] = snapshotFile{Path: rel, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}
 	}
+	if err := checkManifest(man, seen, bad); err != nil {
+		return Snapshot{}, err
+	}
+	return Snapshot{Name: name, Size: st.Size(), Files: len(man.Files), Created: man.Created}, nil
+}
+
+// snapshotEntry checks an archive entry's path and type: a folder or a
+// file, at a relative path inside DATA that snapshots do not skip. It
+// returns the path without a trailing slash.
+func snapshotEntry(hdr *tar.Header, bad func(string, ...any) error) (string, error) {
+	rel := strings.TrimSuffix(hdr.Name, "/")
+	if !filepath.IsLocal(filepath.FromSlash(rel)) || strings.Contains(rel, "\\") {
+		return "", bad("unsafe path %q", hdr.Name)
+	}
+	if top, _, _ := strings.Cut(rel, "/"); skipped(top) {
+		return "", bad("unexpected path %q", hdr.Name)
+	}
+	if hdr.Typeflag != tar.TypeDir && hdr.Typeflag != tar.TypeReg {
+		return "", bad("%q is not a file or folder", hdr.Name)
+	}
+	return rel, nil
+}
+
+// makeDir makes a folder of the snapshot under into ("" only checks).
+func makeDir(into, rel string) error {
+	if into == "" {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Join(into, filepath.FromSlash(rel)), 0o700); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	return nil
+}
+
+func readManifest(r io.Reader, bad func(string, ...any) error) (*snapshotManifest, error) {
+	var m snapshotManifest
+	if err := json.NewDecoder(io.LimitReader(r, 64<<20)).Decode(&m); err != nil {
+		return nil, bad("unreadable %s (%v)", snapshotIndex, err)
+	}
+	return &m, nil
+}
+
+// extractFile reads a file of the snapshot, hashing it, and writes it
+// under into unless into is "" (then it only checks).
+func extractFile(r io.Reader, hdr *tar.Header, into, rel string, bad func(string, ...any) error) (snapshotFile, error) {
+	h := sha256.New()
+	var w io.Writer = h
+	var out *os.File
+	if into != "" {
+		dst := filepath.Join(into, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+			return snapshotFile{}, fmt.Errorf("backup: %w", err)
+		}
+		var err error
+		if out, err = os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, fs.FileMode(hdr.Mode).Perm()|0o600); err != nil {
+			return snapshotFile{}, fmt.Errorf("backup: %w", err)
+		}
+		w = io.MultiWriter(h, out)
+	}
+	n, err := io.Copy(w, r)
+	if out != nil {
+		if err == nil {
+			err = out.Sync()
+		}
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = os.Chtimes(out.Name(), hdr.ModTime, hdr.ModTime)
+		}
+	}
+	if err != nil {
+		return snapshotFile{}, bad("damaged archive at %q (%v)", rel, err)
+	}
+	return snapshotFile{Path: rel, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// checkManifest holds the files read to the manifest: the same set,
+// each with its size and checksum.
+func checkManifest(man *snapshotManifest, seen map[string]snapshotFile, bad func(string, ...any) error) error {
 	if man == nil {
-		return Snapshot{}, bad("%s is missing (not a Recap snapshot, or cut short)", snapshotIndex)
+		return bad("%s is missing (not a Recap snapshot, or cut short)", snapshotIndex)
 	}
 	if man.Format != snapshotFormat {
-		return Snapshot{}, bad("format %d, this version reads %d", man.Format, snapshotFormat)
+		return bad("format %d, this version reads %d", man.Format, snapshotFormat)
 	}
 	if len(man.Files) != len(seen) {
-		return Snapshot{}, bad("%d files listed, %d present", len(man.Files), len(seen))
+		return bad("%d files listed, %d present", len(man.Files), len(seen))
 	}
 	for _, want := range man.Files {
 		got, ok := seen[want.Path]
 		if !ok {
-			return Snapshot{}, bad("%q is listed but missing", want.Path)
+			return bad("%q is listed but missing", want.Path)
 		}
 		if got != want {
-			return Snapshot{}, bad("%q does not match its checksum", want.Path)
+			return bad("%q does not match its checksum", want.Path)
 		}
 	}
-	return Snapshot{Name: name, Size: st.Size(), Files: len(man.Files), Created: man.Created}, nil
+	return nil
 }
 
 // RestoreSnapshot replaces the contents of dataDir (except backups/) with
