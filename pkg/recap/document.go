@@ -137,13 +137,15 @@ func (d *Document) SegmentCount() int {
 }
 
 // Length is how long the source is, in seconds: Source.Duration when
-// known, else the end of a timed transcript's last unit, else 0.
+// known (above 0), else the end of a timed transcript's last unit, else 0.
 func (d *Document) Length() float64 {
-	if d.Source.Duration != 0 || !d.Timed() {
+	if d.Source.Duration > 0 {
 		return d.Source.Duration
 	}
-	if end := d.Transcript[len(d.Transcript)-1].End; end != nil {
-		return *end
+	if d.Timed() {
+		if end := d.Transcript[len(d.Transcript)-1].End; end != nil {
+			return *end
+		}
 	}
 	return 0
 }

@@ -247,6 +247,7 @@ func TestDocumentLength(t *testing.T) {
 		{"the source's duration wins", 90, timed, 90},
 		{"else the timed transcript's end", 0, timed, 61.5},
 		{"an untimed transcript has none", 0, untimed, 0},
+		{"a negative duration is unknown", -5, timed, 61.5},
 		{"no transcript", 0, nil, 0},
 	}
 	for _, c := range cases {

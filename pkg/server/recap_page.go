@@ -70,10 +70,8 @@ func recapView(doc *recap.Document) recapPage {
 		}
 		return &stamp{Clock: recap.FormatClock(*at), Secs: secs, Href: href}
 	}
-	if d := doc.Source.Duration; d > 0 {
+	if d := doc.Length(); d > 0 {
 		p.Duration = recap.FormatClock(d)
-	} else if n := len(doc.Transcript); n > 0 && doc.Transcript[n-1].End != nil {
-		p.Duration = recap.FormatClock(*doc.Transcript[n-1].End)
 	}
 	if u, err := url.Parse(doc.Source.URL); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
 		p.SourceURL = doc.Source.URL
