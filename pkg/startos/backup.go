@@ -593,77 +593,110 @@ func FinishRestore(dataDir string) error { return finishRestore(dataDir, true) }
 // restore that failed before its swap (not wanted while a restore is
 // making its safety snapshot, with its staging folder full).
 func finishRestore(dataDir string, tidy bool) error {
-	journal := filepath.Join(dataDir, journalFile)
-	staging := filepath.Join(dataDir, stagingDir)
-	old := filepath.Join(dataDir, oldDir)
-	raw, err := os.ReadFile(journal)
+	sw := restoreSwap{
+		dataDir: dataDir, journal: filepath.Join(dataDir, journalFile),
+		staging: filepath.Join(dataDir, stagingDir), old: filepath.Join(dataDir, oldDir),
+	}
+	raw, err := os.ReadFile(sw.journal)
 	if errors.Is(err, fs.ErrNotExist) {
 		// No swap in progress: leftovers of a restore that failed before
 		// its swap, or finished it, are only clutter.
 		if tidy {
-			os.RemoveAll(staging)
-			os.RemoveAll(old)
+			os.RemoveAll(sw.staging)
+			os.RemoveAll(sw.old)
 		}
 		return nil
 	}
-	fail := func(err error) error { return fmt.Errorf("backup: finish restore: %w", err) }
+	if err == nil {
+		err = sw.finish(strings.TrimSpace(string(raw)))
+	}
 	if err != nil {
-		return fail(err)
+		return fmt.Errorf("backup: finish restore: %w", err)
 	}
-	name, phase, _ := strings.Cut(strings.TrimSpace(string(raw)), "\n")
-	if err := os.MkdirAll(old, 0o700); err != nil {
-		return fail(err)
-	}
-	// moveAside moves DATA/n into .restore-old, replacing a leftover.
-	moveAside := func(n string) error {
-		if err := os.RemoveAll(filepath.Join(old, n)); err != nil {
-			return err
-		}
-		return os.Rename(filepath.Join(dataDir, n), filepath.Join(old, n))
+	return nil
+}
+
+// restoreSwap is the swap of DATA's top-level entries for the staged
+// ones of a restore, driven by its journal: "out" moves the live entries
+// aside into .restore-old, "in" moves the staged ones into place.
+type restoreSwap struct {
+	dataDir, journal, staging, old string
+}
+
+// finish completes the swap from the phase in the journal, whatever of
+// it was done before a crash, then drops the journal and the leftovers.
+func (sw restoreSwap) finish(journal string) error {
+	name, phase, _ := strings.Cut(journal, "\n")
+	if err := os.MkdirAll(sw.old, 0o700); err != nil {
+		return err
 	}
 	if phase != phaseIn {
-		live, err := os.ReadDir(dataDir)
-		if err != nil {
-			return fail(err)
+		if err := sw.moveOut(); err != nil {
+			return err
 		}
-		for _, de := range live {
-			// The cache goes too: it describes the files being replaced.
-			if skipped(de.Name()) && de.Name() != cacheDir {
-				continue
-			}
-			if err := moveAside(de.Name()); err != nil {
-				return fail(err)
-			}
-		}
-		_ = atomicfile.SyncDir(dataDir) // best effort: the renames are done either way
-		if err := atomicfile.Write(journal, []byte(name+"\n"+phaseIn+"\n"), 0o600); err != nil {
-			return fail(err)
+		if err := atomicfile.Write(sw.journal, []byte(name+"\n"+phaseIn+"\n"), 0o600); err != nil {
+			return err
 		}
 	}
-	staged, err := os.ReadDir(staging)
+	if err := sw.moveIn(); err != nil {
+		return err
+	}
+	if err := os.Remove(sw.journal); err != nil {
+		return err
+	}
+	_ = atomicfile.SyncDir(sw.dataDir) // best effort: the renames are done either way
+	os.RemoveAll(sw.staging)
+	os.RemoveAll(sw.old)
+	return nil
+}
+
+// moveAside moves DATA/n into .restore-old, replacing a leftover.
+func (sw restoreSwap) moveAside(n string) error {
+	if err := os.RemoveAll(filepath.Join(sw.old, n)); err != nil {
+		return err
+	}
+	return os.Rename(filepath.Join(sw.dataDir, n), filepath.Join(sw.old, n))
+}
+
+// moveOut moves every live entry aside but what snapshots skip; the
+// cache goes too: it describes the files being replaced.
+func (sw restoreSwap) moveOut() error {
+	live, err := os.ReadDir(sw.dataDir)
+	if err != nil {
+		return err
+	}
+	for _, de := range live {
+		if skipped(de.Name()) && de.Name() != cacheDir {
+			continue
+		}
+		if err := sw.moveAside(de.Name()); err != nil {
+			return err
+		}
+	}
+	_ = atomicfile.SyncDir(sw.dataDir) // best effort: the renames are done either way
+	return nil
+}
+
+// moveIn moves the staged entries into DATA. One written after the swap
+// began (nothing should run during a restore, but a start script might)
+// is moved aside: the snapshot wins.
+func (sw restoreSwap) moveIn() error {
+	staged, err := os.ReadDir(sw.staging)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fail(err)
+		return err
 	}
 	for _, de := range staged {
 		n := de.Name()
-		if exists(filepath.Join(dataDir, n)) {
-			// Written after the swap began (nothing should run during a
-			// restore, but a start script might): the snapshot wins.
-			if err := moveAside(n); err != nil {
-				return fail(err)
+		if exists(filepath.Join(sw.dataDir, n)) {
+			if err := sw.moveAside(n); err != nil {
+				return err
 			}
 		}
-		if err := os.Rename(filepath.Join(staging, n), filepath.Join(dataDir, n)); err != nil {
-			return fail(err)
+		if err := os.Rename(filepath.Join(sw.staging, n), filepath.Join(sw.dataDir, n)); err != nil {
+			return err
 		}
 	}
-	_ = atomicfile.SyncDir(dataDir) // best effort: the renames are done either way
-	if err := os.Remove(journal); err != nil {
-		return fail(err)
-	}
-	_ = atomicfile.SyncDir(dataDir) // best effort: the renames are done either way
-	os.RemoveAll(staging)
-	os.RemoveAll(old)
+	_ = atomicfile.SyncDir(sw.dataDir) // best effort: the renames are done either way
 	return nil
 }
 
