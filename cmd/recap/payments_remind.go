@@ -84,29 +84,16 @@ func newReminders(cfg *config.Config, c *cli.Context) (*billing.Reminders, *stor
 // accounts then), until the returned function is called; that function
 // waits for a running scan.
 func remindEvery(r *billing.Reminders, interval time.Duration, after func(), log *slog.Logger) (stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		for {
-			rep, err := r.Run(ctx)
-			switch {
-			case err != nil && ctx.Err() == nil:
-				log.Warn("expiry reminders", "error", err)
-			case rep != (billing.RemindReport{}):
-				log.Info("expiry reminders", "queued", rep.Queued, "sent", rep.Sent, "failed", rep.Failed, "dropped", rep.Dropped, "waiting", rep.Waiting)
-			}
-			if ctx.Err() == nil {
-				after()
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
+	return every(interval, func(ctx context.Context) {
+		rep, err := r.Run(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("expiry reminders", "error", err)
+		case rep != (billing.RemindReport{}):
+			log.Info("expiry reminders", "queued", rep.Queued, "sent", rep.Sent, "failed", rep.Failed, "dropped", rep.Dropped, "waiting", rep.Waiting)
 		}
-	}()
-	return func() { cancel(); <-done }
+		if ctx.Err() == nil {
+			after()
+		}
+	})
 }

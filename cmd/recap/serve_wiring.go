@@ -245,6 +245,32 @@ const pruneInterval = time.Hour
 // until the returned function is called; that function waits for a
 // running prune.
 func pruneEvery(st *store.Store, ledger *credits.Ledger, trials *store.TrialLibrary, interval time.Duration, log *slog.Logger) (stop func()) {
+	return every(interval, func(ctx context.Context) {
+		p, err := st.Prune(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("pruning the database", "error", err)
+		case p != (store.Pruned{}):
+			log.Info("pruned the database", "sessions", p.Sessions, "links", p.MagicLinks, "sign_in_requests", p.SignIns)
+		}
+		// Claimed trials' recaps not moved yet, and expired trials'.
+		if ts, err := trials.SweepTrials(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("sweeping trial recaps", "error", err)
+		} else if ts != (store.TrialSweep{}) {
+			log.Info("swept trial recaps", "expired_trials", ts.Expired, "adopted_recaps", ts.Adopted)
+		}
+		if sw, err := ledger.Sweep(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("sweeping credits", "error", err)
+		} else if sw != (credits.SweepResult{}) {
+			log.Info("swept credits", "released", sw.Released, "settled", sw.Settled)
+		}
+	})
+}
+
+// every calls fn now and then every interval, until the returned function
+// is called; that function cancels fn's context and waits for a running
+// call to return.
+func every(interval time.Duration, fn func(ctx context.Context)) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -252,24 +278,7 @@ func pruneEvery(st *store.Store, ledger *credits.Ledger, trials *store.TrialLibr
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
-			p, err := st.Prune(ctx)
-			switch {
-			case err != nil && ctx.Err() == nil:
-				log.Warn("pruning the database", "error", err)
-			case p != (store.Pruned{}):
-				log.Info("pruned the database", "sessions", p.Sessions, "links", p.MagicLinks, "sign_in_requests", p.SignIns)
-			}
-			// Claimed trials' recaps not moved yet, and expired trials'.
-			if ts, err := trials.SweepTrials(ctx); err != nil && ctx.Err() == nil {
-				log.Warn("sweeping trial recaps", "error", err)
-			} else if ts != (store.TrialSweep{}) {
-				log.Info("swept trial recaps", "expired_trials", ts.Expired, "adopted_recaps", ts.Adopted)
-			}
-			if sw, err := ledger.Sweep(ctx); err != nil && ctx.Err() == nil {
-				log.Warn("sweeping credits", "error", err)
-			} else if sw != (credits.SweepResult{}) {
-				log.Info("swept credits", "released", sw.Released, "settled", sw.Settled)
-			}
+			fn(ctx)
 			select {
 			case <-ctx.Done():
 				return

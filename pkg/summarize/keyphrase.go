@@ -30,6 +30,8 @@ type phrase struct {
 	// Title features that do not depend on the topic, set once by
 	// wordFeatures.
 	known   bool
+	subject bool
+	number  bool
 	acronym bool
 	spread  float64
 	vague   float64

@@ -218,7 +218,8 @@ func (x *phraseIndex) eachTitleCandidate(a *analysis, from, to, totalTerms int, 
 		if cin < minCount || !nounLike(p) {
 			continue
 		}
-		subject := x.holdsSubject(p)
+		x.wordFeatures(p)
+		subject := p.subject
 		cout := len(p.units) - cin
 		ratio := (float64(cin) / float64(in+1)) / ((float64(cout) + 0.5) / float64(out+1))
 		if ratio <= 1 && !subject {
@@ -241,18 +242,13 @@ func (x *phraseIndex) eachTitleCandidate(a *analysis, from, to, totalTerms int, 
 				break
 			}
 		}
-		for _, w := range strings.Fields(p.key) {
-			if isNumber(w) {
-				f[tfNumber] = 1
-			}
-		}
+		f[tfNumber] = indicator(p.number)
 		if first > 0 && int(p.units[first-1]) >= from-3 {
 			f[tfBefore] = 1
 		}
 		if p.n > 1 {
 			f[tfCountMulti] = f[tfCount]
 		}
-		x.wordFeatures(p)
 		f[tfSpread], f[tfAcronym], f[tfGeneric] = p.spread, indicator(p.acronym), p.vague
 		fn(p, &f)
 	}
@@ -266,14 +262,18 @@ func indicator(b bool) float64 {
 }
 
 // wordFeatures sets, once, the features of a phrase that do not depend
-// on the topic: the share of the topics (x.starts) it is met in, whether
-// it holds a word in capitals, and the share of its words that are
-// vague.
+// on the topic: whether it holds a word of the source's title or a
+// number, the share of the topics (x.starts) it is met in, whether it
+// holds a word in capitals, and the share of its words that are vague.
 func (x *phraseIndex) wordFeatures(p *phrase) {
 	if p.known {
 		return
 	}
 	p.known = true
+	for _, w := range strings.Fields(p.key) {
+		p.subject = p.subject || x.subject[w]
+		p.number = p.number || isNumber(w)
+	}
 	n, k := 0, -1
 	for _, u := range p.units {
 		t := sort.SearchInts(x.starts, int(u)+1) - 1
@@ -294,17 +294,6 @@ func (x *phraseIndex) wordFeatures(p *phrase) {
 			p.vague += 1 / float64(len(words))
 		}
 	}
-}
-
-// holdsSubject reports whether a phrase holds a content word of the
-// source's title.
-func (x *phraseIndex) holdsSubject(p *phrase) bool {
-	for _, w := range strings.Fields(p.key) {
-		if x.subject[w] {
-			return true
-		}
-	}
-	return false
 }
 
 // fresh reports whether a phrase may still title a topic: not an earlier
