@@ -176,15 +176,11 @@ func (p *Plan) fill(tier string, credits int) {
 }
 
 func (p Plan) validate(key string) error {
-	switch {
-	case *p.Credits < 0 || *p.Credits > 1_000_000:
-		return fmt.Errorf("%s.credits: %d is outside 0..1000000", key, *p.Credits)
-	case *p.MaxHours < 1 || *p.MaxHours > 100:
-		return fmt.Errorf("%s.max-hours: %d is outside 1..100", key, *p.MaxHours)
-	case *p.MaxWaiting < 1 || *p.MaxWaiting > 64:
-		return fmt.Errorf("%s.max-waiting: %d is outside 1..64", key, *p.MaxWaiting)
-	}
-	return nil
+	return checkRanges(
+		intRange{key + ".credits", *p.Credits, 0, 1_000_000},
+		intRange{key + ".max-hours", *p.MaxHours, 1, 100},
+		intRange{key + ".max-waiting", *p.MaxWaiting, 1, 64},
+	)
 }
 
 // Engine is the engine union: builtin (needs nothing), openai (any
@@ -271,87 +267,86 @@ func Default() *Config {
 	return c
 }
 
+// applyDefaults fills every absent key, section by section. Multi-mode
+// keys are filled only in multi mode so that a single-mode dump stays
+// short.
 func (c *Config) applyDefaults() {
-	if c.Mode.Type == "" {
-		c.Mode.Type = ModeSingle
-	}
-	switch c.Engine.Type {
-	case "":
-		c.Engine.Type = EngineBuiltin
-	case EngineOpenAI:
-		if c.Engine.ContextSize == 0 {
-			c.Engine.ContextSize = DefaultContextSize
-		}
-		if c.Engine.Flavor == "" {
-			c.Engine.Flavor = FlavorCompatible
-		}
-	case EngineGemini:
-		if c.Engine.Model == "" {
-			c.Engine.Model = DefaultGeminiModel
-		}
-	}
-	if c.SMTP.Type == "" {
-		c.SMTP.Type = "disabled"
-	}
-	if c.SMTP.Type == "custom" {
-		if c.SMTP.Port == 0 {
-			c.SMTP.Port = DefaultSMTPPort
-		}
-		if c.SMTP.Security == "" {
-			c.SMTP.Security = "starttls"
-		}
-	}
+	fillString(&c.Mode.Type, ModeSingle)
+	c.Engine.applyDefaults()
+	c.SMTP.applyDefaults()
 	if c.Mode.Type == ModeMulti {
-		setInt(&c.Mode.TrialCredits, DefaultTrialCredits)
-		setInt(&c.Mode.TrialsPerIPPerDay, DefaultTrialsPerIPPerDay)
-		setInt(&c.Mode.TenantCredits, DefaultTenantCredits)
-		setInt(&c.Mode.ReplenishDays, DefaultReplenishDays)
-		setInt(&c.Mode.CreditsPerHour, DefaultCreditsPerHour)
-		if c.Mode.Tiers == nil {
-			c.Mode.Tiers = &Tiers{}
-		}
-		c.Mode.Tiers.Core.fill("core", *c.Mode.TenantCredits)
-		c.Mode.Tiers.Pro.fill("pro", 0)
-		c.Mode.Tiers.Max.fill("max", 0)
-		if c.Mode.AllowSignups == nil {
-			f := false
-			c.Mode.AllowSignups = &f
-		}
+		c.Mode.applyMultiDefaults()
 	}
 	c.Payments.applyDefaults()
-	a := &c.Advanced
-	if a.YouTubeBaseURL == "" {
-		a.YouTubeBaseURL = DefaultYouTubeBaseURL
-	}
-	if a.MaxUploadMB == 0 {
-		a.MaxUploadMB = DefaultMaxUploadMB
-	}
-	if a.MaxDurationHours == 0 {
-		a.MaxDurationHours = DefaultMaxDurationHours
-	}
-	if a.MaxWords == 0 {
-		a.MaxWords = DefaultMaxWords
-	}
-	if a.MaxWordsPerHour == 0 {
-		a.MaxWordsPerHour = DefaultMaxWordsPerHour
-	}
-	if a.JobConcurrency == 0 {
-		a.JobConcurrency = DefaultJobConcurrency
-	}
-	if a.FollowHours == 0 {
-		a.FollowHours = DefaultFollowHours
-	}
-	if a.MaxFollows == 0 {
-		a.MaxFollows = DefaultMaxFollows
-	}
-	if a.FollowRecapsPerDay == 0 {
-		a.FollowRecapsPerDay = DefaultFollowRecapsDay
-	}
-	if a.LogLevel == "" {
-		a.LogLevel = DefaultLogLevel
+	c.Advanced.applyDefaults()
+}
+
+func (e *Engine) applyDefaults() {
+	switch e.Type {
+	case "":
+		e.Type = EngineBuiltin
+	case EngineOpenAI:
+		fillInt(&e.ContextSize, DefaultContextSize)
+		fillString(&e.Flavor, FlavorCompatible)
+	case EngineGemini:
+		fillString(&e.Model, DefaultGeminiModel)
 	}
 }
 
+func (s *SMTP) applyDefaults() {
+	fillString(&s.Type, SMTPDisabled)
+	if s.Type == SMTPCustom {
+		fillInt(&s.Port, DefaultSMTPPort)
+		fillString(&s.Security, "starttls")
+	}
+}
+
+func (m *Mode) applyMultiDefaults() {
+	setInt(&m.TrialCredits, DefaultTrialCredits)
+	setInt(&m.TrialsPerIPPerDay, DefaultTrialsPerIPPerDay)
+	setInt(&m.TenantCredits, DefaultTenantCredits)
+	setInt(&m.ReplenishDays, DefaultReplenishDays)
+	setInt(&m.CreditsPerHour, DefaultCreditsPerHour)
+	if m.Tiers == nil {
+		m.Tiers = &Tiers{}
+	}
+	m.Tiers.Core.fill("core", *m.TenantCredits)
+	m.Tiers.Pro.fill("pro", 0)
+	m.Tiers.Max.fill("max", 0)
+	if m.AllowSignups == nil {
+		f := false
+		m.AllowSignups = &f
+	}
+}
+
+func (a *Advanced) applyDefaults() {
+	fillString(&a.YouTubeBaseURL, DefaultYouTubeBaseURL)
+	fillInt(&a.MaxUploadMB, DefaultMaxUploadMB)
+	fillInt(&a.MaxDurationHours, DefaultMaxDurationHours)
+	fillInt(&a.MaxWords, DefaultMaxWords)
+	fillInt(&a.MaxWordsPerHour, DefaultMaxWordsPerHour)
+	fillInt(&a.JobConcurrency, DefaultJobConcurrency)
+	fillInt(&a.FollowHours, DefaultFollowHours)
+	fillInt(&a.MaxFollows, DefaultMaxFollows)
+	fillInt(&a.FollowRecapsPerDay, DefaultFollowRecapsDay)
+	fillString(&a.LogLevel, DefaultLogLevel)
+}
+
+// fillInt sets an absent (zero) number to its default v.
+func fillInt(p *int, v int) {
+	if *p == 0 {
+		*p = v
+	}
+}
+
+// fillString sets an absent (empty) string to its default v.
+func fillString(p *string, v string) {
+	if *p == "" {
+		*p = v
+	}
+}
+
+// setInt sets an absent (nil) optional number to its default v.
 func setInt(p **int, v int) {
 	if *p == nil {
 		*p = &v
@@ -561,67 +556,81 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	return nil
 }
 
-// Validate checks every key and names the first bad one.
+// Validate checks every key and names the first bad one. The sections
+// are checked in a fixed order, so the same file always gives the same
+// message.
 func (c *Config) Validate() error {
-	switch c.Mode.Type {
-	case ModeSingle:
-	case ModeMulti:
-		if err := c.validateMulti(); err != nil {
+	for _, check := range []func() error{
+		c.validateMode,
+		c.Engine.Validate,
+		c.SMTP.validate,
+		c.Relay.validate,
+		c.Payments.validate,
+		c.validateRelayEngine,
+		c.Advanced.validate,
+	} {
+		if err := check(); err != nil {
 			return err
 		}
-	default:
-		return fmt.Errorf("mode.type: %q is not single or multi", c.Mode.Type)
 	}
-	if err := c.Engine.Validate(); err != nil {
-		return err
+	return nil
+}
+
+func (c *Config) validateMode() error {
+	switch c.Mode.Type {
+	case ModeSingle:
+		return nil
+	case ModeMulti:
+		return c.validateMulti()
 	}
-	if err := c.SMTP.validate(); err != nil {
-		return err
-	}
-	if err := c.Relay.validate(); err != nil {
-		return err
-	}
-	if err := c.Payments.validate(); err != nil {
-		return err
-	}
+	return fmt.Errorf("mode.type: %q is not single or multi", c.Mode.Type)
+}
+
+func (c *Config) validateRelayEngine() error {
 	if c.Engine.Type == EngineRelay && !c.Relay.Enabled() {
 		return errors.New("relay.url: the relay engine needs a relay; fill in relay.url and relay.license, or choose another engine")
 	}
-	a := c.Advanced
-	if u, err := url.Parse(a.YouTubeBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	return nil
+}
+
+func (a Advanced) validate() error {
+	if !httpURL(a.YouTubeBaseURL) {
 		return fmt.Errorf("advanced.youtube-base-url: %q is not an http(s) URL", a.YouTubeBaseURL)
 	}
-	if a.MaxUploadMB < 1 || a.MaxUploadMB > 1024 {
-		return fmt.Errorf("advanced.max-upload-mb: %d is outside 1..1024", a.MaxUploadMB)
-	}
-	if a.MaxDurationHours < 1 || a.MaxDurationHours > 48 {
-		return fmt.Errorf("advanced.max-duration-hours: %d is outside 1..48", a.MaxDurationHours)
-	}
-	if a.MaxWords < 1000 || a.MaxWords > 2000000 {
-		return fmt.Errorf("advanced.max-words: %d is outside 1000..2000000", a.MaxWords)
-	}
-	if a.MaxWordsPerHour < 1000 || a.MaxWordsPerHour > 200000 {
-		return fmt.Errorf("advanced.max-words-per-hour: %d is outside 1000..200000", a.MaxWordsPerHour)
-	}
-	if a.JobConcurrency < 1 || a.JobConcurrency > 16 {
-		return fmt.Errorf("advanced.job-concurrency: %d is outside 1..16", a.JobConcurrency)
-	}
-	if a.FollowHours < 1 || a.FollowHours > 168 {
-		return fmt.Errorf("advanced.follow-interval-hours: %d is outside 1..168", a.FollowHours)
-	}
-	if a.MaxFollows < 1 || a.MaxFollows > 1000 {
-		return fmt.Errorf("advanced.max-follows: %d is outside 1..1000", a.MaxFollows)
-	}
-	if a.FollowRecapsPerDay < 1 || a.FollowRecapsPerDay > 1000 {
-		return fmt.Errorf("advanced.max-follow-recaps-per-day: %d is outside 1..1000", a.FollowRecapsPerDay)
+	if err := checkRanges(
+		intRange{"advanced.max-upload-mb", a.MaxUploadMB, 1, 1024},
+		intRange{"advanced.max-duration-hours", a.MaxDurationHours, 1, 48},
+		intRange{"advanced.max-words", a.MaxWords, 1000, 2000000},
+		intRange{"advanced.max-words-per-hour", a.MaxWordsPerHour, 1000, 200000},
+		intRange{"advanced.job-concurrency", a.JobConcurrency, 1, 16},
+		intRange{"advanced.follow-interval-hours", a.FollowHours, 1, 168},
+		intRange{"advanced.max-follows", a.MaxFollows, 1, 1000},
+		intRange{"advanced.max-follow-recaps-per-day", a.FollowRecapsPerDay, 1, 1000},
+	); err != nil {
+		return err
 	}
 	switch a.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("advanced.log-level: %q is not debug, info, warn or error", a.LogLevel)
 	}
-	if _, err := a.Proxies(); err != nil {
-		return err
+	_, err := a.Proxies()
+	return err
+}
+
+// intRange is a whole-number key and the bounds its value must lie
+// within, both included.
+type intRange struct {
+	key             string
+	value, min, max int
+}
+
+// checkRanges names the first key whose value is out of its bounds.
+func checkRanges(ranges ...intRange) error {
+	for _, r := range ranges {
+		if r.value < r.min || r.value > r.max {
+			return fmt.Errorf("%s: %d is outside %d..%d", r.key, r.value, r.min, r.max)
+		}
 	}
 	return nil
 }
@@ -677,21 +686,17 @@ func (c *Config) validateMulti() error {
 	if _, err := mail.ParseAddress(m.AdminEmail); err != nil || !strings.Contains(m.AdminEmail, "@") {
 		return fmt.Errorf("mode.admin-email: %q is not an email address", m.AdminEmail)
 	}
-	if m.PublicURL != "" {
-		if u, err := url.Parse(m.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("mode.public-url: %q is not an http(s) URL", m.PublicURL)
-		}
+	if m.PublicURL != "" && !httpURL(m.PublicURL) {
+		return fmt.Errorf("mode.public-url: %q is not an http(s) URL", m.PublicURL)
 	}
-	for key, p := range map[string]*int{"mode.trial-credits": m.TrialCredits, "mode.trials-per-ip-per-day": m.TrialsPerIPPerDay, "mode.default-credits": m.TenantCredits} {
-		if *p < 0 || *p > 1_000_000 {
-			return fmt.Errorf("%s: %d is outside 0..1000000", key, *p)
-		}
-	}
-	if *m.ReplenishDays < 1 || *m.ReplenishDays > 365 {
-		return fmt.Errorf("mode.replenish-days: %d is outside 1..365", *m.ReplenishDays)
-	}
-	if *m.CreditsPerHour < 1 || *m.CreditsPerHour > 1000 {
-		return fmt.Errorf("mode.credits-per-hour: %d is outside 1..1000", *m.CreditsPerHour)
+	if err := checkRanges(
+		intRange{"mode.trial-credits", *m.TrialCredits, 0, 1_000_000},
+		intRange{"mode.trials-per-ip-per-day", *m.TrialsPerIPPerDay, 0, 1_000_000},
+		intRange{"mode.default-credits", *m.TenantCredits, 0, 1_000_000},
+		intRange{"mode.replenish-days", *m.ReplenishDays, 1, 365},
+		intRange{"mode.credits-per-hour", *m.CreditsPerHour, 1, 1000},
+	); err != nil {
+		return err
 	}
 	for _, t := range []struct {
 		key  string
@@ -715,6 +720,7 @@ func (s SMTP) validate() error {
 	case SMTPDisabled:
 		return nil
 	case SMTPCustom:
+		return s.validateServer()
 	case SMTPSystem:
 		if s.Host == "" {
 			return nil // not set up in StartOS: no mail
@@ -722,9 +728,14 @@ func (s SMTP) validate() error {
 		if s.Security != "starttls" && s.Security != "tls" {
 			return fmt.Errorf("smtp: System SMTP's security %q is not starttls or tls", s.Security)
 		}
-	default:
-		return fmt.Errorf("smtp.type: %q is not disabled, custom or system", s.Type)
+		return s.validateServer()
 	}
+	return fmt.Errorf("smtp.type: %q is not disabled, custom or system", s.Type)
+}
+
+// validateServer checks the server's address, security and sender, for
+// a custom server and for System SMTP alike.
+func (s SMTP) validateServer() error {
 	if s.Host == "" {
 		return errors.New("smtp.host: required when smtp.type is custom")
 	}
