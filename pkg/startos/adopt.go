@@ -66,6 +66,16 @@ func MapNodeSettings(raw []byte, adminEmail string) (map[string]any, AdoptReport
 		}
 		flatten(doc, "", flat)
 	}
+	rep.mapSettings(flat)
+	rep.fillAdmin(adminEmail)
+	cfg := nestKeys(rep.Mapped)
+	cfg["smtp"] = map[string]any{"type": config.SMTPSystem}
+	return cfg, rep, nil
+}
+
+// mapSettings converts each known setting of flat into rep.Mapped (the
+// first spelling found wins), and lists the others as unknown.
+func (rep *AdoptReport) mapSettings(flat map[string]any) {
 	used := map[string]bool{}
 	for _, s := range nodeSettings {
 		for _, name := range s.names {
@@ -87,7 +97,11 @@ func MapNodeSettings(raw []byte, adminEmail string) (map[string]any, AdoptReport
 		}
 	}
 	sort.Strings(rep.Unknown)
+}
 
+// fillAdmin makes the database's admin (if any) the admin email and
+// multi the mode, where the settings named neither.
+func (rep *AdoptReport) fillAdmin(adminEmail string) {
 	if _, ok := rep.Mapped["mode.admin-email"]; !ok && adminEmail != "" {
 		rep.Mapped["mode.admin-email"] = adminEmail
 	}
@@ -98,9 +112,13 @@ func MapNodeSettings(raw []byte, adminEmail string) (map[string]any, AdoptReport
 		}
 	}
 	rep.Mode = rep.Mapped["mode.type"].(string)
+}
 
+// nestKeys turns "section.name" keys into a section → name → value map,
+// the shape of config.yaml.
+func nestKeys(flat map[string]any) map[string]any {
 	cfg := map[string]any{}
-	for key, v := range rep.Mapped {
+	for key, v := range flat {
 		section, name, _ := strings.Cut(key, ".")
 		m, _ := cfg[section].(map[string]any)
 		if m == nil {
@@ -109,8 +127,7 @@ func MapNodeSettings(raw []byte, adminEmail string) (map[string]any, AdoptReport
 		}
 		m[name] = v
 	}
-	cfg["smtp"] = map[string]any{"type": config.SMTPSystem}
-	return cfg, rep, nil
+	return cfg
 }
 
 // flatten collects the leaves of doc by their own names: the earlier
@@ -127,33 +144,55 @@ func flatten(doc map[string]any, prefix string, out map[string]any) {
 	}
 }
 
+// convert checks an earlier value against the setting's kind and
+// returns it as the config key takes it.
 func (s nodeSetting) convert(v any) (any, error) {
 	switch s.kind {
 	case "mode":
-		m, _ := v.(string)
-		if m != config.ModeSingle && m != config.ModeMulti {
-			return nil, fmt.Errorf("%v is not single or multi", v)
-		}
-		return m, nil
+		return convertMode(v)
 	case "email", "url":
-		str, ok := v.(string)
-		if !ok || strings.TrimSpace(str) == "" {
-			return nil, fmt.Errorf("%v is not text", v)
-		}
-		return strings.TrimSpace(str), nil
+		return convertText(v)
 	case "bool":
-		b, ok := v.(bool)
-		if !ok {
-			return nil, fmt.Errorf("%v is not true or false", v)
-		}
-		return b, nil
+		return convertBool(v)
+	case "days":
+		return convertCount(v, 1, 365, "a number of days from 1 to 365")
 	}
+	return convertCount(v, 0, 1_000_000, "a whole number from 0 to 1000000")
+}
+
+func convertMode(v any) (any, error) {
+	m, _ := v.(string)
+	if !knownMode(m) {
+		return nil, fmt.Errorf("%v is not single or multi", v)
+	}
+	return m, nil
+}
+
+func convertText(v any) (any, error) {
+	str, ok := v.(string)
+	if !ok || strings.TrimSpace(str) == "" {
+		return nil, fmt.Errorf("%v is not text", v)
+	}
+	return strings.TrimSpace(str), nil
+}
+
+func convertBool(v any) (any, error) {
+	b, ok := v.(bool)
+	if !ok {
+		return nil, fmt.Errorf("%v is not true or false", v)
+	}
+	return b, nil
+}
+
+// convertCount takes a whole JSON number from 0 to 1000000 and within
+// min..max; want describes min..max in the error.
+func convertCount(v any, min, max float64, want string) (any, error) {
 	n, ok := v.(float64)
 	if !ok || n != math.Trunc(n) || n < 0 || n > 1_000_000 {
 		return nil, fmt.Errorf("%v is not a whole number from 0 to 1000000", v)
 	}
-	if s.kind == "days" && (n < 1 || n > 365) {
-		return nil, fmt.Errorf("%v is not a number of days from 1 to 365", v)
+	if n < min || n > max {
+		return nil, fmt.Errorf("%v is not %s", v, want)
 	}
 	return int(n), nil
 }

@@ -70,23 +70,34 @@ func CheckHealth(ctx context.Context, client *http.Client, url string, uptime ti
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		if errors.Is(err, syscall.ECONNREFUSED) {
-			if uptime < StartupGrace {
-				return HealthStatus{HealthStarting, "Recap is starting"}
-			}
-			return HealthStatus{HealthFailure, fmt.Sprintf("Recap is not listening (%s refused the connection); see the service logs", req.URL.Host)}
-		}
-		if errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "Timeout") {
-			return HealthStatus{HealthFailure, "Recap did not answer its health check in time; it may be overloaded"}
-		}
-		return HealthStatus{HealthFailure, fmt.Sprintf("health check failed: %v", err)}
+		return unreachable(err, req.URL.Host, uptime)
 	}
 	defer resp.Body.Close()
-	var h healthz
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	return readHealthz(resp.StatusCode, body)
+}
+
+// unreachable is the status when /healthz could not be asked at all: a
+// refused connection during StartupGrace is a service still starting.
+func unreachable(err error, host string, uptime time.Duration) HealthStatus {
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		if uptime < StartupGrace {
+			return HealthStatus{HealthStarting, "Recap is starting"}
+		}
+		return HealthStatus{HealthFailure, fmt.Sprintf("Recap is not listening (%s refused the connection); see the service logs", host)}
+	}
+	if errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "Timeout") {
+		return HealthStatus{HealthFailure, "Recap did not answer its health check in time; it may be overloaded"}
+	}
+	return HealthStatus{HealthFailure, fmt.Sprintf("health check failed: %v", err)}
+}
+
+// readHealthz maps /healthz's answer to a status.
+func readHealthz(status int, body []byte) HealthStatus {
+	var h healthz
 	jsonErr := json.Unmarshal(body, &h)
 	switch {
-	case resp.StatusCode == http.StatusOK && jsonErr == nil && h.Status == "ok":
+	case status == http.StatusOK && jsonErr == nil && h.Status == "ok":
 		return HealthStatus{HealthOK, ""}
 	case jsonErr == nil && (h.Status == "starting" || h.Status == "loading" || h.Status == "migrating"):
 		msg := h.Message
@@ -97,7 +108,7 @@ func CheckHealth(ctx context.Context, client *http.Client, url string, uptime ti
 	case jsonErr == nil && h.Message != "":
 		return HealthStatus{HealthFailure, oneLine(h.Message)}
 	}
-	return HealthStatus{HealthFailure, fmt.Sprintf("unexpected health answer: HTTP %d %s", resp.StatusCode, oneLine(string(body)))}
+	return HealthStatus{HealthFailure, fmt.Sprintf("unexpected health answer: HTTP %d %s", status, oneLine(string(body)))}
 }
 
 // oneLine keeps the first line of s, at most 200 bytes.

@@ -67,14 +67,8 @@ func modeSwitchPath(dataDir string) string {
 // layout to the other. adminID names the owner's folder in multi mode.
 func PlanModeSwitch(dataDir, from, to, adminID string) (ModeSwitch, error) {
 	p := ModeSwitch{From: from, To: to, AdminID: adminID, Moves: []Move{}}
-	if from == to {
-		return p, fmt.Errorf("mode switch: already in %s mode", to)
-	}
-	if (from != config.ModeSingle && from != config.ModeMulti) || (to != config.ModeSingle && to != config.ModeMulti) {
-		return p, fmt.Errorf("mode switch: %s → %s is not a switch between single and multi", from, to)
-	}
-	if adminID == "" || strings.ContainsAny(adminID, `/\.`) {
-		return p, fmt.Errorf("mode switch: admin id %q cannot name a folder", adminID)
+	if err := checkModeSwitch(from, to, adminID); err != nil {
+		return p, err
 	}
 	src, dst := "history", "history/"+adminID
 	if to == config.ModeSingle {
@@ -86,7 +80,7 @@ func PlanModeSwitch(dataDir, from, to, adminID string) (ModeSwitch, error) {
 	}
 	for _, de := range des {
 		name := de.Name()
-		if !de.Type().IsRegular() || !strings.HasSuffix(name, ".json") || !recap.ValidID(strings.TrimSuffix(name, ".json")) {
+		if !isRecapFile(de) {
 			continue
 		}
 		if exists(filepath.Join(dataDir, filepath.FromSlash(dst), name)) {
@@ -96,6 +90,30 @@ func PlanModeSwitch(dataDir, from, to, adminID string) (ModeSwitch, error) {
 	}
 	sort.Slice(p.Moves, func(i, j int) bool { return p.Moves[i].From < p.Moves[j].From })
 	return p, nil
+}
+
+// checkModeSwitch refuses a switch that is not single ↔ multi or whose
+// admin id cannot be a folder name.
+func checkModeSwitch(from, to, adminID string) error {
+	if from == to {
+		return fmt.Errorf("mode switch: already in %s mode", to)
+	}
+	if !knownMode(from) || !knownMode(to) {
+		return fmt.Errorf("mode switch: %s → %s is not a switch between single and multi", from, to)
+	}
+	if adminID == "" || strings.ContainsAny(adminID, `/\.`) {
+		return fmt.Errorf("mode switch: admin id %q cannot name a folder", adminID)
+	}
+	return nil
+}
+
+func knownMode(mode string) bool { return mode == config.ModeSingle || mode == config.ModeMulti }
+
+// isRecapFile reports whether a history entry is a saved recap
+// (ID.json), the only files a switch moves.
+func isRecapFile(de fs.DirEntry) bool {
+	name := de.Name()
+	return de.Type().IsRegular() && strings.HasSuffix(name, ".json") && recap.ValidID(strings.TrimSuffix(name, ".json"))
 }
 
 // Apply carries out the switch (see the comment at the top of this file).
@@ -111,34 +129,18 @@ func (p ModeSwitch) ApplySteps(dataDir string, after func(step string) error) er
 		}
 		return after(name)
 	}
-	raw, err := json.MarshalIndent(p, "", " ")
-	if err != nil {
-		return err
-	}
 	journal := modeSwitchPath(dataDir)
-	if err := os.MkdirAll(filepath.Dir(journal), 0o700); err != nil {
-		return fmt.Errorf("mode switch: %w", err)
-	}
-	if err := atomicfile.Write(journal, raw, 0o600); err != nil {
-		return fmt.Errorf("mode switch: %w", err)
+	if err := p.writeJournal(journal); err != nil {
+		return err
 	}
 	if err := step("journal"); err != nil {
 		return err
 	}
 	dirs := map[string]bool{}
 	for _, m := range p.Moves {
-		from := filepath.Join(dataDir, filepath.FromSlash(m.From))
-		to := filepath.Join(dataDir, filepath.FromSlash(m.To))
-		if !exists(from) && exists(to) {
-			continue // moved by an earlier run
+		if err := m.apply(dataDir, dirs); err != nil {
+			return err
 		}
-		if err := os.MkdirAll(filepath.Dir(to), 0o700); err != nil {
-			return fmt.Errorf("mode switch: %w", err)
-		}
-		if err := os.Rename(from, to); err != nil {
-			return fmt.Errorf("mode switch: move %s: %w", m.From, err)
-		}
-		dirs[filepath.Dir(from)], dirs[filepath.Dir(to)] = true, true
 		if err := step("move " + m.From); err != nil {
 			return err
 		}
@@ -155,6 +157,39 @@ func (p ModeSwitch) ApplySteps(dataDir string, after func(step string) error) er
 	if err := os.Remove(journal); err != nil {
 		return fmt.Errorf("mode switch: %w", err)
 	}
+	return nil
+}
+
+// writeJournal writes the plan where ResumeModeSwitch finds it.
+func (p ModeSwitch) writeJournal(journal string) error {
+	raw, err := json.MarshalIndent(p, "", " ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(journal), 0o700); err != nil {
+		return fmt.Errorf("mode switch: %w", err)
+	}
+	if err := atomicfile.Write(journal, raw, 0o600); err != nil {
+		return fmt.Errorf("mode switch: %w", err)
+	}
+	return nil
+}
+
+// apply renames one file, unless an earlier run already did, and notes
+// the folders it changed in dirs so they can be synced once.
+func (m Move) apply(dataDir string, dirs map[string]bool) error {
+	from := filepath.Join(dataDir, filepath.FromSlash(m.From))
+	to := filepath.Join(dataDir, filepath.FromSlash(m.To))
+	if !exists(from) && exists(to) {
+		return nil // moved by an earlier run
+	}
+	if err := os.MkdirAll(filepath.Dir(to), 0o700); err != nil {
+		return fmt.Errorf("mode switch: %w", err)
+	}
+	if err := os.Rename(from, to); err != nil {
+		return fmt.Errorf("mode switch: move %s: %w", m.From, err)
+	}
+	dirs[filepath.Dir(from)], dirs[filepath.Dir(to)] = true, true
 	return nil
 }
 

@@ -296,6 +296,8 @@ func (p *ruleParser) ident() []string {
 	return strings.Split(p.s[start:p.pos], ".")
 }
 
+// operand reads a variable ('key or #key), a string literal or a
+// number literal.
 func (p *ruleParser) operand() (ruleOperand, error) {
 	p.space()
 	if p.pos >= len(p.s) {
@@ -303,34 +305,50 @@ func (p *ruleParser) operand() (ruleOperand, error) {
 	}
 	switch c := p.s[p.pos]; {
 	case c == '\'' || c == '#':
-		p.pos++
-		path := p.ident()
-		if len(path) == 0 || path[0] == "" {
-			return ruleOperand{}, fmt.Errorf("missing key after %c", c)
-		}
-		return ruleOperand{kind: c, path: path}, nil
+		return p.variable(c)
 	case c == '"':
-		end := strings.IndexByte(p.s[p.pos+1:], '"')
-		if end < 0 {
-			return ruleOperand{}, fmt.Errorf("unterminated string")
-		}
-		s := p.s[p.pos+1 : p.pos+1+end]
-		p.pos += end + 2
-		return ruleOperand{kind: 's', str: s}, nil
-	case c == '-' || c == '+' || (c >= '0' && c <= '9'):
-		start := p.pos
-		p.pos++
-		for p.pos < len(p.s) && (p.s[p.pos] == '.' || (p.s[p.pos] >= '0' && p.s[p.pos] <= '9')) {
-			p.pos++
-		}
-		n, err := strconv.ParseFloat(p.s[start:p.pos], 64)
-		if err != nil {
-			return ruleOperand{}, err
-		}
-		return ruleOperand{kind: 'n', num: n}, nil
+		return p.stringLiteral()
+	case c == '-' || c == '+' || isDigit(c):
+		return p.numberLiteral()
 	}
 	return ruleOperand{}, fmt.Errorf("unexpected %q", p.s[p.pos:])
 }
+
+// variable reads 'key (a string) or #key (a number) after its sigil.
+func (p *ruleParser) variable(sigil byte) (ruleOperand, error) {
+	p.pos++
+	path := p.ident()
+	if len(path) == 0 || path[0] == "" {
+		return ruleOperand{}, fmt.Errorf("missing key after %c", sigil)
+	}
+	return ruleOperand{kind: sigil, path: path}, nil
+}
+
+func (p *ruleParser) stringLiteral() (ruleOperand, error) {
+	end := strings.IndexByte(p.s[p.pos+1:], '"')
+	if end < 0 {
+		return ruleOperand{}, fmt.Errorf("unterminated string")
+	}
+	s := p.s[p.pos+1 : p.pos+1+end]
+	p.pos += end + 2
+	return ruleOperand{kind: 's', str: s}, nil
+}
+
+// numberLiteral reads a sign or digit and the digits and dots after it.
+func (p *ruleParser) numberLiteral() (ruleOperand, error) {
+	start := p.pos
+	p.pos++
+	for p.pos < len(p.s) && (p.s[p.pos] == '.' || isDigit(p.s[p.pos])) {
+		p.pos++
+	}
+	n, err := strconv.ParseFloat(p.s[start:p.pos], 64)
+	if err != nil {
+		return ruleOperand{}, err
+	}
+	return ruleOperand{kind: 'n', num: n}, nil
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // ConfigFromYAML decodes a config.yaml into the generic shape rules read.
 func ConfigFromYAML(data []byte) (map[string]any, error) {

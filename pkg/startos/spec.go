@@ -378,61 +378,78 @@ func checkListSpec(c *specCheck, v *ValueSpec) {
 // the values StartOS or the owner would: pointers, and strings and
 // numbers without a default (it may return nil for "left empty").
 func (s Spec) Generate(variants map[string]string, fill func(path string, v *ValueSpec) any) (map[string]any, error) {
-	return s.generate("", variants, fill)
+	return generator{variants, fill}.spec("", s)
 }
 
-func (s Spec) generate(prefix string, variants map[string]string, fill func(string, *ValueSpec) any) (map[string]any, error) {
+// generator builds default configs: Generate's choices for unions and
+// its source of values without a default.
+type generator struct {
+	variants map[string]string
+	fill     func(string, *ValueSpec) any
+}
+
+// spec builds the values of every field of s, whose keys lie under
+// prefix.
+func (g generator) spec(prefix string, s Spec) (map[string]any, error) {
 	out := map[string]any{}
 	for _, key := range s.Keys() {
-		v := s[key]
-		path := prefix + key
-		switch v.Type {
-		case "object":
-			sub, err := v.ObjectSpec()
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", path, err)
-			}
-			if out[key], err = sub.generate(path+".", variants, fill); err != nil {
-				return nil, err
-			}
-		case "union":
-			tag, err := v.UnionTag()
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", path, err)
-			}
-			name := v.Default.Value
-			if chosen, ok := variants[path]; ok {
-				name = chosen
-			}
-			variant, ok := v.Variants[name]
-			if !ok {
-				return nil, fmt.Errorf("%s: no variant %q", path, name)
-			}
-			m, err := variant.generate(path+".", variants, fill)
-			if err != nil {
-				return nil, err
-			}
-			m[tag.ID] = name
-			out[key] = m
-		case "pointer":
-			out[key] = fill(path, v)
-		case "string":
-			if v.hasDefault() && v.Default.Kind == yaml.ScalarNode {
-				out[key] = v.Default.Value
-			} else {
-				out[key] = fill(path, v)
-			}
-		default:
-			if !v.hasDefault() {
-				out[key] = fill(path, v)
-				continue
-			}
-			var x any
-			if err := v.Default.Decode(&x); err != nil {
-				return nil, fmt.Errorf("%s: default: %w", path, err)
-			}
-			out[key] = x
+		v, err := g.value(prefix+key, s[key])
+		if err != nil {
+			return nil, err
 		}
+		out[key] = v
 	}
 	return out, nil
+}
+
+// value builds one field: objects and unions recursively, pointers from
+// fill, anything else from its default, or from fill when it has none.
+func (g generator) value(path string, v *ValueSpec) (any, error) {
+	switch v.Type {
+	case "object":
+		sub, err := v.ObjectSpec()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return g.spec(path+".", sub)
+	case "union":
+		return g.union(path, v)
+	case "pointer":
+		return g.fill(path, v), nil
+	case "string":
+		if v.hasDefault() && v.Default.Kind == yaml.ScalarNode {
+			return v.Default.Value, nil
+		}
+		return g.fill(path, v), nil
+	}
+	if !v.hasDefault() {
+		return g.fill(path, v), nil
+	}
+	var x any
+	if err := v.Default.Decode(&x); err != nil {
+		return nil, fmt.Errorf("%s: default: %w", path, err)
+	}
+	return x, nil
+}
+
+// union builds the chosen (or default) variant with its tag set.
+func (g generator) union(path string, v *ValueSpec) (any, error) {
+	tag, err := v.UnionTag()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	name := v.Default.Value
+	if chosen, ok := g.variants[path]; ok {
+		name = chosen
+	}
+	variant, ok := v.Variants[name]
+	if !ok {
+		return nil, fmt.Errorf("%s: no variant %q", path, name)
+	}
+	m, err := g.spec(path+".", variant)
+	if err != nil {
+		return nil, err
+	}
+	m[tag.ID] = name
+	return m, nil
 }
