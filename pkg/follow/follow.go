@@ -117,7 +117,8 @@ type Store interface {
 	Add(ctx context.Context, f Follow, limit int) error
 	// List returns owner's follows, oldest first.
 	List(ctx context.Context, owner string) ([]Follow, error)
-	// All returns every follow of every owner (for the scheduler).
+	// All returns every follow of every owner whose account is enabled
+	// (for the scheduler).
 	All(ctx context.Context) ([]Follow, error)
 	// Get returns one of owner's follows, or ErrNotFound.
 	Get(ctx context.Context, owner, id string) (Follow, error)

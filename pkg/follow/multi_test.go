@@ -2,6 +2,7 @@ package follow
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -252,5 +253,127 @@ func TestStores(t *testing.T) {
 	fs.Add(ctx, Follow{ID: "f2", Kind: transcript.FollowPodcast, Ref: "https://example.org/f.xml", CreatedAt: day0}, 0)
 	if l, _ := again.List(ctx, ""); len(l) != 2 || !l[0].Paused {
 		t.Fatalf("the second store's list: %+v", l)
+	}
+}
+
+// A disabled account's follows are not read; merging duplicate accounts
+// moves the follows to the kept one, one follow per source, with the
+// duplicate's items and unread count; removing the account removes its
+// follows and their items.
+func TestFollowsOfDisabledMergedAndRemovedAccounts(t *testing.T) {
+	clock := &testClock{now: day0}
+	shared, other := newPodcastHost(t), newPodcastHost(t)
+	dir := t.TempDir()
+	w, keep := newMultiWorld(t, dir, transcript.Options{}, clock, 0)
+	c := w.checker(Limits{})
+	ctx := context.Background()
+	// A second account of the same person (the earlier Recap kept
+	// addresses as typed).
+	dup, err := w.db.CreateUser(ctx, store.NewUser{Email: "Follower+old@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.db.Update(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE users SET email_key = (SELECT email_key FROM users WHERE id = ?) WHERE id = ?`, keep, dup.ID)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	kept, err := c.Add(ctx, keep, shared.feedURL(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	twin, err := c.Add(ctx, dup.ID, shared.feedURL(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	only, err := c.Add(ctx, dup.ID, other.feedURL(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep := pass(t, c, false); rep.Checked != 3 {
+		t.Fatalf("first pass: %+v", rep)
+	}
+	shared.publish(episodeFixture{GUID: "x", Title: "Episode x", Published: clock.Now().Add(time.Minute), Transcript: true})
+	clock.advance(4 * time.Hour)
+	if rep := pass(t, c, false); rep.Checked != 3 || rep.Submitted != 2 {
+		t.Fatalf("second pass: %+v", rep)
+	}
+	w.settle(c)
+
+	// Disabled: its two follows are neither read nor fed.
+	if err := w.db.SetUserDisabled(ctx, dup.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	shared.publish(episodeFixture{GUID: "y", Title: "Episode y", Published: clock.Now().Add(time.Minute), Transcript: true})
+	other.publish(episodeFixture{GUID: "z", Title: "Episode z", Published: clock.Now().Add(time.Minute), Transcript: true})
+	clock.advance(4 * time.Hour)
+	before, _ := w.store.Get(ctx, dup.ID, only.ID)
+	if rep := pass(t, c, true); rep.Checked != 1 || rep.Submitted != 1 {
+		t.Fatalf("pass with one account disabled: %+v", rep)
+	}
+	w.settle(c)
+	if after, _ := w.store.Get(ctx, dup.ID, only.ID); !after.LastCheck.Equal(before.LastCheck) {
+		t.Fatalf("a disabled account's follow was read at %v", after.LastCheck)
+	}
+	if items := itemsByKey(t, w.store, twin.ID); len(items) != 1 {
+		t.Fatalf("a disabled account's follow recorded %d items", len(items))
+	}
+	if err := w.db.SetUserDisabled(ctx, dup.ID, false); err != nil {
+		t.Fatal(err)
+	}
+
+	// Merged: one follow per source, the duplicate's history kept.
+	lib := w.db.Library(filepath.Join(dir, "history"))
+	if _, err := lib.MergeAccounts(ctx, keep, dup.ID); err != nil {
+		t.Fatal(err)
+	}
+	fs, err := w.store.List(ctx, keep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]Follow{}
+	for _, f := range fs {
+		byID[f.ID] = f
+	}
+	if _, ok := byID[only.ID]; len(fs) != 2 || !ok {
+		t.Fatalf("follows after the merge: %+v", fs)
+	}
+	if n := byID[kept.ID].Unread; n != 3 {
+		t.Fatalf("unread of the kept follow = %d, want its 2 and the duplicate's 1", n)
+	}
+	if _, err := w.store.Get(ctx, keep, twin.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("the duplicate follow: %v", err)
+	}
+	if left, _ := w.store.List(ctx, dup.ID); len(left) != 0 {
+		t.Fatalf("follows left with the merged account: %+v", left)
+	}
+	// The moved follow picks up where the disabled account left it: the
+	// episode that came meanwhile is recapped for the kept account, once.
+	clock.advance(4 * time.Hour)
+	if rep := pass(t, c, false); rep.Submitted != 1 {
+		t.Fatalf("pass after the merge: %+v", rep)
+	}
+	w.settle(c)
+	if items := itemsByKey(t, w.store, only.ID); items["z"].State != ItemDone || items["z"].Owner != keep {
+		t.Fatalf("item z after the merge: %+v", items["z"])
+	}
+	keys := recappedKeys(recaps(t, dir))
+	if keys["x"] != 2 || keys["y"] != 1 || keys["z"] != 1 {
+		t.Fatalf("recaps: %v", keys)
+	}
+
+	// Removed: its follows and their items go with it.
+	if _, err := lib.RemoveAccount(ctx, keep); err != nil {
+		t.Fatal(err)
+	}
+	var follows, items int
+	if err := w.db.View(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM follows), (SELECT count(*) FROM follow_items)`).Scan(&follows, &items)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if follows != 0 || items != 0 {
+		t.Fatalf("after removing the account: %d follows, %d items", follows, items)
 	}
 }

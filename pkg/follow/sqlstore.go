@@ -114,8 +114,12 @@ func (s *SQLStore) List(ctx context.Context, owner string) ([]Follow, error) {
 	return s.follows(ctx, `WHERE user_id = ?`, owner)
 }
 
-// All implements Store.
-func (s *SQLStore) All(ctx context.Context) ([]Follow, error) { return s.follows(ctx, "") }
+// All implements Store: the follows of disabled accounts are left out,
+// so nothing reads their feeds or submits their items until the account
+// is enabled again.
+func (s *SQLStore) All(ctx context.Context) ([]Follow, error) {
+	return s.follows(ctx, `WHERE user_id IN (SELECT id FROM users WHERE disabled_at IS NULL)`)
+}
 
 // Get implements Store.
 func (s *SQLStore) Get(ctx context.Context, owner, id string) (Follow, error) {

@@ -163,6 +163,7 @@ func mergeRows(ctx context.Context, tx *sql.Tx, intoID, fromID string, m *Merged
 			display_name = coalesce(display_name, (SELECT display_name FROM users WHERE id = ?2))
 		WHERE id = ?1`,
 	}
+	stmts = append(stmts, mergeFollows...)
 	tables, err := userTables(ctx, tx)
 	if err != nil {
 		return err
@@ -191,6 +192,24 @@ func mergeRows(ctx context.Context, tx *sql.Tx, intoID, fromID string, m *Merged
 		return err
 	}
 	return nil
+}
+
+// mergeFollows folds the merged account's follows (?2) into the kept
+// one's (?1) where both follow the same source: the duplicate's items
+// the kept follow has not seen join it (so nothing is recapped again)
+// and its unread count is added. The generic move that follows then
+// moves the other follows and drops the duplicates with their items.
+var mergeFollows = []string{
+	`INSERT OR IGNORE INTO follow_items (follow_id, key, user_id, title, url, episode, published, state, attempts, job_id,
+			recap_id, error, first_seen, started, retry_at, updated_at)
+		SELECT k.id, i.key, ?1, i.title, i.url, i.episode, i.published, i.state, i.attempts, i.job_id,
+			i.recap_id, i.error, i.first_seen, i.started, i.retry_at, i.updated_at
+		FROM follow_items i JOIN follows d ON d.id = i.follow_id
+			JOIN follows k ON k.user_id = ?1 AND k.kind = d.kind AND k.ref = d.ref
+		WHERE d.user_id = ?2`,
+	`UPDATE follows SET unread = unread + coalesce((SELECT d.unread FROM follows d
+			WHERE d.user_id = ?2 AND d.kind = follows.kind AND d.ref = follows.ref), 0)
+		WHERE user_id = ?1`,
 }
 
 func notFound(err error) error {
