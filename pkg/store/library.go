@@ -371,36 +371,10 @@ func (l *UserLibrary) Find(ctx context.Context, userID string, q library.Query) 
 	offset, _ := strconv.Atoi(strings.TrimPrefix(q.Cursor, "o"))
 	offset = max(offset, 0)
 	words := library.Tokenize(q.Text)
-	searching := len(words) > 0
-	order := "m.created_at DESC, m.session_id DESC"
-	switch q.Sort {
-	case library.SortOldest:
-		order = "m.created_at, m.session_id"
-	case library.SortTitle:
-		order = "lower(m.title), m.created_at DESC, m.session_id DESC"
-	case library.SortLongest:
-		order = "coalesce(m.duration_s, 0) DESC, m.created_at DESC, m.session_id DESC"
-	case library.SortRelevance, "":
-		if searching {
-			order = "rank, m.created_at DESC, m.session_id DESC"
-		}
-	}
+	from, args := findFrom(userID, words, q.Type)
+	order := findOrder(q.Sort, len(words) > 0)
 	page := library.Page{}
 	err := l.st.read(ctx, func(tx *sql.Tx) error {
-		var from string
-		args := []any{}
-		if searching {
-			from = `library_fts JOIN library_meta m ON m.fts_rowid = library_fts.rowid
-				WHERE library_fts MATCH ? AND m.user_id = ?`
-			args = append(args, matchExpr(userID, words), userID)
-		} else {
-			from = `library_meta m WHERE m.user_id = ?`
-			args = append(args, userID)
-		}
-		if q.Type != "" {
-			from += ` AND m.type = ?`
-			args = append(args, q.Type)
-		}
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+from, args...).Scan(&page.Total); err != nil {
 			return err
 		}
@@ -408,7 +382,7 @@ func (l *UserLibrary) Find(ctx context.Context, userID string, q library.Query) 
 			return nil
 		}
 		rank, rankArgs := "0.0", []any(nil)
-		if searching {
+		if len(words) > 0 {
 			rank, rankArgs = ownRank(words)
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT `+entryColumns+`, `+rank+` AS rank FROM `+from+`
@@ -416,16 +390,7 @@ func (l *UserLibrary) Find(ctx context.Context, userID string, q library.Query) 
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var rank float64
-			e, _, err := scanEntry(rows, &rank)
-			if err != nil {
-				return err
-			}
-			page.Hits = append(page.Hits, library.Hit{Entry: e, Score: -rank})
-		}
-		if err := rows.Err(); err != nil {
+		if page.Hits, err = scanHits(rows); err != nil {
 			return err
 		}
 		if end := offset + len(page.Hits); end < page.Total {
@@ -437,6 +402,58 @@ func (l *UserLibrary) Find(ctx context.Context, userID string, q library.Query) 
 		return library.Page{}, fmt.Errorf("store: find recaps: %w", err)
 	}
 	return page, nil
+}
+
+// findFrom is Find's FROM and WHERE clause and its arguments: the user's
+// rows matching every word (all of them when there are none), of the
+// type asked for, if any.
+func findFrom(userID string, words []string, typ string) (string, []any) {
+	from := `library_meta m WHERE m.user_id = ?`
+	args := []any{userID}
+	if len(words) > 0 {
+		from = `library_fts JOIN library_meta m ON m.fts_rowid = library_fts.rowid
+				WHERE library_fts MATCH ? AND m.user_id = ?`
+		args = []any{matchExpr(userID, words), userID}
+	}
+	if typ != "" {
+		from += ` AND m.type = ?`
+		args = append(args, typ)
+	}
+	return from, args
+}
+
+// findOrders is Find's ORDER BY for each sort; newest first is the rest,
+// and relevance when searching.
+var findOrders = map[library.Sort]string{
+	library.SortOldest:  "m.created_at, m.session_id",
+	library.SortTitle:   "lower(m.title), m.created_at DESC, m.session_id DESC",
+	library.SortLongest: "coalesce(m.duration_s, 0) DESC, m.created_at DESC, m.session_id DESC",
+}
+
+func findOrder(sort library.Sort, searching bool) string {
+	if order, ok := findOrders[sort]; ok {
+		return order
+	}
+	if searching && (sort == library.SortRelevance || sort == "") {
+		return "rank, m.created_at DESC, m.session_id DESC"
+	}
+	return "m.created_at DESC, m.session_id DESC"
+}
+
+// scanHits reads Find's rows, each an entry and its rank, and closes
+// them.
+func scanHits(rows *sql.Rows) ([]library.Hit, error) {
+	defer rows.Close()
+	var hits []library.Hit
+	for rows.Next() {
+		var rank float64
+		e, _, err := scanEntry(rows, &rank)
+		if err != nil {
+			return nil, err
+		}
+		hits = append(hits, library.Hit{Entry: e, Score: -rank})
+	}
+	return hits, rows.Err()
 }
 
 // ownRank is the SQL expression (and its arguments) that ranks a match

@@ -37,11 +37,38 @@ func (l *UserLibrary) Reconcile(ctx context.Context) (ReconcileReport, error) {
 	if err := l.finishFolderOps(ctx); err != nil {
 		return rep, fmt.Errorf("store: reconcile: %w", err)
 	}
-	dirents, err := os.ReadDir(l.root)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return rep, fmt.Errorf("store: reconcile: %w", err)
+	users, err := l.userFolders(ctx, &rep)
+	if err != nil {
+		return rep, err
 	}
 	seen := map[string]bool{}
+	for _, userID := range users {
+		seen[userID] = true
+		if err := l.reconcileUser(ctx, userID, &rep); err != nil {
+			return rep, err
+		}
+	}
+	// Rows of users whose folder is gone altogether.
+	orphans, err := l.indexedUsers(ctx, seen)
+	if err != nil {
+		return rep, err
+	}
+	for _, id := range orphans {
+		if err := l.reconcileUser(ctx, id, &rep); err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+// userFolders lists the folders of known users under the library's
+// root; folders of no known user go to rep's problems.
+func (l *UserLibrary) userFolders(ctx context.Context, rep *ReconcileReport) ([]string, error) {
+	dirents, err := os.ReadDir(l.root)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("store: reconcile: %w", err)
+	}
+	var users []string
 	for _, de := range dirents {
 		if !de.IsDir() || strings.HasPrefix(de.Name(), ".") {
 			continue
@@ -52,36 +79,32 @@ func (l *UserLibrary) Reconcile(ctx context.Context) (ReconcileReport, error) {
 				rep.Problems = append(rep.Problems, library.Problem{File: userID + "/", Err: errors.New("folder of no known user")})
 				continue
 			}
-			return rep, err
+			return nil, err
 		}
-		seen[userID] = true
-		if err := l.reconcileUser(ctx, userID, &rep); err != nil {
-			return rep, err
-		}
+		users = append(users, userID)
 	}
-	// Rows of users whose folder is gone altogether.
+	return users, nil
+}
+
+// indexedUsers lists the users with rows in the index, except those in
+// skip.
+func (l *UserLibrary) indexedUsers(ctx context.Context, skip map[string]bool) ([]string, error) {
 	rows, err := l.st.rdb.QueryContext(ctx, `SELECT DISTINCT user_id FROM library_meta`)
 	if err != nil {
-		return rep, fmt.Errorf("store: reconcile: %w", err)
+		return nil, fmt.Errorf("store: reconcile: %w", err)
 	}
-	var orphans []string
+	defer rows.Close()
+	var ids []string
 	for rows.Next() {
 		var id string
 		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return rep, fmt.Errorf("store: reconcile: %w", err)
+			return nil, fmt.Errorf("store: reconcile: %w", err)
 		}
-		if !seen[id] {
-			orphans = append(orphans, id)
-		}
-	}
-	rows.Close()
-	for _, id := range orphans {
-		if err := l.reconcileUser(ctx, id, &rep); err != nil {
-			return rep, err
+		if !skip[id] {
+			ids = append(ids, id)
 		}
 	}
-	return rep, nil
+	return ids, nil
 }
 
 type fileStamp struct {
@@ -89,99 +112,139 @@ type fileStamp struct {
 	format      string
 }
 
+// reconcileUser reconciles one user's folder with that user's rows.
 func (l *UserLibrary) reconcileUser(ctx context.Context, userID string, rep *ReconcileReport) error {
-	indexed := map[string]fileStamp{}
-	rows, err := l.st.rdb.QueryContext(ctx, `SELECT session_id, coalesce(file_size, -1), coalesce(file_mtime, -1), coalesce(file_format, '')
-		FROM library_meta WHERE user_id = ?`, userID)
+	indexed, err := l.indexedStamps(ctx, userID)
 	if err != nil {
-		return fmt.Errorf("store: reconcile %s: %w", userID, err)
+		return err
 	}
-	for rows.Next() {
-		var id string
-		var st fileStamp
-		if err := rows.Scan(&id, &st.size, &st.mtime, &st.format); err != nil {
-			rows.Close()
-			return fmt.Errorf("store: reconcile %s: %w", userID, err)
-		}
-		indexed[id] = st
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("store: reconcile %s: %w", userID, err)
-	}
-
 	dirents, err := os.ReadDir(l.Dir(userID))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("store: reconcile %s: %w", userID, err)
 	}
 	present := map[string]bool{}
 	for _, de := range dirents {
-		name := de.Name()
-		id, ok, err := storedRecapFile(de)
+		id, err := l.reconcileFile(ctx, userID, de, indexed, rep)
 		if err != nil {
-			rep.Problems = append(rep.Problems, library.Problem{File: userID + "/" + name, Err: err})
+			return err
 		}
-		if !ok {
-			continue
+		if id != "" {
+			present[id] = true
 		}
-		info, err := de.Info()
-		if err != nil {
-			continue // removed meanwhile
-		}
-		present[id] = true
-		st, has := indexed[id]
-		if has && st.size == info.Size() && st.mtime == info.ModTime().UnixNano() {
-			rep.Unchanged++
-			continue
-		}
-		data, err := os.ReadFile(filepath.Join(l.Dir(userID), name))
-		if err != nil {
-			rep.Problems = append(rep.Problems, library.Problem{File: userID + "/" + name, Err: err})
-			continue
-		}
-		err = l.st.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-			if doc, ok := parseRecap(data, id); ok {
-				return putRow(ctx, tx, userID, rowOf(doc, info))
-			}
-			r := legacyRow(data, id)
-			r.Size, r.ModTime = info.Size(), info.ModTime().UnixNano()
-			if has {
-				return mergeLegacy(ctx, tx, userID, r)
-			}
-			if r.CreatedAt.IsZero() {
-				r.CreatedAt = info.ModTime()
-			}
-			return putRow(ctx, tx, userID, r)
-		})
-		if errors.Is(err, ErrIDTaken) {
-			rep.Problems = append(rep.Problems, library.Problem{File: userID + "/" + name, Err: err})
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("store: reconcile %s/%s: %w", userID, name, err)
-		}
-		rep.Indexed++
 	}
 	for id := range indexed {
 		if present[id] {
 			continue
 		}
-		if gone, err := l.fileGone(userID, id); err != nil || !gone {
-			if err == nil {
-				err = errors.New("indexed, but its file could not be listed; left as it is")
-			}
-			rep.Problems = append(rep.Problems, library.Problem{File: userID + "/" + id + ".json", Err: err})
-			continue
-		}
-		err := l.st.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-			_, err := deleteRow(ctx, tx, userID, id)
+		if err := l.dropGone(ctx, userID, id, rep); err != nil {
 			return err
-		})
-		if err != nil {
-			return fmt.Errorf("store: reconcile %s/%s: %w", userID, id, err)
 		}
-		rep.Dropped++
 	}
+	return nil
+}
+
+// indexedStamps returns the size, time and format each of a user's
+// rows recorded of its file, by recap id.
+func (l *UserLibrary) indexedStamps(ctx context.Context, userID string) (map[string]fileStamp, error) {
+	indexed := map[string]fileStamp{}
+	rows, err := l.st.rdb.QueryContext(ctx, `SELECT session_id, coalesce(file_size, -1), coalesce(file_mtime, -1), coalesce(file_format, '')
+		FROM library_meta WHERE user_id = ?`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("store: reconcile %s: %w", userID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var st fileStamp
+		if err := rows.Scan(&id, &st.size, &st.mtime, &st.format); err != nil {
+			return nil, fmt.Errorf("store: reconcile %s: %w", userID, err)
+		}
+		indexed[id] = st
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: reconcile %s: %w", userID, err)
+	}
+	return indexed, nil
+}
+
+// reconcileFile indexes one entry of a user's folder when it is a recap
+// with no row, or one whose row is out of date. It returns the recap's
+// id, or "" when the entry is not a recap file (or vanished).
+func (l *UserLibrary) reconcileFile(ctx context.Context, userID string, de fs.DirEntry, indexed map[string]fileStamp, rep *ReconcileReport) (string, error) {
+	name := de.Name()
+	problem := func(err error) {
+		rep.Problems = append(rep.Problems, library.Problem{File: userID + "/" + name, Err: err})
+	}
+	id, ok, err := storedRecapFile(de)
+	if err != nil {
+		problem(err)
+	}
+	if !ok {
+		return "", nil
+	}
+	info, err := de.Info()
+	if err != nil {
+		return "", nil // removed meanwhile
+	}
+	st, has := indexed[id]
+	if has && st.size == info.Size() && st.mtime == info.ModTime().UnixNano() {
+		rep.Unchanged++
+		return id, nil
+	}
+	data, err := os.ReadFile(filepath.Join(l.Dir(userID), name))
+	if err != nil {
+		problem(err)
+		return id, nil
+	}
+	err = l.st.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		return indexFile(ctx, tx, userID, id, data, info, has)
+	})
+	if errors.Is(err, ErrIDTaken) {
+		problem(err)
+		return id, nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: reconcile %s/%s: %w", userID, name, err)
+	}
+	rep.Indexed++
+	return id, nil
+}
+
+// indexFile writes the row of a file read from a user's folder. A file
+// of the earlier Recap with a row already (has) keeps that row's facts.
+func indexFile(ctx context.Context, tx *sql.Tx, userID, id string, data []byte, info fs.FileInfo, has bool) error {
+	if doc, ok := parseRecap(data, id); ok {
+		return putRow(ctx, tx, userID, rowOf(doc, info))
+	}
+	r := legacyRow(data, id)
+	r.Size, r.ModTime = info.Size(), info.ModTime().UnixNano()
+	if has {
+		return mergeLegacy(ctx, tx, userID, r)
+	}
+	if r.CreatedAt.IsZero() {
+		r.CreatedAt = info.ModTime()
+	}
+	return putRow(ctx, tx, userID, r)
+}
+
+// dropGone drops the row of a recap whose file was not listed, once it
+// is certain the file does not exist; otherwise it reports a problem.
+func (l *UserLibrary) dropGone(ctx context.Context, userID, id string, rep *ReconcileReport) error {
+	if gone, err := l.fileGone(userID, id); err != nil || !gone {
+		if err == nil {
+			err = errors.New("indexed, but its file could not be listed; left as it is")
+		}
+		rep.Problems = append(rep.Problems, library.Problem{File: userID + "/" + id + ".json", Err: err})
+		return nil
+	}
+	err := l.st.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := deleteRow(ctx, tx, userID, id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: reconcile %s/%s: %w", userID, id, err)
+	}
+	rep.Dropped++
 	return nil
 }
 

@@ -149,6 +149,83 @@ type Redeem struct {
 	AdminEmail string
 }
 
+// consumeMagicLink marks the link used, if it is unused and unexpired;
+// the guarded UPDATE lets exactly one of concurrent calls through.
+func consumeMagicLink(ctx context.Context, tx *sql.Tx, r Redeem, now time.Time) (*MagicLink, error) {
+	l, err := scanMagicLink(tx.QueryRowContext(ctx, `UPDATE magic_link_tokens SET used_at = ?1
+		WHERE token_hash = ?2 AND intent = ?3 AND used_at IS NULL AND expires_at > ?1
+		RETURNING token_hash, email, intent, created_at, expires_at, used_at, request_ip, request_ua, trial_cookie_id`,
+		ms(now), r.TokenHash, r.Intent))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrTokenInvalid
+	}
+	return l, err
+}
+
+// accountForLink finds the account of the link's address or, for an
+// invited address or when r.MayCreate allows, creates it (created).
+func accountForLink(ctx context.Context, tx *sql.Tx, r Redeem, l *MagicLink, now time.Time) (u *User, created bool, err error) {
+	// A link the earlier Recap mailed may carry the address as it was
+	// typed; the account is found by its canonical form either way.
+	key := EmailKey(l.Email)
+	u, err = scanUser(tx.QueryRowContext(ctx, pickAccount, key))
+	if errors.Is(err, sql.ErrNoRows) {
+		u, err = createForLink(ctx, tx, r, l, key, now)
+		created = err == nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if u.Disabled() {
+		return nil, false, ErrUserDisabled
+	}
+	return u, created, nil
+}
+
+// createForLink creates the account of an address that has none, and
+// accepts its invitation if there is one.
+func createForLink(ctx context.Context, tx *sql.Tx, r Redeem, l *MagicLink, key string, now time.Time) (*User, error) {
+	inv, err := invited(ctx, tx, key)
+	if err != nil {
+		return nil, err
+	}
+	if !inv && (r.MayCreate == nil || !r.MayCreate(key)) {
+		return nil, ErrSignupClosed
+	}
+	u, err := insertUser(ctx, tx, NewUser{Email: key, IsAdmin: r.AdminEmail != "" && key == EmailKey(r.AdminEmail),
+		SignupIP: l.RequestIP, SignupUserAgent: l.RequestUA}, now)
+	if err != nil {
+		return nil, err
+	}
+	if inv {
+		if err := acceptInvite(ctx, tx, key, u.ID, now); err != nil {
+			return nil, err
+		}
+	}
+	return u, nil
+}
+
+// startSession starts u's session (ending the one r replaces, if any)
+// and records the sign-in time on u.
+func (s *Store) startSession(ctx context.Context, tx *sql.Tx, r Redeem, u *User, now time.Time) (*Session, error) {
+	if r.Replaces != "" {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, r.Replaces); err != nil {
+			return nil, err
+		}
+	}
+	sess := &Session{ID: r.SessionHash, UserID: u.ID, CreatedAt: time.UnixMilli(ms(now)),
+		ExpiresAt: time.UnixMilli(ms(now.Add(s.opt.SessionTTL))), UserAgent: r.UserAgent, IPAddress: r.IPAddress}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (id, user_id, created_at, expires_at, user_agent, ip_address)
+		VALUES (?, ?, ?, ?, ?, ?)`, sess.ID, u.ID, ms(now), ms(sess.ExpiresAt), nullStr(r.UserAgent), nullStr(r.IPAddress)); err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE users SET last_signin_at = ? WHERE id = ?`, ms(now), u.ID); err != nil {
+		return nil, err
+	}
+	u.LastSignInAt = time.UnixMilli(ms(now))
+	return sess, nil
+}
+
 // Redeemed is the result of a successful RedeemMagicLink.
 type Redeemed struct {
 	Link    *MagicLink
@@ -172,65 +249,20 @@ func (s *Store) RedeemMagicLink(ctx context.Context, r Redeem) (*Redeemed, error
 	}
 	var out *Redeemed
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		out = &Redeemed{}
 		now := s.now()
-		l, err := scanMagicLink(tx.QueryRowContext(ctx, `UPDATE magic_link_tokens SET used_at = ?1
-			WHERE token_hash = ?2 AND intent = ?3 AND used_at IS NULL AND expires_at > ?1
-			RETURNING token_hash, email, intent, created_at, expires_at, used_at, request_ip, request_ua, trial_cookie_id`,
-			ms(now), r.TokenHash, r.Intent))
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrTokenInvalid
-		}
+		l, err := consumeMagicLink(ctx, tx, r, now)
 		if err != nil {
 			return err
 		}
-		out.Link = l
-		// A link the earlier Recap mailed may carry the address as it was
-		// typed; the account is found by its canonical form either way.
-		key := EmailKey(l.Email)
-		u, err := scanUser(tx.QueryRowContext(ctx, pickAccount, key))
-		if errors.Is(err, sql.ErrNoRows) {
-			var inv bool
-			if inv, err = invited(ctx, tx, key); err != nil {
-				return err
-			}
-			if !inv && (r.MayCreate == nil || !r.MayCreate(key)) {
-				return ErrSignupClosed
-			}
-			u, err = insertUser(ctx, tx, NewUser{Email: key, IsAdmin: r.AdminEmail != "" && key == EmailKey(r.AdminEmail),
-				SignupIP: l.RequestIP, SignupUserAgent: l.RequestUA}, now)
-			if err != nil {
-				return err
-			}
-			out.Created = true
-			if inv {
-				if err := acceptInvite(ctx, tx, key, u.ID, now); err != nil {
-					return err
-				}
-			}
-		}
+		u, created, err := accountForLink(ctx, tx, r, l, now)
 		if err != nil {
 			return err
 		}
-		if u.Disabled() {
-			return ErrUserDisabled
-		}
-		if r.Replaces != "" {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, r.Replaces); err != nil {
-				return err
-			}
-		}
-		sess := &Session{ID: r.SessionHash, UserID: u.ID, CreatedAt: time.UnixMilli(ms(now)),
-			ExpiresAt: time.UnixMilli(ms(now.Add(s.opt.SessionTTL))), UserAgent: r.UserAgent, IPAddress: r.IPAddress}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (id, user_id, created_at, expires_at, user_agent, ip_address)
-			VALUES (?, ?, ?, ?, ?, ?)`, sess.ID, u.ID, ms(now), ms(sess.ExpiresAt), nullStr(r.UserAgent), nullStr(r.IPAddress)); err != nil {
+		sess, err := s.startSession(ctx, tx, r, u, now)
+		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET last_signin_at = ? WHERE id = ?`, ms(now), u.ID); err != nil {
-			return err
-		}
-		u.LastSignInAt = time.UnixMilli(ms(now))
-		out.User, out.Session = u, sess
+		out = &Redeemed{Link: l, User: u, Session: sess, Created: created}
 		return nil
 	})
 	switch {

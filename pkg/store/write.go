@@ -90,16 +90,11 @@ func (s *Store) writeLoop() {
 }
 
 // runGroup runs a group of writes in one transaction and answers each.
+// Each write of a group runs in its own savepoint, so that one failing
+// write leaves the others; a write alone needs none.
 func (s *Store) runGroup(group []*writeReq) {
 	ctx := context.Background()
-	live := group[:0:0]
-	for _, r := range group {
-		if err := r.ctx.Err(); err != nil {
-			r.done <- err
-			continue
-		}
-		live = append(live, r)
-	}
+	live := dropCancelled(group)
 	if len(live) == 0 {
 		return
 	}
@@ -111,64 +106,89 @@ func (s *Store) runGroup(group []*writeReq) {
 		return
 	}
 	if len(live) == 1 {
-		// Alone: no savepoint needed.
-		r := live[0]
-		if err := r.fn(context.WithoutCancel(r.ctx), tx); err != nil {
-			tx.Rollback()
-			r.done <- err
-			return
-		}
-		if err := tx.Commit(); err != nil {
-			r.done <- fmt.Errorf("store: commit: %w", err)
-			return
-		}
-		r.done <- nil
+		runAlone(tx, live[0])
 		return
 	}
-	results := make([]error, len(live))
-	var broken error // the transaction can no longer be used
+	results, broken := runSavepoints(ctx, tx, live)
+	if broken != nil {
+		tx.Rollback()
+		fillUnset(results, broken)
+	} else if err := tx.Commit(); err != nil {
+		fillUnset(results, fmt.Errorf("store: commit: %w", err))
+	}
+	for i, r := range live {
+		r.done <- results[i]
+	}
+}
+
+// dropCancelled answers the writes whose context is already done and
+// returns the others.
+func dropCancelled(group []*writeReq) []*writeReq {
+	live := group[:0:0]
+	for _, r := range group {
+		if err := r.ctx.Err(); err != nil {
+			r.done <- err
+			continue
+		}
+		live = append(live, r)
+	}
+	return live
+}
+
+// runAlone runs a single write in tx and commits it.
+func runAlone(tx *sql.Tx, r *writeReq) {
+	if err := r.fn(context.WithoutCancel(r.ctx), tx); err != nil {
+		tx.Rollback()
+		r.done <- err
+		return
+	}
+	if err := tx.Commit(); err != nil {
+		r.done <- fmt.Errorf("store: commit: %w", err)
+		return
+	}
+	r.done <- nil
+}
+
+// runSavepoints runs each write in a savepoint of tx, rolling a failed
+// one back to its savepoint. It returns each write's error and, when the
+// transaction itself failed, broken: then no write may be committed.
+func runSavepoints(ctx context.Context, tx *sql.Tx, live []*writeReq) (results []error, broken error) {
+	results = make([]error, len(live))
 	for i, r := range live {
 		if broken != nil {
 			results[i] = broken
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `SAVEPOINT w`); err != nil {
-			broken = fmt.Errorf("store: savepoint: %w", err)
-			results[i] = broken
-			continue
+		results[i], broken = runSavepoint(ctx, tx, r)
+	}
+	return results, broken
+}
+
+// runSavepoint runs one write of a group; see runSavepoints.
+func runSavepoint(ctx context.Context, tx *sql.Tx, r *writeReq) (result, broken error) {
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT w`); err != nil {
+		broken = fmt.Errorf("store: savepoint: %w", err)
+		return broken, broken
+	}
+	if err := r.fn(context.WithoutCancel(r.ctx), tx); err != nil {
+		if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO w; RELEASE w`); rerr != nil {
+			broken = fmt.Errorf("store: roll back a failed write: %w", rerr)
 		}
-		if err := r.fn(context.WithoutCancel(r.ctx), tx); err != nil {
+		return err, broken
+	}
+	if _, err := tx.ExecContext(ctx, `RELEASE w`); err != nil {
+		broken = fmt.Errorf("store: release savepoint: %w", err)
+		return broken, broken
+	}
+	return nil, nil
+}
+
+// fillUnset sets each nil result to err.
+func fillUnset(results []error, err error) {
+	for i := range results {
+		if results[i] == nil {
 			results[i] = err
-			if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO w; RELEASE w`); rerr != nil {
-				broken = fmt.Errorf("store: roll back a failed write: %w", rerr)
-			}
-			continue
 		}
-		if _, err := tx.ExecContext(ctx, `RELEASE w`); err != nil {
-			broken = fmt.Errorf("store: release savepoint: %w", err)
-			results[i] = broken
-		}
-	}
-	if broken != nil {
-		tx.Rollback()
-		for i, r := range live {
-			if results[i] == nil {
-				results[i] = broken
-			}
-			r.done <- results[i]
-		}
-		return
-	}
-	if err := tx.Commit(); err != nil {
-		err = fmt.Errorf("store: commit: %w", err)
-		for i := range results {
-			if results[i] == nil {
-				results[i] = err
-			}
-		}
-	}
-	for i, r := range live {
-		r.done <- results[i]
 	}
 }
 
