@@ -67,7 +67,6 @@ func (d *Document) validateTranscript() error {
 		return errors.New("transcript is empty")
 	}
 	timed := units[0].Start != nil
-	dur := d.Source.Duration
 	prev := 0.0
 	for i, u := range units {
 		if u.I != i {
@@ -85,22 +84,33 @@ func (d *Document) validateTranscript() error {
 			}
 			continue
 		}
-		s := *u.Start
-		if s < 0 || s < prev {
-			return fmt.Errorf("transcript[%d].start_s %.3f is before %.3f", i, s, prev)
+		if err := checkUnitTimes(i, u, prev, d.Source.Duration); err != nil {
+			return err
 		}
-		if dur > 0 && s > dur+timeSlack {
-			return fmt.Errorf("transcript[%d].start_s %.3f is after the duration %.3f", i, s, dur)
-		}
-		if u.End != nil {
-			if *u.End < s {
-				return fmt.Errorf("transcript[%d].end_s %.3f is before its start %.3f", i, *u.End, s)
-			}
-			if dur > 0 && *u.End > dur+timeSlack {
-				return fmt.Errorf("transcript[%d].end_s %.3f is after the duration %.3f", i, *u.End, dur)
-			}
-		}
-		prev = s
+		prev = *u.Start
+	}
+	return nil
+}
+
+// checkUnitTimes checks a timed unit: it starts no earlier than the unit
+// before (prev), ends no earlier than it starts, and neither time is
+// past the duration (when known).
+func checkUnitTimes(i int, u Unit, prev, dur float64) error {
+	s := *u.Start
+	if s < 0 || s < prev {
+		return fmt.Errorf("transcript[%d].start_s %.3f is before %.3f", i, s, prev)
+	}
+	if dur > 0 && s > dur+timeSlack {
+		return fmt.Errorf("transcript[%d].start_s %.3f is after the duration %.3f", i, s, dur)
+	}
+	if u.End == nil {
+		return nil
+	}
+	if *u.End < s {
+		return fmt.Errorf("transcript[%d].end_s %.3f is before its start %.3f", i, *u.End, s)
+	}
+	if dur > 0 && *u.End > dur+timeSlack {
+		return fmt.Errorf("transcript[%d].end_s %.3f is after the duration %.3f", i, *u.End, dur)
 	}
 	return nil
 }
@@ -125,26 +135,37 @@ func (d *Document) validateTopics() error {
 		if err := checkTopicTimes(k, t, units); err != nil {
 			return err
 		}
-		for j, s := range t.Segments {
-			if s.Unit < t.StartUnit || s.Unit > t.EndUnit {
-				return fmt.Errorf("topics[%d].segments[%d].unit %d is outside the topic (%d..%d)", k, j, s.Unit, t.StartUnit, t.EndUnit)
-			}
-			if j > 0 && s.Unit < t.Segments[j-1].Unit {
-				return fmt.Errorf("topics[%d].segments[%d] is out of order", k, j)
-			}
-			if !sameTime(s.Start, units[s.Unit].Start) {
-				return fmt.Errorf("topics[%d].segments[%d].start_s does not match unit %d", k, j, s.Unit)
-			}
-			if strings.TrimSpace(s.Text) == "" {
-				return fmt.Errorf("topics[%d].segments[%d] has no text", k, j)
-			}
-			if d.Engine.Name == EngineBuiltin && !Grounded(units, s) {
-				return fmt.Errorf("topics[%d].segments[%d] text is not taken from unit %d", k, j, s.Unit)
-			}
+		if err := d.checkSegments(k, t); err != nil {
+			return err
 		}
 	}
 	if next != len(units) {
 		return fmt.Errorf("topics end at unit %d, transcript has %d units", next-1, len(units))
+	}
+	return nil
+}
+
+// checkSegments checks the key points of topic k: each lies within the
+// topic, in order, with its unit's start and some text, which the
+// builtin engine must have taken from the transcript.
+func (d *Document) checkSegments(k int, t Topic) error {
+	units := d.Transcript
+	for j, s := range t.Segments {
+		if s.Unit < t.StartUnit || s.Unit > t.EndUnit {
+			return fmt.Errorf("topics[%d].segments[%d].unit %d is outside the topic (%d..%d)", k, j, s.Unit, t.StartUnit, t.EndUnit)
+		}
+		if j > 0 && s.Unit < t.Segments[j-1].Unit {
+			return fmt.Errorf("topics[%d].segments[%d] is out of order", k, j)
+		}
+		if !sameTime(s.Start, units[s.Unit].Start) {
+			return fmt.Errorf("topics[%d].segments[%d].start_s does not match unit %d", k, j, s.Unit)
+		}
+		if strings.TrimSpace(s.Text) == "" {
+			return fmt.Errorf("topics[%d].segments[%d] has no text", k, j)
+		}
+		if d.Engine.Name == EngineBuiltin && !Grounded(units, s) {
+			return fmt.Errorf("topics[%d].segments[%d] text is not taken from unit %d", k, j, s.Unit)
+		}
 	}
 	return nil
 }
