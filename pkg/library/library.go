@@ -118,13 +118,24 @@ func (l *Library) scan(cache *cacheData) error {
 			cached[ce.Entry.ID] = ce.Entry
 		}
 	}
-	var fresh []*Entry
-	var toRead []fs.DirEntry
+	fresh, toRead := l.sortOut(dirents, cached)
+	l.idx.bulk(vocab, fresh)
+	if len(fresh) != len(cached) {
+		l.dirty = true
+	}
+	for _, de := range toRead {
+		l.readEntry(de)
+	}
+	return nil
+}
+
+// sortOut splits the recap files of the folder into those whose cached
+// entry is fresh and those to read.
+func (l *Library) sortOut(dirents []fs.DirEntry, cached map[string]*Entry) (fresh []*Entry, toRead []fs.DirEntry) {
 	for _, de := range dirents {
-		name := de.Name()
 		id, ok, err := RecapFile(de)
 		if err != nil {
-			l.problems = append(l.problems, Problem{File: name, Err: err})
+			l.problems = append(l.problems, Problem{File: de.Name(), Err: err})
 		}
 		if !ok {
 			continue
@@ -139,29 +150,28 @@ func (l *Library) scan(cache *cacheData) error {
 		}
 		toRead = append(toRead, de)
 	}
-	l.idx.bulk(vocab, fresh)
-	if len(fresh) != len(cached) {
-		l.dirty = true
+	return fresh, toRead
+}
+
+// readEntry reads one recap file and indexes it; a file that cannot be read,
+// or whose id is not its name, is a problem.
+func (l *Library) readEntry(de fs.DirEntry) {
+	name := de.Name()
+	info, err := de.Info()
+	if err != nil {
+		return
 	}
-	for _, de := range toRead {
-		name := de.Name()
-		info, err := de.Info()
-		if err != nil {
-			continue
-		}
-		doc, err := readDoc(filepath.Join(l.dir, name))
-		if err != nil {
-			l.problems = append(l.problems, Problem{File: name, Err: err})
-			continue
-		}
-		if id := strings.TrimSuffix(name, ".json"); doc.ID != id {
-			l.problems = append(l.problems, Problem{File: name, Err: fmt.Errorf("%w: id %q does not match the file name", ErrCorrupt, doc.ID)})
-			continue
-		}
-		l.idx.put(entryOf(doc, info))
-		l.dirty = true
+	doc, err := readDoc(filepath.Join(l.dir, name))
+	if err != nil {
+		l.problems = append(l.problems, Problem{File: name, Err: err})
+		return
 	}
-	return nil
+	if id := strings.TrimSuffix(name, ".json"); doc.ID != id {
+		l.problems = append(l.problems, Problem{File: name, Err: fmt.Errorf("%w: id %q does not match the file name", ErrCorrupt, doc.ID)})
+		return
+	}
+	l.idx.put(entryOf(doc, info))
+	l.dirty = true
 }
 
 func readDoc(path string) (*recap.Document, error) {

@@ -353,63 +353,94 @@ var weightOf = func() (t [256]float64) {
 // Scores live in arrays indexed by slot rather than maps, so a common
 // word over 10,000 recaps costs one pass over its posting list.
 func (x *index) search(words []string, typ string) []candidate {
-	n := float64(x.n)
-	idf := func(t uint32) float64 {
-		df := float64(x.df[t])
-		return math.Log(1 + (n-df+0.5)/(df+0.5))
-	}
-	best := make([]float64, len(x.slots)) // this word's best score per slot; 0 = no match
-	bestT := make([]uint32, len(x.slots))
-	var touched []uint32
+	ws := &wordScores{best: make([]float64, len(x.slots)), term: make([]uint32, len(x.slots))}
 	var cands []candidate
-	last := len(words) - 1
 	for i, w := range words {
-		for _, slot := range touched {
-			best[slot] = 0
-		}
-		touched = touched[:0]
-		consider := func(t uint32, factor float64) {
-			f := factor * idf(t)
-			postings(x.post[t], func(slot uint32, q uint8) {
-				s := weightOf[q] * f
-				if best[slot] == 0 {
-					touched = append(touched, slot)
-				}
-				if s > best[slot] {
-					best[slot], bestT[slot] = s, t
-				}
-			})
-		}
-		if t, ok := x.termID[w]; ok {
-			consider(t, 1)
-		}
-		if i == last && len(w) >= 2 {
-			for _, t := range x.withPrefix(w) {
-				if x.vocab[t] != w {
-					consider(t, 0.8)
-				}
-			}
-		}
+		ws.reset()
+		x.scoreWord(ws, w, i == len(words)-1)
 		if i == 0 {
-			cands = make([]candidate, 0, len(touched))
-			for _, slot := range touched {
-				e := x.slots[slot]
-				if e == nil || (typ != "" && e.Type != typ) {
-					continue
-				}
-				cands = append(cands, candidate{e: e, score: best[slot], terms: []uint32{bestT[slot]}})
-			}
+			cands = ws.candidates(x.slots, typ)
 			continue
 		}
-		kept := cands[:0]
-		for _, c := range cands {
-			if s := best[c.e.slot]; s > 0 {
-				c.score += s
-				c.terms = append(c.terms, bestT[c.e.slot])
-				kept = append(kept, c)
-			}
-		}
-		cands = kept
+		cands = ws.narrow(cands)
 	}
 	return cands
+}
+
+// wordScores is the best score of one search word in each slot, and the
+// term that gave it.
+type wordScores struct {
+	best    []float64 // by slot; 0 = no match
+	term    []uint32  // by slot
+	touched []uint32  // the slots with a score, to reset
+}
+
+func (ws *wordScores) reset() {
+	for _, slot := range ws.touched {
+		ws.best[slot] = 0
+	}
+	ws.touched = ws.touched[:0]
+}
+
+// scoreWord scores w in every slot: as a term, and when it is the last
+// word (prefix) through the terms it begins, at 0.8 of their weight.
+func (x *index) scoreWord(ws *wordScores, w string, prefix bool) {
+	if t, ok := x.termID[w]; ok {
+		ws.add(x, t, 1)
+	}
+	if !prefix || len(w) < 2 {
+		return
+	}
+	for _, t := range x.withPrefix(w) {
+		if x.vocab[t] != w {
+			ws.add(x, t, 0.8)
+		}
+	}
+}
+
+// add scores term t, weighted by factor, in each slot that holds it.
+func (ws *wordScores) add(x *index, t uint32, factor float64) {
+	f := factor * x.idf(t)
+	postings(x.post[t], func(slot uint32, q uint8) {
+		s := weightOf[q] * f
+		if ws.best[slot] == 0 {
+			ws.touched = append(ws.touched, slot)
+		}
+		if s > ws.best[slot] {
+			ws.best[slot], ws.term[slot] = s, t
+		}
+	})
+}
+
+// idf is term t's inverse document frequency (BM25's).
+func (x *index) idf(t uint32) float64 {
+	n, df := float64(x.n), float64(x.df[t])
+	return math.Log(1 + (n-df+0.5)/(df+0.5))
+}
+
+// candidates makes a candidate of each slot the first word matched, of
+// type typ when it is not empty.
+func (ws *wordScores) candidates(slots []*Entry, typ string) []candidate {
+	cands := make([]candidate, 0, len(ws.touched))
+	for _, slot := range ws.touched {
+		e := slots[slot]
+		if e == nil || (typ != "" && e.Type != typ) {
+			continue
+		}
+		cands = append(cands, candidate{e: e, score: ws.best[slot], terms: []uint32{ws.term[slot]}})
+	}
+	return cands
+}
+
+// narrow keeps the candidates this word matched too, adding its score.
+func (ws *wordScores) narrow(cands []candidate) []candidate {
+	kept := cands[:0]
+	for _, c := range cands {
+		if s := ws.best[c.e.slot]; s > 0 {
+			c.score += s
+			c.terms = append(c.terms, ws.term[c.e.slot])
+			kept = append(kept, c)
+		}
+	}
+	return kept
 }
