@@ -210,7 +210,6 @@ func openRecapping(ctx context.Context, data string, cfg *config.Config, log *sl
 		Engines:     others,
 		Options:     fetchOptions(cfg),
 		Library:     w.saver,
-		Owned:       w.owned,
 		Meter:       w.meter,
 		OnDone:      func(*recap.Document) { w.props.write() },
 		Log:         log,

@@ -28,10 +28,9 @@ import (
 // page, what to print at start and what to close at the end. Everything
 // else in serve is the same for both modes.
 type wiring struct {
-	server server.Options  // Library, Owner, Sessions or Multi
-	saver  jobs.Saver      // single mode
-	owned  jobs.OwnedSaver // multi mode
-	meter  jobs.Meter      // multi mode: credits
+	server server.Options // Library, Owner, Sessions or Multi
+	saver  jobs.Saver     // where jobs file recaps
+	meter  jobs.Meter     // multi mode: credits
 	props  *properties
 	relay  *instanceRelay    // nil without a relay
 	recaps func() int        // for the start-up log line
@@ -76,7 +75,7 @@ func wireSingle(data string, cfg *config.Config, log *slog.Logger) (*wiring, err
 	props.write()
 	return &wiring{
 		server: server.Options{Library: lib, Owner: owner, Sessions: sessions},
-		saver:  lib,
+		saver:  jobs.OwnerFolder(lib),
 		props:  props,
 		recaps: lib.Len,
 		banner: func(w io.Writer) {
@@ -212,7 +211,7 @@ func wireMulti(ctx context.Context, data string, cfg *config.Config, log *slog.L
 	ok = true
 	return &wiring{
 		server: server.Options{Multi: multi},
-		owned:  lib,
+		saver:  lib,
 		relay:  rel,
 		meter:  &credits.Meter{Ledger: ledger},
 		props:  props,

@@ -45,7 +45,7 @@ func newMultiWorld(t testing.TB, dir string, opt transcript.Options, clock *test
 		t.Fatal(err)
 	}
 	q, err := jobs.Open(jobs.Config{Dir: filepath.Join(dir, "jobs"), Engine: summarize.NewBuiltin(), Options: opt,
-		Owned: st.Library(filepath.Join(dir, "history")), Meter: &credits.Meter{Ledger: ledger}, Log: quiet})
+		Library: st.Library(filepath.Join(dir, "history")), Meter: &credits.Meter{Ledger: ledger}, Log: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

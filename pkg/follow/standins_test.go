@@ -318,7 +318,7 @@ func newSingleWorld(t testing.TB, dir string, opt transcript.Options, clock *tes
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := jobs.Open(jobs.Config{Dir: filepath.Join(dir, "jobs"), Engine: summarize.NewBuiltin(), Options: opt, Library: lib, Log: quiet})
+	q, err := jobs.Open(jobs.Config{Dir: filepath.Join(dir, "jobs"), Engine: summarize.NewBuiltin(), Options: opt, Library: jobs.OwnerFolder(lib), Log: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

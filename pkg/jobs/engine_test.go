@@ -39,7 +39,7 @@ func TestQueueEngineChoice(t *testing.T) {
 		Dir:     filepath.Join(dir, "jobs"),
 		Engine:  named{summarize.NewBuiltin(), "openai"},
 		Engines: map[string]summarize.Engine{"builtin": summarize.NewBuiltin()},
-		Library: lib,
+		Library: OwnerFolder(lib),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -27,7 +27,7 @@ func (l *ownedLibrary) Save(_ context.Context, owner string, doc *recap.Document
 func TestJobsRememberTheirOwner(t *testing.T) {
 	dir := t.TempDir()
 	lib := &ownedLibrary{saved: map[string]string{}}
-	q, err := Open(Config{Dir: filepath.Join(dir, "jobs"), Engine: summarize.NewBuiltin(), Owned: lib})
+	q, err := Open(Config{Dir: filepath.Join(dir, "jobs"), Engine: summarize.NewBuiltin(), Library: lib})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -132,17 +132,22 @@ func (s State) Finished() bool {
 	return s.Status == StatusDone || s.Status == StatusFailed || s.Status == StatusCancelled
 }
 
-// Saver files a finished recap; *library.Library is one.
+// Saver files a finished recap in its owner's library: owner is
+// Input.Owner, the user id in multi mode (*store.UserLibrary is a
+// Saver) and "" in single mode (see OwnerFolder). Which mode it is stays
+// behind this one method.
 type Saver interface {
-	Save(doc *recap.Document) error
+	Save(ctx context.Context, owner string, doc *recap.Document) error
 }
 
-var _ Saver = (*library.Library)(nil)
+// OwnerFolder is single mode's library, which belongs to the owner
+// alone, as a Saver.
+func OwnerFolder(lib *library.Library) Saver { return ownerFolder{lib} }
 
-// OwnedSaver files a finished recap in its owner's library (multi mode,
-// where the owner is Input.Owner); *store.UserLibrary is one.
-type OwnedSaver interface {
-	Save(ctx context.Context, owner string, doc *recap.Document) error
+type ownerFolder struct{ lib *library.Library }
+
+func (f ownerFolder) Save(_ context.Context, _ string, doc *recap.Document) error {
+	return f.lib.Save(doc)
 }
 
 // Config is what a queue needs.
@@ -154,10 +159,7 @@ type Config struct {
 	// (Input.Engine), such as builtin beside a configured LLM.
 	Engines map[string]summarize.Engine
 	Options transcript.Options
-	Library Saver
-	// Owned, when set, files recaps instead of Library, in the library
-	// of each job's owner.
-	Owned OwnedSaver
+	Library Saver // where finished recaps are filed
 	// OnDone, if set, is called after a recap is saved.
 	OnDone func(doc *recap.Document)
 	// Meter, when set, charges owners for their jobs (multi mode).
@@ -837,12 +839,7 @@ func (q *Queue) save(j *job, doc *recap.Document) error {
 	// A failed write of this progress step changes nothing that matters:
 	// the final state is written after the save.
 	q.persist(j)
-	var err error
-	if q.cfg.Owned != nil {
-		err = q.cfg.Owned.Save(context.Background(), j.in.Owner, doc)
-	} else {
-		err = q.cfg.Library.Save(doc)
-	}
+	err := q.cfg.Library.Save(context.Background(), j.in.Owner, doc)
 	if err == nil {
 		q.endCharge(j, true) // spent before anyone hears of it
 	}

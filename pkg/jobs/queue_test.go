@@ -21,7 +21,7 @@ func newQueue(t *testing.T, dir string) (*Queue, *library.Library) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := Open(Config{Dir: filepath.Join(dir, "jobs"), Engine: summarize.NewBuiltin(), Library: lib})
+	q, err := Open(Config{Dir: filepath.Join(dir, "jobs"), Engine: summarize.NewBuiltin(), Library: OwnerFolder(lib)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,7 +59,7 @@ func gone(path string) bool {
 func TestWaitingInputIsSpooled(t *testing.T) {
 	dir := t.TempDir()
 	lib, _ := library.Open(filepath.Join(dir, "history"), "")
-	q := openQueue(t, dir, lib, 1)
+	q := openQueue(t, dir, OwnerFolder(lib), 1)
 	url, release := slowSource(t)
 	defer release()
 	busy, _, _ := q.Submit(Input{Source: url})
@@ -95,7 +95,7 @@ func TestWaitingInputIsSpooled(t *testing.T) {
 func TestShutdownKeepsJobsForTheNextStart(t *testing.T) {
 	dir := t.TempDir()
 	lib, _ := library.Open(filepath.Join(dir, "history"), "")
-	q, err := Open(Config{Dir: filepath.Join(dir, "jobs"), Engine: summarize.NewBuiltin(), Library: lib, Concurrency: 1})
+	q, err := Open(Config{Dir: filepath.Join(dir, "jobs"), Engine: summarize.NewBuiltin(), Library: OwnerFolder(lib), Concurrency: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func TestShutdownKeepsJobsForTheNextStart(t *testing.T) {
 	}
 
 	release()
-	q2 := openQueue(t, dir, lib, 1)
+	q2 := openQueue(t, dir, OwnerFolder(lib), 1)
 	for _, id := range []string{running.ID, file.ID, text.ID} {
 		if s := wait(t, q2, id); s.Status != StatusDone {
 			t.Fatalf("after restart job %s: %+v", id, s)
@@ -157,7 +157,7 @@ func TestCrashRecovery(t *testing.T) {
 	os.WriteFile(filepath.Join(jobsDir, ".retryjob.json.tmp-123"), []byte("half"), 0o600)
 
 	lib, _ := library.Open(filepath.Join(dir, "history"), "")
-	q := openQueue(t, dir, lib, 1)
+	q := openQueue(t, dir, OwnerFolder(lib), 1)
 	if s := wait(t, q, "retryjob"); s.Status != StatusDone || s.Resumed != 1 {
 		t.Fatalf("job found running: %+v", s)
 	}
@@ -182,7 +182,7 @@ func TestCrashRecovery(t *testing.T) {
 func TestUnwritableFolder(t *testing.T) {
 	dir := t.TempDir()
 	lib, _ := library.Open(filepath.Join(dir, "history"), "")
-	q := openQueue(t, dir, lib, 1)
+	q := openQueue(t, dir, OwnerFolder(lib), 1)
 	if err := q.Healthy(); err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +214,7 @@ type blockingSaver struct {
 	release chan struct{}
 }
 
-func (b *blockingSaver) Save(doc *recap.Document) error {
+func (b *blockingSaver) Save(_ context.Context, _ string, doc *recap.Document) error {
 	close(b.started)
 	<-b.release
 	return b.lib.Save(doc)

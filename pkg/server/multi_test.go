@@ -91,7 +91,7 @@ func newMultiEnvAt(t testing.TB, dir string, signups bool, pol credits.Policy, e
 	if engine == nil {
 		engine = summarize.NewBuiltin()
 	}
-	q, err := jobs.Open(jobs.Config{Dir: filepath.Join(dir, "jobs"), Engine: engine, Owned: lib, Log: quiet,
+	q, err := jobs.Open(jobs.Config{Dir: filepath.Join(dir, "jobs"), Engine: engine, Library: lib, Log: quiet,
 		Meter: &credits.Meter{Ledger: ledger}})
 	if err != nil {
 		t.Fatal(err)

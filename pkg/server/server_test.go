@@ -62,7 +62,7 @@ func newEnvWith(t testing.TB, dir string, lib *library.Library) *testEnv {
 // config and the server's options before they are used.
 func buildEnv(t testing.TB, dir string, lib *library.Library, adjust func(*jobs.Config, *Options)) *testEnv {
 	t.Helper()
-	jc := jobs.Config{Dir: filepath.Join(dir, "jobs"), Engine: summarize.NewBuiltin(), Library: lib, Log: quiet}
+	jc := jobs.Config{Dir: filepath.Join(dir, "jobs"), Engine: summarize.NewBuiltin(), Library: jobs.OwnerFolder(lib), Log: quiet}
 	opt := Options{Version: "test", Library: lib, Dev: true, MaxUpload: 1 << 20, Log: quiet}
 	if adjust != nil {
 		adjust(&jc, &opt)

@@ -76,7 +76,7 @@ func newTrialEnv(t testing.TB, pol credits.Policy, clk *testClock) *multiEnv {
 	}
 	lib := st.Library(filepath.Join(dir, "history"))
 	ledger := credits.New(st, pol, credits.Options{Now: clk.now})
-	q, err := jobs.Open(jobs.Config{Dir: filepath.Join(dir, "jobs"), Engine: summarize.NewBuiltin(), Owned: lib, Log: quiet,
+	q, err := jobs.Open(jobs.Config{Dir: filepath.Join(dir, "jobs"), Engine: summarize.NewBuiltin(), Library: lib, Log: quiet,
 		Meter: &credits.Meter{Ledger: ledger}})
 	if err != nil {
 		t.Fatal(err)

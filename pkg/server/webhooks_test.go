@@ -35,7 +35,7 @@ func paymentsServer(t *testing.T) (*httptest.Server, *billing.Service, *billingt
 	}
 	lib := st.Library(filepath.Join(dir, "history"))
 	ledger := credits.New(st, roomyPolicy(), credits.Options{})
-	q, err := jobs.Open(jobs.Config{Dir: filepath.Join(dir, "jobs"), Engine: summarize.NewBuiltin(), Owned: lib, Log: quiet, Meter: &credits.Meter{Ledger: ledger}})
+	q, err := jobs.Open(jobs.Config{Dir: filepath.Join(dir, "jobs"), Engine: summarize.NewBuiltin(), Library: lib, Log: quiet, Meter: &credits.Meter{Ledger: ledger}})
 	if err != nil {
 		t.Fatal(err)
 	}
