@@ -10,11 +10,13 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/recap-startos/recap/pkg/billing"
 	"github.com/recap-startos/recap/pkg/config"
 	"github.com/recap-startos/recap/pkg/relay"
 	"github.com/recap-startos/recap/pkg/summarize"
@@ -49,33 +51,54 @@ func relayDataFlag() *cli.StringFlag {
 	return &cli.StringFlag{Name: "data", Usage: "the relay's data folder (relay.db, relay.yaml)", EnvVars: []string{"RECAP_RELAY_DATA_DIR"}, Value: "/data/relay"}
 }
 
-// loadRelayEngine reads DATA/relay.yaml. No file, or engine type
-// builtin, means the relay makes no recaps (tiers only).
-func loadRelayEngine(data string, log *slog.Logger) (summarize.Engine, string, error) {
+// relaySetup is what DATA/relay.yaml configures: the model and the
+// payment providers.
+type relaySetup struct {
+	engine   summarize.Engine // nil: the relay makes no recaps
+	model    string
+	payments relay.Payments // nil: the relay sells nothing
+}
+
+// loadRelaySetup reads DATA/relay.yaml, a config.yaml of which only
+// engine and payments count. No file, or engine type builtin, means the
+// relay makes no recaps (tiers only); no payment provider means it sells
+// no plans.
+func loadRelaySetup(data string, log *slog.Logger) (relaySetup, error) {
+	var out relaySetup
 	path := filepath.Join(data, "relay.yaml")
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, "", nil
+		return out, nil
 	}
 	if err != nil {
-		return nil, "", err
+		return out, err
 	}
-	// relay.yaml is read as a config.yaml of which only engine counts.
 	c, err := config.Parse(b)
 	if err != nil {
-		return nil, "", usageError{fmt.Errorf("%s: %w", path, err)}
+		return out, usageError{fmt.Errorf("%s: %w", path, err)}
 	}
 	if err := c.Engine.Validate(); err != nil {
-		return nil, "", usageError{fmt.Errorf("%s: %w", path, err)}
+		return out, usageError{fmt.Errorf("%s: %w", path, err)}
+	}
+	if err := c.Payments.Validate(); err != nil {
+		return out, usageError{fmt.Errorf("%s: %w", path, err)}
+	}
+	if c.Payments.Enabled() {
+		p, err := billing.NewRelayPayments(c.Payments, nil, log)
+		if err != nil {
+			return out, usageError{fmt.Errorf("%s: %w", path, err)}
+		}
+		out.payments = p
 	}
 	if c.Engine.Type == config.EngineBuiltin {
-		return nil, "", nil
+		return out, nil
 	}
-	eng, err := summarize.FromConfig(c.Engine, summarize.LLMOptions{Log: log})
+	out.engine, err = summarize.FromConfig(c.Engine, summarize.LLMOptions{Log: log})
 	if err != nil {
-		return nil, "", usageError{fmt.Errorf("%s: %w", path, err)}
+		return out, usageError{fmt.Errorf("%s: %w", path, err)}
 	}
-	return eng, c.Engine.Model, nil
+	out.model = c.Engine.Model
+	return out, nil
 }
 
 func relayServeCommand() *cli.Command {
@@ -98,11 +121,13 @@ func runRelayServe(c *cli.Context) error {
 		return err
 	}
 	defer st.Close()
-	eng, model, err := loadRelayEngine(data, log)
+	setup, err := loadRelaySetup(data, log)
 	if err != nil {
 		return err
 	}
-	srv := relay.NewServer(relay.ServerOptions{Store: st, Engine: eng, Model: model, RecapConcurrency: c.Int("recaps"), Log: log})
+	eng, model := setup.engine, setup.model
+	srv := relay.NewServer(relay.ServerOptions{Store: st, Engine: eng, Model: model, Payments: setup.payments,
+		RecapConcurrency: c.Int("recaps"), Log: log})
 	ln, err := net.Listen("tcp", c.String("listen"))
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (choose another with --listen)", c.String("listen"), err)
@@ -113,10 +138,20 @@ func runRelayServe(c *cli.Context) error {
 	if eng != nil {
 		engineName = eng.Name() + " " + model
 	}
-	log.Info("relay started", "listen", ln.Addr().String(), "engine", engineName, "db", st.Path())
-	fmt.Fprintf(c.App.Writer, "Relay is running at http://%s (model: %s)\n", ln.Addr().String(), engineName)
+	sells := "nothing"
+	if setup.payments != nil {
+		sells = "plans by " + strings.Join(setup.payments.Providers(), " and ")
+	}
+	log.Info("relay started", "listen", ln.Addr().String(), "engine", engineName, "sells", sells, "db", st.Path())
+	fmt.Fprintf(c.App.Writer, "Relay is running at http://%s (model: %s; sells: %s)\n", ln.Addr().String(), engineName, sells)
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	reconciled := make(chan struct{})
+	go func() {
+		defer close(reconciled)
+		srv.RunReconciler(ctx, relayReconcileEvery())
+	}()
+	defer func() { stop(); <-reconciled }()
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	select {
@@ -131,6 +166,16 @@ func runRelayServe(c *cli.Context) error {
 	}
 	log.Info("relay stopped")
 	return nil
+}
+
+// relayReconcileEvery is how often the relay re-reads its unsettled
+// checkouts; RECAP_RELAY_RECONCILE_INTERVAL (a Go duration) changes it
+// for development and tests.
+func relayReconcileEvery() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv("RECAP_RELAY_RECONCILE_INTERVAL")); err == nil && d >= 10*time.Millisecond {
+		return d
+	}
+	return relay.ReconcileEvery
 }
 
 func openRelayStore(c *cli.Context) (*relay.Store, error) {

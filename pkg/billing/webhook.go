@@ -9,7 +9,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
+
+	"github.com/recap-startos/recap/pkg/config"
 )
 
 // MaxWebhookBody is the largest webhook body read; handlers cut the body
@@ -43,8 +46,19 @@ func (s *Service) BTCPayWebhook(ctx context.Context, body []byte, sigHeader stri
 	if s.btcpay == nil {
 		return ErrNotConfigured
 	}
-	if !VerifyBTCPaySig(s.opt.Payments.BTCPay.WebhookSecret, body, sigHeader) {
-		return ErrBadSignature
+	ref, err := btcpayEventInvoice(s.opt.Payments.BTCPay, body, sigHeader, s.log)
+	if err != nil || ref == "" {
+		return err
+	}
+	return s.nudge(ctx, ProviderBTCPay, ref, "")
+}
+
+// btcpayEventInvoice checks a BTCPay delivery's signature
+// (ErrBadSignature) and returns the invoice an invoice event of the
+// configured store names; "" for anything else, which is ignored.
+func btcpayEventInvoice(cfg config.BTCPay, body []byte, sigHeader string, log *slog.Logger) (string, error) {
+	if !VerifyBTCPaySig(cfg.WebhookSecret, body, sigHeader) {
+		return "", ErrBadSignature
 	}
 	var ev struct {
 		Type         string `json:"type"`
@@ -54,18 +68,18 @@ func (s *Service) BTCPayWebhook(ctx context.Context, body []byte, sigHeader stri
 		IsRedelivery bool   `json:"isRedelivery"`
 	}
 	if err := json.Unmarshal(body, &ev); err != nil {
-		s.log.Warn("btcpay webhook: unreadable body ignored", "error", err)
-		return nil
+		log.Warn("btcpay webhook: unreadable body ignored", "error", err)
+		return "", nil
 	}
 	if !strings.HasPrefix(ev.Type, "Invoice") || ev.InvoiceID == "" {
-		return nil
+		return "", nil
 	}
-	if ev.StoreID != "" && ev.StoreID != s.opt.Payments.BTCPay.StoreID {
-		s.log.Warn("btcpay webhook for another store ignored", "type", ev.Type)
-		return nil
+	if ev.StoreID != "" && ev.StoreID != cfg.StoreID {
+		log.Warn("btcpay webhook for another store ignored", "type", ev.Type)
+		return "", nil
 	}
-	s.log.Info("btcpay webhook", "type", ev.Type, "invoice", ev.InvoiceID, "redelivery", ev.IsRedelivery)
-	return s.nudge(ctx, ProviderBTCPay, ev.InvoiceID, "")
+	log.Info("btcpay webhook", "type", ev.Type, "invoice", ev.InvoiceID, "redelivery", ev.IsRedelivery)
+	return ev.InvoiceID, nil
 }
 
 // ZapriteWebhook handles a Zaprite delivery. Zaprite does not sign them,

@@ -85,6 +85,10 @@ var (
 	storeIDPattern  = regexp.MustCompile(`^[A-Za-z0-9_-]{1,100}$`)
 )
 
+// Validate checks the payments section alone (a relay's relay.yaml has
+// no other section that counts), naming the offending key.
+func (p Payments) Validate() error { return p.validate() }
+
 func (p Payments) validate() error {
 	if err := p.BTCPay.validate(); err != nil {
 		return err

@@ -30,7 +30,12 @@ const (
 	PathExpiring  = "/relay/v1/expiring"
 	PathCheckouts = "/relay/v1/checkouts"
 	PathCheckout  = "/relay/v1/checkouts/:id"
-	PathRecap     = summarize.RelayRecapPath
+	PathOffers    = "/relay/v1/offers"
+	// The relay's own payment providers' webhooks (no license: BTCPay's
+	// are signed, and neither is trusted beyond naming an invoice).
+	PathWebhookBTCPay  = "/relay/v1/webhooks/btcpay"
+	PathWebhookZaprite = "/relay/v1/webhooks/zaprite"
+	PathRecap          = summarize.RelayRecapPath
 )
 
 // Limits of the API.
@@ -47,7 +52,9 @@ type ServerOptions struct {
 	Store *Store
 	// Engine makes recaps for POST /relay/v1/recap; nil answers 503.
 	Engine summarize.Engine
-	Model  string // the engine's model, reported in documents
+	// Payments sells plans (checkouts); nil: the relay sells nothing.
+	Payments Payments
+	Model    string // the engine's model, reported in documents
 	// RecapConcurrency caps recaps in progress; DefaultRecapConcurrency if 0.
 	RecapConcurrency int
 	Log              *slog.Logger
@@ -58,6 +65,7 @@ type Server struct {
 	opt    ServerOptions
 	router *httprouter.Router
 	slots  chan struct{}
+	reads  *throttle // provider re-reads per order
 }
 
 // NewServer builds the API's route table.
@@ -68,7 +76,7 @@ func NewServer(opt ServerOptions) *Server {
 	if opt.RecapConcurrency <= 0 {
 		opt.RecapConcurrency = DefaultRecapConcurrency
 	}
-	s := &Server{opt: opt, router: httprouter.New(), slots: make(chan struct{}, opt.RecapConcurrency)}
+	s := &Server{opt: opt, router: httprouter.New(), slots: make(chan struct{}, opt.RecapConcurrency), reads: newThrottle()}
 	r := s.router
 	r.GET("/healthz", s.handle(s.health))
 	r.GET(PathWhoami, s.authed(s.whoami))
@@ -77,8 +85,11 @@ func NewServer(opt ServerOptions) *Server {
 	r.GET(PathUser, s.authed(s.getUser))
 	r.GET(PathChanges, s.authed(s.changes))
 	r.GET(PathExpiring, s.authed(s.expiring))
+	r.GET(PathOffers, s.authed(s.offers))
 	r.POST(PathCheckouts, s.authed(s.createCheckout))
 	r.GET(PathCheckout, s.authed(s.getCheckout))
+	r.POST(PathWebhookBTCPay, s.handle(s.btcpayWebhook))
+	r.POST(PathWebhookZaprite, s.handle(s.zapriteWebhook))
 	r.POST(PathRecap, s.authed(s.recap))
 	r.NotFound = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, &apiError{http.StatusNotFound, "not_found", "There is nothing here."})
@@ -120,8 +131,14 @@ func asAPIError(err error) (*apiError, bool) {
 		return &apiError{http.StatusBadRequest, "invalid", strings.TrimPrefix(err.Error(), "relay: ")}, true
 	case errors.Is(err, ErrNotFound):
 		return &apiError{http.StatusNotFound, "not_found", "No such thing here."}, true
-	case errors.Is(err, ErrNotBuilt):
-		return &apiError{http.StatusNotImplemented, "not_available", "Checkouts through this relay are not available yet; sell through the instance's own payment providers."}, true
+	case errors.Is(err, ErrBelowPlan):
+		return &apiError{http.StatusConflict, "below_current_plan", "The user has a larger plan now; buy that plan to extend it."}, true
+	case errors.Is(err, ErrProviderDown):
+		return &apiError{http.StatusBadGateway, "provider_down", "The relay's payment provider is not answering; nothing was charged, try again later."}, true
+	case errors.Is(err, ErrBadSignature):
+		return &apiError{http.StatusUnauthorized, "bad_signature", "The webhook's signature is missing or wrong."}, true
+	case errors.Is(err, ErrNotSold):
+		return &apiError{http.StatusNotImplemented, "not_available", "This relay does not sell that plan by that payment provider (see GET /relay/v1/offers)."}, true
 	}
 	return &apiError{http.StatusInternalServerError, "internal", "Something went wrong on the relay."}, false
 }
@@ -326,29 +343,18 @@ func (s *Server) expiring(w http.ResponseWriter, r *http.Request, _ httprouter.P
 
 // CheckoutRequest is the body of POST /relay/v1/checkouts: buy periods
 // 30-day periods of plan for a user through the relay's own BTCPay
-// Server or Zaprite. Not available yet (501): see docs/relay.md.
+// Server (provider btcpay: Lightning) or Zaprite (zaprite: card).
 type CheckoutRequest struct {
-	InstallID   string `json:"install_id"`
-	UserID      string `json:"user_id"`
-	Plan        string `json:"plan"`     // pro or max
-	Periods     int    `json:"periods"`  // 30-day periods, 1..12
-	Provider    string `json:"provider"` // btcpay or zaprite
+	InstallID string `json:"install_id"`
+	UserID    string `json:"user_id"`
+	Plan      string `json:"plan"`     // pro or max
+	Periods   int    `json:"periods"`  // 30-day periods, 1..12
+	Provider  string `json:"provider"` // btcpay or zaprite
+	// ExternalID is the instance's id for the order: a second request
+	// with the same one returns the same checkout.
+	ExternalID string `json:"external_id,omitempty"`
+	// RedirectURL is where the provider sends the buyer back.
 	RedirectURL string `json:"redirect_url,omitempty"`
-}
-
-func (s *Server) createCheckout(w http.ResponseWriter, r *http.Request, _ httprouter.Params, l License) error {
-	var req CheckoutRequest
-	if err := decode(r, maxSmallBody, w, &req); err != nil {
-		return err
-	}
-	if err := own(l, req.InstallID); err != nil {
-		return err
-	}
-	return ErrNotBuilt
-}
-
-func (s *Server) getCheckout(w http.ResponseWriter, r *http.Request, ps httprouter.Params, l License) error {
-	return ErrNotBuilt
 }
 
 func newRequestID() string {

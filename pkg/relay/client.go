@@ -103,8 +103,10 @@ func statusKind(status int) error {
 		return ErrNotFound
 	case http.StatusBadRequest, http.StatusRequestEntityTooLarge:
 		return ErrInvalid
+	case http.StatusConflict:
+		return ErrBelowPlan
 	case http.StatusNotImplemented:
-		return ErrNotBuilt
+		return ErrNotSold
 	}
 	return ErrUnreachable
 }
@@ -155,4 +157,23 @@ func (c *Client) Lapsed(ctx context.Context, installID string, since time.Time) 
 	var l UserList
 	q := url.Values{"install_id": {installID}, "lapsed_since": {since.UTC().Format(time.RFC3339)}}
 	return l.Users, c.call(ctx, http.MethodGet, PathExpiring+"?"+q.Encode(), nil, &l)
+}
+
+// Offers lists the plans the relay sells.
+func (c *Client) Offers(ctx context.Context) (Offers, error) {
+	var o Offers
+	return o, c.call(ctx, http.MethodGet, PathOffers, nil, &o)
+}
+
+// CreateCheckout asks the relay to sell a plan to a user.
+func (c *Client) CreateCheckout(ctx context.Context, req CheckoutRequest) (Checkout, error) {
+	var out Checkout
+	return out, c.call(ctx, http.MethodPost, PathCheckouts, req, &out)
+}
+
+// Checkout reads an order the relay made for this instance; the relay
+// re-reads it from its provider first while it may still change.
+func (c *Client) Checkout(ctx context.Context, id string) (Checkout, error) {
+	var out Checkout
+	return out, c.call(ctx, http.MethodGet, "/relay/v1/checkouts/"+url.PathEscape(id), nil, &out)
 }

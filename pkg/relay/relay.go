@@ -50,9 +50,9 @@ var (
 	ErrInvalid = errors.New("relay: invalid request")
 	// ErrTooNew means relay.db was migrated by a newer Recap.
 	ErrTooNew = errors.New("relay: the relay database was written by a newer version of Recap")
-	// ErrNotBuilt means the feature needs the payments code, which the
-	// relay does not have yet.
-	ErrNotBuilt = errors.New("relay: checkouts through the relay are not available yet")
+	// ErrNotSold means the relay sells no plans, or not that plan by
+	// that provider (its payments config).
+	ErrNotSold = errors.New("relay: this relay does not sell that")
 )
 
 // RecapCost is the credits one recap made by the relay's model takes

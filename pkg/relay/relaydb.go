@@ -183,6 +183,36 @@ var relayMigrations = []struct {
 			UNIQUE (provider, provider_ref)
 		)`,
 	}},
+	{"orders for checkouts through the relay", []string{
+		// The first orders table was never written to (checkouts answered
+		// 501 until this version); it is replaced by the one they need.
+		`DROP TABLE orders`,
+		`CREATE TABLE orders (
+			id              TEXT PRIMARY KEY, -- "rord_…"
+			install_id      TEXT NOT NULL REFERENCES instances(install_id),
+			user_id         TEXT NOT NULL,
+			external_id     TEXT,             -- the instance's id for the order; a retried create finds it
+			plan            TEXT NOT NULL CHECK (plan IN ('pro', 'max')),
+			periods         INTEGER NOT NULL CHECK (periods BETWEEN 1 AND 12), -- 30-day periods bought
+			provider        TEXT NOT NULL CHECK (provider IN ('btcpay', 'zaprite')),
+			provider_ref    TEXT,             -- the provider's invoice or order id
+			amount          INTEGER NOT NULL CHECK (amount > 0), -- sats, or the smallest unit of currency
+			currency        TEXT NOT NULL,
+			status          TEXT NOT NULL,    -- open, processing, paid, underpaid, expired, invalid, failed
+			provider_status TEXT,
+			note            TEXT,
+			bolt11          TEXT,
+			checkout_url    TEXT,
+			return_url      TEXT,
+			expires_at      INTEGER,          -- the invoice's expiry
+			created_at      INTEGER NOT NULL,
+			updated_at      INTEGER NOT NULL,
+			settled_at      INTEGER,          -- set once, with the tier update, by the one settler
+			UNIQUE (provider, provider_ref),
+			UNIQUE (install_id, external_id)
+		)`,
+		`CREATE INDEX orders_due ON orders(created_at) WHERE settled_at IS NULL`,
+	}},
 }
 
 // RelayLatestVersion is the relay schema version this build writes.

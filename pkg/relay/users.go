@@ -77,44 +77,50 @@ func (s *Store) SetTier(ctx context.Context, actor string, up TierUpdate) (user 
 	}
 	now := s.now()
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		if up.Key != "" {
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM ledger WHERE install_id = ? AND kind = 'tier' AND ref = ?`,
-				up.InstallID, up.Key).Scan(&n); err != nil {
-				return err
-			}
-			if n > 0 {
-				user, err = getUser(ctx, tx, up.InstallID, up.UserID)
-				return err
-			}
-		}
-		var exists int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM instances WHERE install_id = ?`, up.InstallID).Scan(&exists); err != nil {
-			return err
-		}
-		if exists == 0 {
-			return fmt.Errorf("install id %s has no license here: %w", up.InstallID, ErrNotFound)
-		}
-		expires, err := newExpiry(ctx, tx, up, now)
-		if err != nil {
-			return err
-		}
-		row := tx.QueryRowContext(ctx, `INSERT INTO users (install_id, user_id, tier, expires_at, updated_at, seq)
-			VALUES (?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM users))
-			ON CONFLICT (install_id, user_id) DO UPDATE SET tier = excluded.tier, expires_at = excluded.expires_at,
-				updated_at = excluded.updated_at, seq = excluded.seq
-			RETURNING `+userColumns, up.InstallID, up.UserID, up.Tier, nullTime(expires), ms(now))
-		if user, err = scanUser(row); err != nil {
-			return err
-		}
-		applied = true
-		return appendLedger(ctx, tx, ledgerRow{installID: up.InstallID, kind: "tier", userID: up.UserID, tier: up.Tier,
-			expiresAt: expires, ref: up.Key, actor: actor}, now)
+		user, applied, err = setTierTx(ctx, tx, actor, up, now)
+		return err
 	})
 	if err != nil {
 		return UserTier{}, false, fmt.Errorf("relay: set tier of %s/%s: %w", up.InstallID, up.UserID, err)
 	}
 	return user, applied, nil
+}
+
+// setTierTx is SetTier inside the caller's transaction (a settled
+// checkout applies its tier in the transaction that marks it settled).
+func setTierTx(ctx context.Context, tx *sql.Tx, actor string, up TierUpdate, now time.Time) (user UserTier, applied bool, err error) {
+	if up.Key != "" {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM ledger WHERE install_id = ? AND kind = 'tier' AND ref = ?`,
+			up.InstallID, up.Key).Scan(&n); err != nil {
+			return user, false, err
+		}
+		if n > 0 {
+			user, err = getUser(ctx, tx, up.InstallID, up.UserID)
+			return user, false, err
+		}
+	}
+	var exists int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM instances WHERE install_id = ?`, up.InstallID).Scan(&exists); err != nil {
+		return user, false, err
+	}
+	if exists == 0 {
+		return user, false, fmt.Errorf("install id %s has no license here: %w", up.InstallID, ErrNotFound)
+	}
+	expires, err := newExpiry(ctx, tx, up, now)
+	if err != nil {
+		return user, false, err
+	}
+	row := tx.QueryRowContext(ctx, `INSERT INTO users (install_id, user_id, tier, expires_at, updated_at, seq)
+		VALUES (?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM users))
+		ON CONFLICT (install_id, user_id) DO UPDATE SET tier = excluded.tier, expires_at = excluded.expires_at,
+			updated_at = excluded.updated_at, seq = excluded.seq
+		RETURNING `+userColumns, up.InstallID, up.UserID, up.Tier, nullTime(expires), ms(now))
+	if user, err = scanUser(row); err != nil {
+		return user, false, err
+	}
+	return user, true, appendLedger(ctx, tx, ledgerRow{installID: up.InstallID, kind: "tier", userID: up.UserID, tier: up.Tier,
+		expiresAt: expires, ref: up.Key, actor: actor}, now)
 }
 
 // newExpiry works out the expiry an update gives.
