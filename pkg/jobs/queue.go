@@ -230,9 +230,25 @@ func Open(cfg Config) (*Queue, error) {
 }
 
 func (q *Queue) load() error {
+	states, err := q.readStates()
+	if err != nil {
+		return err
+	}
+	// Oldest first, so that resumed jobs keep their order.
+	sort.Slice(states, func(i, j int) bool { return states[i].CreatedAt.Before(states[j].CreatedAt) })
+	for _, st := range q.dropOld(states) {
+		q.byID[st.ID] = q.restore(st)
+	}
+	q.removeStraySpools()
+	return nil
+}
+
+// readStates reads the state files of the folder; an unreadable one is
+// removed.
+func (q *Queue) readStates() ([]State, error) {
 	des, err := os.ReadDir(q.cfg.Dir)
 	if err != nil {
-		return fmt.Errorf("jobs: read %s: %w", q.cfg.Dir, err)
+		return nil, fmt.Errorf("jobs: read %s: %w", q.cfg.Dir, err)
 	}
 	var states []State
 	for _, de := range des {
@@ -248,38 +264,47 @@ func (q *Queue) load() error {
 		}
 		states = append(states, st)
 	}
-	// Oldest first, so that resumed jobs keep their order.
-	sort.Slice(states, func(i, j int) bool { return states[i].CreatedAt.Before(states[j].CreatedAt) })
+	return states, nil
+}
+
+// dropOld forgets, files and all, the finished jobs beyond the newest
+// keepFinished and those older than keepFor; states is oldest first.
+func (q *Queue) dropOld(states []State) []State {
 	now := time.Now().UTC()
 	kept := 0
 	for i := len(states) - 1; i >= 0; i-- {
 		st := states[i]
-		if st.Finished() && (kept >= keepFinished || now.Sub(st.UpdatedAt) > keepFor) {
+		if !st.Finished() {
+			continue
+		}
+		if kept >= keepFinished || now.Sub(st.UpdatedAt) > keepFor {
 			q.removeFiles(st.ID)
 			states = append(states[:i], states[i+1:]...)
 			continue
 		}
-		if st.Finished() {
-			kept++
-		}
+		kept++
 	}
-	for _, st := range states {
-		j := newJob(Input{}, "", st)
-		if st.Finished() {
-			j.cancel(nil)
-			close(j.done)
-		} else if err := q.resume(j); err != nil {
-			j.update(func(s *State) {
-				s.Status, s.Error = StatusFailed, err
-			})
-			j.cancel(nil)
-			close(j.done)
-			q.persist(j)
-		}
-		q.byID[st.ID] = j
+	return states
+}
+
+// restore makes the job of a loaded state: a finished one as it was, an
+// unfinished one queued again, or failed when it cannot be.
+func (q *Queue) restore(st State) *job {
+	j := newJob(Input{}, "", st)
+	if st.Finished() {
+		j.cancel(nil)
+		close(j.done)
+		return j
 	}
-	q.removeStraySpools()
-	return nil
+	if err := q.resume(j); err != nil {
+		j.update(func(s *State) {
+			s.Status, s.Error = StatusFailed, err
+		})
+		j.cancel(nil)
+		close(j.done)
+		q.persist(j)
+	}
+	return j
 }
 
 // resume queues again a job that a previous run left unfinished, or says
@@ -544,55 +569,69 @@ func (q *Queue) enqueue(in Input, key, id, kind, lbl string) (st State, attached
 	if kind != KindURL {
 		j.spool = q.spoolFile(st.ID)
 	}
-	q.mu.Lock()
-	if q.closed {
-		q.mu.Unlock()
-		return State{}, false, ErrClosed
+	if other, attached, err := q.claim(j, id, limit); attached || err != nil {
+		return other, attached, err
 	}
-	if other := q.byRefLocked(in.Ref); in.Ref != "" && other != nil {
-		q.mu.Unlock()
-		return other.snapshot(), true, nil
-	}
-	if key != "" {
-		if other, ok := q.active[key]; ok {
-			q.mu.Unlock()
-			return other.snapshot(), true, nil
-		}
-	}
-	if limit > 0 && q.waitingOfLocked(in.Owner) >= limit {
-		q.mu.Unlock()
-		return State{}, false, ErrOwnerBusy
-	}
-	if len(q.waiting)+q.pending >= MaxWaiting {
-		q.mu.Unlock()
-		return State{}, false, ErrBusy
-	}
-	q.pending++
-	q.byID[st.ID] = j
-	if key != "" {
-		q.active[key] = j
-	}
-	q.mu.Unlock()
-
 	err = q.writeSpool(j)
 	if err == nil {
 		err = q.persist(j)
 	}
+	if err := q.hand(j, id, err); err != nil {
+		return State{}, false, err
+	}
+	return st, false, nil
+}
 
+// claim takes, under the lock, a waiting place for the new job j (id)
+// and its URL; or returns the state of the job j joins instead
+// (attached), or why there is no room. limit is the owner's bound on
+// waiting jobs, 0 for none.
+func (q *Queue) claim(j *job, id string, limit int) (other State, attached bool, err error) {
+	in, key := j.in, j.key
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return State{}, false, ErrClosed
+	}
+	if o := q.byRefLocked(in.Ref); in.Ref != "" && o != nil {
+		return o.snapshot(), true, nil
+	}
+	if o, ok := q.active[key]; key != "" && ok {
+		return o.snapshot(), true, nil
+	}
+	if limit > 0 && q.waitingOfLocked(in.Owner) >= limit {
+		return State{}, false, ErrOwnerBusy
+	}
+	if len(q.waiting)+q.pending >= MaxWaiting {
+		return State{}, false, ErrBusy
+	}
+	q.pending++
+	q.byID[id] = j
+	if key != "" {
+		q.active[key] = j
+	}
+	return State{}, false, nil
+}
+
+// hand gives a claimed job (id) to the workers once its input and state
+// are written, or, when writing them failed (written) or the queue
+// closed meanwhile, gives its place back and removes its files.
+func (q *Queue) hand(j *job, id string, written error) error {
 	q.mu.Lock()
 	q.pending--
+	err := written
 	if err == nil && q.closed {
 		err = ErrClosed
 	}
 	if err != nil {
-		delete(q.byID, st.ID)
-		if key != "" && q.active[key] == j {
-			delete(q.active, key)
+		delete(q.byID, id)
+		if j.key != "" && q.active[j.key] == j {
+			delete(q.active, j.key)
 		}
 		q.mu.Unlock()
 		j.cancel(nil)
-		q.removeFiles(st.ID)
-		return State{}, false, err
+		q.removeFiles(id)
+		return err
 	}
 	q.waiting <- j // there is room: pending places are kept free
 	old := q.forgetOldLocked()
@@ -600,7 +639,7 @@ func (q *Queue) enqueue(in Input, key, id, kind, lbl string) (st State, attached
 	for _, id := range old {
 		q.removeFiles(id)
 	}
-	return st, false, nil
+	return nil
 }
 
 // byRefLocked returns the job submitted with ref, if the queue still
@@ -876,19 +915,7 @@ func (q *Queue) finish(j *job, doc *recap.Document, err error) State {
 			return
 		}
 		ended = true
-		switch {
-		case err == nil:
-			s.Status, s.Stage, s.Percent, s.Message = StatusDone, StageDone, 100, "Done"
-			if doc != nil {
-				s.Title = doc.Title
-			}
-		case errors.Is(err, errCancelled):
-			s.Status, s.Message = StatusCancelled, "Cancelled"
-			s.Error = &Failure{Code: "cancelled", Message: "You cancelled this job.", Hint: "Submit it again whenever you like."}
-		default:
-			s.Status = StatusFailed
-			s.Error = Explain(err)
-		}
+		s.end(doc, err)
 		j.saving = false
 	})
 	if ended {
@@ -900,6 +927,24 @@ func (q *Queue) finish(j *job, doc *recap.Document, err error) State {
 		j.cancel(nil)
 	}
 	return st
+}
+
+// end sets the final status: done with the recap doc when err is nil,
+// else cancelled or failed with err explained.
+func (s *State) end(doc *recap.Document, err error) {
+	switch {
+	case err == nil:
+		s.Status, s.Stage, s.Percent, s.Message = StatusDone, StageDone, 100, "Done"
+		if doc != nil {
+			s.Title = doc.Title
+		}
+	case errors.Is(err, errCancelled):
+		s.Status, s.Message = StatusCancelled, "Cancelled"
+		s.Error = &Failure{Code: "cancelled", Message: "You cancelled this job.", Hint: "Submit it again whenever you like."}
+	default:
+		s.Status = StatusFailed
+		s.Error = Explain(err)
+	}
 }
 
 // suspend puts a job stopped by Shutdown back to waiting, on disk, so
@@ -955,23 +1000,27 @@ func (q *Queue) Shutdown(ctx context.Context) error {
 	select {
 	case <-done:
 	case <-time.After(shutdownGrace):
-		// An engine that ignores its context: record the jobs without
-		// their worker, except those filing a recap, which are waited
-		// for (a save is one file and one row).
-		for _, j := range jobs {
-			j.mu.Lock()
-			saving := j.saving
-			j.mu.Unlock()
-			if !saving {
-				q.finish(j, nil, errShutdown)
-				continue
-			}
-			select {
-			case <-j.done:
-			case <-time.After(savingGrace):
-				q.log.Error("jobs: a recap is still being saved at shutdown", "job_id", j.snapshot().ID)
-			}
-		}
+		q.abandon(jobs)
 	}
 	return ctx.Err()
+}
+
+// abandon records the jobs of an engine that ignores its context without
+// their worker, except those filing a recap, which are waited for (a
+// save is one file and one row) up to savingGrace.
+func (q *Queue) abandon(jobs []*job) {
+	for _, j := range jobs {
+		j.mu.Lock()
+		saving := j.saving
+		j.mu.Unlock()
+		if !saving {
+			q.finish(j, nil, errShutdown)
+			continue
+		}
+		select {
+		case <-j.done:
+		case <-time.After(savingGrace):
+			q.log.Error("jobs: a recap is still being saved at shutdown", "job_id", j.snapshot().ID)
+		}
+	}
 }
