@@ -37,8 +37,9 @@ type Input struct {
 	// Owner is the user the job runs for (multi mode; "" in single
 	// mode): the recap goes to their library and only they see the job.
 	Owner string
-	// Episode picks a podcast episode of a feed Source (GUID, title or
-	// number, as transcript.Options.Episode); "" for the default.
+	// Episode picks a podcast episode of a feed Source or of a feed file
+	// in Data (GUID, title or number, as transcript.Options.Episode); ""
+	// for the default.
 	Episode string
 	// Ref, when set, names the submission for idempotence: Submit returns
 	// the job already made with the same Ref, whatever its status, instead
@@ -100,6 +101,9 @@ func Process(ctx context.Context, in Input, opt transcript.Options, engine summa
 }
 
 func readInput(ctx context.Context, in Input, opt transcript.Options) (*recap.Transcript, error) {
+	if in.Episode != "" {
+		opt.Episode = in.Episode // of a feed link or an uploaded feed file
+	}
 	switch {
 	case in.Text != "":
 		t, err := transcript.Parse("pasted text", []byte(in.Text), opt)
@@ -113,9 +117,6 @@ func readInput(ctx context.Context, in Input, opt transcript.Options) (*recap.Tr
 	case in.Data != nil:
 		return transcript.Read(ctx, in.Name, in.Data, opt)
 	default:
-		if in.Episode != "" {
-			opt.Episode = in.Episode
-		}
 		return transcript.Fetch(ctx, in.Source, opt)
 	}
 }

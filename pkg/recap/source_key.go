@@ -22,6 +22,9 @@ func ContentSHA256(data []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// EpisodeKey is the source key of a podcast episode, by its GUID.
+func EpisodeKey(guid string) string { return "episode:" + guid }
+
 // LinkKey is the source key of a transcript document's URL.
 func LinkKey(url string) string { return "url:" + url }
 
@@ -33,7 +36,7 @@ func (s Source) Keys() []string {
 		keys = append(keys, YouTubeKey(s.VideoID))
 	}
 	if s.EpisodeID != "" {
-		keys = append(keys, "episode:"+s.EpisodeID)
+		keys = append(keys, EpisodeKey(s.EpisodeID))
 	}
 	if s.ContentSHA256 != "" {
 		keys = append(keys, "sha256:"+s.ContentSHA256)

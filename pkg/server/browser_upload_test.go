@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -56,5 +57,63 @@ func TestBrowserEmptyFile(t *testing.T) {
 	}
 	if jobs := e.jobs.Recent(10); len(jobs) != 0 {
 		t.Fatalf("an empty file started %d jobs", len(jobs))
+	}
+}
+
+// TestBrowserEpisodeChooser uploads a podcast feed file in Chromium with
+// JavaScript off: the answer asks which episode, newest first, with the
+// default checked; choosing the second starts its job, whose page
+// reloads itself to the recap of that episode.
+func TestBrowserEpisodeChooser(t *testing.T) {
+	needChromium(t)
+	e := newEnv(t)
+	ts := httptest.NewServer(e.srv)
+	defer ts.Close()
+	ctx := startBrowser(t)
+	signInBrowser(t, ctx, ts.URL)
+	if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatal(err)
+	}
+	feedFile := filepath.Join(t.TempDir(), "example.xml")
+	if err := os.WriteFile(feedFile, localFeed(t), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.SetUploadFiles(chromedp.ID("file"), []string{feedFile}),
+		chromedp.Submit(chromedp.ID("file")),
+		chromedp.WaitVisible(chromedp.ID("episode-form")),
+	); err != nil {
+		t.Fatalf("the chooser: %v", err)
+	}
+	labels, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("#episode-form label[for^=ep-]"), l => l.textContent)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"Episode 3 - The Future", "Episode 2 - The Present", "Episode 1 - The Past"}
+	if strings.Join(labels, "|") != strings.Join(want, "|") {
+		t.Fatalf("episodes listed %q, want %q", labels, want)
+	}
+	checked, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("input[name=episode]:checked").id`))
+	if err != nil || checked != "ep-1" {
+		t.Fatalf("checked %q (%v), want the newest", checked, err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`label[for="ep-2"]`)),
+		chromedp.Click(chromedp.ID("choose-episode")),
+		chromedp.WaitVisible(chromedp.CSS("article.recap h1")),
+	); err != nil {
+		t.Fatalf("choose the second episode: %v", err)
+	}
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strings.TrimPrefix(strings.SplitN(loc, "/recaps/", 2)[1], "/")
+	doc, err := e.lib.Get(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc.Source.Title != "Episode 2 - The Present" {
+		t.Fatalf("recapped %q", doc.Source.Title)
 	}
 }

@@ -11,12 +11,12 @@ import (
 )
 
 // A source submitted from the home page that the library has a recap of
-// already (the same YouTube video, file or pasted text, or transcript
-// link) is not recapped again without asking: the duplicate page offers
-// the existing recap, and a button that submits the same thing with
-// again=1. A podcast feed link or file names its episode only once it is
-// read, so those are not recognised before the job. The JSON API is
-// unchanged: a script decides itself.
+// already (the same YouTube video, file or pasted text, transcript link,
+// or episode chosen from a feed file) is not recapped again without
+// asking: the duplicate page offers the existing recap, and a button
+// that submits the same thing with again=1. A podcast feed link names
+// its episode only once it is read, so it is not recognised before the
+// job. The JSON API is unchanged: a script decides itself.
 
 // sourceShelf is a shelf that can find recaps by source key. Single
 // mode's folder library is one; the multi-mode store does not index
@@ -39,6 +39,10 @@ type duplicatePage struct {
 	Source   string
 	FileName string
 	Engine   string
+	// Upload is the token of a kept feed file (episode.go) whose Episode
+	// (a selector, EpisodeTitle for people) is in the library: recapping
+	// it again needs no new upload.
+	Upload, Episode, EpisodeTitle string
 }
 
 // duplicateOf looks for recaps of in's source in the caller's library.
@@ -65,11 +69,15 @@ func (s *Server) duplicateOf(r *http.Request, in jobs.Input) (duplicatePage, boo
 }
 
 // inputKey is the source key a job's input will have, where it is known
-// before the job runs; "" for podcast feeds.
+// before the job runs: "" for a podcast feed link, and for a feed file
+// whose chosen episode has no GUID.
 func inputKey(in jobs.Input) string {
 	switch {
 	case in.Data != nil:
 		if transcript.IsFeed(in.Data) {
+			if ep, err := transcript.FindEpisode(in.Name, in.Data, in.Episode); err == nil && ep.GUID != "" {
+				return recap.EpisodeKey(ep.GUID)
+			}
 			return ""
 		}
 		return recap.ContentKey(in.Data)

@@ -6,6 +6,7 @@ import (
 	"github.com/julienschmidt/httprouter"
 
 	"github.com/recap-startos/recap/pkg/jobs"
+	"github.com/recap-startos/recap/pkg/transcript"
 )
 
 // stage is one step of a job as the progress page lists it.
@@ -104,11 +105,15 @@ func (s *Server) handleJobPage(w http.ResponseWriter, r *http.Request, ps httpro
 
 // handleSubmitForm starts a job from the home page and shows its progress;
 // a source the library has a recap of already gets the duplicate page
-// instead, unless the form asks to recap it again.
+// instead, unless the form asks to recap it again, and a podcast feed
+// file the episode chooser (episode.go).
 func (s *Server) handleSubmitForm(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
 	in, again, err := s.readSubmissionAgain(r)
 	if err != nil {
 		return err
+	}
+	if in.Data != nil && in.Episode == "" && transcript.IsFeed(in.Data) {
+		return s.offerEpisodes(w, r, in, again)
 	}
 	if !again {
 		if page, ok := s.duplicateOf(r, in); ok {

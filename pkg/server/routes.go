@@ -96,6 +96,8 @@ func (s *Server) routes() http.Handler {
 	r.POST("/jobs", s.wrap(visitor, upload, s.handleSubmitForm))
 	r.GET("/jobs/:id", s.wrap(holder, 0, s.handleJobPage))
 	r.POST("/jobs/:id/cancel", s.wrap(holder, maxFormBytes, s.handleCancelForm))
+	r.GET("/uploads/:token", s.wrap(holder, 0, s.handleEpisodePage))
+	r.POST("/uploads/:token", s.wrap(holder, maxFormBytes, s.handleChooseEpisode))
 	r.GET("/library", s.wrap(holder, 0, s.handleLibraryPage))
 	r.GET("/library/export", s.wrap(owner, 0, s.handleExportLibrary))
 	r.GET("/recaps/:id", s.wrap(holder, 0, s.handleRecapPage))

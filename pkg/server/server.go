@@ -14,9 +14,11 @@ package server
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"os"
 	"sync"
 	"time"
 
@@ -69,6 +71,11 @@ type Options struct {
 	// check of every follow.
 	Follows       *follow.Checker
 	FollowTrigger string
+	// UploadDir is where an uploaded podcast feed file waits while its
+	// uploader chooses an episode (pending.go); serve uses
+	// DATA/cache/uploads. Empty means a temporary folder of the server's
+	// own, removed by Close.
+	UploadDir string
 }
 
 // Multi is what multi mode is built from; all fields are required.
@@ -97,6 +104,8 @@ type Server struct {
 	multi    *Multi         // multi mode
 	limiter  *auth.Limiter
 	uploads  uploads
+	pending  *pendingFeeds
+	tempDir  string // UploadDir when the server made it; removed by Close
 	cop      *http.CrossOriginProtection
 	log      *slog.Logger
 	views    *views
@@ -134,6 +143,13 @@ func New(opt Options) (*Server, error) {
 		opt: opt, jobs: opt.Jobs, limiter: auth.NewLimiter(), cop: http.NewCrossOriginProtection(), log: opt.Log,
 		views: v, stopping: make(chan struct{}),
 	}
+	s.pending = &pendingFeeds{dir: opt.UploadDir, now: time.Now}
+	if opt.UploadDir == "" {
+		if s.tempDir, err = os.MkdirTemp("", "recap-uploads-"); err != nil {
+			return nil, fmt.Errorf("server: a folder for uploads: %w", err)
+		}
+		s.pending.dir = s.tempDir
+	}
 	if opt.Multi != nil {
 		opt.Mode = config.ModeMulti
 		s.opt.Mode = opt.Mode
@@ -161,6 +177,9 @@ func (s *Server) Close() {
 	s.stopOnce.Do(func() {
 		close(s.stopping)
 		s.requests.flush(s.log, time.Now())
+		if s.tempDir != "" {
+			os.RemoveAll(s.tempDir)
+		}
 	})
 }
 

@@ -20,7 +20,11 @@ import (
 type submission struct {
 	URL, Text, Source, Engine string
 	FileName                  string
-	File                      []byte // nil without a file
+	// Episode picks the episode of a podcast feed link or file (GUID,
+	// title or number, 1 = newest); "" for the default, or, for a feed
+	// file sent from the home page, the episode chooser (episode.go).
+	Episode string
+	File    []byte // nil without a file
 	// Again asks for a new recap even when the library has one of the
 	// same source (the form field again=1; see duplicate.go).
 	Again bool
@@ -64,7 +68,8 @@ func (s *Server) decodeSubmission(r *http.Request) (submission, error) {
 			return submission{}, orBadRequest(err, badRequest("bad_form", "The form could not be read."))
 		}
 		f := r.PostForm
-		return submission{URL: f.Get("url"), Text: f.Get("text"), Source: f.Get("source"), Engine: f.Get("engine"), Again: f.Get("again") == "1"}, nil
+		return submission{URL: f.Get("url"), Text: f.Get("text"), Source: f.Get("source"), Engine: f.Get("engine"),
+			Episode: f.Get("episode"), Again: f.Get("again") == "1"}, nil
 	}
 	return submission{}, &httpError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type",
 		Message: "Send JSON, a form, or a multipart upload."}
@@ -82,14 +87,15 @@ func orBadRequest(err error, bad *httpError) error {
 
 func decodeJSONSubmission(body io.Reader) (submission, error) {
 	var b struct {
-		URL    string `json:"url"`
-		Text   string `json:"text"`
-		Engine string `json:"engine"`
+		URL     string `json:"url"`
+		Text    string `json:"text"`
+		Engine  string `json:"engine"`
+		Episode string `json:"episode"`
 	}
 	if err := json.NewDecoder(body).Decode(&b); err != nil {
 		return submission{}, orBadRequest(err, badRequest("bad_json", `The body must be JSON like {"url": "https://…"} or {"text": "…"}.`))
 	}
-	return submission{URL: b.URL, Text: b.Text, Engine: b.Engine}, nil
+	return submission{URL: b.URL, Text: b.Text, Engine: b.Engine, Episode: b.Episode}, nil
 }
 
 func (s *Server) decodeMultipartSubmission(r *http.Request) (submission, error) {
@@ -127,6 +133,8 @@ func (s *Server) decodeMultipartSubmission(r *http.Request) (submission, error) 
 			sub.Source = string(data)
 		case "engine":
 			sub.Engine = string(data)
+		case "episode":
+			sub.Episode = string(data)
 		case "again":
 			sub.Again = string(data) == "1"
 		}
@@ -143,6 +151,7 @@ func (s *Server) checkSubmission(sub submission) (jobs.Input, error) {
 		return in, err
 	}
 	in.Engine = chosen
+	in.Episode = strings.TrimSpace(sub.Episode)
 	if sub.File != nil {
 		if strings.TrimSpace(sub.URL+sub.Text+sub.Source) != "" {
 			return in, badRequest("too_many_sources", "Give one thing to recap: a file, a link or text, not several.")
@@ -151,7 +160,14 @@ func (s *Server) checkSubmission(sub submission) (jobs.Input, error) {
 		if len(in.Data) == 0 {
 			return in, badRequest("empty_file", "%s is empty (0 bytes); choose the file that holds the transcript.", clip(in.Name, 80))
 		}
-		return in, transcript.Check(in.Name, in.Data)
+		if err := transcript.Check(in.Name, in.Data); err != nil {
+			return in, err
+		}
+		if in.Episode != "" && transcript.IsFeed(in.Data) {
+			_, err := transcript.FindEpisode(in.Name, in.Data, in.Episode)
+			return in, err
+		}
+		return in, nil
 	}
 	rawURL, text := sub.URL, sub.Text
 	if source := strings.TrimSpace(sub.Source); source != "" {
@@ -184,7 +200,7 @@ func (s *Server) checkSubmission(sub submission) (jobs.Input, error) {
 		if err := transcript.Check("pasted text", []byte(text)); err != nil {
 			return in, err
 		}
-		in.Text = text
+		in.Text, in.Episode = text, ""
 	default:
 		return in, badRequest("empty", "Give a link, paste a transcript, or choose a subtitle file.")
 	}

@@ -16,8 +16,9 @@ import (
 
 // TestWalkthroughScreenshots walks through the web app as a new user of a
 // fresh clone would (docs/walkthrough.md): sign in, recap a file, a pasted
-// transcript, try a junk file, recap a podcast feed file, search, and
-// submit a file twice. It runs only when RECAP_SCREENSHOTS names a folder,
+// transcript, try a junk file, recap an episode of a podcast feed file
+// chosen from its list, search, and submit a file twice. It runs only
+// when RECAP_SCREENSHOTS names a folder,
 // and writes a screenshot of each step there (`make screenshots` writes
 // docs/walkthrough/).
 func TestWalkthroughScreenshots(t *testing.T) {
@@ -112,7 +113,9 @@ func TestWalkthroughScreenshots(t *testing.T) {
 	if err := os.WriteFile(feedFile, feed, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	step("recap-of-a-feed-file", append(upload(feedFile), chromedp.WaitVisible(chromedp.CSS("article.recap h1")))...)
+	step("episode-chooser", append(upload(feedFile), chromedp.WaitVisible(chromedp.ID("episode-form")))...)
+	step("recap-of-a-feed-file", chromedp.Click(chromedp.CSS(`label[for="ep-2"]`)), chromedp.Click(chromedp.ID("choose-episode")),
+		chromedp.WaitVisible(chromedp.CSS("article.recap h1")))
 
 	step("search", chromedp.Navigate(ts.URL+"/library"), chromedp.WaitVisible(chromedp.ID("q")),
 		chromedp.SendKeys(chromedp.ID("q"), "fee"), chromedp.Submit(chromedp.ID("q")),

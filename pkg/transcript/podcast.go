@@ -271,45 +271,54 @@ func parseDuration(s string) float64 {
 	return total
 }
 
-// selectEpisode finds the episode opt.Episode names: by GUID, then by
-// 1-based index (1 is the newest), then by a case-insensitive title
+// selectEpisode finds the episode opt.Episode names (see selectIndex).
+func selectEpisode(f *podcastFeed, sel string) (episode, error) {
+	i, err := selectIndex(f, sel)
+	if err != nil {
+		return episode{}, err
+	}
+	return f.Episodes[i], nil
+}
+
+// selectIndex finds the index of the episode sel names: by GUID, then by
+// 1-based number (1 is the newest), then by a case-insensitive title
 // substring. Empty selects the newest episode that has a transcript (the
 // newest of all when none has one).
-func selectEpisode(f *podcastFeed, sel string) (episode, error) {
+func selectIndex(f *podcastFeed, sel string) (int, error) {
 	if len(f.Episodes) == 0 {
-		return episode{}, errorf(KindBadInput, nil, "the podcast feed %s has no episodes", clip(f.Title))
+		return 0, errorf(KindBadInput, nil, "the podcast feed %s has no episodes", clip(f.Title))
 	}
 	sel = strings.TrimSpace(sel)
 	if sel == "" {
-		for _, ep := range f.Episodes {
+		for i, ep := range f.Episodes {
 			if len(ep.Transcripts) > 0 {
-				return ep, nil
+				return i, nil
 			}
 		}
-		return f.Episodes[0], nil
+		return 0, nil
 	}
-	for _, ep := range f.Episodes {
+	for i, ep := range f.Episodes {
 		if ep.GUID != "" && ep.GUID == sel {
-			return ep, nil
+			return i, nil
 		}
 	}
 	if n, err := strconv.Atoi(sel); err == nil {
 		if n >= 1 && n <= len(f.Episodes) {
-			return f.Episodes[n-1], nil
+			return n - 1, nil
 		}
-		return episode{}, errorf(KindBadInput, nil, "the feed has %d episodes, so there is no episode %d", len(f.Episodes), n)
+		return 0, errorf(KindBadInput, nil, "the feed has %d episodes, so there is no episode %d", len(f.Episodes), n)
 	}
 	want := strings.ToLower(sel)
-	for _, ep := range f.Episodes {
+	for i, ep := range f.Episodes {
 		if strings.Contains(strings.ToLower(ep.Title), want) {
-			return ep, nil
+			return i, nil
 		}
 	}
 	var titles []string
 	for _, ep := range f.Episodes[:min(3, len(f.Episodes))] {
 		titles = append(titles, strconv.Quote(ep.Title))
 	}
-	return episode{}, errorf(KindBadInput, nil, "no episode matches %s; newest are %s (choose by title, GUID or number, 1 = newest)", clip(sel), strings.Join(titles, ", "))
+	return 0, errorf(KindBadInput, nil, "no episode matches %s; newest are %s (choose by title, GUID or number, 1 = newest)", clip(sel), strings.Join(titles, ", "))
 }
 
 // transcriptRank orders transcript types from the most to the least

@@ -1,0 +1,316 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"html"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/recap-startos/recap/pkg/jobs"
+)
+
+// localFeed is testdata/feeds/example.xml with its transcripts served
+// by a loopback server of the test's.
+func localFeed(t testing.TB) []byte {
+	t.Helper()
+	vtt, err := os.ReadFile("../../testdata/podcast/transcripts-example.vtt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/vtt")
+		w.Write(vtt)
+	}))
+	t.Cleanup(host.Close)
+	feed, err := os.ReadFile("../../testdata/feeds/example.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return regexp.MustCompile(`(<podcast:transcript[^>]*?url=")https?://[^"]+"`).ReplaceAll(feed, []byte(`${1}`+host.URL+`/t.vtt"`))
+}
+
+// chooserOf checks that res redirects to an episode chooser and returns
+// its token.
+func chooserOf(t testing.TB, res *http.Response) string {
+	t.Helper()
+	loc := res.Header.Get("Location")
+	token, ok := strings.CutPrefix(loc, "/uploads/")
+	if res.StatusCode != http.StatusSeeOther || !ok || !validToken(token) {
+		body, _ := io.ReadAll(res.Body)
+		t.Fatalf("no episode chooser: %d %q %s", res.StatusCode, loc, body)
+	}
+	return token
+}
+
+func pageBody(t testing.TB, w *httptest.ResponseRecorder) string {
+	t.Helper()
+	return html.UnescapeString(w.Body.String())
+}
+
+// TestEpisodeChooser uploads a podcast feed file from the home page's
+// form: the answer is a chooser that lists its episodes newest first with
+// the default checked; choosing another starts a job for that episode,
+// and the kept upload goes. The same episode chosen from a second upload
+// is offered from the library, and "Recap it again" needs no new upload.
+func TestEpisodeChooser(t *testing.T) {
+	e := newEnv(t)
+	tok := e.login(t)
+	feed := localFeed(t)
+	const present = "https://example.com/ep0002"
+
+	token := chooserOf(t, e.postForm(t, tok, nil, "example.xml", feed))
+	if jobs := e.jobs.Recent(10); len(jobs) != 0 {
+		t.Fatalf("the upload started %d jobs before a choice", len(jobs))
+	}
+	w := e.do(t, request{method: "GET", path: "/uploads/" + token, cookie: tok})
+	body := pageBody(t, w)
+	if w.Code != http.StatusOK || !strings.Contains(body, `id="episode-form"`) {
+		t.Fatalf("chooser: %d %s", w.Code, body)
+	}
+	future, pres, past := strings.Index(body, "Episode 3 - The Future"), strings.Index(body, "Episode 2 - The Present"), strings.Index(body, "Episode 1 - The Past")
+	if future < 0 || pres < future || past < pres {
+		t.Fatalf("episodes not listed newest first (%d, %d, %d)", future, pres, past)
+	}
+	if !regexp.MustCompile(`value="https://example.com/ep0003"\s+checked`).MatchString(body) {
+		t.Error("the newest episode with a transcript is not checked")
+	}
+	if !strings.Contains(body, "Podcasting 2.0 Namespace Example") || !strings.Contains(body, `action="/uploads/`+token+`"`) {
+		t.Error("the chooser lacks the show or the form's address")
+	}
+
+	choose := func(token string, kv ...string) *httptest.ResponseRecorder {
+		return e.do(t, request{method: "POST", path: "/uploads/" + token, cookie: tok, ctype: formType, body: strings.NewReader(form(kv...))})
+	}
+	w = choose(token, "episode", present)
+	jobID, ok := strings.CutPrefix(w.Header().Get("Location"), "/jobs/")
+	if w.Code != http.StatusSeeOther || !ok {
+		t.Fatalf("choice: %d %s", w.Code, w.Body)
+	}
+	st := e.waitJob(t, jobID)
+	if st.Status != jobs.StatusDone {
+		t.Fatalf("job: %+v %+v", st, st.Error)
+	}
+	doc, err := e.lib.Get(st.RecapID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc.Source.Title != "Episode 2 - The Present" || doc.Source.EpisodeID != present {
+		t.Fatalf("recapped %q (%s)", doc.Source.Title, doc.Source.EpisodeID)
+	}
+	if w := e.do(t, request{method: "GET", path: "/uploads/" + token, cookie: tok}); w.Code != http.StatusNotFound {
+		t.Fatalf("the upload still waits after its job started: %d", w.Code)
+	}
+
+	// The same episode from a second upload: the chooser marks it, the
+	// choice offers the recap, and recapping it again files a second one.
+	second := chooserOf(t, e.postForm(t, tok, nil, "example.xml", feed))
+	body = pageBody(t, e.do(t, request{method: "GET", path: "/uploads/" + second, cookie: tok}))
+	if !strings.Contains(body, `In your library: <a href="/recaps/`+doc.ID+`"`) {
+		t.Error("the chooser does not mark the episode already in the library")
+	}
+	before := e.lib.Len()
+	w = choose(second, "episode", present)
+	body = pageBody(t, w)
+	if w.Code != http.StatusOK || !strings.Contains(body, `id="duplicate"`) || !strings.Contains(body, `href="/recaps/`+doc.ID+`"`) {
+		t.Fatalf("no duplicate page: %d %s", w.Code, body)
+	}
+	if !strings.Contains(body, `action="/uploads/`+second+`"`) || strings.Contains(body, `type="file"`) {
+		t.Error("recapping the episode again should post to the kept upload, without choosing the file again")
+	}
+	w = choose(second, "episode", present, "again", "1")
+	jobID, ok = strings.CutPrefix(w.Header().Get("Location"), "/jobs/")
+	if !ok {
+		t.Fatalf("recap again: %d %s", w.Code, w.Body)
+	}
+	if st := e.waitJob(t, jobID); st.Status != jobs.StatusDone || st.RecapID == doc.ID || e.lib.Len() != before+1 {
+		t.Fatalf("recap again: %+v, library %d (was %d)", st, e.lib.Len(), before)
+	}
+}
+
+// TestEpisodeChoiceRefused: a choice that names no episode, or one
+// without a transcript, shows the chooser again with the reason, and the
+// upload keeps waiting; so does a choice posted from another site.
+func TestEpisodeChoiceRefused(t *testing.T) {
+	e := newEnv(t)
+	tok := e.login(t)
+	feed := []byte(`<?xml version="1.0"?><rss version="2.0" xmlns:podcast="https://podcastindex.org/namespace/1.0"><channel><title>Garden Talk</title>
+<item><title>Soil</title><guid>g-soil</guid><pubDate>Tue, 02 Jun 2026 10:00:00 +0000</pubDate></item>
+<item><title>Seeds</title><guid>g-seeds</guid><pubDate>Mon, 01 Jun 2026 10:00:00 +0000</pubDate><podcast:transcript url="https://example.org/seeds.vtt" type="text/vtt"/></item>
+</channel></rss>`)
+	token := chooserOf(t, e.postForm(t, tok, nil, "garden.xml", feed))
+	body := pageBody(t, e.do(t, request{method: "GET", path: "/uploads/" + token, cookie: tok}))
+	if !regexp.MustCompile(`value="g-soil"\s+disabled`).MatchString(body) || !strings.Contains(body, "no transcript in the feed") {
+		t.Error("the episode without a transcript is not marked and disabled")
+	}
+	if !regexp.MustCompile(`value="g-seeds"\s+checked`).MatchString(body) {
+		t.Error("the episode with a transcript is not checked")
+	}
+	cases := []struct {
+		name   string
+		fields []string
+		header map[string]string
+		status int
+		want   string
+	}{
+		{"nothing chosen", nil, nil, http.StatusBadRequest, "Choose an episode"},
+		{"no such episode", []string{"other", "Compost"}, nil, http.StatusBadRequest, "no episode matches"},
+		{"no transcript", []string{"episode", "g-soil"}, nil, http.StatusBadRequest, "“Soil” has no transcript in its feed"},
+		{"number out of range", []string{"other", "7"}, nil, http.StatusBadRequest, "there is no episode 7"},
+		{"from another site", []string{"episode", "g-seeds"}, map[string]string{"Sec-Fetch-Site": "cross-site"}, http.StatusForbidden, "came from another site"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w := e.do(t, request{method: "POST", path: "/uploads/" + token, cookie: tok, ctype: formType,
+				body: strings.NewReader(form(c.fields...)), header: c.header})
+			if body := pageBody(t, w); w.Code != c.status || !strings.Contains(body, c.want) {
+				t.Fatalf("%d, want %d with %q:\n%s", w.Code, c.status, c.want, body)
+			}
+		})
+	}
+	if w := e.do(t, request{method: "GET", path: "/uploads/" + token, cookie: tok}); w.Code != http.StatusOK {
+		t.Fatalf("the upload stopped waiting after refused choices: %d", w.Code)
+	}
+	if jobs := e.jobs.Recent(10); len(jobs) != 0 {
+		t.Fatalf("refused choices started %d jobs", len(jobs))
+	}
+}
+
+// TestEpisodeUploadsKept: the kept uploads are the uploader's alone
+// (0700 folder, 0600 file), expire, and a caller keeps only a few.
+func TestEpisodeUploadsKept(t *testing.T) {
+	e := newEnv(t)
+	tok := e.login(t)
+	feed := localFeed(t)
+	var tokens []string
+	for range pendingPerOwner + 1 {
+		tokens = append(tokens, chooserOf(t, e.postForm(t, tok, nil, "example.xml", feed)))
+		time.Sleep(10 * time.Millisecond) // distinct file times, so "oldest" is well defined
+	}
+	get := func(token string) int {
+		return e.do(t, request{method: "GET", path: "/uploads/" + token, cookie: tok}).Code
+	}
+	if code := get(tokens[0]); code != http.StatusNotFound {
+		t.Errorf("the oldest of %d uploads still waits: %d", len(tokens), code)
+	}
+	for _, tk := range tokens[1:] {
+		if code := get(tk); code != http.StatusOK {
+			t.Errorf("upload %s: %d", tk, code)
+		}
+	}
+	p := e.srv.pending.path("", tokens[1])
+	for name, want := range map[string]os.FileMode{filepath.Dir(p): 0o700, p: 0o600} {
+		if info, err := os.Stat(name); err != nil || info.Mode().Perm() != want {
+			t.Errorf("%s: %v %v, want %v", name, info.Mode().Perm(), err, want)
+		}
+	}
+	old := time.Now().Add(-pendingLife - time.Minute)
+	if err := os.Chtimes(p, old, old); err != nil {
+		t.Fatal(err)
+	}
+	if code := get(tokens[1]); code != http.StatusGone {
+		t.Errorf("an expired upload: %d", code)
+	}
+	w := e.do(t, request{method: "POST", path: "/uploads/" + tokens[1], cookie: tok, ctype: formType,
+		body: strings.NewReader(form("episode", "https://example.com/ep0002"))})
+	if w.Code != http.StatusGone {
+		t.Errorf("choosing for an expired upload: %d", w.Code)
+	}
+	chooserOf(t, e.postForm(t, tok, nil, "example.xml", feed)) // sweeps the expired one
+	if _, err := os.Stat(p); !os.IsNotExist(err) {
+		t.Errorf("the expired upload was not swept: %v", err)
+	}
+	for _, bad := range []string{"nothex", strings.Repeat("0", 32), "../../etc/passwd"} {
+		if code := get(url.PathEscape(bad)); code != http.StatusNotFound {
+			t.Errorf("token %q: %d", bad, code)
+		}
+	}
+}
+
+// TestEpisodeFeedAPI: the JSON API reads the episode its "episode" field
+// names, and refuses one the feed does not have before any job.
+func TestEpisodeFeedAPI(t *testing.T) {
+	e := newEnv(t)
+	tok := e.login(t)
+	feed := localFeed(t)
+	upload := func(episode string) *httptest.ResponseRecorder {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		mw.WriteField("episode", episode)
+		fw, _ := mw.CreateFormFile("file", "example.xml")
+		fw.Write(feed)
+		mw.Close()
+		return e.do(t, request{method: "POST", path: "/api/recaps", cookie: tok, ctype: mw.FormDataContentType(), body: &buf})
+	}
+	if w := upload("The Past"); w.Code != http.StatusAccepted {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	} else {
+		var res submitResponse
+		if err := json.Unmarshal(w.Body.Bytes(), &res); err != nil {
+			t.Fatal(err)
+		}
+		st := e.waitJob(t, res.JobID)
+		doc, err := e.lib.Get(st.RecapID)
+		if err != nil || doc.Source.Title != "Episode 1 - The Past" {
+			t.Fatalf("%v %+v", err, st)
+		}
+	}
+	if w := upload("The Distant Future"); w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "no episode matches") {
+		t.Fatalf("an unknown episode: %d %s", w.Code, w.Body)
+	}
+}
+
+// postForm submits the home page's form as a multipart upload, as
+// testEnv.postForm does.
+func (e *multiEnv) postForm(t testing.TB, cookie string, fields map[string]string, fileName string, file []byte) *http.Response {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	if fileName != "" {
+		fw, _ := mw.CreateFormFile("file", fileName)
+		fw.Write(file)
+	}
+	mw.Close()
+	return e.do(t, mreq{method: "POST", path: "/jobs", body: buf.String(), ctype: mw.FormDataContentType(), cookie: cookie}).Result()
+}
+
+// TestEpisodeUploadsPerUser (multi mode): an upload waiting for its
+// episode opens for its uploader only; to anyone else its token is
+// unknown, whether they look or choose.
+func TestEpisodeUploadsPerUser(t *testing.T) {
+	e := newMultiEnv(t, true)
+	alice := e.signIn(t, "alice@example.org", 1)
+	bob := e.signIn(t, "bob@example.org", 2)
+	token := chooserOf(t, e.postForm(t, alice, nil, "example.xml", localFeed(t)))
+	for _, r := range []mreq{
+		{method: "GET", path: "/uploads/" + token, cookie: bob},
+		{method: "POST", path: "/uploads/" + token, cookie: bob, ctype: formType, body: form("episode", "https://example.com/ep0002")},
+		{method: "POST", path: "/uploads/" + token, cookie: bob, ctype: formType, body: form("other", "2", "again", "1")},
+	} {
+		if w := e.do(t, r); w.Code != http.StatusNotFound || strings.Contains(w.Body.String(), "Episode 2") {
+			t.Errorf("bob %s %s: %d", r.method, r.path, w.Code)
+		}
+	}
+	if jobs := e.jobs.Recent(10); len(jobs) != 0 {
+		t.Fatalf("bob started %d jobs with alice's upload", len(jobs))
+	}
+	w := e.do(t, mreq{method: "GET", path: "/uploads/" + token, cookie: alice})
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "Episode 2 - The Present") {
+		t.Fatalf("alice's own upload: %d", w.Code)
+	}
+	if w := e.do(t, mreq{method: "GET", path: "/uploads/" + token}); w.Code != http.StatusSeeOther {
+		t.Fatalf("without a session: %d", w.Code)
+	}
+}
