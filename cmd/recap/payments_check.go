@@ -124,8 +124,8 @@ func reconcilePayments(ctx context.Context, data string) (billing.ReconcileRepor
 	if cfg.Mode.Type != config.ModeMulti {
 		return billing.ReconcileReport{}, badInput("payments are for multi mode; this data folder is in %s mode", cfg.Mode.Type)
 	}
-	if !cfg.Payments.Enabled() {
-		return billing.ReconcileReport{}, badInput("no payment provider is configured (payments.btcpay, payments.zaprite)")
+	if !cfg.Payments.Enabled() && !cfg.Relay.Enabled() {
+		return billing.ReconcileReport{}, badInput("no payment provider is configured (payments.btcpay, payments.zaprite) and no relay sells plans (relay.url)")
 	}
 	l, st, _, err := openLedger(ctx, data)
 	if err != nil {
@@ -134,6 +134,14 @@ func reconcilePayments(ctx context.Context, data string) (billing.ReconcileRepor
 	defer st.Close()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	opt := billing.Options{Store: st, Ledger: l, Payments: cfg.Payments, Log: quiet}
+	if cfg.Relay.Enabled() {
+		// Orders sold through the relay are polled from it.
+		rel, err := newInstanceRelay(cfg.Relay, st, quiet)
+		if err != nil {
+			return billing.ReconcileReport{}, err
+		}
+		opt.Relay = rel.shop
+	}
 	if opt.PublicURL, err = publicURL(cfg); err != nil {
 		return billing.ReconcileReport{}, usageError{err}
 	}

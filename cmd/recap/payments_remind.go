@@ -76,7 +76,16 @@ func newReminders(cfg *config.Config, c *cli.Context) (*billing.Reminders, *stor
 	if err != nil {
 		return nil, nil, err
 	}
-	return &billing.Reminders{Store: st, Mail: sender, PublicURL: base}, st, nil
+	r := &billing.Reminders{Store: st, Mail: sender, PublicURL: base}
+	if cfg.Relay.Enabled() {
+		rel, err := newInstanceRelay(cfg.Relay, st, slog.New(slog.DiscardHandler))
+		if err != nil {
+			st.Close()
+			return nil, nil, err
+		}
+		r.Periods = &billing.RelayPeriods{Relay: rel.shop, Store: st}
+	}
+	return r, st, nil
 }
 
 // remindEvery scans for expiry reminders now and then every interval,

@@ -18,6 +18,7 @@ import (
 // users and a database).
 type instanceRelay struct {
 	sync *relay.Sync
+	shop *relay.Shop // plans sold through the relay
 	st   *store.Store // nil in single mode
 	cfg  config.Relay
 	log  *slog.Logger
@@ -44,6 +45,7 @@ func newInstanceRelay(cfg config.Relay, st *store.Store, log *slog.Logger) (*ins
 		opt.RetryBase = max(d/4, 10*time.Millisecond)
 	}
 	r.sync = relay.NewSync(opt)
+	r.shop = &relay.Shop{Client: client, Sync: r.sync}
 	return r, nil
 }
 

@@ -188,14 +188,19 @@ func wireMulti(ctx context.Context, data string, cfg *config.Config, log *slog.L
 		log.Info("released the credits of jobs the last run left unfinished", "jobs", n)
 	}
 	// Payments: the service is there even with no provider (the pricing
-	// page then says nothing is sold); the reconciler runs when one is.
-	bill, err := billing.New(billing.Options{Store: st, Ledger: ledger, Payments: cfg.Payments, PublicURL: base, Mail: accounts, Log: log})
+	// page then says nothing is sold); the reconciler runs when one is,
+	// or when a relay sells the plans (it also loads the relay's prices).
+	bopt := billing.Options{Store: st, Ledger: ledger, Payments: cfg.Payments, PublicURL: base, Mail: accounts, Log: log}
+	if rel != nil {
+		bopt.Relay = rel.shop // plans are sold through the relay
+	}
+	bill, err := billing.New(bopt)
 	if err != nil {
 		return nil, usageError{err}
 	}
 	multi.Billing = bill
 	stopReconciling := func() {}
-	if bill.Enabled() {
+	if bill.Enabled() || rel != nil {
 		stopReconciling = reconcileEvery(bill, billing.ReconcileEvery)
 	}
 	props := newProperties(data, version, cfg, nil, nil)
@@ -204,7 +209,12 @@ func wireMulti(ctx context.Context, data string, cfg *config.Config, log *slog.L
 	props.paid = func() (int, int, error) { return st.PaidUsers(context.Background(), time.Now()) }
 	props.write()
 	stopPruning := pruneEvery(st, ledger, lib.Trials(), pruneInterval, log)
-	stopReminding := remindEvery(&billing.Reminders{Store: st, Mail: sender, PublicURL: base, Log: log}, remindInterval, props.write, log)
+	reminders := &billing.Reminders{Store: st, Mail: sender, PublicURL: base, Log: log}
+	if rel != nil {
+		// The relay is the tier authority: it says who is expiring.
+		reminders.Periods = &billing.RelayPeriods{Relay: rel.shop, Store: st}
+	}
+	stopReminding := remindEvery(reminders, remindInterval, props.write, log)
 	if rel != nil {
 		rel.start()
 	}

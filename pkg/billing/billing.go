@@ -76,6 +76,9 @@ const (
 const (
 	ProviderBTCPay  = "btcpay"
 	ProviderZaprite = "zaprite"
+	// ProviderRelay is a plan sold through the instance's relay (its
+	// BTCPay or Zaprite); ProviderRef is the relay's order id.
+	ProviderRelay = "relay"
 )
 
 // Order statuses. Open, processing and underpaid orders are re-checked
@@ -216,6 +219,10 @@ type Options struct {
 	// Mail sends the sign-in mail of an account made by a purchase; nil
 	// leaves it in the outbox for the next start.
 	Mail Mailer
+	// Relay, when set, sells the plans: checkouts are made at the relay
+	// (its own providers, its prices) and their settlement is polled
+	// from it. Packs stay with this instance's own providers.
+	Relay RelayShop
 	// HTTP is the client for the providers (a 20-second timeout if nil).
 	HTTP *http.Client
 	// Now replaces time.Now (tests).
@@ -234,6 +241,9 @@ type Service struct {
 
 	mu      sync.Mutex
 	checked map[string]time.Time // order id → last refresh from the provider
+
+	omu         sync.Mutex
+	relayOffers []Offer // the relay's plans, as last loaded (LoadRelayOffers)
 }
 
 // New checks the options and returns the service. With no provider
@@ -305,15 +315,29 @@ func offersFrom(p config.Payments, pol credits.Policy, methods []Method) []Offer
 }
 
 // Enabled reports whether anything can be bought.
-func (s *Service) Enabled() bool { return len(s.offers) > 0 }
+func (s *Service) Enabled() bool { return len(s.Offers()) > 0 }
 
 // Offers lists what is on sale: the plans (Pro, then Max) and the packs
-// (smallest first) that an enabled method sells.
-func (s *Service) Offers() []Offer { return append([]Offer(nil), s.offers...) }
+// (smallest first) that an enabled method sells. With a relay the plans
+// are the relay's, at its prices.
+func (s *Service) Offers() []Offer {
+	if s.opt.Relay == nil {
+		return append([]Offer(nil), s.offers...)
+	}
+	s.omu.Lock()
+	out := append([]Offer(nil), s.relayOffers...)
+	s.omu.Unlock()
+	for _, o := range s.offers {
+		if o.Kind == KindPack {
+			out = append(out, o)
+		}
+	}
+	return out
+}
 
 // Offer returns the offer with that id.
 func (s *Service) Offer(id string) (Offer, error) {
-	for _, o := range s.offers {
+	for _, o := range s.Offers() {
 		if o.ID == id {
 			return o, nil
 		}
@@ -321,13 +345,22 @@ func (s *Service) Offer(id string) (Offer, error) {
 	return Offer{}, fmt.Errorf("%w: %q", ErrUnknownOffer, id)
 }
 
-// Methods lists the enabled payment methods, Lightning first.
+// Methods lists the enabled payment methods, Lightning first: this
+// instance's providers', and those the relay sells its plans by.
 func (s *Service) Methods() []Method {
+	ln, card := s.btcpay != nil, s.zaprite != nil
+	if s.opt.Relay != nil {
+		s.omu.Lock()
+		for _, o := range s.relayOffers {
+			ln, card = ln || o.Sats > 0, card || o.Fiat > 0
+		}
+		s.omu.Unlock()
+	}
 	var out []Method
-	if s.btcpay != nil {
+	if ln {
 		out = append(out, Lightning)
 	}
-	if s.zaprite != nil {
+	if card {
 		out = append(out, Card)
 	}
 	return out

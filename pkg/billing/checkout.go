@@ -41,13 +41,17 @@ func (s *Service) Checkout(ctx context.Context, b Buyer, offerID string, m Metho
 	if err != nil {
 		return Order{}, err
 	}
-	provider := s.providerFor(m)
+	provider := s.providerFor(offer, m)
 	if provider == "" {
 		return Order{}, fmt.Errorf("%w: %s payments are off", ErrNotConfigured, m)
 	}
 	amount, currency, ok := offer.Price(m)
 	if !ok {
 		return Order{}, fmt.Errorf("%w: %s by %s", ErrMethodUnavailable, offer.ID, m)
+	}
+	if provider == ProviderRelay && b.UserID == "" {
+		// The relay keys tiers by user id: the account must exist first.
+		return Order{}, fmt.Errorf("%w: sign in to buy a plan", ErrBadBuyer)
 	}
 	b, key, err := s.checkBuyer(ctx, b, offer)
 	if err != nil {
@@ -67,8 +71,13 @@ func (s *Service) Checkout(ctx context.Context, b Buyer, offerID string, m Metho
 	return s.create(ctx, o)
 }
 
-func (s *Service) providerFor(m Method) string {
+func (s *Service) providerFor(offer Offer, m Method) string {
 	switch {
+	case offer.Kind == KindPlan && s.opt.Relay != nil:
+		if _, _, ok := offer.Price(m); ok {
+			return ProviderRelay
+		}
+		return ""
 	case m == Lightning && s.btcpay != nil:
 		return ProviderBTCPay
 	case m == Card && s.zaprite != nil:
@@ -227,9 +236,12 @@ func (s *Service) create(ctx context.Context, o Order) (Order, error) {
 	var r remote
 	var err error
 	ret := s.returnURL(o.ID)
-	if o.Provider == ProviderBTCPay {
+	switch o.Provider {
+	case ProviderRelay:
+		r, err = s.relayCreate(ctx, o, ret)
+	case ProviderBTCPay:
 		r, err = s.btcpay.create(ctx, o, ret)
-	} else {
+	default:
 		r, err = s.zaprite.create(ctx, o, ret)
 	}
 	if err == nil && r.ref == "" {
@@ -239,6 +251,9 @@ func (s *Service) create(ctx context.Context, o Order) (Order, error) {
 		s.log.Error("payment provider refused an order", "order", o.ID, "provider", o.Provider, "error", err)
 		if ferr := s.markFailed(context.WithoutCancel(ctx), o.ID, err.Error()); ferr != nil {
 			return o, ferr
+		}
+		if errors.Is(err, ErrBelowCurrentPlan) || errors.Is(err, ErrMethodUnavailable) {
+			return o, err
 		}
 		return o, fmt.Errorf("billing: create the %s invoice: %w", o.Provider, err)
 	}

@@ -29,7 +29,7 @@ const notCreatedAfter = 10 * time.Minute
 // error.
 func (s *Service) Reconcile(ctx context.Context) (ReconcileReport, error) {
 	var rep ReconcileReport
-	if !s.Enabled() {
+	if !s.Enabled() && s.opt.Relay == nil {
 		return rep, nil
 	}
 	now := s.now()
@@ -94,8 +94,9 @@ func (s *Service) Reconcile(ctx context.Context) (ReconcileReport, error) {
 // ReconcileEvery is the reconciler's interval in serve.
 const ReconcileEvery = time.Minute
 
-// Run reconciles every interval until ctx ends (serve runs it in multi
-// mode when payments are configured).
+// Run reconciles every interval until ctx ends, loading the relay's
+// plans first when there is a relay (serve runs it in multi mode when
+// payments or a relay are configured).
 func (s *Service) Run(ctx context.Context, every time.Duration) {
 	if every <= 0 {
 		every = ReconcileEvery
@@ -103,6 +104,9 @@ func (s *Service) Run(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
+		if err := s.LoadRelayOffers(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("the relay's plans not loaded; the last ones stay on sale", "error", err)
+		}
 		if _, err := s.Reconcile(ctx); err != nil && ctx.Err() == nil {
 			s.log.Error("payments reconcile failed", "error", err)
 		}

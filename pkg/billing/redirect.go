@@ -4,6 +4,11 @@ package billing
 // a browser: https on zaprite.com or a subdomain, or the host of the
 // configured Zaprite API (a self-hosted or test Zaprite). It is false
 // when card payments are off.
+// With a relay, Zaprite's own https addresses are trusted too (the
+// relay checked the address against its Zaprite).
 func (s *Service) TrustedCheckout(raw string) bool {
-	return s.zaprite != nil && s.zaprite.trustedCheckout(raw)
+	if s.zaprite != nil && s.zaprite.trustedCheckout(raw) {
+		return true
+	}
+	return s.opt.Relay != nil && zapriteHosted(raw)
 }

@@ -55,7 +55,11 @@ var _ ReminderSender = (*mail.SMTP)(nil)
 
 // Reminders decides and sends the expiry reminders.
 type Reminders struct {
-	Store     *store.Store
+	Store *store.Store
+	// Periods says whose paid period is ending; nil reads the Store's
+	// users. With a relay it is RelayPeriods (the relay is the tier
+	// authority).
+	Periods   PeriodSource
 	Mail      ReminderSender   // nil: reminders are queued and wait in the outbox
 	PublicURL string           // the base of the links in the mail
 	Now       func() time.Time // nil: time.Now
@@ -89,11 +93,14 @@ func reminderKind(exp, now time.Time) string {
 // what the outbox holds.
 func (r *Reminders) Run(ctx context.Context) (RemindReport, error) {
 	var rep RemindReport
-	if err := r.queue(ctx, &rep); err != nil {
-		return rep, err
+	qerr := r.queue(ctx, &rep)
+	if qerr != nil && ctx.Err() != nil {
+		return rep, qerr
 	}
+	// What earlier scans queued goes out even when this one could not
+	// ask who is expiring (the relay unreachable): the next scan asks again.
 	err := r.deliver(ctx, &rep)
-	return rep, err
+	return rep, errors.Join(qerr, err)
 }
 
 func (r *Reminders) now() time.Time {
@@ -113,7 +120,11 @@ func (r *Reminders) log() *slog.Logger {
 // queue records the reminders due now.
 func (r *Reminders) queue(ctx context.Context, rep *RemindReport) error {
 	now := r.now()
-	periods, err := r.Store.PaidPeriodsEnding(ctx, now.Add(-lapsedWindow), now.Add(remindWeek))
+	var src PeriodSource = r.Store
+	if r.Periods != nil {
+		src = r.Periods
+	}
+	periods, err := src.PaidPeriodsEnding(ctx, now.Add(-lapsedWindow), now.Add(remindWeek))
 	if err != nil {
 		return fmt.Errorf("billing: reminders: %w", err)
 	}

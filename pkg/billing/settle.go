@@ -28,7 +28,7 @@ func (s *Service) refresh(ctx context.Context, o Order) (Order, error) {
 		return o, err
 	}
 	if r.state == StatusPaid {
-		if err := s.apply(ctx, o.ID, r.note); err != nil {
+		if err := s.apply(ctx, o.ID, r); err != nil {
 			return o, err
 		}
 	}
@@ -37,6 +37,8 @@ func (s *Service) refresh(ctx context.Context, o Order) (Order, error) {
 
 func (s *Service) fetch(ctx context.Context, o Order) (remote, error) {
 	switch {
+	case o.Provider == ProviderRelay && s.opt.Relay != nil:
+		return s.relayGet(ctx, o.ProviderRef)
 	case o.Provider == ProviderBTCPay && s.btcpay != nil:
 		return s.btcpay.get(ctx, o.ProviderRef)
 	case o.Provider == ProviderZaprite && s.zaprite != nil:
@@ -94,7 +96,8 @@ type applied struct {
 // in another process, changes no row and stops), gives what was bought,
 // marks the seed table's row applied, and records the period. The
 // sign-in mail of an account it made goes out after the commit.
-func (s *Service) apply(ctx context.Context, id, note string) error {
+func (s *Service) apply(ctx context.Context, id string, r remote) error {
+	note := r.note
 	var done applied
 	err := s.opt.Store.Update(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		done = applied{}
@@ -111,7 +114,7 @@ func (s *Service) apply(ctx context.Context, id, note string) error {
 		if err != nil {
 			return err
 		}
-		done, err = s.give(ctx, tx, o, now)
+		done, err = s.give(ctx, tx, o, now, r)
 		return err
 	})
 	if err != nil {
@@ -127,7 +130,7 @@ func (s *Service) apply(ctx context.Context, id, note string) error {
 }
 
 // give hands over what an order bought, inside the applying transaction.
-func (s *Service) give(ctx context.Context, tx *sql.Tx, o Order, now time.Time) (applied, error) {
+func (s *Service) give(ctx context.Context, tx *sql.Tx, o Order, now time.Time, r remote) (applied, error) {
 	var done applied
 	userID := o.Buyer.UserID
 	if o.Offer.Kind == KindPack {
@@ -165,11 +168,17 @@ func (s *Service) give(ctx context.Context, tx *sql.Tx, o Order, now time.Time) 
 	if o.Method == Lightning {
 		p.InvoiceID, p.AmountSats = o.ProviderRef, o.Amount
 	}
-	per, err := s.opt.Ledger.ApplyPlan(ctx, tx, p)
+	var per credits.Period
+	var err error
+	if o.Provider == ProviderRelay {
+		per, err = s.opt.Ledger.ApplyRelayPlan(ctx, tx, p, r.tier, r.tierEnd)
+	} else {
+		per, err = s.opt.Ledger.ApplyPlan(ctx, tx, p)
+		done.relay = true
+	}
 	if err != nil {
 		return done, err
 	}
-	done.relay = true
 	_, err = tx.ExecContext(ctx, `UPDATE billing_orders SET user_id = ?, applied_tier = ?, period_start = ?, period_end = ? WHERE id = ?`,
 		userID, per.Tier, per.Start.UnixMilli(), per.End.UnixMilli(), o.ID)
 	return done, err

@@ -25,6 +25,10 @@ type remote struct {
 	bolt11         string
 	expiresAt      time.Time
 	checkoutURL    string
+	// tier and tierEnd are, for a paid relay order, the user's tier at
+	// the relay and its end: the period the relay gave.
+	tier    string
+	tierEnd time.Time
 }
 
 // zapriteClient speaks Zaprite's REST API (/v1/orders).
@@ -129,13 +133,23 @@ func zapriteState(status string) (state, note string) {
 // browser: https on zaprite.com or a subdomain of it, or the host of the
 // configured API (a self-hosted or test Zaprite).
 func (c *zapriteClient) trustedCheckout(raw string) bool {
+	if zapriteHosted(raw) {
+		return true
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.User != nil {
+		return false
+	}
+	return (u.Scheme == "https" || u.Scheme == "http") && u.Scheme == c.base.Scheme && strings.EqualFold(u.Host, c.base.Host)
+}
+
+// zapriteHosted reports whether an address is https on zaprite.com or a
+// subdomain of it.
+func zapriteHosted(raw string) bool {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || u.User != nil {
 		return false
 	}
 	host := strings.ToLower(u.Hostname())
-	if u.Scheme == "https" && (host == "zaprite.com" || strings.HasSuffix(host, ".zaprite.com")) {
-		return true
-	}
-	return (u.Scheme == "https" || u.Scheme == "http") && u.Scheme == c.base.Scheme && strings.EqualFold(u.Host, c.base.Host)
+	return u.Scheme == "https" && (host == "zaprite.com" || strings.HasSuffix(host, ".zaprite.com"))
 }

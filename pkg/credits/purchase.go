@@ -79,7 +79,44 @@ func (l *Ledger) ApplyPlan(ctx context.Context, tx *sql.Tx, p PlanPurchase) (Per
 		return max(int64(l.pol.Plan(t).Credits), 1)
 	}
 	per := nextPeriod(cur, curEnd, p.Tier, p.Days, c.now, worth)
-	if err := l.writeTier(ctx, tx, p.UserID, per, "order:"+p.OrderID); err != nil {
+	return l.givePeriod(ctx, tx, c, p, per, true)
+}
+
+// ApplyRelayPlan records, inside tx, a period a relay sold and already
+// gave (a checkout made and settled at the relay, which extended the
+// tier there): users.tier and its end as the relay says, the allowance
+// at once as a new period's refill, and a subscriptions row. Nothing is
+// queued for the relay: it is the one that gave it.
+func (l *Ledger) ApplyRelayPlan(ctx context.Context, tx *sql.Tx, p PlanPurchase, tier string, end time.Time) (Period, error) {
+	if p.Tier != TierPro && p.Tier != TierMax || (tier != TierPro && tier != TierMax) {
+		return Period{}, fmt.Errorf("%w: %q/%q is not a paid tier", ErrUnknownTier, p.Tier, tier)
+	}
+	if p.Days <= 0 || p.Days > 3650 || end.IsZero() {
+		return Period{}, fmt.Errorf("%w: %d days until %s", ErrBadAmount, p.Days, end)
+	}
+	if p.Actor == "" {
+		p.Actor = ActorSystem
+	}
+	c, err := l.open(ctx, tx, p.UserID, p.Actor)
+	if err != nil {
+		return Period{}, l.fail("apply a plan to", p.UserID, err)
+	}
+	start := end.Add(-time.Duration(p.Days) * 24 * time.Hour)
+	if start.Before(c.now) {
+		start = c.now
+	}
+	per := Period{Tier: tier, Start: start, End: end, Refilled: tier == p.Tier}
+	return l.givePeriod(ctx, tx, c, p, per, false)
+}
+
+// givePeriod writes a bought period: the tier (queued for the relay when
+// queue is set and there is one), the allowance, the subscriptions row.
+func (l *Ledger) givePeriod(ctx context.Context, tx *sql.Tx, c *change, p PlanPurchase, per Period, queue bool) (Period, error) {
+	key := "order:" + p.OrderID
+	if !queue {
+		key = ""
+	}
+	if err := l.writeTier(ctx, tx, p.UserID, per, key); err != nil {
 		return Period{}, l.fail("apply a plan to", p.UserID, err)
 	}
 	c.a.tier = per.Tier
@@ -125,8 +162,8 @@ func nextPeriod(cur string, curEnd time.Time, bought string, days int, now time.
 	}
 }
 
-// writeTier sets users.tier and its end inside tx and, with a relay,
-// queues the same for it under key (so the relay applies it once).
+// writeTier sets users.tier and its end inside tx and, with a relay and
+// a key, queues the same for it under key (so the relay applies it once).
 func (l *Ledger) writeTier(ctx context.Context, tx *sql.Tx, userID string, per Period, key string) error {
 	res, err := tx.ExecContext(ctx, `UPDATE users SET tier = ?, tier_expires_at = ? WHERE id = ?`, per.Tier, per.End.UnixMilli(), userID)
 	if err != nil {
@@ -135,7 +172,7 @@ func (l *Ledger) writeTier(ctx context.Context, tx *sql.Tx, userID string, per P
 	if n, _ := res.RowsAffected(); n == 0 {
 		return ErrUnknownUser
 	}
-	if _, ok := l.tiers.(*relay.Remote); !ok {
+	if _, ok := l.tiers.(*relay.Remote); !ok || key == "" {
 		return nil
 	}
 	it, err := relay.OutboxItem(userID, relay.Grant{Tier: per.Tier, Expiry: per.End, Key: key})
