@@ -38,7 +38,9 @@ marked broken and left alone until resumed.
 
 recap serve does the checking. recap follow check asks the running service
 to check every follow now, or, when no service runs, checks them itself
-and waits for the recaps. In multi mode --user names the account.
+and waits for the recaps. In multi mode --user names the account, and
+serve also mails the daily or weekly digest of new recaps to those who
+chose one on the Following page (advanced.follow-digest for the others).
 
 Examples:
   recap follow add --data ./data https://feeds.example.org/show.xml
@@ -414,4 +416,19 @@ func checkFollowsNow(c *cli.Context) (string, error) {
 	}
 	return fmt.Sprintf("Checked %d feeds (%d unchanged, %d failed): %d new items, %d recapped.",
 		rep.Checked, rep.Unchanged, rep.Failed, rep.Found, rep.Recapped+recapped), nil
+}
+
+// digestEvery decides and sends the digest mails now and then every
+// interval, until the returned function is called; that function waits
+// for a running scan.
+func digestEvery(d *follow.Digests, interval time.Duration, log *slog.Logger) (stop func()) {
+	return every(interval, func(ctx context.Context) {
+		rep, err := d.Run(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("follow digests", "error", err)
+		case rep.Queued+rep.Sent+rep.Failed+rep.Dropped > 0:
+			log.Info("follow digests", "queued", rep.Queued, "sent", rep.Sent, "failed", rep.Failed, "dropped", rep.Dropped, "waiting", rep.Waiting)
+		}
+	})
 }

@@ -110,7 +110,7 @@ func runServe(c *cli.Context) error {
 	opt := w.server
 	opt.Mode, opt.Version, opt.Jobs, opt.TrustedProxies = cfg.Mode.Type, version, queue, proxies
 	opt.MaxUpload, opt.Engines, opt.Dev, opt.Log, opt.Changed = int64(cfg.Advanced.MaxUploadMB)<<20, engineNames, dev, log, w.props.write
-	opt.Follows, opt.FollowTrigger = checker, followTrigger(data)
+	opt.Follows, opt.FollowTrigger, opt.FollowDigest = checker, followTrigger(data), cfg.Advanced.FollowDigest
 	opt.UploadDir = filepath.Join(data, "cache", "uploads")
 	srv, err := server.New(opt)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/recap-startos/recap/pkg/billing"
 	"github.com/recap-startos/recap/pkg/config"
 	"github.com/recap-startos/recap/pkg/credits"
+	"github.com/recap-startos/recap/pkg/follow"
 	"github.com/recap-startos/recap/pkg/jobs"
 	"github.com/recap-startos/recap/pkg/mail"
 	"github.com/recap-startos/recap/pkg/server"
@@ -215,6 +216,8 @@ func wireMulti(ctx context.Context, data string, cfg *config.Config, log *slog.L
 		reminders.Periods = &billing.RelayPeriods{Relay: rel.shop, Store: st}
 	}
 	stopReminding := remindEvery(reminders, remindInterval, props.write, log)
+	stopDigests := digestEvery(&follow.Digests{Store: st, Library: lib, Mail: sender, PublicURL: base,
+		Default: cfg.Advanced.FollowDigest, Log: log}, follow.DigestScan, log)
 	if rel != nil {
 		rel.start()
 	}
@@ -233,6 +236,7 @@ func wireMulti(ctx context.Context, data string, cfg *config.Config, log *slog.L
 		closer: func() {
 			stopPruning()
 			stopReminding()
+			stopDigests()
 			stopReconciling()
 			if rel != nil {
 				rel.stop()

@@ -63,6 +63,16 @@ const (
 	SMTPSystem   = "system"
 )
 
+// How often the digest mail of followed shows goes out
+// (advanced.follow-digest and each user's own choice).
+const (
+	DigestOff    = "off"
+	DigestDaily  = "daily"
+	DigestWeekly = "weekly"
+	// DefaultFollowDigest is the digest of users who chose none.
+	DefaultFollowDigest = DigestOff
+)
+
 // Engines and the flavors of the openai engine.
 const (
 	EngineBuiltin = "builtin"
@@ -228,8 +238,12 @@ type Advanced struct {
 	MaxFollows int `yaml:"max-follows,omitempty"`
 	// FollowRecapsPerDay bounds the recaps followed shows make for one
 	// user in 24 hours; further new items wait for the next day.
-	FollowRecapsPerDay int    `yaml:"max-follow-recaps-per-day,omitempty"`
-	LogLevel           string `yaml:"log-level,omitempty"` // debug, info, warn, error
+	FollowRecapsPerDay int `yaml:"max-follow-recaps-per-day,omitempty"`
+	// FollowDigest is how often a user who has not chosen gets the mail
+	// listing the new recaps of their follows (multi mode): DigestOff,
+	// DigestDaily or DigestWeekly.
+	FollowDigest string `yaml:"follow-digest,omitempty"`
+	LogLevel     string `yaml:"log-level,omitempty"` // debug, info, warn, error
 	// TrustedProxies lists the networks (CIDR, or one address) of the
 	// reverse proxies whose X-Forwarded-For or X-Real-IP header names the
 	// client. Empty (the default) trusts no header: every limit keys on
@@ -329,6 +343,7 @@ func (a *Advanced) applyDefaults() {
 	fillInt(&a.FollowHours, DefaultFollowHours)
 	fillInt(&a.MaxFollows, DefaultMaxFollows)
 	fillInt(&a.FollowRecapsPerDay, DefaultFollowRecapsDay)
+	fillString(&a.FollowDigest, DefaultFollowDigest)
 	fillString(&a.LogLevel, DefaultLogLevel)
 }
 
@@ -608,6 +623,11 @@ func (a Advanced) validate() error {
 		intRange{"advanced.max-follow-recaps-per-day", a.FollowRecapsPerDay, 1, 1000},
 	); err != nil {
 		return err
+	}
+	switch a.FollowDigest {
+	case DigestOff, DigestDaily, DigestWeekly:
+	default:
+		return fmt.Errorf("advanced.follow-digest: %q is not off, daily or weekly", a.FollowDigest)
 	}
 	switch a.LogLevel {
 	case "debug", "info", "warn", "error":

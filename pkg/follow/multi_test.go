@@ -24,8 +24,14 @@ const followerEmail = "follower@example.org"
 // filing in the follower's library.
 func newMultiWorld(t testing.TB, dir string, opt transcript.Options, clock *testClock, allowance int) (*world, string) {
 	t.Helper()
+	return newMultiWorldStore(t, dir, opt, clock, allowance, store.Options{})
+}
+
+// newMultiWorldStore is newMultiWorld with the store's options.
+func newMultiWorldStore(t testing.TB, dir string, opt transcript.Options, clock *testClock, allowance int, so store.Options) (*world, string) {
+	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, dir, store.Options{})
+	st, err := store.Open(ctx, dir, so)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,6 +26,12 @@ type Message struct {
 	Subject string
 	Text    string // the plain-text body
 	HTML    string // the HTML alternative; "" for text only
+	// Unsubscribe is the absolute URL that stops this kind of mail with
+	// no sign-in (a GET shows a confirm page, a POST stops it): it is
+	// sent as List-Unsubscribe with List-Unsubscribe-Post (RFC 8058)
+	// so that mail programs can offer one-click unsubscribe. "" for
+	// none.
+	Unsubscribe string
 }
 
 // ErrNotConfigured means the config has no usable mail settings.
@@ -110,6 +116,13 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 	msg.Subject(m.Subject)
 	msg.SetDate()
 	msg.SetMessageID()
+	if m.Unsubscribe != "" {
+		if strings.ContainsAny(m.Unsubscribe, "\r\n<> ") || !strings.HasPrefix(m.Unsubscribe, "http") {
+			return fmt.Errorf("mail: %q is not an unsubscribe URL", m.Unsubscribe)
+		}
+		msg.SetGenHeader(gomail.HeaderListUnsubscribe, "<"+m.Unsubscribe+">")
+		msg.SetGenHeader(gomail.HeaderListUnsubscribePost, "List-Unsubscribe=One-Click")
+	}
 	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
 	if m.HTML != "" {
 		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)

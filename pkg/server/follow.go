@@ -277,6 +277,8 @@ type followingPage struct {
 	Interval int // hours between checks
 	Added    bool
 	Checking bool
+	Digest   *digestSetting // multi mode: the caller's digest mail
+	Saved    bool           // the digest choice was just saved
 }
 
 func (s *Server) handleFollowingPage(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
@@ -293,6 +295,10 @@ func (s *Server) handleFollowingPage(w http.ResponseWriter, r *http.Request, _ h
 	if p.Interval == 0 {
 		p.Interval = int(follow.DefaultInterval.Hours())
 	}
+	if p.Digest, err = s.digestOf(r); err != nil {
+		return err
+	}
+	p.Saved = r.URL.Query().Get("digest") == "1"
 	unread := false
 	for _, f := range fs {
 		row := followRow{Follow: f, State: followState(f)}

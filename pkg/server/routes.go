@@ -74,6 +74,15 @@ func (s *Server) routes() http.Handler {
 		r.GET("/api/trial", s.wrap(public, 0, s.handleTrial))
 		r.GET("/admin/orders", s.wrap(admin, 0, s.handleAdminOrdersPage))
 
+		// The digest mail of follows: the choice, and the mail's
+		// unsubscribe link (no sign-in; only the POST changes anything).
+		r.POST("/following/digest", s.wrap(owner, maxFormBytes, s.handleDigestForm))
+		r.GET("/api/follow-digest", s.wrap(owner, 0, s.handleGetDigest))
+		r.PUT("/api/follow-digest", s.wrap(owner, maxFormBytes, s.handleSetDigest))
+		r.GET("/digest/unsubscribe", s.wrap(public, 0, s.handleUnsubscribePage))
+		r.HEAD("/digest/unsubscribe", s.wrap(public, 0, s.handleUnsubscribePage))
+		r.POST("/digest/unsubscribe", s.wrap(public, maxFormBytes, s.handleUnsubscribe))
+
 		// Plans, prices and orders (pkg/billing).
 		r.GET("/pricing", s.wrap(public, 0, s.handlePricingPage))
 		r.POST("/billing/checkout", s.wrap(public, maxFormBytes, s.handleCheckoutForm))

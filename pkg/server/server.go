@@ -76,6 +76,10 @@ type Options struct {
 	// DATA/cache/uploads. Empty means a temporary folder of the server's
 	// own, removed by Close.
 	UploadDir string
+	// FollowDigest is the digest mail of follows for users who chose
+	// none (config.DigestOff, DigestDaily or DigestWeekly; "" is off).
+	// Multi mode only: the Following page offers the choice there.
+	FollowDigest string
 }
 
 // Multi is what multi mode is built from; all fields are required.

@@ -33,7 +33,7 @@ var staticFS embed.FS
 // templates/layout.html. A view missing here or on disk fails start-up.
 var pageNames = []string{"login", "home", "job", "recap", "delete", "library", "account", "error",
 	"signin", "verify", "sessions", "admin", "admin_user", "admin_merge", "admin_invited", "admin_remove", "account_delete",
-	"duplicate", "episodes", "following", "pricing", "order", "admin_orders"}
+	"duplicate", "episodes", "following", "pricing", "order", "admin_orders", "digest_unsubscribe"}
 
 // asset is an embedded static file with its content hash.
 type asset struct {

@@ -49,6 +49,7 @@ var migrations = []migration{
 	{"expiry reminders go through the mail outbox", migrateReminderOutbox},
 	{"follows and the items their feeds showed", migrateFollows},
 	{"billing orders; subscriptions linked to the order that bought them", migrateBilling},
+	{"digest mails of followed shows: choices, periods decided, unsubscribe tokens", migrateDigests},
 }
 
 // LatestVersion is the schema version this build writes.

@@ -789,6 +789,13 @@ export const advancedForm = InputSpec.of({
     max: 1000,
     integer: true,
   }),
+  'follow-digest': Value.select({
+    name: 'Digest Mail of Followed Shows',
+    description:
+      'Multi mode: how often someone who has not chosen for themselves gets a mail listing the new recaps of the shows they follow. Each person can change it on their Following page, and every mail has a link to stop it.',
+    default: 'off',
+    values: { off: 'Off', daily: 'Daily', weekly: 'Weekly' },
+  }),
   'log-level': Value.select({
     name: 'Log Level',
     default: 'info',
@@ -822,6 +829,7 @@ export function advancedToForm(a: Advanced) {
     'follow-interval-hours': a['follow-interval-hours'] ?? 3,
     'max-follows': a['max-follows'] ?? 50,
     'max-follow-recaps-per-day': a['max-follow-recaps-per-day'] ?? 20,
+    'follow-digest': a['follow-digest'] ?? 'off',
     'log-level': a['log-level'] ?? 'info',
     'trusted-proxies': a['trusted-proxies'] ?? [],
   }
@@ -840,6 +848,7 @@ export function advancedFromForm(input: AdvancedInput, prev: Advanced): Advanced
     'follow-interval-hours': input['follow-interval-hours'],
     'max-follows': input['max-follows'],
     'max-follow-recaps-per-day': input['max-follow-recaps-per-day'],
+    'follow-digest': input['follow-digest'],
     'log-level': input['log-level'],
     'trusted-proxies': input['trusted-proxies'].map((p) => p.trim()).filter((p) => p !== ''),
   }

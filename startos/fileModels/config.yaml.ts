@@ -110,6 +110,7 @@ export const advancedShape = z.looseObject({
   'follow-interval-hours': z.number().int().optional(),
   'max-follows': z.number().int().optional(),
   'max-follow-recaps-per-day': z.number().int().optional(),
+  'follow-digest': z.enum(['off', 'daily', 'weekly']).optional(),
   'log-level': z.enum(['debug', 'info', 'warn', 'error']).optional(),
   'trusted-proxies': z.array(z.string()).optional(),
 })

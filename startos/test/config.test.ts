@@ -88,6 +88,7 @@ test('Configure actions write a config.yaml the Go service accepts', async () =>
         'follow-interval-hours': 6,
         'max-follows': 10,
         'max-follow-recaps-per-day': 5,
+        'follow-digest': 'weekly',
         'log-level': 'debug',
         'trusted-proxies': ['10.0.3.0/24', ' 192.0.2.1 '],
     })
@@ -135,6 +136,7 @@ test('Configure actions write a config.yaml the Go service accepts', async () =>
     assert.equal(dump.advanced['follow-interval-hours'], 6)
     assert.equal(dump.advanced['max-follows'], 10)
     assert.equal(dump.advanced['max-follow-recaps-per-day'], 5)
+    assert.equal(dump.advanced['follow-digest'], 'weekly')
 
     // The secrets are in the file (the service needs them) and the file
     // is the owner's only.
@@ -174,6 +176,7 @@ test('a value the Go service refuses is not saved, and the checker says why', as
         'follow-interval-hours': 3,
         'max-follows': 50,
         'max-follow-recaps-per-day': 20,
+        'follow-digest': 'off',
         'log-level': 'warn',
         'trusted-proxies': [],
     })
@@ -219,6 +222,7 @@ test('saving a form keeps keys this package does not model', () => {
       'follow-interval-hours': 3,
       'max-follows': 50,
       'max-follow-recaps-per-day': 20,
+      'follow-digest': 'off',
       'log-level': 'info',
       'trusted-proxies': [],
     },
