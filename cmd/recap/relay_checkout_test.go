@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -67,6 +68,16 @@ func TestRelayCheckoutBinaryEndToEnd(t *testing.T) {
 		code, page := call("GET", "/pricing", "")
 		return code == 200 && (strings.Contains(page, "21,000") || strings.Contains(page, "21000")), fmt.Sprint(code)
 	})
+	// A visitor is asked to sign in: the relay keys tiers by account.
+	res, err := http.Get("http://" + a.addr + "/pricing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(page), `id="plan-pro-sign-in"`) || strings.Contains(string(page), `id="email-pro"`) {
+		t.Fatalf("the visitor's pricing page offers Pro without an account:\n%s", page)
+	}
 	var co struct {
 		OrderID   string `json:"order_id"`
 		Lightning *struct {

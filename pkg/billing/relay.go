@@ -65,6 +65,11 @@ func (s *Service) LoadRelayOffers(ctx context.Context) error {
 	return nil
 }
 
+// PlansNeedAccount reports whether a plan can be bought only by a
+// signed-in account (plans sold through the relay, which keys tiers by
+// user id), not by an email address before the account exists.
+func (s *Service) PlansNeedAccount() bool { return s.opt.Relay != nil }
+
 // relayProvider is the relay's provider for a method.
 func relayProvider(m Method) string {
 	if m == Lightning {

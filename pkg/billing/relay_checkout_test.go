@@ -32,10 +32,10 @@ type relayEnv struct {
 	clk  *clock
 	down atomic.Bool // the relay's process or network is gone
 	st   *relay.Store
-	srv *relay.Server
-	web *httptest.Server
-	btc *billingtest.BTCPay
-	url string
+	srv  *relay.Server
+	web  *httptest.Server
+	btc  *billingtest.BTCPay
+	url  string
 }
 
 // newRelayEnv starts a relay that sells Pro and Max by Lightning through
@@ -572,5 +572,31 @@ func TestRelayReminders(t *testing.T) {
 		if strings.Contains(strings.Join(m.Rcpts, ","), "local-says") {
 			t.Fatal("a reminder was sent from the local users table")
 		}
+	}
+}
+
+// TestRelayCheckoutMaxDuringPro: the relay converts the Pro days left
+// into Max days by its prices, the same rule as a direct purchase, and
+// the instance takes the period the relay gave.
+func TestRelayCheckoutMaxDuringPro(t *testing.T) {
+	ctx := context.Background()
+	e := newRelayEnv(t)
+	in := e.instance("ann-node")
+	uid := in.user("buyer@example.org")
+	now := e.clk.now()
+	if _, _, err := e.st.SetTier(ctx, "operator", relay.TierUpdate{InstallID: "ann-node", UserID: uid, Tier: "pro", ExpiresAt: now.Add(10 * 24 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	o, err := in.svc.Checkout(ctx, billing.Buyer{UserID: uid}, "max", billing.Lightning)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.btc.Send(e.btc.Pay(e.invoiceOf(o.ProviderRef).ID)...)
+	got := in.order(o.ID)
+	// 30 days of Max, plus 10 days of Pro at a quarter of Max's price.
+	want := now.Add(30*24*time.Hour + 60*time.Hour)
+	rel, _ := e.st.User(ctx, "ann-node", uid)
+	if got.Status != billing.StatusPaid || rel.Tier != "max" || !rel.ExpiresAt.Equal(want) || got.Tier != "max" || !got.PeriodEnd.Equal(want) {
+		t.Fatalf("order %s %s until %s; relay %+v; want max until %s", got.Status, got.Tier, got.PeriodEnd, rel, want)
 	}
 }

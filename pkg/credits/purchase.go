@@ -143,23 +143,11 @@ func (l *Ledger) givePeriod(ctx context.Context, tx *sql.Tx, c *change, p PlanPu
 	return per, nil
 }
 
-// nextPeriod works out the period a purchase gives (see ApplyPlan).
+// nextPeriod works out the period a purchase gives (see ApplyPlan and
+// relay.NextPeriod, the one rule).
 func nextPeriod(cur string, curEnd time.Time, bought string, days int, now time.Time, worth func(string) int64) Period {
-	d := time.Duration(days) * 24 * time.Hour
-	active := cur != TierCore && curEnd.After(now)
-	switch {
-	case !active:
-		return Period{Tier: bought, Start: now, End: now.Add(d), Refilled: true}
-	case cur == bought:
-		return Period{Tier: bought, Start: curEnd, End: curEnd.Add(d), Refilled: true}
-	case worth(bought) > worth(cur):
-		left := curEnd.Sub(now)
-		extra := time.Duration(float64(left) * float64(worth(cur)) / float64(worth(bought)))
-		return Period{Tier: bought, Start: now, End: now.Add(d + extra).Truncate(time.Millisecond), Refilled: true}
-	default:
-		add := time.Duration(float64(d) * float64(worth(bought)) / float64(worth(cur)))
-		return Period{Tier: cur, Start: curEnd, End: curEnd.Add(add).Truncate(time.Millisecond)}
-	}
+	p := relay.NextPeriod(cur, curEnd, bought, days, now, worth)
+	return Period{Tier: p.Tier, Start: p.Start, End: p.End, Refilled: p.Refilled}
 }
 
 // writeTier sets users.tier and its end inside tx and, with a relay and

@@ -330,8 +330,10 @@ func (s *Store) recordInvoice(ctx context.Context, id string, inv Invoice) error
 // settle settles a paid order exactly once: the guarded UPDATE claims
 // it (a second settler, here or in another process, changes no row and
 // stops) and the tier update commits in the same transaction, keyed by
-// the order so the ledger holds it once.
-func (s *Store) settle(ctx context.Context, id, note string) (bool, error) {
+// the order so the ledger holds it once. The period follows NextPeriod,
+// with worth (the relay's price of each plan) converting the days of
+// one tier into the other.
+func (s *Store) settle(ctx context.Context, id, note string, worth func(string) int64) (bool, error) {
 	now := s.now()
 	done := false
 	err := s.write(ctx, func(tx *sql.Tx) error {
@@ -348,7 +350,10 @@ func (s *Store) settle(ctx context.Context, id, note string) (bool, error) {
 		if err != nil {
 			return err
 		}
-		up := TierUpdate{InstallID: c.InstallID, UserID: c.UserID, Tier: c.Plan, AddDays: PlanDays * c.Periods, Key: "order:" + c.ID}
+		up, err := settlement(ctx, tx, c, now, worth)
+		if err != nil {
+			return err
+		}
 		if _, _, err := setTierTx(ctx, tx, "checkout", up, now); err != nil {
 			return err
 		}
@@ -359,6 +364,26 @@ func (s *Store) settle(ctx context.Context, id, note string) (bool, error) {
 		return false, fmt.Errorf("relay: settle checkout %s: %w", id, err)
 	}
 	return done, nil
+}
+
+// settlement is the tier update a paid order makes.
+func settlement(ctx context.Context, tx *sql.Tx, c Checkout, now time.Time, worth func(string) int64) (TierUpdate, error) {
+	up := TierUpdate{InstallID: c.InstallID, UserID: c.UserID, Key: "order:" + c.ID}
+	cur, err := getUser(ctx, tx, c.InstallID, c.UserID)
+	if errors.Is(err, ErrNotFound) {
+		cur, err = UserTier{Tier: TierCore}, nil
+	}
+	if err != nil {
+		return up, err
+	}
+	if cur.Tier != TierCore && cur.ExpiresAt.IsZero() && worth(c.Plan) <= worth(cur.Tier) {
+		// A paid tier without an end already covers what was bought.
+		up.Tier = cur.Tier
+		return up, nil
+	}
+	p := NextPeriod(cur.Tier, cur.ExpiresAt, c.Plan, PlanDays*c.Periods, now, worth)
+	up.Tier, up.ExpiresAt = p.Tier, p.End
+	return up, nil
 }
 
 // dueCheckouts lists unsettled orders younger than CheckoutWatch that

@@ -196,7 +196,7 @@ func (s *Server) refresh(ctx context.Context, c Checkout) (Checkout, error) {
 		return c, err
 	}
 	if inv.Status == CheckoutPaid {
-		settled, err := s.opt.Store.settle(ctx, c.ID, inv.Note)
+		settled, err := s.opt.Store.settle(ctx, c.ID, inv.Note, s.worth(c.Provider))
 		if err != nil {
 			return c, err
 		}
@@ -205,6 +205,22 @@ func (s *Server) refresh(ctx context.Context, c Checkout) (Checkout, error) {
 		}
 	}
 	return s.opt.Store.Checkout(ctx, c.ID)
+}
+
+// worth is what a period of each plan costs at this relay: by the
+// order's provider when it prices both plans, else by the other one
+// (the same unit for both plans), else 1 for Pro and 2 for Max.
+func (s *Server) worth(provider string) func(string) int64 {
+	prices := map[string]int64{TierPro: 1, TierMax: 2}
+	for _, p := range []string{provider, ProviderBTCPay, ProviderZaprite} {
+		pro, _, okPro := s.opt.Payments.PlanPrice(TierPro, p)
+		mx, _, okMax := s.opt.Payments.PlanPrice(TierMax, p)
+		if okPro && okMax && pro > 0 && mx > 0 {
+			prices = map[string]int64{TierPro: pro, TierMax: mx}
+			break
+		}
+	}
+	return func(plan string) int64 { return max(prices[plan], 1) }
 }
 
 func readWebhook(w http.ResponseWriter, r *http.Request) ([]byte, error) {

@@ -40,6 +40,9 @@ type buyForm struct {
 	SignedIn  bool
 	Lightning bool // a Lightning button
 	Card      bool // a card button
+	// AccountOnly: the plan is sold for an account only (through the
+	// relay, which keys tiers by user id), so no email form.
+	AccountOnly bool
 }
 
 func (s *Server) handlePricingPage(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
@@ -95,10 +98,11 @@ func (s *Server) pricingCaller(r *http.Request, p *pricingPage) (string, error) 
 
 // sale is what is on sale and by which methods.
 type sale struct {
-	offered         bool
-	offers          map[string]billing.Offer // by id
-	packs           []billing.Offer          // in the service's order
-	lightning, card bool
+	offered          bool
+	offers           map[string]billing.Offer // by id
+	packs            []billing.Offer          // in the service's order
+	lightning, card  bool
+	plansNeedAccount bool // plans are sold through the relay
 }
 
 func (s *Server) onSale() sale {
@@ -108,6 +112,7 @@ func (s *Server) onSale() sale {
 		return out
 	}
 	out.offered = true
+	out.plansNeedAccount = svc.PlansNeedAccount()
 	for _, o := range svc.Offers() {
 		out.offers[o.ID] = o
 		if o.Kind == billing.KindPack {
@@ -123,7 +128,8 @@ func (s *Server) onSale() sale {
 
 // form is the form that buys o, with a button per method that sells it.
 func (sl sale) form(o billing.Offer, signedIn bool) *buyForm {
-	f := &buyForm{Offer: o, SignedIn: signedIn, Lightning: sl.lightning && o.Sats > 0, Card: sl.card && o.Fiat > 0}
+	f := &buyForm{Offer: o, SignedIn: signedIn, Lightning: sl.lightning && o.Sats > 0, Card: sl.card && o.Fiat > 0,
+		AccountOnly: o.Kind == billing.KindPlan && sl.plansNeedAccount}
 	var prices []string
 	if f.Lightning {
 		prices = append(prices, money(o.Sats, "SATS"))
