@@ -27,10 +27,12 @@ func relayCommand() *cli.Command {
 		Name:  "relay",
 		Usage: "run a relay: tiers for many instances' users, and recaps paid from credit pools",
 		Description: `A relay is the tier authority for the users of the Recap instances it has
-licensed, and makes recaps for them with its own model, paid from each
-instance's credit pool. Its state is DATA/relay.db; its model is the
-engine section of DATA/relay.yaml (the same keys as engine in config.yaml).
-See docs/relay.md.
+licensed, sells them Pro and Max, and makes recaps for them with its own
+model, paid from each instance's credit pool. Its state is DATA/relay.db;
+its model is the engine section of DATA/relay.yaml and its BTCPay Server
+and Zaprite the payments section (the same keys as in config.yaml; the
+stores' webhooks go to /relay/v1/webhooks/btcpay and /zaprite on the
+relay). See docs/relay.md.
 
 Examples:
   recap relay serve --data ./relay --listen 127.0.0.1:8090
