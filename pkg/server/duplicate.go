@@ -18,14 +18,23 @@ import (
 // its episode only once it is read, so it is not recognised before the
 // job. The JSON API is unchanged: a script decides itself.
 
-// sourceShelf is a shelf that can find recaps by source key. Single
-// mode's folder library is one; the multi-mode store does not index
-// source keys yet, so multi mode does not recognise duplicates.
+// sourceShelf is a shelf that can find the caller's recaps by source
+// key: single mode's folder, and in multi mode the store's index of
+// source keys (library_sources), which is scoped by user like every
+// library query, or a trial's own folder. Another user's recap of the
+// same source is never offered, nor hinted at.
 type sourceShelf interface {
 	BySource(ctx context.Context, userID string, keys []string) ([]*library.Entry, error)
 }
 
-var _ sourceShelf = folderShelf{}
+var (
+	_ sourceShelf = folderShelf{}
+	_ sourceShelf = trialShelf{}
+)
+
+func (t trialShelf) BySource(ctx context.Context, userID string, keys []string) ([]*library.Entry, error) {
+	return t.users.BySource(ctx, userID, keys) // a trial's own folder for a trial owner
+}
 
 func (f folderShelf) BySource(_ context.Context, _ string, keys []string) ([]*library.Entry, error) {
 	return f.lib.BySource(keys), nil

@@ -130,3 +130,79 @@ func recapOfVideo(t *testing.T, videoID string) *recap.Document {
 	}
 	return doc
 }
+
+// TestMultiDuplicates (multi mode): a user who submits the same pasted
+// text or the same episode of a feed file again is offered their own
+// recap; another user who submits the same thing gets a job of their
+// own, and nothing of the first user's recap shows.
+func TestMultiDuplicates(t *testing.T) {
+	e := newMultiEnv(t, true)
+	alice := e.signIn(t, "alice@example.org", 1)
+	bob := e.signIn(t, "bob@example.org", 2)
+	started := func(res *http.Response) string {
+		t.Helper()
+		jobID, ok := strings.CutPrefix(res.Header.Get("Location"), "/jobs/")
+		if res.StatusCode != http.StatusSeeOther || !ok {
+			body, _ := io.ReadAll(res.Body)
+			t.Fatalf("no job started: %d %s", res.StatusCode, body)
+		}
+		st := e.waitJob(t, jobID)
+		if st.Status != "done" {
+			t.Fatalf("job %+v %+v", st, st.Error)
+		}
+		return st.RecapID
+	}
+	page := func(res *http.Response) string {
+		t.Helper()
+		data, _ := io.ReadAll(res.Body)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("%d %s", res.StatusCode, data)
+		}
+		return string(data)
+	}
+
+	first := started(e.postForm(t, alice, map[string]string{"source": pastedTalk}, "", nil))
+	if body := page(e.postForm(t, alice, map[string]string{"source": pastedTalk}, "", nil)); !strings.Contains(body, `id="duplicate"`) ||
+		!strings.Contains(body, `href="/recaps/`+first+`"`) {
+		t.Fatalf("alice is not offered her recap:\n%s", body)
+	}
+	again := started(e.postForm(t, alice, map[string]string{"source": pastedTalk, "again": "1"}, "", nil))
+	if again == first {
+		t.Fatal("recap again filed nothing new")
+	}
+	res := e.postForm(t, bob, map[string]string{"source": pastedTalk}, "", nil)
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/jobs/") {
+		body, _ := io.ReadAll(res.Body)
+		t.Fatalf("bob got %d %s instead of a job:\n%s", res.StatusCode, loc, body)
+	}
+	bobs := started(res)
+	if w := e.do(t, mreq{method: "GET", path: "/api/recaps/" + bobs, cookie: bob}); w.Code != http.StatusOK {
+		t.Fatalf("bob's own recap: %d", w.Code)
+	}
+	if body := page(e.postForm(t, bob, map[string]string{"source": pastedTalk}, "", nil)); !strings.Contains(body, bobs) ||
+		strings.Contains(body, first) || strings.Contains(body, again) {
+		t.Fatalf("bob's duplicate page should offer his recap %s only:\n%s", bobs, body)
+	}
+
+	// An episode of a feed file: alice's recap of it is marked in her
+	// chooser and offered to her, and not hinted at to bob.
+	feed := localFeed(t)
+	token := chooserOf(t, e.postForm(t, alice, nil, "example.xml", feed))
+	choose := func(cookie, token string) *http.Response {
+		return e.do(t, mreq{method: "POST", path: "/uploads/" + token, cookie: cookie, ctype: formType,
+			body: form("episode", "https://example.com/ep0002")}).Result()
+	}
+	episode := started(choose(alice, token))
+	token = chooserOf(t, e.postForm(t, alice, nil, "example.xml", feed))
+	if body := page(e.do(t, mreq{method: "GET", path: "/uploads/" + token, cookie: alice}).Result()); !strings.Contains(body, `In your library: <a href="/recaps/`+episode+`"`) {
+		t.Error("alice's chooser does not mark her recap of the episode")
+	}
+	if body := page(choose(alice, token)); !strings.Contains(body, `id="duplicate"`) || !strings.Contains(body, episode) {
+		t.Error("alice is not offered her recap of the episode")
+	}
+	token = chooserOf(t, e.postForm(t, bob, nil, "example.xml", feed))
+	if body := page(e.do(t, mreq{method: "GET", path: "/uploads/" + token, cookie: bob}).Result()); strings.Contains(body, "In your library") || strings.Contains(body, episode) {
+		t.Error("bob's chooser shows alice's recap of the episode")
+	}
+	started(choose(bob, token))
+}

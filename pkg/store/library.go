@@ -134,7 +134,24 @@ func putRow(ctx context.Context, tx *sql.Tx, userID string, r *indexRow) error {
 	if err != nil {
 		return err
 	}
+	if err := putSources(ctx, tx, userID, r); err != nil {
+		return err
+	}
 	return putText(ctx, tx, ftsRow, userID, r)
+}
+
+// putSources replaces a recap's source keys.
+func putSources(ctx context.Context, tx *sql.Tx, userID string, r *indexRow) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM library_sources WHERE session_id = ? AND user_id = ?`, r.ID, userID); err != nil {
+		return err
+	}
+	for _, k := range r.SourceKeys {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO library_sources (user_id, session_id, source_key) VALUES (?, ?, ?)`,
+			userID, r.ID, k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func putText(ctx context.Context, tx *sql.Tx, ftsRow int64, userID string, r *indexRow) error {
@@ -169,6 +186,9 @@ func deleteRow(ctx context.Context, tx *sql.Tx, userID, id string) (bool, error)
 		if _, err := tx.ExecContext(ctx, `DELETE FROM library_fts WHERE rowid = ?`, ftsRow.Int64); err != nil {
 			return false, err
 		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM library_sources WHERE session_id = ? AND user_id = ?`, id, userID); err != nil {
+		return false, err
 	}
 	return true, nil
 }
@@ -347,6 +367,55 @@ func parseRecap(data []byte, id string) (*recap.Document, bool) {
 		return nil, false
 	}
 	return &doc, true
+}
+
+// BySource returns the user's recaps made from a source with one of
+// keys (recap.Source.Keys), newest first, each with those of its keys
+// that matched in SourceKeys. Other users' recaps are never looked at.
+func (l *UserLibrary) BySource(ctx context.Context, userID string, keys []string) ([]*library.Entry, error) {
+	if IsTrialOwner(userID) {
+		return l.Trials().BySource(ctx, userID, keys)
+	}
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	in := strings.TrimSuffix(strings.Repeat("?,", len(keys)), ",")
+	args := []any{userID}
+	for _, k := range keys {
+		args = append(args, k)
+	}
+	var out []*library.Entry
+	err := l.st.read(ctx, func(tx *sql.Tx) error {
+		out = nil
+		rows, err := tx.QueryContext(ctx, `SELECT `+entryColumns+`, s.source_key FROM library_sources s
+			JOIN library_meta m ON m.session_id = s.session_id AND m.user_id = s.user_id
+			WHERE s.user_id = ? AND s.source_key IN (`+in+`)
+			ORDER BY m.created_at DESC, m.session_id DESC, s.source_key`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		byID := map[string]*library.Entry{}
+		for rows.Next() {
+			var key string
+			e, _, err := scanEntry(rows, &key)
+			if err != nil {
+				return err
+			}
+			if have := byID[e.ID]; have != nil {
+				have.SourceKeys = append(have.SourceKeys, key)
+				continue
+			}
+			e.SourceKeys = []string{key}
+			byID[e.ID] = e
+			out = append(out, e)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: recaps by source: %w", err)
+	}
+	return out, nil
 }
 
 // Count returns the number of recaps of a user.

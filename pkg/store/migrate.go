@@ -50,6 +50,7 @@ var migrations = []migration{
 	{"follows and the items their feeds showed", migrateFollows},
 	{"billing orders; subscriptions linked to the order that bought them", migrateBilling},
 	{"digest mails of followed shows: choices, periods decided, unsubscribe tokens", migrateDigests},
+	{"source keys of recaps, to recognise a second recap of the same source", migrateSources},
 }
 
 // LatestVersion is the schema version this build writes.

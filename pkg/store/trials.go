@@ -188,6 +188,36 @@ func (t *TrialLibrary) Delete(_ context.Context, owner, id string) error {
 	return nil
 }
 
+// BySource returns the trial's recaps made from a source with one of
+// keys, newest first (as UserLibrary.BySource).
+func (t *TrialLibrary) BySource(_ context.Context, owner string, keys []string) ([]*library.Entry, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	all, err := t.list(owner)
+	if err != nil {
+		return nil, err
+	}
+	want := map[string]bool{}
+	for _, k := range keys {
+		want[k] = true
+	}
+	var out []*library.Entry
+	for _, e := range all {
+		var matched []string
+		for _, k := range e.SourceKeys {
+			if want[k] {
+				matched = append(matched, k)
+			}
+		}
+		if len(matched) > 0 {
+			e.SourceKeys = matched
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
 // list reads a trial's recaps, newest first.
 func (t *TrialLibrary) list(owner string) ([]*library.Entry, error) {
 	tid, ok := TrialOf(owner)
