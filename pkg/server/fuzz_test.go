@@ -102,3 +102,26 @@ func FuzzListQuery(f *testing.F) {
 		}
 	})
 }
+
+// FuzzChooseEpisode posts arbitrary choices for an uploaded feed file
+// waiting for its episode: the answer is the job (303), the chooser
+// again with the reason (400) or the duplicate page (200), never a 5xx.
+func FuzzChooseEpisode(f *testing.F) {
+	f.Add("https://example.com/ep0002", "")
+	f.Add("", "The Past")
+	f.Add("", "0")
+	f.Add("\x00", "-1")
+	f.Add("", "99999999999999999999")
+	e, tok := fuzzEnv(f)
+	feed := localFeed(f)
+	f.Fuzz(func(t *testing.T, episode, other string) {
+		token := chooserOf(t, e.postForm(t, tok, nil, "example.xml", feed))
+		w := e.do(t, request{method: "POST", path: "/uploads/" + token, cookie: tok, ctype: formType,
+			body: strings.NewReader(url.Values{"episode": {episode}, "other": {other}}.Encode())})
+		switch w.Code {
+		case http.StatusSeeOther, http.StatusBadRequest, http.StatusOK, http.StatusServiceUnavailable:
+		default:
+			t.Fatalf("%q %q: status %d %s", episode, other, w.Code, w.Body)
+		}
+	})
+}

@@ -69,3 +69,29 @@ func TestFeedEpisodeSelectors(t *testing.T) {
 		}
 	}
 }
+
+// FuzzFeedEpisodes: a feed of any shape lists episodes or gives an
+// error, never a panic, and every listed selector picks its episode back.
+func FuzzFeedEpisodes(f *testing.F) {
+	addSeeds(f, false, "feeds/*.xml")
+	f.Add([]byte(`<rss><channel><item><title>1</title><guid>2</guid></item><item><title>2</title><guid>1</guid></item></channel></rss>`))
+	f.Add([]byte(`<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>a</title></entry><entry><title>a</title></entry></feed>`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		feed, err := FeedEpisodes("feed.xml", data)
+		if err != nil {
+			return
+		}
+		if len(feed.Episodes) == 0 || feed.Default < 0 || feed.Default >= len(feed.Episodes) {
+			t.Fatalf("%d episodes, default %d", len(feed.Episodes), feed.Default)
+		}
+		for _, ep := range feed.Episodes {
+			if ep.Selector == "" {
+				continue
+			}
+			back, err := FindEpisode("feed.xml", data, ep.Selector)
+			if err != nil || back.Number != ep.Number {
+				t.Fatalf("episode %d: selector %q picks %d (%v)", ep.Number, ep.Selector, back.Number, err)
+			}
+		}
+	})
+}
