@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/recap-startos/recap/pkg/recap"
 )
 
 // Keyphrases.
@@ -26,6 +28,7 @@ type phrase struct {
 	forms   map[string]int
 	capital int  // occurrences written with a capital not at a sentence start
 	noun    int8 // nounLike, once known: 1 yes, -1 no, 0 not yet asked
+	speaker int8 // names a speaker, once known: 1 yes, -1 no, 0 not yet asked
 
 	// Title features that do not depend on the topic, set once by
 	// wordFeatures.
@@ -81,12 +84,13 @@ type phraseIndex struct {
 	list    []*phrase
 	by      map[string]*phrase
 	subject map[string]bool // content stems of the source's title
+	speaker map[string]bool // content stems of the speakers' names
 	starts  []int           // first unit of every topic
 }
 
 // collectPhrases gathers candidates from the content units.
 func collectPhrases(a *analysis) *phraseIndex {
-	x := &phraseIndex{by: make(map[string]*phrase)}
+	x := &phraseIndex{by: make(map[string]*phrase), speaker: speakerStems(a.units)}
 	var key strings.Builder
 	for i, toks := range a.toks {
 		if !a.content(i) {
@@ -121,6 +125,43 @@ func collectPhrases(a *analysis) *phraseIndex {
 		}
 	}
 	return x
+}
+
+// speakerStems returns the content stems of the speaker names of units.
+func speakerStems(units []recap.Unit) map[string]bool {
+	stems := make(map[string]bool)
+	last := ""
+	for _, u := range units {
+		if u.Speaker == "" || u.Speaker == last {
+			continue
+		}
+		last = u.Speaker
+		for _, t := range tokenize(u.Speaker, nil) {
+			if !t.stop {
+				stems[t.stem] = true
+			}
+		}
+	}
+	return stems
+}
+
+// titleable reports whether p may name a topic: a noun phrase that does
+// not hold a speaker's name ("Sjors and dreadful moment" says who talks,
+// not what about).
+func (x *phraseIndex) titleable(p *phrase) bool {
+	if !nounLike(p) {
+		return false
+	}
+	if p.speaker == 0 {
+		p.speaker = -1
+		for _, w := range strings.Fields(p.key) {
+			if x.speaker[w] {
+				p.speaker = 1
+				break
+			}
+		}
+	}
+	return p.speaker < 0
 }
 
 // maxPhraseWords is the longest keyphrase, in words.

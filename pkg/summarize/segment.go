@@ -145,12 +145,6 @@ func segmentWith(ctx context.Context, a *analysis, lim segLimits, p segParams, p
 	if n <= 1 {
 		return []int{0}, nil
 	}
-	total := 0
-	for _, t := range a.terms {
-		total += len(t)
-	}
-	vocab := float64(len(a.stems))
-	topicPrice := p.penalty * math.Log(float64(total)+2)
 	cues := boundaryCues(a)
 	if turns := turnStarts(a, lim); turns != nil {
 		for i, t := range turns {
@@ -159,6 +153,19 @@ func segmentWith(ctx context.Context, a *analysis, lim segLimits, p segParams, p
 			}
 		}
 	}
+	return segmentCues(ctx, a, lim, p, cues, progress)
+}
+
+// segmentCues is the dynamic programme of segmentWith over given boundary
+// cues.
+func segmentCues(ctx context.Context, a *analysis, lim segLimits, p segParams, cues []float64, progress func(float64)) ([]int, error) {
+	n := len(a.units)
+	total := 0
+	for _, t := range a.terms {
+		total += len(t)
+	}
+	vocab := float64(len(a.stems))
+	topicPrice := p.penalty * math.Log(float64(total)+2)
 
 	best := make([]float64, n+1)
 	back := make([]int, n+1)
@@ -223,7 +230,7 @@ func segmentWith(ctx context.Context, a *analysis, lim segLimits, p segParams, p
 		}
 		// The bounds admit no segmentation (a few very long units):
 		// relax them.
-		return segmentWith(ctx, a, segLimits{target: lim.target, min: 0, max: math.Inf(1)}, p, progress)
+		return segmentCues(ctx, a, segLimits{target: lim.target, min: 0, max: math.Inf(1)}, p, cues, progress)
 	}
 	var starts []int
 	for j := n; j > 0; j = back[j] {

@@ -4,6 +4,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/recap-startos/recap/pkg/recap"
 )
@@ -94,7 +95,7 @@ func (x *phraseIndex) companion(word *phrase, from, to int, taken map[string]boo
 		if p.n == 1 {
 			continue
 		}
-		if n := p.countIn(from, to); n > bestN && nounLike(p) && fresh(p.key, taken) && !overlaps(p.key, []string{word.key}) {
+		if n := p.countIn(from, to); n > bestN && x.titleable(p) && fresh(p.key, taken) && !overlaps(p.key, []string{word.key}) {
 			best, bestN = p, n
 		}
 	}
@@ -130,7 +131,7 @@ func (x *phraseIndex) widen(c scored, rest []scored, from, to int, taken map[str
 		}
 		n := p.countIn(from, to)
 		if n > bestN || n == bestN && best != c.p && p.n > best.n {
-			if nounLike(p) && fresh(p.key, taken) {
+			if x.titleable(p) && fresh(p.key, taken) {
 				best, bestN = p, n
 			}
 		}
@@ -215,7 +216,7 @@ func (x *phraseIndex) eachTitleCandidate(a *analysis, from, to, totalTerms int, 
 	}
 	for _, p := range x.list {
 		cin := p.countIn(from, to)
-		if cin < minCount || !nounLike(p) {
+		if cin < minCount || !x.titleable(p) {
 			continue
 		}
 		x.wordFeatures(p)
@@ -449,15 +450,16 @@ func recapTitle(keywords []string, topics []recap.Topic) string {
 }
 
 // introTitle is the title of a recap's first topic when it is the
-// opening of a show or a talk: it starts with a greeting or an
-// introduction of the speakers in its first few units ("welcome to",
-// "joining me today"). People title such a part "Introduction".
+// opening of a show or a talk: a greeting or an introduction of the
+// speakers in its first ten units ("welcome to", "hey Sjors", "joining me
+// today"). People title such a part "Introduction": 43 of the 67 talks
+// of the development set head their first section so.
 func introTitle(a *analysis, from, to int, title string) string {
 	if from != 0 {
 		return title
 	}
-	for i := from; i <= min(to, from+6); i++ {
-		if containsAny(strings.ToLower(a.units[i].Text), greetingCues) {
+	for i := from; i <= min(to, from+10); i++ {
+		if greets(a.units[i].Text) {
 			if title == "" {
 				return "Introduction"
 			}
@@ -474,12 +476,27 @@ func introTitle(a *analysis, from, to int, title string) string {
 	return title
 }
 
-// greetingCues open a show, a talk or a panel.
+// greets reports whether text holds one of greetingCues as whole words.
+func greets(text string) bool {
+	lower := strings.ReplaceAll(strings.ToLower(text), "’", "'")
+	words := " " + strings.Join(strings.FieldsFunc(lower, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\''
+	}), " ") + " "
+	for _, c := range greetingCues {
+		if strings.Contains(words, " "+c+" ") {
+			return true
+		}
+	}
+	return false
+}
+
+// greetingCues open a show, a talk or a panel, as lower-case words
+// without punctuation.
 var greetingCues = []string{
-	"welcome to", "welcome back", "welcome everyone", "welcome, everyone", "hello everyone", "hello, everyone",
-	"hi everyone", "hi, everyone", "good morning", "good afternoon", "good evening", "joining me", "joining us",
-	"my name is", "i'm your host", "today's guest", "our guest", "thanks for having me", "thank you for having me",
-	"introduce yourself", "welcome to the show", "welcome to the podcast", "this episode", "in this episode",
+	"welcome", "hello", "hi", "hey", "good morning", "good afternoon", "good evening",
+	"joining me", "joining us", "joined by", "here with", "live from", "my name is", "i'm your host",
+	"today's guest", "our guest", "thanks for having me", "thank you for having me", "introduce",
+	"this episode",
 }
 
 // vagueNouns name no subject on their own: a title made of them says
