@@ -78,13 +78,16 @@ func followLimits(cfg *config.Config) follow.Limits {
 	}
 }
 
+// followsFile is where single mode keeps the owner's follows.
+func followsFile(data string) string { return filepath.Join(data, "follows.json") }
+
 // followsOf is the follow store of a mode: a file in single mode, the
 // database in multi mode.
 func followsOf(data string, st *store.Store) (follow.Store, error) {
 	if st != nil {
 		return &follow.SQLStore{DB: st}, nil
 	}
-	return follow.OpenFileStore(filepath.Join(data, "follows.json"))
+	return follow.OpenFileStore(followsFile(data))
 }
 
 // newFollowChecker makes the checker of the mode's follows for serve

@@ -167,6 +167,12 @@ func wireMulti(ctx context.Context, data string, cfg *config.Config, log *slog.L
 		}
 		log.Info("moved the owner's single-mode recaps to the admin's folder", "count", len(plan.Moves))
 	}
+	// And the owner's follows, to the admin's account.
+	if n, err := follow.MoveToAccount(ctx, followsFile(data), st, adminUser.ID); err != nil {
+		return nil, err
+	} else if n > 0 {
+		log.Info("moved the owner's single-mode follows to the admin's account", "count", n)
+	}
 	lib := st.Library(filepath.Join(data, "history"))
 	rep, err := lib.Reconcile(ctx)
 	if err != nil {

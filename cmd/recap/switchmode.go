@@ -10,13 +10,15 @@ package main
 //  3. open (creating) the database and find or create the admin account;
 //  4. plan and apply the moves history/<id>.json → history/<adminId>/,
 //     with the journal that makes them resumable, and set mode.type;
-//  5. index the admin's folder in library_meta (Reconcile).
+//  5. move the owner's follows (DATA/follows.json) into the database as
+//     the admin's;
+//  6. index the admin's folder in library_meta (Reconcile).
 //
 // multi → single:
 //  1. as above; if the config already says single, nothing is left;
-//  2. look the admin up in the database, read-only for our purposes: the
-//     database, the other users and their folders stay as they are, for
-//     a later switch back;
+//  2. look the admin up in the database: the database, the other users
+//     and their folders stay as they are, for a later switch back;
+//     only the admin's follows move, into DATA/follows.json;
 //  3. plan and apply history/<adminId>/<id>.json → history/, set
 //     mode.type.
 //
@@ -35,6 +37,7 @@ import (
 
 	"github.com/recap-startos/recap/pkg/auth"
 	"github.com/recap-startos/recap/pkg/config"
+	"github.com/recap-startos/recap/pkg/follow"
 	"github.com/recap-startos/recap/pkg/mail"
 	"github.com/recap-startos/recap/pkg/startos"
 	"github.com/recap-startos/recap/pkg/store"
@@ -95,6 +98,14 @@ func switchMode(ctx context.Context, data, to string) (bool, error) {
 			return false, err
 		}
 	}
+	// After the mode changed: multi mode's start moves them too, should
+	// this be interrupted.
+	if _, err := follow.MoveToAccount(ctx, followsFile(data), st, u.ID); err != nil {
+		return false, err
+	}
+	if err := stepDone("follows"); err != nil {
+		return false, err
+	}
 	if _, err := st.Library(filepath.Join(data, "history")).Reconcile(ctx); err != nil {
 		return false, err
 	}
@@ -137,13 +148,20 @@ func toSingle(ctx context.Context, data string, cfg *config.Config) error {
 			return err
 		}
 		u, err := st.UserByEmail(ctx, admin)
-		st.Close()
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			st.Close()
 			return err
 		}
 		if u != nil {
 			adminID = u.ID
+			// Before the mode changes: single mode never opens the
+			// database to fetch them.
+			if _, err := follow.MoveToOwner(ctx, st, u.ID, followsFile(data)); err != nil {
+				st.Close()
+				return err
+			}
 		}
+		st.Close()
 	}
 	if err := stepDone("admin"); err != nil {
 		return err

@@ -6,14 +6,17 @@ import (
 	"encoding/json"
 	"errors"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/recap-startos/recap/pkg/config"
+	"github.com/recap-startos/recap/pkg/follow"
 	"github.com/recap-startos/recap/pkg/startos"
 	"github.com/recap-startos/recap/pkg/store"
 )
@@ -60,8 +63,24 @@ func volumeState(t *testing.T, data string) string {
 				adminID = u.ID
 			}
 			lines = append(lines, "user "+u.Email+" rows "+strconv.Itoa(u.Recaps))
+			fs, err := (&follow.SQLStore{DB: st}).List(ctx, u.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines = append(lines, followLines(t, &follow.SQLStore{DB: st}, "db "+u.Email, fs)...)
 		}
 		st.Close()
+	}
+	if _, err := os.Stat(filepath.Join(data, "follows.json")); err == nil {
+		file, err := follow.OpenFileStore(filepath.Join(data, "follows.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs, err := file.All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, followLines(t, file, "file owner "+strconv.Quote(fs0Owner(fs)), fs)...)
 	}
 	filepath.WalkDir(filepath.Join(data, "history"), func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".json") {
@@ -78,6 +97,57 @@ func volumeState(t *testing.T, data string) string {
 	}
 	sort.Strings(lines)
 	return strings.Join(lines, "\n")
+}
+
+// followLines describes follows: where they are, whose, their source,
+// unread count and items with their states.
+func followLines(t *testing.T, st follow.Store, where string, fs []follow.Follow) []string {
+	t.Helper()
+	var out []string
+	for _, f := range fs {
+		items, err := st.Items(context.Background(), f.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var states []string
+		for _, it := range items {
+			states = append(states, it.Key+"="+it.State+":"+it.RecapID)
+		}
+		sort.Strings(states)
+		out = append(out, "follow "+where+" "+f.ID+" "+f.Ref+" unread "+strconv.Itoa(f.Unread)+" items "+strings.Join(states, ","))
+	}
+	return out
+}
+
+// fs0Owner is the owner of the first follow, "" when there is none.
+func fs0Owner(fs []follow.Follow) string {
+	if len(fs) == 0 {
+		return ""
+	}
+	return fs[0].Owner
+}
+
+// addFollow records a follow with a recapped item and a back-catalogue
+// one, as a check would have.
+func addFollow(t *testing.T, st follow.Store, owner, id, ref string) {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	if err := st.Add(ctx, follow.Follow{ID: id, Owner: owner, Kind: "podcast", Ref: ref, Link: ref, Title: "Show " + id,
+		CreatedAt: now, NextCheck: now}, 0); err != nil {
+		t.Fatal(err)
+	}
+	items := []follow.Item{
+		{FollowID: id, Owner: owner, Key: "ep0", Title: "Zero", URL: ref + "#0", State: follow.ItemOld, FirstSeen: now, UpdatedAt: now},
+		{FollowID: id, Owner: owner, Key: "ep1", Title: "One", URL: ref + "#1", State: follow.ItemQueued, FirstSeen: now, UpdatedAt: now},
+	}
+	if _, err := st.AddItems(ctx, items); err != nil {
+		t.Fatal(err)
+	}
+	items[1].State, items[1].RecapID = follow.ItemDone, "20260302-120000-"+id[:8]
+	if err := st.SaveItem(ctx, items[1]); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func copyDir(t *testing.T, src string) string {
@@ -142,6 +212,13 @@ func TestSwitchModeSurvivesInterruption(t *testing.T) {
 	if err := os.WriteFile(config.Path(single), []byte(multiReady), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// The owner follows two shows.
+	file, err := follow.OpenFileStore(filepath.Join(single, "follows.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addFollow(t, file, "", "ownerfollowaaaaa", "https://feeds.example.org/a.xml")
+	addFollow(t, file, "", "ownerfollowbbbbb", "https://feeds.example.org/b.xml")
 
 	// Uninterrupted, single → multi.
 	multi := copyDir(t, single)
@@ -151,6 +228,15 @@ func TestSwitchModeSurvivesInterruption(t *testing.T) {
 	want := volumeState(t, multi)
 	if !strings.Contains(want, "mode multi") || strings.Count(want, "file history/ADMIN/") != 3 || !strings.Contains(want, "user owner@example.org rows 3") {
 		t.Fatalf("after the switch:\n%s", want)
+	}
+	// The follows are the admin's now, with their items; the file has none.
+	for _, id := range []string{"aaaaa", "bbbbb"} {
+		if !strings.Contains(want, "follow db owner@example.org ownerfollow"+id+" https://feeds.example.org/"+id[:1]+".xml unread 1 items ep0=old:,ep1=done:20260302-120000-ownerfol") {
+			t.Fatalf("follow %s after the switch:\n%s", id, want)
+		}
+	}
+	if strings.Contains(want, "follow file") {
+		t.Fatalf("follows left in the file:\n%s", want)
 	}
 	for n := 1; ; n++ {
 		d := copyDir(t, single)
@@ -184,6 +270,7 @@ func TestSwitchModeSurvivesInterruption(t *testing.T) {
 	if err := st.Library(filepath.Join(multi, "history")).Save(ctx, bob.ID, doc); err != nil {
 		t.Fatal(err)
 	}
+	addFollow(t, &follow.SQLStore{DB: st}, bob.ID, "bobfollowcccccc1", "https://feeds.example.org/a.xml")
 	st.Close()
 
 	back := copyDir(t, multi)
@@ -194,6 +281,15 @@ func TestSwitchModeSurvivesInterruption(t *testing.T) {
 	if !strings.Contains(wantBack, "mode single") || !strings.Contains(wantBack, "file history/"+bob.ID+"/20250101-000000-bobbobbo.json") ||
 		!strings.Contains(wantBack, "user bob@example.org rows 1") || topLevel(wantBack) != 3 {
 		t.Fatalf("after switching back:\n%s", wantBack)
+	}
+	// The admin's follows are the owner's again; bob's stay in the database.
+	for _, id := range []string{"aaaaa", "bbbbb"} {
+		if !strings.Contains(wantBack, `follow file owner "" ownerfollow`+id+" https://feeds.example.org/"+id[:1]+".xml unread 1 items ep0=old:,ep1=done:20260302-120000-ownerfol") {
+			t.Fatalf("follow %s after switching back:\n%s", id, wantBack)
+		}
+	}
+	if strings.Contains(wantBack, "follow db owner@example.org") || !strings.Contains(wantBack, "follow db bob@example.org bobfollowcccccc1") {
+		t.Fatalf("follows in the database after switching back:\n%s", wantBack)
 	}
 	for n := 1; ; n++ {
 		d := copyDir(t, multi)
@@ -271,4 +367,37 @@ func topLevel(state string) int {
 		}
 	}
 	return n
+}
+
+// TestConfigPageSwitchMovesFollows: a switch made on the Config page
+// (no action) moves the owner's follows to the admin's account when
+// multi mode starts, as it moves the owner's recaps.
+func TestConfigPageSwitchMovesFollows(t *testing.T) {
+	ctx := context.Background()
+	data := t.TempDir()
+	os.MkdirAll(filepath.Join(data, "start9"), 0o700)
+	if err := os.WriteFile(config.Path(data), []byte(strings.Replace(multiReady, "type: single", "type: multi", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	file, err := follow.OpenFileStore(filepath.Join(data, "follows.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addFollow(t, file, "", "ownerfollowaaaaa", "https://feeds.example.org/a.xml")
+	cfg, err := config.Load(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // a second start finds nothing more to move
+		w, err := wireMulti(ctx, data, cfg, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.close()
+	}
+	state := volumeState(t, data)
+	if !strings.Contains(state, "follow db owner@example.org ownerfollowaaaaa https://feeds.example.org/a.xml unread 1 items ep0=old:,ep1=done:") ||
+		strings.Count(state, "follow ") != 1 {
+		t.Fatalf("after multi mode started:\n%s", state)
+	}
 }
