@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -598,5 +600,53 @@ func TestRelayCheckoutMaxDuringPro(t *testing.T) {
 	rel, _ := e.st.User(ctx, "ann-node", uid)
 	if got.Status != billing.StatusPaid || rel.Tier != "max" || !rel.ExpiresAt.Equal(want) || got.Tier != "max" || !got.PeriodEnd.Equal(want) {
 		t.Fatalf("order %s %s until %s; relay %+v; want max until %s", got.Status, got.Tier, got.PeriodEnd, rel, want)
+	}
+}
+
+// TestRelayCheckoutConcurrentSettlers: webhooks, polls and the
+// reconcilers of two relay processes on the same relay.db race to settle
+// one paid order: the tier is extended once.
+func TestRelayCheckoutConcurrentSettlers(t *testing.T) {
+	ctx := context.Background()
+	e := newRelayEnv(t)
+	ann := e.client(e.license("ann-node"))
+	c, err := ann.CreateCheckout(ctx, relay.CheckoutRequest{InstallID: "ann-node", UserID: "u1", Plan: "pro", Periods: 1, Provider: relay.ProviderBTCPay})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st2, err := relay.OpenStore(ctx, filepath.Dir(e.st.Path()), relay.StoreOptions{Now: e.clk.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st2.Close() })
+	pay, err := billing.NewRelayPayments(config.Payments{
+		BTCPay: config.BTCPay{URL: e.btc.URL, APIKey: e.btc.APIKey, StoreID: e.btc.StoreID, WebhookSecret: e.btc.WebhookSecret},
+		Pro:    config.Price{Sats: 21000}, Max: config.Price{Sats: 84000}, Currency: "USD",
+	}, nil, quietLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := relay.NewServer(relay.ServerOptions{Store: st2, Payments: pay, Log: quietLog})
+	ds := e.btc.Pay(e.invoiceOf(c.ID).ID)
+
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		wg.Add(4)
+		go func() { defer wg.Done(); e.btc.Send(ds...) }()
+		go func() { defer wg.Done(); ann.Checkout(ctx, c.ID) }()
+		go func() { defer wg.Done(); e.srv.Reconcile(ctx) }()
+		go func() { defer wg.Done(); other.Reconcile(ctx) }()
+	}
+	wg.Wait()
+	got, err := e.st.Checkout(ctx, c.ID)
+	if err != nil || got.Status != relay.CheckoutPaid {
+		t.Fatalf("after the race: %+v, %v", got, err)
+	}
+	if n := e.tierRows("ann-node", "order:"+c.ID); n != 1 {
+		t.Fatalf("%d tier changes for one order", n)
+	}
+	u, _ := e.st.User(ctx, "ann-node", "u1")
+	if want := e.clk.now().Add(30 * 24 * time.Hour); !u.ExpiresAt.Equal(want) {
+		t.Fatalf("pro until %s, want %s", u.ExpiresAt, want)
 	}
 }

@@ -47,6 +47,36 @@ type RelayPeriods struct {
 
 // PaidPeriodsEnding lists the periods the relay says end in [from, to].
 func (p *RelayPeriods) PaidPeriodsEnding(ctx context.Context, from, to time.Time) ([]store.PaidPeriod, error) {
+	users, err := p.ask(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var out []store.PaidPeriod
+	for _, u := range users {
+		if seen[u.UserID] || !paidEnding(u, from, to) {
+			continue
+		}
+		seen[u.UserID] = true
+		pp, ok, err := p.account(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, pp)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].ExpiresAt.Equal(out[j].ExpiresAt) {
+			return out[i].ExpiresAt.Before(out[j].ExpiresAt)
+		}
+		return out[i].UserID < out[j].UserID
+	})
+	return out, nil
+}
+
+// ask asks the relay who expires before to and who lapsed since from.
+func (p *RelayPeriods) ask(ctx context.Context, from, to time.Time) ([]relay.UserTier, error) {
 	now := time.Now()
 	if p.Now != nil {
 		now = p.Now()
@@ -67,34 +97,31 @@ func (p *RelayPeriods) PaidPeriodsEnding(ctx context.Context, from, to time.Time
 		}
 		users = append(users, lapsed...)
 	}
-	seen := map[string]bool{}
-	var out []store.PaidPeriod
-	for _, u := range users {
-		if seen[u.UserID] || u.ExpiresAt.IsZero() || u.ExpiresAt.Before(from) || u.ExpiresAt.After(to) ||
-			(u.Tier != store.TierPro && u.Tier != store.TierMax) {
-			continue
-		}
-		seen[u.UserID] = true
-		acct, err := p.Store.UserByID(ctx, u.UserID)
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("billing: reminders: %w", err)
-		}
-		if acct.Disabled() {
-			continue
-		}
-		if _, err := p.Store.CacheTier(ctx, u.UserID, store.TierState{Tier: u.Tier, Expiry: u.ExpiresAt}); err != nil {
-			return nil, fmt.Errorf("billing: reminders: %w", err)
-		}
-		out = append(out, store.PaidPeriod{UserID: u.UserID, Email: acct.Email, Tier: u.Tier, ExpiresAt: u.ExpiresAt})
+	return users, nil
+}
+
+// paidEnding reports whether the relay's user has a paid tier ending in
+// [from, to].
+func paidEnding(u relay.UserTier, from, to time.Time) bool {
+	return (u.Tier == store.TierPro || u.Tier == store.TierMax) && !u.ExpiresAt.IsZero() &&
+		!u.ExpiresAt.Before(from) && !u.ExpiresAt.After(to)
+}
+
+// account names a relay's user by this instance's account (ok false for
+// an unknown or disabled one) and writes the relay's word to the cache.
+func (p *RelayPeriods) account(ctx context.Context, u relay.UserTier) (store.PaidPeriod, bool, error) {
+	acct, err := p.Store.UserByID(ctx, u.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.PaidPeriod{}, false, nil
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].ExpiresAt.Equal(out[j].ExpiresAt) {
-			return out[i].ExpiresAt.Before(out[j].ExpiresAt)
-		}
-		return out[i].UserID < out[j].UserID
-	})
-	return out, nil
+	if err != nil {
+		return store.PaidPeriod{}, false, fmt.Errorf("billing: reminders: %w", err)
+	}
+	if acct.Disabled() {
+		return store.PaidPeriod{}, false, nil
+	}
+	if _, err := p.Store.CacheTier(ctx, u.UserID, store.TierState{Tier: u.Tier, Expiry: u.ExpiresAt}); err != nil {
+		return store.PaidPeriod{}, false, fmt.Errorf("billing: reminders: %w", err)
+	}
+	return store.PaidPeriod{UserID: u.UserID, Email: acct.Email, Tier: u.Tier, ExpiresAt: u.ExpiresAt}, true, nil
 }

@@ -170,14 +170,18 @@ func (r CheckoutRequest) Check() error {
 		return fmt.Errorf("%w: provider %q is not btcpay or zaprite", ErrInvalid, r.Provider)
 	case r.ExternalID != "" && !externalIDPattern.MatchString(r.ExternalID):
 		return fmt.Errorf("%w: external_id must be 1 to 128 letters, digits and . _ : -", ErrInvalid)
-	case len(r.RedirectURL) > 2000:
-		return fmt.Errorf("%w: redirect_url is too long", ErrInvalid)
 	}
-	if r.RedirectURL != "" {
-		u, err := url.Parse(r.RedirectURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-			return fmt.Errorf("%w: redirect_url %q is not an http(s) URL", ErrInvalid, r.RedirectURL)
-		}
+	return checkRedirect(r.RedirectURL)
+}
+
+// checkRedirect accepts an empty or http(s) address without user info.
+func checkRedirect(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if len(raw) > 2000 || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return fmt.Errorf("%w: redirect_url %q is not an http(s) URL of at most 2000 characters", ErrInvalid, raw)
 	}
 	return nil
 }

@@ -28,7 +28,9 @@ func (s *Shop) CreateCheckout(ctx context.Context, req CheckoutRequest) (Checkou
 }
 
 // Checkout reads one of this instance's orders at the relay.
-func (s *Shop) Checkout(ctx context.Context, id string) (Checkout, error) { return s.Client.Checkout(ctx, id) }
+func (s *Shop) Checkout(ctx context.Context, id string) (Checkout, error) {
+	return s.Client.Checkout(ctx, id)
+}
 
 // Expiring lists this instance's users whose paid tier ends within days.
 func (s *Shop) Expiring(ctx context.Context, days int) ([]UserTier, error) {
