@@ -150,6 +150,7 @@ func trimRefusals(ctx context.Context, tx *sql.Tx) error {
 // batched refusal counts every RefusalFlush (sooner when many wait),
 // until Close.
 func (s *Store) flushLoop() {
+	defer close(s.flushDone)
 	touches := time.NewTicker(s.opt.TouchFlush)
 	defer touches.Stop()
 	refusals := time.NewTicker(RefusalFlush)
@@ -157,7 +158,7 @@ func (s *Store) flushLoop() {
 	for {
 		var flush func(context.Context) error
 		select {
-		case <-s.stop:
+		case <-s.flushStop:
 			return
 		case <-touches.C:
 			flush = s.FlushTouches

@@ -98,11 +98,13 @@ type Store struct {
 	now  func() time.Time
 	opt  Options
 
-	reqs     chan *writeReq
-	stop     chan struct{} // closed by Close
-	loopDone chan struct{} // closed when the write loop returns
-	closing  sync.Once
-	closeErr error
+	reqs      chan *writeReq
+	stop      chan struct{} // closed by Close
+	loopDone  chan struct{} // closed when the write loop returns
+	flushStop chan struct{} // closed by Close, before the last flush
+	flushDone chan struct{} // closed when the flush loop returns
+	closing   sync.Once
+	closeErr  error
 
 	touches  touchBatch
 	refusals refusalBatch // refused sign-in requests not yet written
@@ -215,9 +217,11 @@ func OpenFile(ctx context.Context, path string, opt Options) (*Store, error) {
 	rdb.SetMaxIdleConns(opt.Readers)
 	s := &Store{
 		path: path, wdb: wdb, rdb: rdb, now: opt.Now, opt: opt,
-		reqs:     make(chan *writeReq, DefaultMaxGroup),
-		stop:     make(chan struct{}),
-		loopDone: make(chan struct{}),
+		reqs:      make(chan *writeReq, DefaultMaxGroup),
+		stop:      make(chan struct{}),
+		loopDone:  make(chan struct{}),
+		flushStop: make(chan struct{}),
+		flushDone: make(chan struct{}),
 	}
 	s.touches.pending = map[string]int64{}
 	s.refusals.init()
@@ -226,14 +230,18 @@ func OpenFile(ctx context.Context, path string, opt Options) (*Store, error) {
 	return s, nil
 }
 
-// Close writes pending session touches and refusal counts, stops the write loop, checkpoints
+// Close stops the loop that flushes session uses and refusal counts,
+// writes what it had not written yet, stops the write loop, checkpoints
 // the WAL into the database file (TRUNCATE, so the -wal file is emptied)
-// and closes every connection. It is what shutdown (SIGTERM) calls;
+// and closes every connection: everything the store started stops here. It is what shutdown (SIGTERM) calls;
 // calling it again returns the first result.
 func (s *Store) Close() error {
 	s.closing.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
+		// The flush loop stops first, so that the last flush is this one.
+		close(s.flushStop)
+		<-s.flushDone
 		ferr := errors.Join(s.FlushTouches(ctx), s.FlushRefusals(ctx))
 		close(s.stop)
 		<-s.loopDone
