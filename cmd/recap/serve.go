@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -69,42 +70,34 @@ func runServe(c *cli.Context) error {
 	if dev && !loopbackListen(listen) {
 		return badInput("--dev needs a loopback --listen address such as 127.0.0.1:8080, not %q", listen)
 	}
-	// The data folder is this process's while it runs: Restore Backup
-	// refuses to replace it under a running service.
-	release, err := startos.LockDataFolder(data)
+	var down teardown
+	defer down.run()
+	cfg, log, err := prepareData(c, data, &down)
 	if err != nil {
 		return err
 	}
-	defer release()
-	// Finish an interrupted restore or mode switch first: both change the
-	// config. Then .backupignore and DATA/start9.
-	if err := startos.PrepareVolume(data); err != nil {
-		return err
-	}
-	cfg, err := config.Load(data)
-	if err != nil {
-		return usageError{err}
-	}
-	log := newLogger(c, cfg.Advanced.LogLevel)
-	slog.SetDefault(log)
 	start := time.Now()
-	if n := removeStaleTemps(data); n > 0 {
-		log.Info("removed temporary files left by an interrupted run", "files", n)
-	}
-
 	w, queue, engine, engineNames, err := openRecapping(c.Context, data, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer w.close()
+	// Multi mode: mail still queued goes out, then the store writes its
+	// last session uses, checkpoints the WAL and closes (w.close).
+	down.add(w.close)
+	down.add(func() {
+		jctx, cancel := context.WithTimeout(context.Background(), shutdownJobs)
+		defer cancel()
+		if err := queue.Shutdown(jctx); err != nil {
+			log.Warn("stopped recaps that were still running; they are marked failed")
+		}
+		w.props.write()
+	})
 	checker, err := newFollowChecker(data, cfg, w, queue, log)
 	if err != nil {
-		queue.Shutdown(context.Background())
 		return err
 	}
 	proxies, err := cfg.Advanced.Proxies()
 	if err != nil {
-		queue.Shutdown(context.Background())
 		return usageError{err}
 	}
 	opt := w.server
@@ -118,9 +111,73 @@ func runServe(c *cli.Context) error {
 	}
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
-		queue.Shutdown(context.Background())
 		return fmt.Errorf("listen on %s: %w (choose another with --listen)", listen, err)
 	}
+	hs := newHTTPServer(srv, cfg, log)
+	ln = server.LimitListener(ln, maxConnsPerPeer, maxConns, proxies)
+	// Loading the index leaves garbage behind; hand it back to the system
+	// now rather than whenever the collector gets to it.
+	debug.FreeOSMemory()
+	log.Info("recap started", "version", version, "mode", cfg.Mode.Type, "engine", engine.Name(), "model", cfg.Engine.Model, "listen", ln.Addr().String(),
+		"recaps", w.recaps(), "startup_ms", time.Since(start).Milliseconds())
+	printStarted(c.App.Writer, ln.Addr().String(), dev, w)
+
+	// No new jobs from follows while the queue stops.
+	down.add(startFollowing(data, checker))
+	down.add(func() {
+		hctx, cancel := context.WithTimeout(context.Background(), shutdownHTTP)
+		defer cancel()
+		if err := hs.Shutdown(hctx); err != nil {
+			hs.Close()
+		}
+	})
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	stop()
+	log.Info("stopping")
+	down.run()
+	log.Info("stopped")
+	return nil
+}
+
+// prepareData takes the data folder for this process (released by
+// down), finishes what an interrupted run left, and loads the config and
+// the logger it asks for.
+func prepareData(c *cli.Context, data string, down *teardown) (*config.Config, *slog.Logger, error) {
+	// The data folder is this process's while it runs: Restore Backup
+	// refuses to replace it under a running service.
+	release, err := startos.LockDataFolder(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	down.add(release)
+	// Finish an interrupted restore or mode switch first: both change the
+	// config. Then .backupignore and DATA/start9.
+	if err := startos.PrepareVolume(data); err != nil {
+		return nil, nil, err
+	}
+	cfg, err := config.Load(data)
+	if err != nil {
+		return nil, nil, usageError{err}
+	}
+	log := newLogger(c, cfg.Advanced.LogLevel)
+	slog.SetDefault(log)
+	if n := removeStaleTemps(data); n > 0 {
+		log.Info("removed temporary files left by an interrupted run", "files", n)
+	}
+	return cfg, log, nil
+}
+
+// newHTTPServer is the HTTP server of the app, with its timeouts; its
+// shutdown closes srv's event streams.
+func newHTTPServer(srv *server.Server, cfg *config.Config, log *slog.Logger) *http.Server {
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -130,50 +187,17 @@ func runServe(c *cli.Context) error {
 		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	hs.RegisterOnShutdown(srv.Close)
-	ln = server.LimitListener(ln, maxConnsPerPeer, maxConns, proxies)
-	// Loading the index leaves garbage behind; hand it back to the system
-	// now rather than whenever the collector gets to it.
-	debug.FreeOSMemory()
-	log.Info("recap started", "version", version, "mode", cfg.Mode.Type, "engine", engine.Name(), "model", cfg.Engine.Model, "listen", ln.Addr().String(),
-		"recaps", w.recaps(), "startup_ms", time.Since(start).Milliseconds())
+	return hs
+}
 
-	fmt.Fprintf(c.App.Writer, "Recap is running at %s\n", displayURL(ln.Addr().String()))
+// printStarted tells the person who started serve where to go and how
+// to sign in.
+func printStarted(out io.Writer, addr string, dev bool, w *wiring) {
+	fmt.Fprintf(out, "Recap is running at %s\n", displayURL(addr))
 	if !dev {
-		fmt.Fprintln(c.App.Writer, "(sign-in cookies are Secure: open it over HTTPS or a .onion address; --dev allows plain HTTP on loopback)")
+		fmt.Fprintln(out, "(sign-in cookies are Secure: open it over HTTPS or a .onion address; --dev allows plain HTTP on loopback)")
 	}
-	w.banner(c.App.Writer)
-
-	stopFollowing := startFollowing(data, checker)
-	defer stopFollowing()
-	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
-	select {
-	case err := <-served:
-		queue.Shutdown(context.Background())
-		return err
-	case <-ctx.Done():
-	}
-	stop()
-	log.Info("stopping")
-	hctx, cancel := context.WithTimeout(context.Background(), shutdownHTTP)
-	if err := hs.Shutdown(hctx); err != nil {
-		hs.Close()
-	}
-	cancel()
-	stopFollowing() // no new jobs from follows while the queue stops
-	jctx, cancel := context.WithTimeout(context.Background(), shutdownJobs)
-	if err := queue.Shutdown(jctx); err != nil {
-		log.Warn("stopped recaps that were still running; they are marked failed")
-	}
-	cancel()
-	w.props.write()
-	// Multi mode: mail still queued goes out, then the store writes its
-	// last session uses, checkpoints the WAL and closes (w.close).
-	w.close()
-	log.Info("stopped")
-	return nil
+	w.banner(out)
 }
 
 // openRecapping wires the mode and opens the job queue with the

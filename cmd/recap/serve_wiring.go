@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/recap-startos/recap/pkg/auth"
@@ -19,6 +18,7 @@ import (
 	"github.com/recap-startos/recap/pkg/follow"
 	"github.com/recap-startos/recap/pkg/jobs"
 	"github.com/recap-startos/recap/pkg/mail"
+	"github.com/recap-startos/recap/pkg/relay"
 	"github.com/recap-startos/recap/pkg/server"
 	"github.com/recap-startos/recap/pkg/startos"
 	"github.com/recap-startos/recap/pkg/store"
@@ -37,18 +37,11 @@ type wiring struct {
 	recaps func() int        // for the start-up log line
 	banner func(w io.Writer) // how to sign in, printed at start
 
-	closeOnce sync.Once
-	closer    func()
+	down teardown // what the mode opened, closed newest first
 }
 
 // close releases what the mode opened; it is safe to call twice.
-func (w *wiring) close() {
-	w.closeOnce.Do(func() {
-		if w.closer != nil {
-			w.closer()
-		}
-	})
-}
+func (w *wiring) close() { w.down.run() }
 
 // wireSingle: the owner's folder DATA/history, the owner password and
 // the sessions file. The database is never opened.
@@ -110,31 +103,154 @@ func publicURL(cfg *config.Config) (string, error) {
 // each user's library under DATA/history/<userId>, indexed in the
 // database (reconciled with the files at start), and the admin account
 // made from mode.admin-email if it is missing.
-func wireMulti(ctx context.Context, data string, cfg *config.Config, log *slog.Logger) (*wiring, error) {
-	sender, err := mail.NewSMTP(cfg.SMTP)
+func wireMulti(ctx context.Context, data string, cfg *config.Config, log *slog.Logger) (_ *wiring, err error) {
+	sender, base, err := signInMail(cfg)
 	if err != nil {
-		return nil, usageError{fmt.Errorf("multi mode signs people in by email, but the mail settings cannot be used: %w; fix smtp on the Config page (the Admin Login Link action signs you in meanwhile)", err)}
-	}
-	base, err := publicURL(cfg)
-	if err != nil {
-		return nil, usageError{err}
+		return nil, err
 	}
 	st, err := store.Open(ctx, data, store.Options{})
 	if err != nil {
 		return nil, err
 	}
-	ok := false
+	w := &wiring{}
+	w.down.add(func() {
+		if err := st.Close(); err != nil {
+			log.Error("closing the database", "error", err)
+		}
+	})
 	defer func() {
-		if !ok {
-			st.Close()
+		if err != nil {
+			w.close()
 		}
 	}()
-	var rel *instanceRelay
+	if w.relay, err = multiRelay(cfg, st, log); err != nil {
+		return nil, err
+	}
+	accounts, err := signInByMail(ctx, st, sender, base, cfg, w.relay, log)
+	if err != nil {
+		return nil, err
+	}
+	w.down.add(accounts.Wait)
+	adminUser, err := accounts.EnsureAdmin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := adoptSingleMode(ctx, data, st, adminUser.ID, log); err != nil {
+		return nil, err
+	}
+	lib := st.Library(filepath.Join(data, "history"))
+	rep, err := reconcileLibrary(ctx, lib, log)
+	if err != nil {
+		return nil, err
+	}
+	multi := &server.Multi{Accounts: accounts, Store: st, Library: lib}
+	if w.relay != nil {
+		multi.Tiers, multi.Relay = w.relay.tiers(), w.relay.sync.Status
+	}
+	ledger, err := openCredits(ctx, st, cfg, multi.Tiers, log)
+	if err != nil {
+		return nil, err
+	}
+	multi.Credits = ledger
+	bill, err := openBilling(st, ledger, cfg, base, accounts, w.relay, log)
+	if err != nil {
+		return nil, err
+	}
+	multi.Billing = bill
+	// The reconciler runs when a provider is set, or when a relay sells
+	// the plans (it also loads the relay's prices).
+	if bill.Enabled() || w.relay != nil {
+		w.down.add(reconcileEvery(bill, billing.ReconcileEvery))
+	}
+	props := newProperties(data, version, cfg, nil, nil)
+	props.recaps = func() (int, error) { return st.RecapCount(context.Background()) }
+	props.usage = func() (int, int, error) { return ledger.Usage(context.Background()) }
+	props.paid = func() (int, int, error) { return st.PaidUsers(context.Background(), time.Now()) }
+	props.write()
+	w.down.add(remindEvery(reminders(st, sender, base, w.relay, log), remindInterval, props.write, log))
+	w.down.add(pruneEvery(st, ledger, lib.Trials(), pruneInterval, log))
+	w.down.add(digestEvery(&follow.Digests{Store: st, Library: lib, Mail: sender, PublicURL: base,
+		Default: cfg.Advanced.FollowDigest, Log: log}, follow.DigestScan, log))
+	if w.relay != nil {
+		w.relay.start()
+		w.down.add(w.relay.stop)
+	}
+	w.server = server.Options{Multi: multi}
+	w.saver, w.meter, w.props = lib, &credits.Meter{Ledger: ledger}, props
+	w.recaps = func() int { return rep.Indexed + rep.Unchanged }
+	w.banner = func(out io.Writer) {
+		fmt.Fprintf(out, "Multi mode: people sign in by email at %s/login; the admin is %s.\n", strings.TrimRight(base, "/"), accounts.AdminEmail())
+		fmt.Fprintln(out, "(recap action admin-login-link makes a sign-in link for the admin without mail)")
+	}
+	return w, nil
+}
+
+// multiRelay is the instance's relay, nil without one.
+func multiRelay(cfg *config.Config, st *store.Store, log *slog.Logger) (*instanceRelay, error) {
+	if !cfg.Relay.Enabled() {
+		return nil, nil
+	}
+	return newInstanceRelay(cfg.Relay, st, log)
+}
+
+// openBilling is the payments service. It is there even with no
+// provider (the pricing page then says nothing is sold); with a relay,
+// plans are sold through the relay.
+func openBilling(st *store.Store, ledger *credits.Ledger, cfg *config.Config, base string, accounts *auth.Accounts, rel *instanceRelay, log *slog.Logger) (*billing.Service, error) {
+	bopt := billing.Options{Store: st, Ledger: ledger, Payments: cfg.Payments, PublicURL: base, Mail: accounts, Log: log}
+	if rel != nil {
+		bopt.Relay = rel.shop
+	}
+	bill, err := billing.New(bopt)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return bill, nil
+}
+
+// reminders mails those whose paid tier is ending; with a relay, the
+// relay is the tier authority and says who is expiring.
+func reminders(st *store.Store, sender *mail.SMTP, base string, rel *instanceRelay, log *slog.Logger) *billing.Reminders {
+	r := &billing.Reminders{Store: st, Mail: sender, PublicURL: base, Log: log}
+	if rel != nil {
+		r.Periods = &billing.RelayPeriods{Relay: rel.shop, Store: st}
+	}
+	return r
+}
+
+// signInMail is the mail server that sends sign-in links and the base
+// of those links.
+func signInMail(cfg *config.Config) (*mail.SMTP, string, error) {
+	sender, err := mail.NewSMTP(cfg.SMTP)
+	if err != nil {
+		return nil, "", usageError{fmt.Errorf("multi mode signs people in by email, but the mail settings cannot be used: %w; fix smtp on the Config page (the Admin Login Link action signs you in meanwhile)", err)}
+	}
+	base, err := publicURL(cfg)
+	if err != nil {
+		return nil, "", usageError{err}
+	}
+	return sender, base, nil
+}
+
+// openCredits is the credits ledger, with the holds of jobs the last
+// run left unfinished released: no job runs yet.
+func openCredits(ctx context.Context, st *store.Store, cfg *config.Config, tiers relay.TierAuthority, log *slog.Logger) (*credits.Ledger, error) {
+	ledger := credits.New(st, credits.PolicyFrom(cfg.Mode), credits.Options{Tiers: tiers})
+	n, err := ledger.ReleaseOlder(ctx, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	if n > 0 {
+		log.Info("released the credits of jobs the last run left unfinished", "jobs", n)
+	}
+	return ledger, nil
+}
+
+// signInByMail sets up sign-in by mail and sends the sign-in mails the
+// last run decided on but did not deliver.
+func signInByMail(ctx context.Context, st *store.Store, sender *mail.SMTP, base string, cfg *config.Config, rel *instanceRelay, log *slog.Logger) (*auth.Accounts, error) {
 	var onSignIn func(context.Context, string)
-	if cfg.Relay.Enabled() {
-		if rel, err = newInstanceRelay(cfg.Relay, st, log); err != nil {
-			return nil, err
-		}
+	if rel != nil {
 		onSignIn = rel.onSignIn
 	}
 	accounts, err := auth.NewAccounts(auth.AccountsOptions{
@@ -145,114 +261,63 @@ func wireMulti(ctx context.Context, data string, cfg *config.Config, log *slog.L
 	if err != nil {
 		return nil, usageError{err}
 	}
-	adminUser, err := accounts.EnsureAdmin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	// Sign-in mails the last run decided on but did not deliver.
 	if n, err := accounts.ResendPending(ctx); err != nil {
 		log.Warn("sign-in mails left by the last run were not sent", "error", err)
 	} else if n > 0 {
 		log.Info("sent the sign-in mails the last run left undelivered", "mails", n)
 	}
-	// Recaps left in DATA/history itself are the owner's from single mode
-	// (the mode was changed on the Config page rather than by the
-	// switch-mode action): they move to the admin's folder, as the action
-	// would have moved them.
-	if plan, err := startos.PlanModeSwitch(data, config.ModeSingle, config.ModeMulti, adminUser.ID); err != nil {
-		log.Warn("single-mode recaps not moved to the admin's folder", "error", err)
-	} else if len(plan.Moves) > 0 {
-		if err := plan.Apply(data); err != nil {
-			return nil, err
-		}
-		log.Info("moved the owner's single-mode recaps to the admin's folder", "count", len(plan.Moves))
+	return accounts, nil
+}
+
+// adoptSingleMode gives the admin what single mode left behind when the
+// mode was changed on the Config page rather than by the switch-mode
+// action: the owner's recaps and follows.
+func adoptSingleMode(ctx context.Context, data string, st *store.Store, adminID string, log *slog.Logger) error {
+	if err := adoptSingleRecaps(data, adminID, log); err != nil {
+		return err
 	}
-	// And the owner's follows, to the admin's account.
-	if n, err := follow.MoveToAccount(ctx, followsFile(data), st, adminUser.ID); err != nil {
-		return nil, err
-	} else if n > 0 {
+	n, err := follow.MoveToAccount(ctx, followsFile(data), st, adminID)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
 		log.Info("moved the owner's single-mode follows to the admin's account", "count", n)
 	}
-	lib := st.Library(filepath.Join(data, "history"))
+	return nil
+}
+
+// adoptSingleRecaps moves recaps left in DATA/history itself, the
+// owner's from single mode (the mode was changed on the Config page
+// rather than by the switch-mode action), to the admin's folder, as the
+// action would have.
+func adoptSingleRecaps(data, adminID string, log *slog.Logger) error {
+	plan, err := startos.PlanModeSwitch(data, config.ModeSingle, config.ModeMulti, adminID)
+	if err != nil {
+		log.Warn("single-mode recaps not moved to the admin's folder", "error", err)
+		return nil
+	}
+	if len(plan.Moves) == 0 {
+		return nil
+	}
+	if err := plan.Apply(data); err != nil {
+		return err
+	}
+	log.Info("moved the owner's single-mode recaps to the admin's folder", "count", len(plan.Moves))
+	return nil
+}
+
+// reconcileLibrary brings the library's index in line with its files
+// and logs what it changed and skipped.
+func reconcileLibrary(ctx context.Context, lib *store.UserLibrary, log *slog.Logger) (store.ReconcileReport, error) {
 	rep, err := lib.Reconcile(ctx)
 	if err != nil {
-		return nil, err
+		return rep, err
 	}
 	log.Info("library reconciled", "indexed", rep.Indexed, "dropped", rep.Dropped, "unchanged", rep.Unchanged, "problems", len(rep.Problems))
 	for _, p := range rep.Problems {
 		log.Warn("library: skipped a file", "file", p.File, "error", p.Err)
 	}
-	multi := &server.Multi{Accounts: accounts, Store: st, Library: lib}
-	if rel != nil {
-		multi.Tiers, multi.Relay = rel.tiers(), rel.sync.Status
-	}
-	ledger := credits.New(st, credits.PolicyFrom(cfg.Mode), credits.Options{Tiers: multi.Tiers})
-	multi.Credits = ledger
-	// No job runs yet: whatever is still held was left by the last run.
-	if n, err := ledger.ReleaseOlder(ctx, time.Now()); err != nil {
-		return nil, err
-	} else if n > 0 {
-		log.Info("released the credits of jobs the last run left unfinished", "jobs", n)
-	}
-	// Payments: the service is there even with no provider (the pricing
-	// page then says nothing is sold); the reconciler runs when one is,
-	// or when a relay sells the plans (it also loads the relay's prices).
-	bopt := billing.Options{Store: st, Ledger: ledger, Payments: cfg.Payments, PublicURL: base, Mail: accounts, Log: log}
-	if rel != nil {
-		bopt.Relay = rel.shop // plans are sold through the relay
-	}
-	bill, err := billing.New(bopt)
-	if err != nil {
-		return nil, usageError{err}
-	}
-	multi.Billing = bill
-	stopReconciling := func() {}
-	if bill.Enabled() || rel != nil {
-		stopReconciling = reconcileEvery(bill, billing.ReconcileEvery)
-	}
-	props := newProperties(data, version, cfg, nil, nil)
-	props.recaps = func() (int, error) { return st.RecapCount(context.Background()) }
-	props.usage = func() (int, int, error) { return ledger.Usage(context.Background()) }
-	props.paid = func() (int, int, error) { return st.PaidUsers(context.Background(), time.Now()) }
-	props.write()
-	stopPruning := pruneEvery(st, ledger, lib.Trials(), pruneInterval, log)
-	reminders := &billing.Reminders{Store: st, Mail: sender, PublicURL: base, Log: log}
-	if rel != nil {
-		// The relay is the tier authority: it says who is expiring.
-		reminders.Periods = &billing.RelayPeriods{Relay: rel.shop, Store: st}
-	}
-	stopReminding := remindEvery(reminders, remindInterval, props.write, log)
-	stopDigests := digestEvery(&follow.Digests{Store: st, Library: lib, Mail: sender, PublicURL: base,
-		Default: cfg.Advanced.FollowDigest, Log: log}, follow.DigestScan, log)
-	if rel != nil {
-		rel.start()
-	}
-	ok = true
-	return &wiring{
-		server: server.Options{Multi: multi},
-		saver:  lib,
-		relay:  rel,
-		meter:  &credits.Meter{Ledger: ledger},
-		props:  props,
-		recaps: func() int { return rep.Indexed + rep.Unchanged },
-		banner: func(w io.Writer) {
-			fmt.Fprintf(w, "Multi mode: people sign in by email at %s/login; the admin is %s.\n", strings.TrimRight(base, "/"), accounts.AdminEmail())
-			fmt.Fprintln(w, "(recap action admin-login-link makes a sign-in link for the admin without mail)")
-		},
-		closer: func() {
-			stopPruning()
-			stopReminding()
-			stopDigests()
-			stopReconciling()
-			if rel != nil {
-				rel.stop()
-			}
-			accounts.Wait()
-			if err := st.Close(); err != nil {
-				log.Error("closing the database", "error", err)
-			}
-		},
-	}, nil
+	return rep, nil
 }
 
 // pruneInterval is how often multi mode drops expired sessions and links
