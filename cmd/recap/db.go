@@ -124,7 +124,13 @@ func runDBStatus(c *cli.Context) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(st)
 	}
-	w := c.App.Writer
+	return writeDBStatus(c.App.Writer, st, v.Applied)
+}
+
+// writeDBStatus prints the database's status for a person: its schema,
+// the migrations applied and pending, and accounts sharing an address.
+// A database newer than this Recap is an error (exit status 1).
+func writeDBStatus(w io.Writer, st dbStatusJSON, applied []store.AppliedMigration) error {
 	if !st.Exists {
 		fmt.Fprintf(w, "No database at %s (single mode, or multi mode has not started yet).\n", st.Path)
 		return nil
@@ -139,10 +145,10 @@ func runDBStatus(c *cli.Context) error {
 	default:
 		fmt.Fprintf(w, "Schema:   version %d of %d\n", st.Version, st.Latest)
 	}
-	if len(v.Applied) > 0 {
+	if len(applied) > 0 {
 		tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "\nAPPLIED\tAT\tMIGRATION")
-		for _, m := range v.Applied {
+		for _, m := range applied {
 			fmt.Fprintf(tw, "%d\t%s\t%s\n", m.Version, m.AppliedAt.UTC().Format("2006-01-02 15:04:05Z"), m.Name)
 		}
 		tw.Flush()

@@ -132,20 +132,9 @@ func openLibraryWarn(c *cli.Context) (*library.Library, error) {
 }
 
 func runFind(c *cli.Context, text string) error {
-	sort, ok := library.ParseSort(c.String("sort"))
-	if !ok {
-		return badInput("--sort must be newest, oldest, title, longest or relevance")
-	}
-	if text != "" && c.String("sort") == "" {
-		sort = library.SortRelevance
-	}
-	if l := c.Int("limit"); l < 1 || l > library.MaxLimit {
-		return badInput("--limit must be between 1 and %d", library.MaxLimit)
-	}
-	switch t := c.String("type"); t {
-	case "", recap.SourceYouTube, recap.SourcePodcast, recap.SourceFile, recap.SourceText:
-	default:
-		return badInput("--type must be youtube, podcast, file or text, not %q", t)
+	q, err := findQuery(c, text)
+	if err != nil {
+		return err
 	}
 	lib, err := openLibraryWarn(c)
 	var none *noLibraryError
@@ -159,18 +148,45 @@ func runFind(c *cli.Context, text string) error {
 	if err != nil {
 		return err
 	}
-	page := lib.Find(library.Query{Text: text, Type: c.String("type"), Sort: sort, Limit: c.Int("limit"), Cursor: c.String("cursor")})
+	page := lib.Find(q)
 	if c.Bool("json") {
 		return writePageJSON(c.App.Writer, page)
 	}
-	where := libraryPlace(lib)
+	printPage(c, page, libraryPlace(lib), q)
+	return nil
+}
+
+// findQuery reads and checks the flags of find and list; text is what to
+// search for, "" to list.
+func findQuery(c *cli.Context, text string) (library.Query, error) {
+	sort, ok := library.ParseSort(c.String("sort"))
+	if !ok {
+		return library.Query{}, badInput("--sort must be newest, oldest, title, longest or relevance")
+	}
+	if text != "" && c.String("sort") == "" {
+		sort = library.SortRelevance
+	}
+	if l := c.Int("limit"); l < 1 || l > library.MaxLimit {
+		return library.Query{}, badInput("--limit must be between 1 and %d", library.MaxLimit)
+	}
+	switch t := c.String("type"); t {
+	case "", recap.SourceYouTube, recap.SourcePodcast, recap.SourceFile, recap.SourceText:
+	default:
+		return library.Query{}, badInput("--type must be youtube, podcast, file or text, not %q", t)
+	}
+	return library.Query{Text: text, Type: c.String("type"), Sort: sort, Limit: c.Int("limit"), Cursor: c.String("cursor")}, nil
+}
+
+// printPage prints a page of the library in columns, and on stderr how
+// many there are and where (the folder, where), or that none matched q.
+func printPage(c *cli.Context, page library.Page, where string, q library.Query) {
 	if page.Total == 0 {
-		if text != "" || c.String("type") != "" {
+		if q.Text != "" || q.Type != "" {
 			fmt.Fprintf(c.App.ErrWriter, "no recaps found in %s\n", where)
 		} else {
 			fmt.Fprintf(c.App.ErrWriter, "no recaps in %s (add one with recap summarize --save --data %s SOURCE)\n", where, c.String("data"))
 		}
-		return nil
+		return
 	}
 	tw := tabwriter.NewWriter(c.App.Writer, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tCREATED\tTYPE\tLENGTH\tTITLE")
@@ -182,13 +198,11 @@ func runFind(c *cli.Context, text string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", h.ID, h.CreatedAt.Format("2006-01-02"), h.Type, length, h.Title)
 	}
 	tw.Flush()
-	shown := len(page.Hits)
 	if page.Next != "" {
-		fmt.Fprintf(c.App.ErrWriter, "%d of %d in %s; next page: --cursor %s\n", shown, page.Total, where, page.Next)
+		fmt.Fprintf(c.App.ErrWriter, "%d of %d in %s; next page: --cursor %s\n", len(page.Hits), page.Total, where, page.Next)
 	} else {
 		fmt.Fprintf(c.App.ErrWriter, "%d recap(s) in %s\n", page.Total, where)
 	}
-	return nil
 }
 
 // libraryPlace names the library's folder as an absolute path, so that

@@ -74,27 +74,71 @@ Examples:
 }
 
 func runSummarize(c *cli.Context) error {
-	if c.NArg() != 1 {
-		return badInput("summarize needs exactly one SOURCE (see recap summarize --help)")
-	}
-	format := strings.ToLower(c.String("format"))
-	if format == "" {
-		format = defaultFormat(c.App.Writer)
-	}
-	if format != "json" && format != "md" {
-		return badInput("--format must be json or md, not %q", c.String("format"))
-	}
-	engine, err := engineByName(c.String("engine"), c.String("data"))
+	a, err := readSummarizeArgs(c)
 	if err != nil {
 		return err
 	}
+	sourceKeys := func() []string { return []string{sourceKeyOf(a.source, a.opt.MaxBytes)} }
+	if doc := a.filed(sourceKeys, c.App.ErrWriter); doc != nil {
+		return printRecap(c.App.Writer, doc, a.format)
+	}
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var progress summarize.Progress
+	if !c.Bool("quiet") {
+		progress = stageReporter(c.App.ErrWriter)
+	}
+	doc, err := jobs.Process(ctx, jobs.Input{Source: a.source}, a.opt, a.engine, progress)
+	if err != nil {
+		return processError(err)
+	}
+	if had := a.filed(doc.Source.Keys, c.App.ErrWriter); had != nil {
+		return printRecap(c.App.Writer, had, a.format)
+	}
+	if a.lib != nil {
+		if err := a.lib.Save(doc); err != nil {
+			return err
+		}
+		if progress != nil {
+			fmt.Fprintf(c.App.ErrWriter, "saved as %s in %s\n", doc.ID, a.lib.Dir())
+		}
+	}
+	return printRecap(c.App.Writer, doc, a.format)
+}
+
+// summarizeArgs is what recap summarize was asked for, checked.
+type summarizeArgs struct {
+	source string
+	format string // json or md
+	engine summarize.Engine
+	opt    transcript.Options
+	lib    *library.Library // with --save; nil otherwise
+	again  bool             // --again: recap even what the library has
+}
+
+// readSummarizeArgs reads and checks summarize's argument and flags.
+func readSummarizeArgs(c *cli.Context) (*summarizeArgs, error) {
+	if c.NArg() != 1 {
+		return nil, badInput("summarize needs exactly one SOURCE (see recap summarize --help)")
+	}
+	a := &summarizeArgs{source: c.Args().First(), format: strings.ToLower(c.String("format")), again: c.Bool("again")}
+	if a.format == "" {
+		a.format = defaultFormat(c.App.Writer)
+	}
+	if a.format != "json" && a.format != "md" {
+		return nil, badInput("--format must be json or md, not %q", c.String("format"))
+	}
+	var err error
+	if a.engine, err = engineByName(c.String("engine"), c.String("data")); err != nil {
+		return nil, err
+	}
 	if c.Int("max-size") <= 0 {
-		return badInput("--max-size must be a positive number of MB")
+		return nil, badInput("--max-size must be a positive number of MB")
 	}
 	if c.Duration("max-duration") <= 0 {
-		return badInput("--max-duration must be positive, e.g. 6h")
+		return nil, badInput("--max-duration must be positive, e.g. 6h")
 	}
-	opt := transcript.Options{
+	a.opt = transcript.Options{
 		Lang:           c.String("lang"),
 		Episode:        c.String("episode"),
 		MaxBytes:       int64(c.Int("max-size")) << 20,
@@ -105,49 +149,34 @@ func runSummarize(c *cli.Context) error {
 		LocalFiles:     true,
 		MaxWords:       c.Int("max-words"),
 	}
-	var lib *library.Library
 	if c.Bool("save") {
-		if lib, err = openLibrary(c.String("data")); err != nil {
-			return err
+		if a.lib, err = openLibrary(c.String("data")); err != nil {
+			return nil, err
 		}
 	}
+	return a, nil
+}
 
-	if lib != nil && !c.Bool("again") {
-		if doc := alreadyFiled(lib, []string{sourceKeyOf(c.Args().First(), opt.MaxBytes)}, c.App.ErrWriter); doc != nil {
-			return printRecap(c.App.Writer, doc, format)
-		}
+// filed returns the library's recap of a source with one of keys, when
+// --save without --again should print it instead of making another.
+// keys is called only then: it may read the source file.
+func (a *summarizeArgs) filed(keys func() []string, warn io.Writer) *recap.Document {
+	if a.lib == nil || a.again {
+		return nil
 	}
+	return alreadyFiled(a.lib, keys(), warn)
+}
 
-	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	var progress summarize.Progress
-	if !c.Bool("quiet") {
-		progress = stageReporter(c.App.ErrWriter)
+// processError is the command's answer to a failed recap: a usage
+// error for bad input, exit status 130 when interrupted.
+func processError(err error) error {
+	if transcript.IsBadInput(err) {
+		return usageError{err}
 	}
-	doc, err := jobs.Process(ctx, jobs.Input{Source: c.Args().First()}, opt, engine, progress)
-	if err != nil {
-		if transcript.IsBadInput(err) {
-			return usageError{err}
-		}
-		if errors.Is(err, context.Canceled) {
-			return cli.Exit("interrupted", 130)
-		}
-		return err
+	if errors.Is(err, context.Canceled) {
+		return cli.Exit("interrupted", 130)
 	}
-	if lib != nil && !c.Bool("again") {
-		if had := alreadyFiled(lib, doc.Source.Keys(), c.App.ErrWriter); had != nil {
-			return printRecap(c.App.Writer, had, format)
-		}
-	}
-	if lib != nil {
-		if err := lib.Save(doc); err != nil {
-			return err
-		}
-		if progress != nil {
-			fmt.Fprintf(c.App.ErrWriter, "saved as %s in %s\n", doc.ID, lib.Dir())
-		}
-	}
-	return printRecap(c.App.Writer, doc, format)
+	return err
 }
 
 // printRecap writes doc to w as Markdown ("md") or as the JSON document.
