@@ -152,15 +152,8 @@ func wireMulti(ctx context.Context, data string, cfg *config.Config, log *slog.L
 		return nil, err
 	}
 	multi.Credits = ledger
-	bill, err := openBilling(st, ledger, cfg, base, accounts, w.relay, log)
-	if err != nil {
+	if multi.Billing, err = w.openBilling(st, ledger, cfg, base, accounts, log); err != nil {
 		return nil, err
-	}
-	multi.Billing = bill
-	// The reconciler runs when a provider is set, or when a relay sells
-	// the plans (it also loads the relay's prices).
-	if bill.Enabled() || w.relay != nil {
-		w.down.add(reconcileEvery(bill, billing.ReconcileEvery))
 	}
 	props := newProperties(data, version, cfg, nil, nil)
 	props.recaps = func() (int, error) { return st.RecapCount(context.Background()) }
@@ -195,15 +188,19 @@ func multiRelay(cfg *config.Config, st *store.Store, log *slog.Logger) (*instanc
 
 // openBilling is the payments service. It is there even with no
 // provider (the pricing page then says nothing is sold); with a relay,
-// plans are sold through the relay.
-func openBilling(st *store.Store, ledger *credits.Ledger, cfg *config.Config, base string, accounts *auth.Accounts, rel *instanceRelay, log *slog.Logger) (*billing.Service, error) {
+// plans are sold through the relay. Its reconciler runs when a provider
+// is set or a relay sells the plans (it also loads the relay's prices).
+func (w *wiring) openBilling(st *store.Store, ledger *credits.Ledger, cfg *config.Config, base string, accounts *auth.Accounts, log *slog.Logger) (*billing.Service, error) {
 	bopt := billing.Options{Store: st, Ledger: ledger, Payments: cfg.Payments, PublicURL: base, Mail: accounts, Log: log}
-	if rel != nil {
-		bopt.Relay = rel.shop
+	if w.relay != nil {
+		bopt.Relay = w.relay.shop
 	}
 	bill, err := billing.New(bopt)
 	if err != nil {
 		return nil, usageError{err}
+	}
+	if bill.Enabled() || w.relay != nil {
+		w.down.add(reconcileEvery(bill, billing.ReconcileEvery))
 	}
 	return bill, nil
 }
