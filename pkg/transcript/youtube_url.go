@@ -60,77 +60,107 @@ func parseYouTubeURL(raw string, depth int) (string, float64, error) {
 	if videoIDPattern.MatchString(s) {
 		return s, 0, nil
 	}
-	if !strings.Contains(s, "://") {
-		s = "https://" + strings.TrimPrefix(s, "//")
-	}
-	u, err := url.Parse(s)
+	u, short, err := youTubeLink(raw, s)
 	if err != nil {
-		return "", 0, errorf(KindBadInput, err, "%s is not a valid link", clip(raw))
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return "", 0, errorf(KindBadInput, nil, "%s is not a web link (it uses %q)", clip(raw), u.Scheme)
-	}
-	host := strings.ToLower(hostname(u.Host))
-	short, ok := youTubeHosts[host]
-	if !ok {
-		return "", 0, errorf(KindBadInput, nil, "%s is not a YouTube link", clip(raw))
+		return "", 0, err
 	}
 	q := u.Query()
 	frag := fragmentValues(u.Fragment)
 	segs := pathSegments(u.Path)
-
-	var id string
-	switch {
-	case short:
-		if len(segs) == 0 {
-			return "", 0, errorf(KindBadInput, nil, "%s has no video ID after youtu.be/", clip(raw))
-		}
-		id = segs[0]
-	case len(segs) == 0 || segs[0] == "watch":
-		id = q.Get("v")
-		if id == "" {
-			id = frag.Get("v")
-		}
-		if id == "" {
-			if q.Get("list") != "" {
-				return "", 0, errorf(KindBadInput, nil, "%s is a playlist without a video; link one video", clip(raw))
-			}
-			return "", 0, errorf(KindBadInput, nil, "%s has no v= video ID", clip(raw))
-		}
-	case segs[0] == "attribution_link":
-		inner := q.Get("u")
-		if inner == "" || depth > 0 {
-			return "", 0, errorf(KindBadInput, nil, "%s is an attribution link without a video", clip(raw))
-		}
-		if strings.HasPrefix(inner, "/") {
-			inner = "https://www.youtube.com" + inner
-		}
-		return parseYouTubeURL(inner, depth+1)
-	case isVideoPathKind(segs[0]):
-		if len(segs) < 2 {
-			return "", 0, errorf(KindBadInput, nil, "%s has no video ID after /%s/", clip(raw), segs[0])
-		}
-		id = segs[1]
-	case segs[0] == "playlist":
-		return "", 0, errorf(KindBadInput, nil, "%s is a playlist; link one video", clip(raw))
-	case segs[0] == "clip":
-		return "", 0, errorf(KindBadInput, nil, "%s is a clip; open it and copy the link of the full video", clip(raw))
-	case segs[0] == "channel" || segs[0] == "c" || segs[0] == "user" || strings.HasPrefix(segs[0], "@"):
-		return "", 0, errorf(KindBadInput, nil, "%s is a channel; link one video", clip(raw))
-	default:
-		return "", 0, errorf(KindBadInput, nil, "%s is not a YouTube video link", clip(raw))
+	if !short && len(segs) > 0 && segs[0] == "attribution_link" {
+		return parseAttributionLink(raw, q.Get("u"), depth)
+	}
+	id, err := linkVideoID(raw, short, segs, q, frag)
+	if err != nil {
+		return "", 0, err
 	}
 	if !videoIDPattern.MatchString(id) {
 		return "", 0, errorf(KindBadInput, nil, "%s is not a valid YouTube video ID (11 letters, digits, - or _)", clip(id))
 	}
-	start := 0.0
+	return id, linkStart(q, frag), nil
+}
+
+// youTubeLink parses s (raw, trimmed) as a web link on a YouTube host;
+// short reports a youtu.be link.
+func youTubeLink(raw, s string) (u *url.URL, short bool, err error) {
+	if !strings.Contains(s, "://") {
+		s = "https://" + strings.TrimPrefix(s, "//")
+	}
+	u, err = url.Parse(s)
+	if err != nil {
+		return nil, false, errorf(KindBadInput, err, "%s is not a valid link", clip(raw))
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, false, errorf(KindBadInput, nil, "%s is not a web link (it uses %q)", clip(raw), u.Scheme)
+	}
+	short, ok := youTubeHosts[strings.ToLower(hostname(u.Host))]
+	if !ok {
+		return nil, false, errorf(KindBadInput, nil, "%s is not a YouTube link", clip(raw))
+	}
+	return u, short, nil
+}
+
+// parseAttributionLink parses the link an attribution link wraps (inner,
+// its u parameter); one level of wrapping is all there is.
+func parseAttributionLink(raw, inner string, depth int) (string, float64, error) {
+	if inner == "" || depth > 0 {
+		return "", 0, errorf(KindBadInput, nil, "%s is an attribution link without a video", clip(raw))
+	}
+	if strings.HasPrefix(inner, "/") {
+		inner = "https://www.youtube.com" + inner
+	}
+	return parseYouTubeURL(inner, depth+1)
+}
+
+// linkVideoID finds the video ID where each kind of link keeps it, or
+// says what the link points at instead of one video.
+func linkVideoID(raw string, short bool, segs []string, q, frag url.Values) (string, error) {
+	switch {
+	case short:
+		if len(segs) == 0 {
+			return "", errorf(KindBadInput, nil, "%s has no video ID after youtu.be/", clip(raw))
+		}
+		return segs[0], nil
+	case len(segs) == 0 || segs[0] == "watch":
+		return watchVideoID(raw, q, frag)
+	case isVideoPathKind(segs[0]):
+		if len(segs) < 2 {
+			return "", errorf(KindBadInput, nil, "%s has no video ID after /%s/", clip(raw), segs[0])
+		}
+		return segs[1], nil
+	case segs[0] == "playlist":
+		return "", errorf(KindBadInput, nil, "%s is a playlist; link one video", clip(raw))
+	case segs[0] == "clip":
+		return "", errorf(KindBadInput, nil, "%s is a clip; open it and copy the link of the full video", clip(raw))
+	case segs[0] == "channel" || segs[0] == "c" || segs[0] == "user" || strings.HasPrefix(segs[0], "@"):
+		return "", errorf(KindBadInput, nil, "%s is a channel; link one video", clip(raw))
+	}
+	return "", errorf(KindBadInput, nil, "%s is not a YouTube video link", clip(raw))
+}
+
+// watchVideoID is the v= of a watch link, in its query or fragment.
+func watchVideoID(raw string, q, frag url.Values) (string, error) {
+	if id := q.Get("v"); id != "" {
+		return id, nil
+	}
+	if id := frag.Get("v"); id != "" {
+		return id, nil
+	}
+	if q.Get("list") != "" {
+		return "", errorf(KindBadInput, nil, "%s is a playlist without a video; link one video", clip(raw))
+	}
+	return "", errorf(KindBadInput, nil, "%s has no v= video ID", clip(raw))
+}
+
+// linkStart is the start time a link asks for: the first of t= and
+// start=, in the query then the fragment, that reads as a time; else 0.
+func linkStart(q, frag url.Values) float64 {
 	for _, v := range []string{q.Get("t"), q.Get("start"), frag.Get("t"), frag.Get("start")} {
 		if sec, ok := parseYouTubeTime(v); ok {
-			start = sec
-			break
+			return sec
 		}
 	}
-	return id, start, nil
+	return 0
 }
 
 // isVideoPathKind reports whether a first path segment is followed by a
