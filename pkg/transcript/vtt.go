@@ -25,67 +25,96 @@ type cue struct {
 
 // parseVTT reads a WebVTT document.
 func parseVTT(text string) (*recap.Transcript, error) {
-	ls := lines(text)
-	i := 0
-	for i < len(ls) && strings.TrimSpace(ls[i]) == "" {
-		i++
+	r := &vttReader{ls: lines(text)}
+	for r.i < len(r.ls) && strings.TrimSpace(r.ls[r.i]) == "" {
+		r.i++
 	}
-	head := strings.TrimPrefix(ls[i], "\uFEFF")
+	head := strings.TrimPrefix(r.ls[r.i], "\uFEFF")
 	if !isVTTSignature(head) {
-		return nil, badLine(i+1, "missing the WEBVTT header; found", head)
+		return nil, badLine(r.i+1, "missing the WEBVTT header; found", head)
 	}
 	t := &recap.Transcript{}
-	rolling := false
-	// Header lines run to the first empty line. YouTube puts metadata
-	// here ("Kind: captions", "Language: en", a "Style:" block).
-	for i++; i < len(ls) && ls[i] != "" && !strings.Contains(ls[i], "-->"); i++ {
-		if k, v, ok := strings.Cut(ls[i], ":"); ok && strings.EqualFold(strings.TrimSpace(k), "language") {
-			t.Source.Language = strings.TrimSpace(v)
-		}
-	}
+	t.Source.Language = r.header()
 	var cues []cue
-	for i < len(ls) {
-		line := ls[i]
+	for r.i < len(r.ls) {
+		line := r.ls[r.i]
 		if strings.TrimSpace(line) == "" {
-			i++
+			r.i++
 			continue
 		}
-		if !strings.Contains(line, "-->") {
-			if isVTTBlock(line) || i+1 >= len(ls) || !strings.Contains(ls[i+1], "-->") {
-				// NOTE, STYLE and REGION blocks, old "Region:" header
-				// lines and stray text: skipped to the next blank line.
-				for i < len(ls) && strings.TrimSpace(ls[i]) != "" {
-					i++
-				}
-				continue
-			}
-			i++ // a cue identifier
-			line = ls[i]
+		if !strings.Contains(line, "-->") && !r.cueID() {
+			continue
 		}
-		start, end, settings, ok := parseTiming(line)
-		if !ok {
-			return nil, badLine(i+1, "bad timing", line)
-		}
-		if strings.Contains(settings, "position:0%") && strings.Contains(settings, "align:start") {
-			rolling = true // the signature of YouTube's automatic captions
-		}
-		c := cue{start: start, end: end}
-		for i++; i < len(ls) && ls[i] != "" && !strings.Contains(ls[i], "-->"); i++ {
-			if strings.TrimSpace(ls[i]) == "" {
-				if len(c.text) > 0 {
-					break
-				}
-				continue // YouTube opens a cue with a line holding one space
-			}
-			if !rolling && hasInlineTime(ls[i]) {
-				rolling = true
-			}
-			c.text = append(c.text, ls[i])
+		c, err := r.cue()
+		if err != nil {
+			return nil, err
 		}
 		cues = append(cues, c)
 	}
-	t.Units = assembleCues(cues, rolling, true)
+	t.Units = assembleCues(cues, r.rolling, true)
 	return t, nil
+}
+
+// vttReader is parseVTT's place in the file's lines.
+type vttReader struct {
+	ls      []string
+	i       int  // the line being read
+	rolling bool // the cues roll up (YouTube's automatic captions)
+}
+
+// header reads the header lines after the signature, which run to the
+// first empty line, and returns the language they name, if any. YouTube
+// puts metadata here ("Kind: captions", "Language: en", a "Style:"
+// block).
+func (r *vttReader) header() (lang string) {
+	for r.i++; r.i < len(r.ls) && r.ls[r.i] != "" && !strings.Contains(r.ls[r.i], "-->"); r.i++ {
+		if k, v, ok := strings.Cut(r.ls[r.i], ":"); ok && strings.EqualFold(strings.TrimSpace(k), "language") {
+			lang = strings.TrimSpace(v)
+		}
+	}
+	return lang
+}
+
+// cueID steps over a cue identifier line and reports true. Any other
+// line that is not a timing opens a block that is skipped to the next
+// blank line (NOTE, STYLE and REGION blocks, old "Region:" header lines
+// and stray text), and cueID reports false.
+func (r *vttReader) cueID() bool {
+	line := r.ls[r.i]
+	if isVTTBlock(line) || r.i+1 >= len(r.ls) || !strings.Contains(r.ls[r.i+1], "-->") {
+		for r.i < len(r.ls) && strings.TrimSpace(r.ls[r.i]) != "" {
+			r.i++
+		}
+		return false
+	}
+	r.i++
+	return true
+}
+
+// cue reads a timing line and the text lines after it.
+func (r *vttReader) cue() (cue, error) {
+	line := r.ls[r.i]
+	start, end, settings, ok := parseTiming(line)
+	if !ok {
+		return cue{}, badLine(r.i+1, "bad timing", line)
+	}
+	if strings.Contains(settings, "position:0%") && strings.Contains(settings, "align:start") {
+		r.rolling = true // the signature of YouTube's automatic captions
+	}
+	c := cue{start: start, end: end}
+	for r.i++; r.i < len(r.ls) && r.ls[r.i] != "" && !strings.Contains(r.ls[r.i], "-->"); r.i++ {
+		if strings.TrimSpace(r.ls[r.i]) == "" {
+			if len(c.text) > 0 {
+				break
+			}
+			continue // YouTube opens a cue with a line holding one space
+		}
+		if !r.rolling && hasInlineTime(r.ls[r.i]) {
+			r.rolling = true
+		}
+		c.text = append(c.text, r.ls[r.i])
+	}
+	return c, nil
 }
 
 // isVTTSignature reports whether line is a valid WebVTT first line:
