@@ -110,16 +110,10 @@ func resolveYouTube(ctx context.Context, u *url.URL, raw string, opt Options) (F
 	if len(segs) > 0 {
 		first = segs[0]
 	}
-	switch {
-	case first == "feeds" && q.Get("channel_id") != "":
-		return youTubeRef(FollowChannel, q.Get("channel_id"), raw)
-	case first == "feeds" && q.Get("playlist_id") != "":
-		return youTubeRef(FollowPlaylist, q.Get("playlist_id"), raw)
-	case first == "channel" && len(segs) > 1:
-		return youTubeRef(FollowChannel, segs[1], raw)
-	case first == "playlist" || (first == "watch" && q.Get("v") == "" && q.Get("list") != ""):
-		return youTubeRef(FollowPlaylist, q.Get("list"), raw)
-	case strings.HasPrefix(first, "@"), (first == "c" || first == "user") && len(segs) > 1:
+	if kind, ref, ok := youTubeIDRef(first, segs, q); ok {
+		return youTubeRef(kind, ref, raw)
+	}
+	if strings.HasPrefix(first, "@") || (first == "c" || first == "user") && len(segs) > 1 {
 		return channelOfPage(ctx, "/"+strings.Join(segs[:min(2, len(segs))], "/"), "the YouTube channel "+clip(raw), opt)
 	}
 	id, _, err := ParseYouTubeURL(u.String())
@@ -132,6 +126,24 @@ func resolveYouTube(ctx context.Context, u *url.URL, raw string, opt Options) (F
 	return channelOfPage(ctx, "/watch?v="+url.QueryEscape(id), youtubeSubject(id), opt)
 }
 
+// youTubeIDRef reads a link that names a channel or a playlist by its
+// id: a feed link, /channel/ID, a playlist, or a watch link with a list
+// and no video. ok is false for any other link.
+func youTubeIDRef(first string, segs []string, q url.Values) (kind, ref string, ok bool) {
+	switch {
+	case first == "feeds" && q.Get("channel_id") != "":
+		return FollowChannel, q.Get("channel_id"), true
+	case first == "feeds" && q.Get("playlist_id") != "":
+		return FollowPlaylist, q.Get("playlist_id"), true
+	case first == "channel" && len(segs) > 1:
+		return FollowChannel, segs[1], true
+	case first == "playlist" || (first == "watch" && q.Get("v") == "" && q.Get("list") != ""):
+		return FollowPlaylist, q.Get("list"), true
+	}
+	return "", "", false
+}
+
+// youTubeRef checks that ref is a valid id of its kind.
 func youTubeRef(kind, ref, raw string) (Followable, error) {
 	ok := channelIDPattern.MatchString(ref)
 	if kind == FollowPlaylist {

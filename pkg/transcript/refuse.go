@@ -168,11 +168,16 @@ func looksLikeLink(s string) bool {
 		return false
 	}
 	for _, r := range host {
-		if !(r == '.' || r == '-' || r == ':' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+		if !(r == '.' || r == '-' || r == ':' || isASCIIAlnum(r)) {
 			return false
 		}
 	}
 	return true
+}
+
+// isASCIIAlnum reports whether r is an ASCII letter or digit.
+func isASCIIAlnum(r rune) bool {
+	return r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
 }
 
 // CheckLink reports whether raw is a web link Recap can fetch: http or
@@ -207,18 +212,27 @@ func hostProblem(host string) string {
 		return "is empty"
 	}
 	for _, label := range strings.Split(host, ".") {
-		switch {
-		case label == "":
-			return "has an empty part (two dots in a row, or a dot at the start)"
-		case len(label) > 63:
-			return "has a part longer than 63 characters"
-		case strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-"):
-			return "has a part that starts or ends with a hyphen"
+		if problem := labelProblem(label); problem != "" {
+			return problem
 		}
-		for _, r := range label {
-			if !(r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= utf8.RuneSelf) {
-				return fmt.Sprintf("has the character %q, which host names cannot have", r)
-			}
+	}
+	return ""
+}
+
+// labelProblem says what is wrong with one dot-separated part of a host
+// name, or returns "". Letters beyond ASCII are left to IDNA.
+func labelProblem(label string) string {
+	switch {
+	case label == "":
+		return "has an empty part (two dots in a row, or a dot at the start)"
+	case len(label) > 63:
+		return "has a part longer than 63 characters"
+	case strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-"):
+		return "has a part that starts or ends with a hyphen"
+	}
+	for _, r := range label {
+		if !(r == '-' || isASCIIAlnum(r) || r >= utf8.RuneSelf) {
+			return fmt.Sprintf("has the character %q, which host names cannot have", r)
 		}
 	}
 	return ""

@@ -33,69 +33,95 @@ func parseText(text string) (*recap.Transcript, error) {
 			stamps++
 		}
 	}
-	labels := textLabels(ls)
-	timed := stamps >= 2
-	var (
-		para    strings.Builder
-		pending *float64
-		speaker string
-		chapter string
-	)
-	flush := func() {
-		s := recap.CollapseSpace(cleanText(para.String()))
-		para.Reset()
-		if s == "" {
-			return
-		}
-		for _, sentence := range splitSentences(s) {
-			t.Units = append(t.Units, recap.Unit{Text: sentence, Speaker: speaker, Start: pending})
-			pending = nil
-		}
-	}
+	r := &textReader{t: t, labels: textLabels(ls), timed: stamps >= 2}
 	for _, line := range ls {
-		trimmed := strings.TrimSpace(line)
-		if trimmed == "" {
-			flush()
-			continue
-		}
-		if level, title, ok := cutHeading(trimmed); ok {
-			flush()
-			switch {
-			case level == 1 && t.Source.Title == "":
-				t.Source.Title = title
-			case timed:
-				chapter = title
-			default:
-				// Untimed text keeps its headings as text of their own.
-				para.WriteString(title)
-				flush()
-			}
-			continue
-		}
-		if timed {
-			if at, who, rest, ok := lineStamp(trimmed); ok {
-				flush()
-				pending = recap.Secs(at)
-				if who != "" {
-					speaker = who
-				}
-				if chapter != "" {
-					t.Chapters = append(t.Chapters, recap.Chapter{Title: chapter, Start: at})
-					chapter = ""
-				}
-				trimmed = rest
-			}
-		}
-		if name, rest, ok := cutLabel(trimmed); ok && labels[name] {
-			flush()
-			speaker = name
-			trimmed = rest
-		}
-		para.WriteString(trimmed)
-		para.WriteByte(' ')
+		r.line(strings.TrimSpace(line))
 	}
-	flush()
+	r.flush()
 	return t, nil
+}
+
+// textReader is parseText's state between lines.
+type textReader struct {
+	t       *recap.Transcript
+	labels  map[string]bool // the speaker labels the text uses
+	timed   bool            // the text has timestamps
+	para    strings.Builder
+	pending *float64 // a timestamp not yet given to a sentence
+	speaker string
+	chapter string // a heading waiting for the next timestamp
+}
+
+// flush turns the paragraph read so far into units, one per sentence.
+func (r *textReader) flush() {
+	s := recap.CollapseSpace(cleanText(r.para.String()))
+	r.para.Reset()
+	if s == "" {
+		return
+	}
+	for _, sentence := range splitSentences(s) {
+		r.t.Units = append(r.t.Units, recap.Unit{Text: sentence, Speaker: r.speaker, Start: r.pending})
+		r.pending = nil
+	}
+}
+
+// line reads one trimmed line: a blank ends a paragraph, a heading is a
+// title or chapter, and a timestamp or a speaker label before the text
+// starts a new paragraph.
+func (r *textReader) line(trimmed string) {
+	if trimmed == "" {
+		r.flush()
+		return
+	}
+	if level, title, ok := cutHeading(trimmed); ok {
+		r.heading(level, title)
+		return
+	}
+	if r.timed {
+		trimmed = r.stamp(trimmed)
+	}
+	if name, rest, ok := cutLabel(trimmed); ok && r.labels[name] {
+		r.flush()
+		r.speaker = name
+		trimmed = rest
+	}
+	r.para.WriteString(trimmed)
+	r.para.WriteByte(' ')
+}
+
+// heading makes the first level-1 heading the title; in timed text the
+// others become chapters at the next timestamp, and untimed text keeps
+// them as text of their own.
+func (r *textReader) heading(level int, title string) {
+	r.flush()
+	switch {
+	case level == 1 && r.t.Source.Title == "":
+		r.t.Source.Title = title
+	case r.timed:
+		r.chapter = title
+	default:
+		r.para.WriteString(title)
+		r.flush()
+	}
+}
+
+// stamp takes the timestamp (and the speaker after it) off the start of
+// a line, if it has one, and returns the rest.
+func (r *textReader) stamp(trimmed string) string {
+	at, who, rest, ok := lineStamp(trimmed)
+	if !ok {
+		return trimmed
+	}
+	r.flush()
+	r.pending = recap.Secs(at)
+	if who != "" {
+		r.speaker = who
+	}
+	if r.chapter != "" {
+		r.t.Chapters = append(r.t.Chapters, recap.Chapter{Title: r.chapter, Start: at})
+		r.chapter = ""
+	}
+	return rest
 }
 
 // frontMatter returns ls without a leading YAML front matter block
@@ -111,40 +137,55 @@ func frontMatter(ls []string, src *recap.Source) []string {
 	}
 	for i := 1; i < len(ls) && i < 500; i++ {
 		line := strings.TrimRight(ls[i], " \t")
-		if line != "---" && line != "..." {
-			continue
-		}
-		var meta struct {
-			Title    string `yaml:"title"`
-			Date     string `yaml:"date"`
-			Media    string `yaml:"media"`
-			Speakers any    `yaml:"speakers"`
-		}
-		if err := yaml.Unmarshal([]byte(strings.Join(ls[1:i], "\n")), &meta); err != nil {
-			meta.Title = ""
-			for _, l := range ls[1:i] {
-				if v, ok := strings.CutPrefix(l, "title:"); ok {
-					meta.Title = yamlScalar(v)
-				}
-			}
-			src.Title = metaValue(meta.Title)
+		if line == "---" || line == "..." {
+			readFrontMatter(ls[1:i], src)
 			return ls[i+1:]
 		}
-		src.Title = metaValue(meta.Title)
-		if d, ok := frontDate(meta.Date); ok {
-			src.UploadDate = d
-		}
-		src.Channel = speakerList(meta.Speakers)
-		media := strings.TrimSpace(meta.Media)
-		if id, _, err := ParseYouTubeURL(media); err == nil && media != "" {
-			src.VideoID = id
-			src.URL = "https://www.youtube.com/watch?v=" + id
-		} else if u, err := url.Parse(media); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
-			src.MediaURL = u.String()
-		}
-		return ls[i+1:]
 	}
 	return ls
+}
+
+// readFrontMatter stores what the lines of a front matter block say of
+// the source in src (see frontMatter).
+func readFrontMatter(block []string, src *recap.Source) {
+	var meta struct {
+		Title    string `yaml:"title"`
+		Date     string `yaml:"date"`
+		Media    string `yaml:"media"`
+		Speakers any    `yaml:"speakers"`
+	}
+	if err := yaml.Unmarshal([]byte(strings.Join(block, "\n")), &meta); err != nil {
+		meta.Title = ""
+		for _, l := range block {
+			if v, ok := strings.CutPrefix(l, "title:"); ok {
+				meta.Title = yamlScalar(v)
+			}
+		}
+		src.Title = metaValue(meta.Title)
+		return
+	}
+	src.Title = metaValue(meta.Title)
+	if d, ok := frontDate(meta.Date); ok {
+		src.UploadDate = d
+	}
+	src.Channel = speakerList(meta.Speakers)
+	frontMedia(strings.TrimSpace(meta.Media), src)
+}
+
+// frontMedia stores front matter's media address: a YouTube link as the
+// video's id and address, any other web address as the media address.
+func frontMedia(media string, src *recap.Source) {
+	if media == "" {
+		return
+	}
+	if id, _, err := ParseYouTubeURL(media); err == nil {
+		src.VideoID = id
+		src.URL = "https://www.youtube.com/watch?v=" + id
+		return
+	}
+	if u, err := url.Parse(media); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
+		src.MediaURL = u.String()
+	}
 }
 
 // frontDate reads a front matter date ("2022-04-24", or a timestamp that
