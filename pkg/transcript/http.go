@@ -44,27 +44,9 @@ type request struct {
 // over the limit becomes KindTooLarge. Any HTTP status is returned as is:
 // callers classify statuses themselves.
 func do(ctx context.Context, opt Options, req request) (*response, error) {
-	u, err := url.Parse(req.URL)
-	if err != nil || u.Host == "" {
-		return nil, errorf(KindBadInput, err, "%s has a malformed URL %s", req.Subject, clip(req.URL))
-	}
-	method := req.Method
-	if method == "" {
-		method = http.MethodGet
-	}
-	var body io.Reader
-	if req.Body != nil {
-		body = bytes.NewReader(req.Body)
-	}
-	hr, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	u, hr, err := req.build(ctx)
 	if err != nil {
-		return nil, errorf(KindBadInput, err, "%s has a malformed URL %s", req.Subject, clip(req.URL))
-	}
-	for k, v := range req.Header {
-		hr.Header[k] = v
-	}
-	if hr.Header.Get("User-Agent") == "" {
-		hr.Header.Set("User-Agent", userAgent)
+		return nil, err
 	}
 	resp, err := opt.clientFor(u, req.ToBase).Do(hr)
 	if err != nil {
@@ -85,10 +67,7 @@ func do(ctx context.Context, opt Options, req request) (*response, error) {
 	if int64(len(data)) > limit {
 		return nil, tooLarge(req.Subject, u.Host, limit)
 	}
-	ct := resp.Header.Get("Content-Type")
-	if i := strings.IndexByte(ct, ';'); i >= 0 {
-		ct = ct[:i]
-	}
+	ct, _, _ := strings.Cut(resp.Header.Get("Content-Type"), ";")
 	final := u
 	if resp.Request != nil && resp.Request.URL != nil {
 		final = resp.Request.URL
@@ -100,6 +79,34 @@ func do(ctx context.Context, opt Options, req request) (*response, error) {
 		Header:      resp.Header,
 		Body:        data,
 	}, nil
+}
+
+// build makes the HTTP request: GET unless Method says otherwise, with
+// Recap's User-Agent unless Header sets one.
+func (req request) build(ctx context.Context) (*url.URL, *http.Request, error) {
+	u, err := url.Parse(req.URL)
+	if err != nil || u.Host == "" {
+		return nil, nil, errorf(KindBadInput, err, "%s has a malformed URL %s", req.Subject, clip(req.URL))
+	}
+	method := req.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	var body io.Reader
+	if req.Body != nil {
+		body = bytes.NewReader(req.Body)
+	}
+	hr, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	if err != nil {
+		return nil, nil, errorf(KindBadInput, err, "%s has a malformed URL %s", req.Subject, clip(req.URL))
+	}
+	for k, v := range req.Header {
+		hr.Header[k] = v
+	}
+	if hr.Header.Get("User-Agent") == "" {
+		hr.Header.Set("User-Agent", userAgent)
+	}
+	return u, hr, nil
 }
 
 // networkError classifies a transport failure. A cancelled or expired

@@ -92,15 +92,7 @@ func parsePodcastJSON(text string) (*recap.Transcript, error) {
 		}
 		return nil, errors.New(`not a Podcasting 2.0 transcript (no "segments" list)`)
 	}
-	t := &recap.Transcript{}
-	var cur *recap.Unit
-	var curEnd float64
-	flush := func() {
-		if cur != nil && cur.Text != "" {
-			t.Units = append(t.Units, *cur)
-		}
-		cur = nil
-	}
+	m := &segmentMerger{t: &recap.Transcript{}}
 	for k, seg := range doc.Segments {
 		if !seg.StartTime.Set {
 			return nil, fmt.Errorf("segment %d has no startTime", k+1)
@@ -114,22 +106,44 @@ func parsePodcastJSON(text string) (*recap.Transcript, error) {
 		if seg.EndTime.Set && seg.EndTime.V > start {
 			end = seg.EndTime.V
 		}
-		speaker := recap.CollapseSpace(seg.Speaker)
-		if cur != nil && (speaker != cur.Speaker || endsSentence(cur.Text) ||
-			start-curEnd > jsonMergeGap || end-*cur.Start > jsonMergeSpan) {
-			flush()
-		}
-		if cur == nil {
-			cur = &recap.Unit{Start: recap.Secs(start), End: recap.Secs(end), Speaker: speaker, Text: body}
-			curEnd = end
-			continue
-		}
-		cur.Text += " " + body
-		curEnd = max(curEnd, end)
-		cur.End = recap.Secs(curEnd)
+		m.add(recap.CollapseSpace(seg.Speaker), body, start, end)
 	}
-	flush()
-	return t, nil
+	m.flush()
+	return m.t, nil
+}
+
+// segmentMerger merges consecutive segments of a JSON transcript into
+// units.
+type segmentMerger struct {
+	t      *recap.Transcript
+	cur    *recap.Unit // the unit being merged, nil between units
+	curEnd float64     // the latest end of its segments, in seconds
+}
+
+// add merges a segment (its speaker, text and times in seconds) into the
+// current unit, or starts a new unit when the speaker changes, a
+// sentence ended, the speaker paused for jsonMergeGap or the unit would
+// span more than jsonMergeSpan.
+func (m *segmentMerger) add(speaker, body string, start, end float64) {
+	if m.cur != nil && (speaker != m.cur.Speaker || endsSentence(m.cur.Text) ||
+		start-m.curEnd > jsonMergeGap || end-*m.cur.Start > jsonMergeSpan) {
+		m.flush()
+	}
+	if m.cur == nil {
+		m.cur = &recap.Unit{Start: recap.Secs(start), End: recap.Secs(end), Speaker: speaker, Text: body}
+		m.curEnd = end
+		return
+	}
+	m.cur.Text += " " + body
+	m.curEnd = max(m.curEnd, end)
+	m.cur.End = recap.Secs(m.curEnd)
+}
+
+func (m *segmentMerger) flush() {
+	if m.cur != nil && m.cur.Text != "" {
+		m.t.Units = append(m.t.Units, *m.cur)
+	}
+	m.cur = nil
 }
 
 // jsonError turns a decoding error into one that names the line.

@@ -220,26 +220,33 @@ func embeddedJSON(body, name string) string {
 	i := strings.Index(body, name)
 	for i >= 0 {
 		rest := body[i+len(name):]
-		j := 0
-		for j < len(rest) && (rest[j] == ' ' || rest[j] == '\t' || rest[j] == '"' || rest[j] == ']') {
-			j++
-		}
-		if j < len(rest) && rest[j] == '=' {
-			j++
-			for j < len(rest) && (rest[j] == ' ' || rest[j] == '\t') {
-				j++
-			}
-			if j < len(rest) && rest[j] == '{' {
-				if end := matchBrace(rest[j:]); end > 0 {
-					return rest[j : j+end]
-				}
-			}
+		if obj := assignedObject(rest); obj != "" {
+			return obj
 		}
 		next := strings.Index(rest, name)
 		if next < 0 {
 			break
 		}
 		i += len(name) + next
+	}
+	return ""
+}
+
+// assignedObject returns the JSON object that rest, the text after a
+// name, assigns to it (` = {...}`, or `"] = {...}` after a quoted
+// key), or "" when rest does not start with such an assignment.
+func assignedObject(rest string) string {
+	rest = strings.TrimLeft(rest, " \t\"]")
+	rest, ok := strings.CutPrefix(rest, "=")
+	if !ok {
+		return ""
+	}
+	rest = strings.TrimLeft(rest, " \t")
+	if !strings.HasPrefix(rest, "{") {
+		return ""
+	}
+	if end := matchBrace(rest); end > 0 {
+		return rest[:end]
 	}
 	return ""
 }

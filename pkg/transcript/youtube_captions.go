@@ -260,12 +260,7 @@ func parseTimedTextXML(data []byte) ([]recap.Unit, error) {
 	dec := xml.NewDecoder(bytes.NewReader(data))
 	dec.Strict = false
 	dec.Entity = xml.HTMLEntity
-	var (
-		units []recap.Unit
-		cur   *recap.Unit
-		text  strings.Builder
-		cue   string // the element that opened the current cue
-	)
+	var r timedTextReader
 	for {
 		tok, err := dec.Token()
 		if errors.Is(err, io.EOF) {
@@ -276,45 +271,64 @@ func parseTimedTextXML(data []byte) ([]recap.Unit, error) {
 		}
 		switch tok := tok.(type) {
 		case xml.StartElement:
-			if cur != nil {
-				continue
-			}
-			var start, dur float64
-			var ok, hasDur bool
-			switch tok.Name.Local {
-			case "text": // srv1, seconds
-				start, ok = attrFloat(tok, "start", 1)
-				dur, hasDur = attrFloat(tok, "dur", 1)
-			case "p": // srv3, milliseconds
-				start, ok = attrFloat(tok, "t", 1000)
-				dur, hasDur = attrFloat(tok, "d", 1000)
-			}
-			if !ok {
-				continue
-			}
-			cur = &recap.Unit{Start: recap.Secs(start)}
-			if hasDur {
-				cur.End = recap.Secs(start + dur)
-			}
-			cue = tok.Name.Local
-			text.Reset()
+			r.start(tok)
 		case xml.CharData:
-			if cur != nil {
-				text.Write(tok)
+			if r.cur != nil {
+				r.text.Write(tok)
 			}
 		case xml.EndElement:
-			if cur == nil || tok.Name.Local != cue {
-				continue
-			}
-			s := markupPattern.ReplaceAllString(text.String(), "")
-			cur.Text = recap.CollapseSpace(html.UnescapeString(s))
-			if cur.Text != "" {
-				units = append(units, *cur)
-			}
-			cur = nil
+			r.end(tok)
 		}
 	}
-	return units, nil
+	return r.units, nil
+}
+
+// timedTextReader is parseTimedTextXML's state between tokens.
+type timedTextReader struct {
+	units []recap.Unit
+	cur   *recap.Unit // the cue being read, nil between cues
+	text  strings.Builder
+	cue   string // the element that opened the current cue
+}
+
+// start opens a cue at a timed <text> (srv1, seconds) or <p> (srv3,
+// milliseconds); elements inside a cue are markup of its text.
+func (r *timedTextReader) start(tok xml.StartElement) {
+	if r.cur != nil {
+		return
+	}
+	var start, dur float64
+	var ok, hasDur bool
+	switch tok.Name.Local {
+	case "text":
+		start, ok = attrFloat(tok, "start", 1)
+		dur, hasDur = attrFloat(tok, "dur", 1)
+	case "p":
+		start, ok = attrFloat(tok, "t", 1000)
+		dur, hasDur = attrFloat(tok, "d", 1000)
+	}
+	if !ok {
+		return
+	}
+	r.cur = &recap.Unit{Start: recap.Secs(start)}
+	if hasDur {
+		r.cur.End = recap.Secs(start + dur)
+	}
+	r.cue = tok.Name.Local
+	r.text.Reset()
+}
+
+// end closes the cue at the end of the element that opened it.
+func (r *timedTextReader) end(tok xml.EndElement) {
+	if r.cur == nil || tok.Name.Local != r.cue {
+		return
+	}
+	s := markupPattern.ReplaceAllString(r.text.String(), "")
+	r.cur.Text = recap.CollapseSpace(html.UnescapeString(s))
+	if r.cur.Text != "" {
+		r.units = append(r.units, *r.cur)
+	}
+	r.cur = nil
 }
 
 // attrFloat reads a numeric attribute divided by scale.
