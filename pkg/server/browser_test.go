@@ -198,9 +198,13 @@ type shot struct {
 	data []byte
 }
 
-// needChromium skips the test when Chromium is missing (outside CI).
+// needChromium skips the test with -short, and when Chromium is missing
+// (outside CI).
 func needChromium(t *testing.T) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("skipping browser test in -short mode")
+	}
 	if _, err := os.Stat(chromiumPath); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("CI is set but %s is missing; .ci/run installs the Debian chromium package", chromiumPath)
