@@ -53,6 +53,9 @@ var (
 	errPasswordsDiffer = &httpError{Status: http.StatusBadRequest, Code: "passwords_differ", Message: "The two new passwords are not the same."}
 )
 
+var errEngineNotInPlan = &httpError{Status: http.StatusForbidden, Code: "engine_not_in_plan",
+	Message: "Your plan includes the builtin engine only.", Hint: "Choose the builtin engine, or ask the admin for a larger plan."}
+
 var errOwnerBusy = &httpError{Status: http.StatusTooManyRequests, Code: "too_many_waiting",
 	Message: "You have as many recaps waiting as your plan allows.", Hint: "Wait for one of them to start, then submit again."}
 
@@ -90,37 +93,35 @@ func asHTTPError(err error) (he *httpError, ok bool) {
 		return &httpError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: fmt.Sprintf("The request is over the limit of %s.", formatMB(mbe.Limit))}, true
 	case errors.As(err, &te) && transcript.IsBadInput(err):
 		return transcriptError(te), true
-	case errors.Is(err, library.ErrNotFound):
-		return errRecapNotFound, true
-	case errors.Is(err, library.ErrInvalidID):
-		return errInvalidID, true
-	case errors.Is(err, library.ErrBadFormat):
-		return errBadFormat, true
-	case errors.Is(err, jobs.ErrNotFound):
-		return errJobNotFound, true
-	case errors.Is(err, jobs.ErrFinished):
-		return errJobFinished, true
-	case errors.Is(err, jobs.ErrBusy):
-		return errBusy, true
-	case errors.Is(err, jobs.ErrOwnerBusy):
-		return errOwnerBusy, true
 	case errors.Is(err, credits.ErrNotEnough):
 		return notEnoughCredits(err), true
-	case errors.Is(err, credits.ErrEngineNotInPlan):
-		return &httpError{Status: http.StatusForbidden, Code: "engine_not_in_plan",
-			Message: "Your plan includes the builtin engine only.", Hint: "Choose the builtin engine, or ask the admin for a larger plan."}, true
-	case errors.Is(err, jobs.ErrClosed):
-		return errStopping, true
-	case errors.Is(err, jobs.ErrStorage):
-		return errStorage, true
-	case errors.Is(err, auth.ErrBusy):
-		return errSignInBusy, true
-	case errors.Is(err, auth.ErrWrongPassword):
-		return errWrongPassword, true
-	case errors.Is(err, auth.ErrWeakPassword):
-		return errWeakPassword, true
+	}
+	for _, m := range sentinelErrors {
+		if errors.Is(err, m.err) {
+			return m.he, true
+		}
 	}
 	return &httpError{Status: http.StatusInternalServerError, Code: "internal", Message: "Something went wrong on the server.", Hint: "Try again; if it keeps failing, the server log has the details."}, false
+}
+
+// sentinelErrors maps the other packages' sentinel errors to answers.
+var sentinelErrors = []struct {
+	err error
+	he  *httpError
+}{
+	{library.ErrNotFound, errRecapNotFound},
+	{library.ErrInvalidID, errInvalidID},
+	{library.ErrBadFormat, errBadFormat},
+	{jobs.ErrNotFound, errJobNotFound},
+	{jobs.ErrFinished, errJobFinished},
+	{jobs.ErrBusy, errBusy},
+	{jobs.ErrOwnerBusy, errOwnerBusy},
+	{credits.ErrEngineNotInPlan, errEngineNotInPlan},
+	{jobs.ErrClosed, errStopping},
+	{jobs.ErrStorage, errStorage},
+	{auth.ErrBusy, errSignInBusy},
+	{auth.ErrWrongPassword, errWrongPassword},
+	{auth.ErrWeakPassword, errWeakPassword},
 }
 
 // transcriptError answers a submission whose content is not something
