@@ -153,23 +153,53 @@ func (s *Server) checkSubmission(sub submission) (jobs.Input, error) {
 	in.Engine = chosen
 	in.Episode = strings.TrimSpace(sub.Episode)
 	if sub.File != nil {
-		if strings.TrimSpace(sub.URL+sub.Text+sub.Source) != "" {
-			return in, badRequest("too_many_sources", "Give one thing to recap: a file, a link or text, not several.")
+		return checkFile(sub, in)
+	}
+	rawURL, text := sub.linkAndText()
+	switch {
+	case rawURL != "" && text != "":
+		return in, badRequest("too_many_sources", "Give one thing to recap: a link or text, not both.")
+	case rawURL != "":
+		in.Source, err = checkLink(rawURL)
+		return in, err
+	case text != "":
+		if int64(len(text)) > s.opt.MaxUpload {
+			return in, s.tooLarge()
 		}
-		in.Name, in.Data = sub.FileName, sub.File
-		if len(in.Data) == 0 {
-			return in, badRequest("empty_file", "%s is empty (0 bytes); choose the file that holds the transcript.", clip(in.Name, 80))
-		}
-		if err := transcript.Check(in.Name, in.Data); err != nil {
+		if err := transcript.Check("pasted text", []byte(text)); err != nil {
 			return in, err
 		}
-		if in.Episode != "" && transcript.IsFeed(in.Data) {
-			_, err := transcript.FindEpisode(in.Name, in.Data, in.Episode)
-			return in, err
-		}
+		in.Text, in.Episode = text, ""
 		return in, nil
 	}
-	rawURL, text := sub.URL, sub.Text
+	return in, badRequest("empty", "Give a link, paste a transcript, or choose a subtitle file.")
+}
+
+// checkFile checks an uploaded file, the submission's only source, and
+// for a feed with an episode asked for, that the feed has it.
+func checkFile(sub submission, in jobs.Input) (jobs.Input, error) {
+	if strings.TrimSpace(sub.URL+sub.Text+sub.Source) != "" {
+		return in, badRequest("too_many_sources", "Give one thing to recap: a file, a link or text, not several.")
+	}
+	in.Name, in.Data = sub.FileName, sub.File
+	if len(in.Data) == 0 {
+		return in, badRequest("empty_file", "%s is empty (0 bytes); choose the file that holds the transcript.", clip(in.Name, 80))
+	}
+	if err := transcript.Check(in.Name, in.Data); err != nil {
+		return in, err
+	}
+	if in.Episode != "" && transcript.IsFeed(in.Data) {
+		_, err := transcript.FindEpisode(in.Name, in.Data, in.Episode)
+		return in, err
+	}
+	return in, nil
+}
+
+// linkAndText returns the submission's link and text, trimmed. The home
+// page's one box (Source) is a link when it looks like one (https:// is
+// added when missing), else text.
+func (sub submission) linkAndText() (rawURL, text string) {
+	rawURL, text = sub.URL, sub.Text
 	if source := strings.TrimSpace(sub.Source); source != "" {
 		if looksLikeURL(source) {
 			if low := strings.ToLower(source); !strings.HasPrefix(low, "http://") && !strings.HasPrefix(low, "https://") {
@@ -180,31 +210,19 @@ func (s *Server) checkSubmission(sub submission) (jobs.Input, error) {
 			text = source
 		}
 	}
-	rawURL, text = strings.TrimSpace(rawURL), strings.TrimSpace(text)
-	switch {
-	case rawURL != "" && text != "":
-		return in, badRequest("too_many_sources", "Give one thing to recap: a link or text, not both.")
-	case rawURL != "":
-		u, err := url.Parse(rawURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return in, badRequest("bad_url", "%q is not a web link; links start with https://.", clip(rawURL, 80))
-		}
-		if err := transcript.CheckLink(rawURL); err != nil {
-			return in, badRequest("bad_url", "%q is not a valid link: %s.", clip(rawURL, 80), err)
-		}
-		in.Source = u.String()
-	case text != "":
-		if int64(len(text)) > s.opt.MaxUpload {
-			return in, s.tooLarge()
-		}
-		if err := transcript.Check("pasted text", []byte(text)); err != nil {
-			return in, err
-		}
-		in.Text, in.Episode = text, ""
-	default:
-		return in, badRequest("empty", "Give a link, paste a transcript, or choose a subtitle file.")
+	return strings.TrimSpace(rawURL), strings.TrimSpace(text)
+}
+
+// checkLink returns a submitted web link as a job's source.
+func checkLink(rawURL string) (string, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", badRequest("bad_url", "%q is not a web link; links start with https://.", clip(rawURL, 80))
 	}
-	return in, nil
+	if err := transcript.CheckLink(rawURL); err != nil {
+		return "", badRequest("bad_url", "%q is not a valid link: %s.", clip(rawURL, 80), err)
+	}
+	return u.String(), nil
 }
 
 // chooseEngine checks a job's engine choice: "" or the default mean the
