@@ -106,30 +106,18 @@ func (s *Server) handleJobEvents(w http.ResponseWriter, r *http.Request, ps http
 		return err
 	}
 	defer stop()
-	rc := http.NewResponseController(w)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	send := func(st jobs.State) error {
-		event := "progress"
-		if st.Finished() {
-			event = st.Status
-		}
-		data, _ := json.Marshal(st)
-		if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, data); err != nil {
-			return err
-		}
-		return rc.Flush()
-	}
+	js := &jobStream{w: w, rc: http.NewResponseController(w), last: st}
 	fmt.Fprint(w, "retry: 2000\n\n")
-	if err := send(st); err != nil || st.Finished() {
+	if js.send(st) {
 		return nil
 	}
 	tick := time.NewTicker(heartbeat)
 	defer tick.Stop()
-	last := st
 	for {
 		select {
 		case <-r.Context().Done():
@@ -137,24 +125,54 @@ func (s *Server) handleJobEvents(w http.ResponseWriter, r *http.Request, ps http
 		case <-s.stopping:
 			return nil
 		case <-tick.C:
-			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
-				return nil
-			}
-			if rc.Flush() != nil {
+			if !js.keepAlive() {
 				return nil
 			}
 		case <-changed:
 			st, err := s.jobs.Get(st.ID)
-			if err != nil {
-				return nil
-			}
-			if st == last {
-				continue
-			}
-			last = st
-			if send(st) != nil || st.Finished() {
+			if err != nil || js.update(st) {
 				return nil
 			}
 		}
 	}
+}
+
+// jobStream writes one job's server-sent events.
+type jobStream struct {
+	w    http.ResponseWriter
+	rc   *http.ResponseController
+	last jobs.State // the state sent last
+}
+
+// send writes st as an event: "progress" while the job runs, else its
+// final status. It reports whether the stream is over: the job finished
+// or the client is gone.
+func (js *jobStream) send(st jobs.State) (over bool) {
+	event := "progress"
+	if st.Finished() {
+		event = st.Status
+	}
+	data, _ := json.Marshal(st)
+	if _, err := fmt.Fprintf(js.w, "event: %s\ndata: %s\n\n", event, data); err != nil {
+		return true
+	}
+	return js.rc.Flush() != nil || st.Finished()
+}
+
+// update sends st when it differs from the state sent last; see send.
+func (js *jobStream) update(st jobs.State) (over bool) {
+	if st == js.last {
+		return false
+	}
+	js.last = st
+	return js.send(st)
+}
+
+// keepAlive writes a comment so that proxies keep the stream open. It
+// reports whether the client is still there.
+func (js *jobStream) keepAlive() bool {
+	if _, err := fmt.Fprint(js.w, ": keep-alive\n\n"); err != nil {
+		return false
+	}
+	return js.rc.Flush() == nil
 }

@@ -48,46 +48,56 @@ func (s *Server) handleLibraryPage(w http.ResponseWriter, r *http.Request, _ htt
 	if len(page.Hits) > 0 {
 		p.From, p.To = offset+1, offset+len(page.Hits)
 	}
-	link := func(cursor string) string {
-		v := url.Values{}
-		if q.Text != "" {
-			v.Set("q", q.Text)
-		}
-		if q.Type != "" {
-			v.Set("type", q.Type)
-		}
-		if p.SortSet != "" {
-			v.Set("sort", p.SortSet)
-		}
-		if q.Limit != library.DefaultLimit {
-			v.Set("limit", strconv.Itoa(q.Limit))
-		}
-		if cursor != "" {
-			v.Set("cursor", cursor)
-		}
-		if len(v) == 0 {
-			return "/library"
-		}
-		return "/library?" + v.Encode()
-	}
+	link := func(cursor string) string { return libraryLink(q, p.SortSet, cursor) }
 	if page.Next != "" {
 		p.NextURL = link(page.Next)
 	}
 	if offset > 0 {
-		prev := offset - q.Limit
-		if prev <= 0 {
-			p.PrevURL = link("")
-		} else {
-			p.PrevURL = link("o" + strconv.Itoa(prev))
+		p.PrevURL = link(prevCursor(offset, q.Limit))
+	}
+	p.Types = choices(typeChoices, q.Type)
+	p.Sorts = choices(sortChoices, p.SortSet)
+	return s.render(w, r, http.StatusOK, "library", p)
+}
+
+// libraryLink is the address of a page of the library with the same
+// search, filter, sort and page size as q, at cursor ("" for the first).
+func libraryLink(q library.Query, sortSet, cursor string) string {
+	v := url.Values{}
+	for _, kv := range [][2]string{{"q", q.Text}, {"type", q.Type}, {"sort", sortSet}, {"cursor", cursor}} {
+		if kv[1] != "" {
+			v.Set(kv[0], kv[1])
 		}
 	}
-	for _, t := range []option{{"", "All sources", false}, {"youtube", "YouTube", false}, {"podcast", "Podcasts", false}, {"file", "Files", false}, {"text", "Pasted text", false}, {typeFollowed, "From shows you follow", false}} {
-		t.Selected = t.Value == q.Type
-		p.Types = append(p.Types, t)
+	if q.Limit != library.DefaultLimit {
+		v.Set("limit", strconv.Itoa(q.Limit))
 	}
-	for _, o := range []option{{"", "Best match / newest", false}, {"newest", "Newest", false}, {"oldest", "Oldest", false}, {"title", "Title", false}, {"longest", "Longest", false}} {
-		o.Selected = o.Value == p.SortSet
-		p.Sorts = append(p.Sorts, o)
+	if len(v) == 0 {
+		return "/library"
 	}
-	return s.render(w, r, http.StatusOK, "library", p)
+	return "/library?" + v.Encode()
+}
+
+// prevCursor is the cursor of the page before the one at offset.
+func prevCursor(offset, limit int) string {
+	if prev := offset - limit; prev > 0 {
+		return "o" + strconv.Itoa(prev)
+	}
+	return ""
+}
+
+// typeChoices and sortChoices are the library's filter and sort menus.
+var (
+	typeChoices = []option{{"", "All sources", false}, {"youtube", "YouTube", false}, {"podcast", "Podcasts", false}, {"file", "Files", false}, {"text", "Pasted text", false}, {typeFollowed, "From shows you follow", false}}
+	sortChoices = []option{{"", "Best match / newest", false}, {"newest", "Newest", false}, {"oldest", "Oldest", false}, {"title", "Title", false}, {"longest", "Longest", false}}
+)
+
+// choices is a menu with the option whose value is selected marked.
+func choices(menu []option, selected string) []option {
+	out := make([]option, len(menu))
+	for i, o := range menu {
+		o.Selected = o.Value == selected
+		out[i] = o
+	}
+	return out
 }

@@ -47,56 +47,77 @@ func (s *Server) wrap(who access, bodyLimit int64, h handler) httprouter.Handle 
 			s.fail(w, r, errCrossOrigin)
 			return
 		}
-		if who != public {
-			c, ok := s.gate.caller(r)
-			if !ok {
-				c, ok = s.trialCaller(r, who)
-			}
-			if !ok {
-				if wantsJSON(r) {
-					s.fail(w, r, errUnauthorized)
-					return
-				}
-				next := r.URL.RequestURI()
-				if r.Method != http.MethodGet {
-					next = "/"
-				}
-				http.Redirect(w, r, "/login?next="+url.QueryEscape(next), http.StatusSeeOther)
-				return
-			}
-			if who == admin && !c.Admin {
-				s.fail(w, r, errNotFound) // the dashboard is not there for others
-				return
-			}
-			r = withCaller(r, c)
+		r, ok := s.admit(w, r, who)
+		if !ok {
+			return
 		}
 		if s.multi != nil {
 			// Pages depend on who is signed in; keep shared caches out.
 			w.Header().Add("Vary", "Cookie")
 		}
 		if r.Body != nil && r.Body != http.NoBody {
-			// A body must arrive at a rate in proportion to its limit, and
-			// one client sends only a few large ones at once.
-			size := bodyLimit
-			if r.ContentLength >= 0 {
-				size = min(r.ContentLength, bodyLimit)
+			done, ok := s.limitBody(w, r, bodyLimit)
+			if !ok {
+				s.fail(w, r, errTooManyUploads)
+				return
 			}
-			http.NewResponseController(w).SetReadDeadline(time.Now().Add(BodyTimeout(size)))
-			if size > maxFormBytes {
-				_, bucket := s.client(r)
-				done, ok := s.uploads.start(bucket)
-				if !ok {
-					s.fail(w, r, errTooManyUploads)
-					return
-				}
-				defer done()
-			}
-			r.Body = http.MaxBytesReader(w, r.Body, bodyLimit)
+			defer done()
 		}
 		if err := h(w, r, ps); err != nil {
 			s.fail(w, r, err)
 		}
 	}
+}
+
+// admit finds the caller a route needs and returns r carrying it. When
+// there is none it answers (401 for JSON, else a redirect to sign in;
+// 404 to a non-admin on an admin route) and reports false.
+func (s *Server) admit(w http.ResponseWriter, r *http.Request, who access) (*http.Request, bool) {
+	if who == public {
+		return r, true
+	}
+	c, ok := s.gate.caller(r)
+	if !ok {
+		c, ok = s.trialCaller(r, who)
+	}
+	if !ok {
+		if wantsJSON(r) {
+			s.fail(w, r, errUnauthorized)
+			return r, false
+		}
+		next := r.URL.RequestURI()
+		if r.Method != http.MethodGet {
+			next = "/"
+		}
+		http.Redirect(w, r, "/login?next="+url.QueryEscape(next), http.StatusSeeOther)
+		return r, false
+	}
+	if who == admin && !c.Admin {
+		s.fail(w, r, errNotFound) // the dashboard is not there for others
+		return r, false
+	}
+	return withCaller(r, c), true
+}
+
+// limitBody caps the body at bodyLimit. A body must arrive at a rate in
+// proportion to its limit, and one client sends only a few large ones at
+// once: ok is false when it has too many going; otherwise call done when
+// the request is over.
+func (s *Server) limitBody(w http.ResponseWriter, r *http.Request, bodyLimit int64) (done func(), ok bool) {
+	size := bodyLimit
+	if r.ContentLength >= 0 {
+		size = min(r.ContentLength, bodyLimit)
+	}
+	http.NewResponseController(w).SetReadDeadline(time.Now().Add(BodyTimeout(size)))
+	done = func() {}
+	if size > maxFormBytes {
+		_, bucket := s.client(r)
+		if done, ok = s.uploads.start(bucket); !ok {
+			return nil, false
+		}
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, bodyLimit)
+	return done, true
 }
 
 // signedIn reports whether the request carries a live session.

@@ -59,42 +59,23 @@ func (s *Server) handleRecapPage(w http.ResponseWriter, r *http.Request, ps http
 
 func recapView(doc *recap.Document) recapPage {
 	p := recapPage{Doc: doc}
-	mk := func(at *float64) *stamp {
-		if at == nil {
-			return nil
-		}
-		secs := int(math.Floor(*at))
-		href := doc.LinkAt(*at)
-		if href == "" {
-			href = fmt.Sprintf("#t=%d", secs)
-		}
-		return &stamp{Clock: recap.FormatClock(*at), Secs: secs, Href: href}
-	}
 	if d := doc.Length(); d > 0 {
 		p.Duration = recap.FormatClock(d)
 	}
-	if u, err := url.Parse(doc.Source.URL); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
-		p.SourceURL = doc.Source.URL
-	}
-	if doc.Source.Type == recap.SourceYouTube && doc.Source.VideoID != "" && recap.ValidID(doc.Source.VideoID) {
-		p.EmbedURL = "https://www.youtube-nocookie.com/embed/" + doc.Source.VideoID
-		if p.SourceURL == "" {
-			p.SourceURL = "https://www.youtube.com/watch?v=" + doc.Source.VideoID
-		}
-	}
+	p.SourceURL, p.EmbedURL = sourceLinks(doc.Source)
 	for _, t := range doc.Topics {
-		tv := topicView{Title: t.Title, Stamp: mk(t.Start), Summary: t.Summary}
+		tv := topicView{Title: t.Title, Stamp: stampOf(doc, t.Start), Summary: t.Summary}
 		if t.End != nil {
 			tv.End = recap.FormatClock(*t.End)
 		}
 		for _, sg := range t.Segments {
-			tv.Points = append(tv.Points, pointView{Stamp: mk(sg.Start), Text: sg.Text})
+			tv.Points = append(tv.Points, pointView{Stamp: stampOf(doc, sg.Start), Text: sg.Text})
 		}
 		p.Topics = append(p.Topics, tv)
 	}
 	seen := map[int]bool{}
 	for _, u := range doc.Transcript {
-		lv := lineView{Stamp: mk(u.Start), Speaker: u.Speaker, Text: u.Text}
+		lv := lineView{Stamp: stampOf(doc, u.Start), Speaker: u.Speaker, Text: u.Text}
 		if lv.Stamp != nil && !seen[lv.Stamp.Secs] {
 			seen[lv.Stamp.Secs] = true
 			lv.Anchor = fmt.Sprintf("t=%d", lv.Stamp.Secs)
@@ -102,6 +83,35 @@ func recapView(doc *recap.Document) recapPage {
 		p.Lines = append(p.Lines, lv)
 	}
 	return p
+}
+
+// stampOf is the timestamp shown for a time (nil without one): a link
+// into the source at that time, else to the transcript's line.
+func stampOf(doc *recap.Document, at *float64) *stamp {
+	if at == nil {
+		return nil
+	}
+	secs := int(math.Floor(*at))
+	href := doc.LinkAt(*at)
+	if href == "" {
+		href = fmt.Sprintf("#t=%d", secs)
+	}
+	return &stamp{Clock: recap.FormatClock(*at), Secs: secs, Href: href}
+}
+
+// sourceLinks returns the link to the source (only a web link) and, for
+// a YouTube video, the address of its privacy-enhanced player.
+func sourceLinks(src recap.Source) (sourceURL, embedURL string) {
+	if u, err := url.Parse(src.URL); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
+		sourceURL = src.URL
+	}
+	if src.Type == recap.SourceYouTube && src.VideoID != "" && recap.ValidID(src.VideoID) {
+		embedURL = "https://www.youtube-nocookie.com/embed/" + src.VideoID
+		if sourceURL == "" {
+			sourceURL = "https://www.youtube.com/watch?v=" + src.VideoID
+		}
+	}
+	return sourceURL, embedURL
 }
 
 type deletePage struct {

@@ -122,23 +122,10 @@ type Server struct {
 
 // New builds the server and its route table.
 func New(opt Options) (*Server, error) {
-	switch {
-	case opt.Jobs == nil:
-		return nil, errors.New("server: the job queue is required")
-	case opt.Multi != nil && (opt.Multi.Accounts == nil || opt.Multi.Store == nil || opt.Multi.Library == nil || opt.Multi.Credits == nil):
-		return nil, errors.New("server: multi mode needs accounts, the store, the library and the credits ledger")
-	case opt.Multi == nil && (opt.Library == nil || opt.Owner == nil || opt.Sessions == nil):
-		return nil, errors.New("server: library, owner and sessions are required")
+	if err := opt.check(); err != nil {
+		return nil, err
 	}
-	if opt.Mode == "" {
-		opt.Mode = config.ModeSingle
-	}
-	if opt.MaxUpload <= 0 {
-		opt.MaxUpload = config.DefaultMaxUploadMB << 20
-	}
-	if opt.Log == nil {
-		opt.Log = slog.Default()
-	}
+	opt.applyDefaults()
 	v, err := loadViews()
 	if err != nil {
 		return nil, err
@@ -155,8 +142,6 @@ func New(opt Options) (*Server, error) {
 		s.pending.dir = s.tempDir
 	}
 	if opt.Multi != nil {
-		opt.Mode = config.ModeMulti
-		s.opt.Mode = opt.Mode
 		s.multi, s.lib = opt.Multi, trialShelf{users: opt.Multi.Library, trials: opt.Multi.Library.Trials()}
 		s.gate = accountGate{accounts: opt.Multi.Accounts, plain: func(r *http.Request) bool { return !s.secureCookies(r) }}
 		// Payment providers post their webhooks server to server; what
@@ -168,6 +153,35 @@ func New(opt Options) (*Server, error) {
 	}
 	s.handler = s.middleware(s.routes())
 	return s, nil
+}
+
+// check refuses options that lack what their mode needs.
+func (opt *Options) check() error {
+	switch {
+	case opt.Jobs == nil:
+		return errors.New("server: the job queue is required")
+	case opt.Multi != nil && (opt.Multi.Accounts == nil || opt.Multi.Store == nil || opt.Multi.Library == nil || opt.Multi.Credits == nil):
+		return errors.New("server: multi mode needs accounts, the store, the library and the credits ledger")
+	case opt.Multi == nil && (opt.Library == nil || opt.Owner == nil || opt.Sessions == nil):
+		return errors.New("server: library, owner and sessions are required")
+	}
+	return nil
+}
+
+// applyDefaults fills the options left empty; Multi decides the mode.
+func (opt *Options) applyDefaults() {
+	if opt.Mode == "" {
+		opt.Mode = config.ModeSingle
+	}
+	if opt.Multi != nil {
+		opt.Mode = config.ModeMulti
+	}
+	if opt.MaxUpload <= 0 {
+		opt.MaxUpload = config.DefaultMaxUploadMB << 20
+	}
+	if opt.Log == nil {
+		opt.Log = slog.Default()
+	}
 }
 
 // ServeHTTP serves a request.
