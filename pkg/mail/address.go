@@ -53,24 +53,35 @@ func CanonicalAddress(s string) (string, error) {
 	if len(local) > maxLocal || !dotAtom(local) {
 		return "", ErrBadAddress
 	}
-	domain = strings.TrimSuffix(domain, ".")
-	if domain == "" || strings.ContainsFunc(domain, func(r rune) bool { return r < 0x80 && !isLDH(r) && r != '.' }) {
+	ascii, ok := asciiDomain(domain)
+	if !ok {
 		return "", ErrBadAddress
-	}
-	ascii, err := emailIDNA.ToASCII(domain)
-	if err != nil || len(ascii) > maxDomain || !strings.Contains(ascii, ".") {
-		return "", ErrBadAddress
-	}
-	for _, label := range strings.Split(ascii, ".") {
-		if label == "" || strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-") {
-			return "", ErrBadAddress
-		}
 	}
 	out := strings.ToLower(local) + "@" + strings.ToLower(ascii)
 	if len(out) > maxEmail {
 		return "", ErrBadAddress
 	}
 	return out, nil
+}
+
+// asciiDomain converts an address's domain to ASCII (IDNA) and reports
+// whether it is a DNS name of at least two labels, none starting or
+// ending with a hyphen. A trailing dot is dropped first.
+func asciiDomain(domain string) (string, bool) {
+	domain = strings.TrimSuffix(domain, ".")
+	if domain == "" || strings.ContainsFunc(domain, func(r rune) bool { return r < 0x80 && !isLDH(r) && r != '.' }) {
+		return "", false
+	}
+	ascii, err := emailIDNA.ToASCII(domain)
+	if err != nil || len(ascii) > maxDomain || !strings.Contains(ascii, ".") {
+		return "", false
+	}
+	for _, label := range strings.Split(ascii, ".") {
+		if label == "" || strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-") {
+			return "", false
+		}
+	}
+	return ascii, true
 }
 
 // dotAtom reports whether s is atext characters separated by single dots.
