@@ -312,26 +312,12 @@ func (c *Checker) record(ctx context.Context, f Follow, p *transcript.FeedPoll, 
 	found := 0
 	for i, e := range p.Entries {
 		if old, ok := byKey[e.Key]; ok {
-			if old.State == ItemWaiting && f.Kind == transcript.FollowPodcast && e.Transcript {
-				old.State, old.RetryAt, old.UpdatedAt = ItemNew, time.Time{}, now
-				if err := c.Store.SaveItem(ctx, old); err != nil {
-					return found, err
-				}
+			if err := c.retryWaiting(ctx, f, old, e, now); err != nil {
+				return found, err
 			}
 			continue
 		}
-		it := Item{FollowID: f.ID, Owner: f.Owner, Key: e.Key, Title: e.Title, URL: e.URL, Episode: e.Episode,
-			Published: e.Published, State: ItemNew, FirstSeen: now, UpdatedAt: now}
-		backfill := first && i < f.Backfill
-		before := !e.Published.IsZero() && e.Published.Before(f.CreatedAt.Add(-backdated))
-		switch {
-		case backfill:
-		case first || before:
-			it.State = ItemOld
-		}
-		if it.State == ItemNew && f.Kind == transcript.FollowPodcast && !e.Transcript {
-			it.State, it.RetryAt = ItemWaiting, now
-		}
+		it := newItem(f, e, first && i < f.Backfill, first, now)
 		byKey[e.Key] = it
 		add = append(add, it)
 		if it.State != ItemOld {
@@ -342,6 +328,33 @@ func (c *Checker) record(ctx context.Context, f Follow, p *transcript.FeedPoll, 
 		return 0, err
 	}
 	return found, nil
+}
+
+// retryWaiting makes new again a podcast item that waited for a
+// transcript, once the feed's entry e names one.
+func (c *Checker) retryWaiting(ctx context.Context, f Follow, old Item, e transcript.FeedEntry, now time.Time) error {
+	if old.State != ItemWaiting || f.Kind != transcript.FollowPodcast || !e.Transcript {
+		return nil
+	}
+	old.State, old.RetryAt, old.UpdatedAt = ItemNew, time.Time{}, now
+	return c.Store.SaveItem(ctx, old)
+}
+
+// newItem is the item of an entry not seen before: new when it is one of
+// the first check's newest Backfill; else old on the first check, or
+// when dated over a week before the follow began; else new. A new
+// podcast item whose feed names no transcript waits.
+func newItem(f Follow, e transcript.FeedEntry, backfill, first bool, now time.Time) Item {
+	it := Item{FollowID: f.ID, Owner: f.Owner, Key: e.Key, Title: e.Title, URL: e.URL, Episode: e.Episode,
+		Published: e.Published, State: ItemNew, FirstSeen: now, UpdatedAt: now}
+	before := !e.Published.IsZero() && e.Published.Before(f.CreatedAt.Add(-backdated))
+	if !backfill && (first || before) {
+		it.State = ItemOld
+	}
+	if it.State == ItemNew && f.Kind == transcript.FollowPodcast && !e.Transcript {
+		it.State, it.RetryAt = ItemWaiting, now
+	}
+	return it
 }
 
 // settle looks at the jobs of queued items and records how they ended;
