@@ -38,13 +38,15 @@ Examples:
   recap relay serve --data ./relay --listen 127.0.0.1:8090
   recap relay license add --data ./relay --label "Ann's node" INSTALL_ID
   recap relay credits grant --data ./relay INSTALL_ID 500
-  recap relay user set-tier --data ./relay INSTALL_ID USER_ID pro --days 30`,
+  recap relay user set-tier --data ./relay INSTALL_ID USER_ID pro --days 30
+  recap relay orders --data ./relay INSTALL_ID`,
 		Subcommands: []*cli.Command{
 			relayServeCommand(),
 			relayLicenseCommand(),
 			relayCreditsCommand(),
 			relayUserCommand(),
 			relayLedgerCommand(),
+			relayOrdersCommand(),
 		},
 	}
 }

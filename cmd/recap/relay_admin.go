@@ -244,3 +244,32 @@ func relayLedgerCommand() *cli.Command {
 		},
 	}
 }
+
+func relayOrdersCommand() *cli.Command {
+	return &cli.Command{
+		Name: "orders", Usage: "print the checkouts sold through the relay, newest first", ArgsUsage: "[INSTALL_ID]",
+		Flags: []cli.Flag{relayDataFlag(), &cli.IntFlag{Name: "limit", Value: 50, Usage: "rows to print"}},
+		Action: func(c *cli.Context) error {
+			st, err := openRelayStore(c)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			rows, err := st.Checkouts(c.Context, c.Args().First(), c.Int("limit"))
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(c.App.Writer, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tCREATED\tINSTALL ID\tUSER\tPLAN\tPROVIDER\tAMOUNT\tSTATUS\tSETTLED\tNOTE")
+			for _, o := range rows {
+				settled := "-"
+				if !o.SettledAt.IsZero() {
+					settled = o.SettledAt.Format(time.RFC3339)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s x%d\t%s\t%d %s\t%s\t%s\t%s\n", o.ID, o.CreatedAt.Format(time.RFC3339), o.InstallID, o.UserID,
+					o.Plan, o.Periods, o.Provider, o.Amount, o.Currency, o.Status, settled, o.Note)
+			}
+			return tw.Flush()
+		},
+	}
+}

@@ -78,6 +78,18 @@ func TestRelayCheckoutBinaryEndToEnd(t *testing.T) {
 	if !strings.Contains(string(page), `id="plan-pro-sign-in"`) || strings.Contains(string(page), `id="email-pro"`) {
 		t.Fatalf("the visitor's pricing page offers Pro without an account:\n%s", page)
 	}
+	// Through the API too: an email address is not enough.
+	req, _ := http.NewRequest("POST", "http://"+a.addr+"/api/billing/checkout", strings.NewReader(`{"plan":"pro","method":"lightning","email":"new@example.org"}`))
+	req.Header.Set("Content-Type", "application/json")
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "sign_in_to_buy") || len(btc.Invoices()) != 0 {
+		t.Fatalf("anonymous plan through the relay: %d %s", res.StatusCode, body)
+	}
 	var co struct {
 		OrderID   string `json:"order_id"`
 		Lightning *struct {
@@ -147,6 +159,10 @@ func TestRelayCheckoutBinaryEndToEnd(t *testing.T) {
 	code, out, _ = a.run("", "relay", "ledger", "--data", rel.data, "inst-a")
 	if code != 0 || strings.Count(out, " tier ") != 1 || !strings.Contains(out, "checkout") {
 		t.Fatalf("relay ledger:\n%s", out)
+	}
+	code, out, _ = a.run("", "relay", "orders", "--data", rel.data, "inst-a")
+	if code != 0 || strings.Count(out, "rord_") != 1 || !strings.Contains(out, "pro x1") || !strings.Contains(out, "21000 SATS") || !strings.Contains(out, " paid ") {
+		t.Fatalf("relay orders:\n%s", out)
 	}
 	// The instance applied the period once: one subscriptions row, one
 	// allowance refill for the order, nothing queued for the relay.

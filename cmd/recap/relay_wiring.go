@@ -18,7 +18,7 @@ import (
 // users and a database).
 type instanceRelay struct {
 	sync *relay.Sync
-	shop *relay.Shop // plans sold through the relay
+	shop *relay.Shop  // plans sold through the relay
 	st   *store.Store // nil in single mode
 	cfg  config.Relay
 	log  *slog.Logger

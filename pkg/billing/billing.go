@@ -108,6 +108,9 @@ var (
 	// ErrBadBuyer means the buyer cannot buy this offer: a plan needs an
 	// account or an email address, a pack an account or a trial.
 	ErrBadBuyer = errors.New("billing: who is buying is missing or not allowed for this")
+	// ErrSignInToBuy means plans are sold here to accounts only (through
+	// the relay, which keys tiers by user id); it is also ErrBadBuyer.
+	ErrSignInToBuy = fmt.Errorf("%w: sign in to buy a plan here", ErrBadBuyer)
 	// ErrBelowCurrentPlan means a signed-in buyer asked for a plan
 	// smaller than the one they have now.
 	ErrBelowCurrentPlan = errors.New("billing: you have a larger plan now; buy it again to extend it")

@@ -51,7 +51,7 @@ func (s *Service) Checkout(ctx context.Context, b Buyer, offerID string, m Metho
 	}
 	if provider == ProviderRelay && b.UserID == "" {
 		// The relay keys tiers by user id: the account must exist first.
-		return Order{}, fmt.Errorf("%w: sign in to buy a plan", ErrBadBuyer)
+		return Order{}, ErrSignInToBuy
 	}
 	b, key, err := s.checkBuyer(ctx, b, offer)
 	if err != nil {

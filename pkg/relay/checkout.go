@@ -416,3 +416,29 @@ func (s *Store) dueCheckouts(ctx context.Context) ([]Checkout, error) {
 	}
 	return out, nil
 }
+
+// Checkouts lists orders, newest first: an instance's (by install id),
+// or everyone's when installID is empty.
+func (s *Store) Checkouts(ctx context.Context, installID string, limit int) ([]Checkout, error) {
+	var out []Checkout
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT `+checkoutColumns+` FROM orders WHERE ? = '' OR install_id = ?
+			ORDER BY created_at DESC, id LIMIT ?`, installID, installID, clampLimit(limit))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			c, err := scanCheckout(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, c)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("relay: list checkouts: %w", err)
+	}
+	return out, nil
+}

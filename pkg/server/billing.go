@@ -38,6 +38,7 @@ var (
 	errMethodOff      = &httpError{Status: http.StatusBadRequest, Code: "method_unavailable", Message: "This is not sold by that payment method here."}
 	errBadMethod      = &httpError{Status: http.StatusBadRequest, Code: "bad_method", Message: `The method must be "lightning" or "card".`}
 	errBadBuyer       = &httpError{Status: http.StatusBadRequest, Code: "bad_buyer", Message: "Say who is buying: sign in, or give an email address for a plan; a credit pack needs an account or this browser's trial."}
+	errSignInToBuy    = &httpError{Status: http.StatusBadRequest, Code: "sign_in_to_buy", Message: "Sign in to buy a plan here: plans are sold for an account.", Hint: "Sign in (or make an account), then buy the plan."}
 	errBelowPlan      = &httpError{Status: http.StatusConflict, Code: "below_current_plan", Message: "You have a larger plan now.", Hint: "Buy that plan again to extend it."}
 	errOrderNotFound  = &httpError{Status: http.StatusNotFound, Code: "order_not_found", Message: "There is no such order."}
 	errProviderDown   = &httpError{Status: http.StatusServiceUnavailable, Code: "provider_down", Message: "The payment provider is not answering.", Hint: "Nothing was charged; try again in a minute."}
@@ -53,6 +54,8 @@ func billingError(err error) *httpError {
 		return errUnknownOffer
 	case errors.Is(err, billing.ErrMethodUnavailable):
 		return errMethodOff
+	case errors.Is(err, billing.ErrSignInToBuy):
+		return errSignInToBuy
 	case errors.Is(err, billing.ErrBadBuyer):
 		return errBadBuyer
 	case errors.Is(err, billing.ErrBelowCurrentPlan):
