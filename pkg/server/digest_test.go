@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"github.com/recap-startos/recap/pkg/config"
 	"github.com/recap-startos/recap/pkg/follow"
@@ -136,4 +139,79 @@ func TestDigestChoiceAndUnsubscribe(t *testing.T) {
 	if got := e.digestSetting(t, cookie); got.Effective != config.DigestOff {
 		t.Fatalf("after the one-click unsubscribe: %+v", got)
 	}
+}
+
+// TestBrowserDigest: in headless Chromium, a user chooses the weekly
+// digest on the Following page; the mail's unsubscribe link, opened in
+// another browser with no session, shows a button, and pressing it
+// stops the digest.
+func TestBrowserDigest(t *testing.T) {
+	needChromium(t)
+	e := newMultiEnv(t, true)
+	checker := e.withFollows(t, config.DigestOff)
+	ts := httptest.NewServer(e.srv)
+	defer ts.Close()
+	must := func(step string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+	a := startBrowser(t)
+	must("ask for a link", chromedp.Do(a, chromedp.Navigate(ts.URL+"/login"), chromedp.WaitVisible(chromedp.ID("email")),
+		chromedp.SendKeys(chromedp.ID("email"), "ada@example.org"), chromedp.Click(chromedp.ID("send-link")),
+		chromedp.WaitVisible(chromedp.ID("link-sent"))))
+	u, err := url.Parse(e.mail.Wait(t, 1).Link(t))
+	must("link", err)
+	must("sign in", chromedp.Do(a, chromedp.Navigate(ts.URL+u.RequestURI()), chromedp.WaitVisible(chromedp.ID("confirm-sign-in")),
+		chromedp.Click(chromedp.ID("confirm-sign-in")), chromedp.WaitVisible(chromedp.ID("source"))))
+	feed := newShowFeed(t, "one", "two")
+	must("follow", chromedp.Do(a, chromedp.Navigate(ts.URL+"/following"), chromedp.WaitVisible(chromedp.ID("follow-url")),
+		chromedp.SendKeys(chromedp.ID("follow-url"), feed.url()), chromedp.SetValue(chromedp.ID("follow-last"), "2"),
+		chromedp.Click(chromedp.ID("follow-add")), chromedp.WaitVisible(chromedp.ID("follows"))))
+	must("choose weekly", chromedp.Do(a, chromedp.SetValue(chromedp.ID("digest-choice"), "weekly"),
+		chromedp.Click(chromedp.ID("digest-save")), chromedp.WaitVisible(chromedp.CSS(`#digest-note strong[role="status"]`))))
+	note, err := chromedp.Run(a, chromedp.Text(chromedp.ID("digest-note")))
+	must("note", err)
+	if !strings.Contains(note, "after each week") {
+		t.Fatalf("digest note after choosing weekly: %q", note)
+	}
+	checkNow(t, checker)
+	sender, err := mail.NewSMTP(e.mail.Config())
+	must("smtp", err)
+	monday := time.Now().UTC().Truncate(24 * time.Hour).Add(24 * time.Hour) // the next Monday: this week's digest
+	for monday.Weekday() != time.Monday {
+		monday = monday.Add(24 * time.Hour)
+	}
+	d := &follow.Digests{Store: e.st, Library: e.lib, Mail: sender, PublicURL: ts.URL, Now: func() time.Time { return monday.Add(time.Hour) }, Log: quiet}
+	if rep, err := d.Run(context.Background()); err != nil || rep.Sent != 1 {
+		t.Fatalf("digest scan: %+v, %v", rep, err)
+	}
+	unsub := strings.Trim(e.mail.Wait(t, 2).Header.Get("List-Unsubscribe"), "<>")
+
+	b := startBrowser(t) // no session
+	must("open the unsubscribe link", chromedp.Do(b, chromedp.Navigate(unsub), chromedp.WaitVisible(chromedp.ID("confirm-unsubscribe"))))
+	if got, _ := e.st.DigestFrequency(context.Background(), accountID(t, e, "ada@example.org")); got != config.DigestWeekly {
+		t.Fatalf("opening the link changed the digest to %q", got)
+	}
+	must("press the button", chromedp.Do(b, chromedp.Click(chromedp.ID("confirm-unsubscribe")), chromedp.WaitVisible(chromedp.ID("unsubscribed"))))
+	if got, _ := e.st.DigestFrequency(context.Background(), accountID(t, e, "ada@example.org")); got != config.DigestOff {
+		t.Fatalf("after the button the digest is %q", got)
+	}
+	must("the Following page says so", chromedp.Do(a, chromedp.Navigate(ts.URL+"/following"), chromedp.WaitVisible(chromedp.ID("digest-note"))))
+	note, err = chromedp.Run(a, chromedp.Text(chromedp.ID("digest-note")))
+	must("note", err)
+	if !strings.Contains(note, "No digest mail is sent") {
+		t.Fatalf("digest note after unsubscribing: %q", note)
+	}
+}
+
+// accountID is the id of the account of an address.
+func accountID(t *testing.T, e *multiEnv, email string) string {
+	t.Helper()
+	u, err := e.st.UserByEmail(context.Background(), email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.ID
 }
