@@ -42,7 +42,10 @@ type relayEnv struct {
 
 // newRelayEnv starts a relay that sells Pro and Max by Lightning through
 // its own fake BTCPay, whose webhook points at the relay.
-func newRelayEnv(t *testing.T) *relayEnv {
+func newRelayEnv(t *testing.T) *relayEnv { return newRelayEnvWith(t, nil) }
+
+// newRelayEnvWith also sells by card through zap (nil: Lightning only).
+func newRelayEnvWith(t *testing.T, zap *billingtest.Zaprite) *relayEnv {
 	t.Helper()
 	e := &relayEnv{t: t, btc: billingtest.NewBTCPay(t), clk: &clock{t: time.Now().UTC().Truncate(time.Second)}}
 	e.btc.SetNow(e.clk.now)
@@ -52,12 +55,17 @@ func newRelayEnv(t *testing.T) *relayEnv {
 	}
 	t.Cleanup(func() { st.Close() })
 	e.st = st
-	pay, err := billing.NewRelayPayments(config.Payments{
+	cfg := config.Payments{
 		BTCPay:   config.BTCPay{URL: e.btc.URL, APIKey: e.btc.APIKey, StoreID: e.btc.StoreID, WebhookSecret: e.btc.WebhookSecret},
 		Currency: "USD",
 		Pro:      config.Price{Sats: 21000},
 		Max:      config.Price{Sats: 84000},
-	}, nil, quietLog)
+	}
+	if zap != nil {
+		cfg.Zaprite = config.Zaprite{URL: zap.URL, APIKey: zap.APIKey}
+		cfg.Pro.Fiat, cfg.Max.Fiat = 900, 3600
+	}
+	pay, err := billing.NewRelayPayments(cfg, nil, quietLog)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,6 +82,9 @@ func newRelayEnv(t *testing.T) *relayEnv {
 	t.Cleanup(e.web.Close)
 	e.url = e.web.URL
 	e.btc.SetWebhook(e.url + relay.PathWebhookBTCPay)
+	if zap != nil {
+		zap.SetWebhook(e.url + relay.PathWebhookZaprite)
+	}
 	return e
 }
 
@@ -648,5 +659,54 @@ func TestRelayCheckoutConcurrentSettlers(t *testing.T) {
 	u, _ := e.st.User(ctx, "ann-node", "u1")
 	if want := e.clk.now().Add(30 * 24 * time.Hour); !u.ExpiresAt.Equal(want) {
 		t.Fatalf("pro until %s, want %s", u.ExpiresAt, want)
+	}
+}
+
+// TestRelayCheckoutByCard: a card checkout at the relay's Zaprite. An
+// order whose amount Zaprite no longer matches is not settled; the
+// unsigned webhook only makes the relay re-read the order.
+func TestRelayCheckoutByCard(t *testing.T) {
+	ctx := context.Background()
+	zap := billingtest.NewZaprite(t)
+	e := newRelayEnvWith(t, zap)
+	ann := e.client(e.license("ann-node"))
+	req := relay.CheckoutRequest{InstallID: "ann-node", UserID: "u1", Plan: "pro", Periods: 1, Provider: relay.ProviderZaprite,
+		RedirectURL: "https://ann.example.org/billing/orders/ord_1"}
+
+	tampered, err := ann.CreateCheckout(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tampered.Amount != 900 || tampered.Currency != "USD" || !strings.HasPrefix(tampered.CheckoutURL, zap.URL) || tampered.BOLT11 != "" {
+		t.Fatalf("card checkout: %+v", tampered)
+	}
+	zo := zap.Orders()[0]
+	if zo.ExternalUniqID != tampered.ID || zo.RedirectURL != req.RedirectURL {
+		t.Fatalf("zaprite order %+v", zo)
+	}
+	zap.Tamper(zo.ID, 1)
+	if code := zap.Notify(zap.SetStatus(zo.ID, "PAID")); code != http.StatusOK {
+		t.Fatalf("zaprite webhook answered %d", code)
+	}
+	got, _ := e.st.Checkout(ctx, tampered.ID)
+	if got.Status != relay.CheckoutInvalid || !got.SettledAt.IsZero() || !strings.Contains(got.Note, "asks 1") {
+		t.Fatalf("tampered order: %+v", got)
+	}
+	if u, _ := e.st.User(ctx, "ann-node", "u1"); u.Tier != "core" {
+		t.Fatalf("a tampered order gave %s", u.Tier)
+	}
+
+	req.UserID = "u2"
+	c, err := ann.CreateCheckout(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zo = zap.Orders()[1]
+	zap.Notify(zap.SetStatus(zo.ID, "COMPLETE"))
+	e.clk.add(3 * time.Second)
+	zap.Notify(zap.SetStatus(zo.ID, "COMPLETE"))
+	got, _ = e.st.Checkout(ctx, c.ID)
+	if got.Status != relay.CheckoutPaid || e.tierRows("ann-node", "order:"+c.ID) != 1 {
+		t.Fatalf("paid card order: %+v", got)
 	}
 }
