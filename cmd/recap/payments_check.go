@@ -16,6 +16,7 @@ import (
 	"github.com/recap-startos/recap/pkg/billing"
 	"github.com/recap-startos/recap/pkg/config"
 	"github.com/recap-startos/recap/pkg/mail"
+	"github.com/recap-startos/recap/pkg/relay"
 	"github.com/recap-startos/recap/pkg/startos"
 	"github.com/recap-startos/recap/pkg/store"
 )
@@ -27,7 +28,8 @@ func paymentsCheckCommand() *cli.Command {
 		Description: `Asks each configured provider whether the keys in the payments section
 work: BTCPay's API key must reach payments.btcpay.store-id with the
 permissions to create and to view invoices; Zaprite's key must read the
-organisation's orders. It says precisely what is wrong, and exits 1 when
+organisation's orders. With a relay, it also asks the relay which plans
+it sells (they are sold through it). It says precisely what is wrong, and exits 1 when
 something is.`,
 		Flags:  []cli.Flag{dataFlag(), &cli.BoolFlag{Name: "json", Usage: "print the results as JSON"}},
 		Action: runPaymentsCheck,
@@ -72,10 +74,53 @@ func checkPayments(ctx context.Context, cfg *config.Config) ([]billing.CheckResu
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	results, err := billing.Check(ctx, cfg.Payments, nil)
+	if errors.Is(err, billing.ErrNotConfigured) && cfg.Relay.Enabled() {
+		err = nil
+	}
 	if errors.Is(err, billing.ErrNotConfigured) {
 		return nil, badInput("no payment provider is configured: fill in payments.btcpay (Lightning) or payments.zaprite.api-key (card)")
 	}
-	return results, err
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Relay.Enabled() {
+		results = append(results, checkRelayShop(ctx, cfg.Relay))
+	}
+	return results, nil
+}
+
+// checkRelayShop asks the relay which plans it sells (with a relay, the
+// instance sells plans through it).
+func checkRelayShop(ctx context.Context, rc config.Relay) billing.CheckResult {
+	res := billing.CheckResult{Provider: billing.ProviderRelay}
+	client, err := relay.NewClient(rc.URL, rc.License, nil)
+	if err != nil {
+		res.Message = "relay: " + err.Error()
+		return res
+	}
+	offers, err := client.Offers(ctx)
+	if err != nil {
+		res.Message = fmt.Sprintf("the relay at %s does not say what it sells: %v", rc.URL, err)
+		return res
+	}
+	var plans []string
+	for _, p := range offers.Plans {
+		var prices []string
+		if p.Sats > 0 {
+			prices = append(prices, fmt.Sprintf("%d sats", p.Sats))
+		}
+		if p.Fiat > 0 {
+			prices = append(prices, fmt.Sprintf("%d.%02d %s", p.Fiat/100, p.Fiat%100, p.Currency))
+		}
+		plans = append(plans, fmt.Sprintf("%s (%s)", billing.PlanName(p.Plan), strings.Join(prices, " or ")))
+	}
+	res.OK = true
+	if len(plans) == 0 {
+		res.Message = "the relay at " + rc.URL + " sells no plans, so none are sold here"
+		return res
+	}
+	res.Message = "plans are sold through the relay at " + rc.URL + ": " + strings.Join(plans, ", ") + " for 30 days"
+	return res
 }
 
 func paymentsReconcileCommand() *cli.Command {
@@ -174,7 +219,7 @@ func actionPaymentsCheck(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if !cfg.Payments.Enabled() {
+	if !cfg.Payments.Enabled() && !cfg.Relay.Enabled() {
 		return startos.Result("%s", paymentsOffNote).Write(c.App.Writer)
 	}
 	results, err := checkPayments(c.Context, cfg)
@@ -205,7 +250,7 @@ func actionReconcilePayments(c *cli.Context) error {
 	switch {
 	case cfg.Mode.Type != config.ModeMulti:
 		return startos.Result(singleModeNote).Write(c.App.Writer)
-	case !cfg.Payments.Enabled():
+	case !cfg.Payments.Enabled() && !cfg.Relay.Enabled():
 		return startos.Result("%s", paymentsOffNote).Write(c.App.Writer)
 	}
 	rep, err := reconcilePayments(c.Context, c.String("data"))

@@ -110,6 +110,10 @@ func TestRelayCheckoutBinaryEndToEnd(t *testing.T) {
 		t.Fatalf("second click: %d %s", code, again)
 	}
 
+	// Check Payments says where plans are sold.
+	if code, out, errOut := a.run("", "payments", "check", "--data", a.data); code != 0 || !strings.Contains(out, "ok   relay: plans are sold through the relay") || !strings.Contains(out, "Pro (21000 sats)") {
+		t.Fatalf("payments check: %d %s %s", code, out, errOut)
+	}
 	ds := btc.Pay(invs[0].ID)
 	for i, code := range btc.Send(ds...) {
 		if code != http.StatusOK {
