@@ -2,6 +2,7 @@ package follow
 
 import (
 	"context"
+	"database/sql"
 	"html"
 	"path/filepath"
 	"strings"
@@ -214,6 +215,23 @@ func TestDigestOncePerPeriod(t *testing.T) {
 	w.at(day0.Add(84*time.Hour + 30*time.Minute))
 	if rep, _ := runDigests(t, w.digests(true)); rep != (DigestReport{}) || len(smtp.Messages()) != 4 {
 		t.Fatalf("scan with the digest off: %+v, %d mails", rep, len(smtp.Messages()))
+	}
+
+	// On again ten weeks later: the window reaches a week back at most,
+	// so Thursday's recap is not mailed that late, and the periods
+	// decided long ago are forgotten.
+	if err := w.db.SetDigestFrequency(ctx, w.owner, config.DigestDaily); err != nil {
+		t.Fatal(err)
+	}
+	clock.advance(70 * 24 * time.Hour)
+	if rep, _ := runDigests(t, w.digests(true)); rep.Empty != 1 || rep.Queued != 0 || len(smtp.Messages()) != 4 {
+		t.Fatalf("scan ten weeks later: %+v, %d mails", rep, len(smtp.Messages()))
+	}
+	var periods int
+	if err := w.db.View(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `SELECT count(*) FROM follow_digest_periods`).Scan(&periods)
+	}); err != nil || periods != 1 {
+		t.Fatalf("periods remembered: %d, %v", periods, err)
 	}
 }
 

@@ -25,6 +25,10 @@ const MailDigest = "digest"
 // digestTokenLife is how long an unsubscribe link keeps working.
 const digestTokenLife = 365 * 24 * time.Hour
 
+// digestPeriodLife is how long a decided period is remembered: longer
+// than any period that may still be decided (the last one that ended).
+const digestPeriodLife = 60 * 24 * time.Hour
+
 // migrateDigests adds the tables of the digest mail and the window of a
 // digest in the outbox.
 func migrateDigests(ctx context.Context, tx *sql.Tx) error {
@@ -131,7 +135,7 @@ type DigestDecision struct {
 }
 
 // QueueDigest decides a user's digest of a period: in one transaction it
-// records the period, moves the user's window to Until and, when recaps
+// forgets the user's periods decided over 60 days ago, records the period, moves the user's window to Until and, when recaps
 // were filed in the window, queues the mail. decided is false, and
 // nothing changes, when that period was decided before; mailID is 0
 // when there was nothing to send.
@@ -139,6 +143,10 @@ func (s *Store) QueueDigest(ctx context.Context, d DigestDecision) (mailID int64
 	now := s.now()
 	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		mailID, recaps, decided = 0, 0, false
+		if _, err := tx.ExecContext(ctx, `DELETE FROM follow_digest_periods WHERE user_id = ? AND decided_at < ?`,
+			d.UserID, ms(now.Add(-digestPeriodLife))); err != nil {
+			return err
+		}
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM follow_items WHERE user_id = ? AND state = 'done'
 			AND updated_at >= ? AND updated_at < ?`, d.UserID, ms(d.From), ms(d.Until)).Scan(&recaps); err != nil {
 			return err
