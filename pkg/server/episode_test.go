@@ -314,3 +314,60 @@ func TestEpisodeUploadsPerUser(t *testing.T) {
 		t.Fatalf("without a session: %d", w.Code)
 	}
 }
+
+// upload posts the home page's form with a file, as this browser.
+func (v *guest) upload(t testing.TB, name string, data []byte) *httptest.ResponseRecorder {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, _ := mw.CreateFormFile("file", name)
+	fw.Write(data)
+	mw.Close()
+	return v.do(t, "POST", "/jobs", mw.FormDataContentType(), buf.String())
+}
+
+// TestTrialEpisodeChooser (multi mode, anonymous trials): a visitor's
+// feed file starts their trial and waits for them alone; the episode's
+// recap goes to the trial, and the same episode again is offered from
+// it.
+func TestTrialEpisodeChooser(t *testing.T) {
+	clk := &testClock{t: time.Now().UTC()}
+	e := newTrialEnv(t, trialPolicy(3, 3), clk)
+	ann, ben := e.guest("198.51.100.7"), e.guest("203.0.113.9")
+	feed := localFeed(t)
+
+	token := chooserOf(t, ann.upload(t, "example.xml", feed).Result())
+	if ann.cookies[TrialCookieName] == nil {
+		t.Fatal("the upload did not start a trial")
+	}
+	if w := ann.do(t, "GET", "/uploads/"+token, "", ""); w.Code != http.StatusOK {
+		t.Fatalf("ann's chooser: %d", w.Code)
+	}
+	if w := ben.do(t, "GET", "/uploads/"+token, "", ""); w.Code == http.StatusOK {
+		t.Fatal("a visitor without a trial opened ann's upload")
+	}
+	chooserOf(t, ben.upload(t, "example.xml", feed).Result()) // ben's own trial
+	for _, w := range []*httptest.ResponseRecorder{
+		ben.do(t, "GET", "/uploads/"+token, "", ""),
+		ben.do(t, "POST", "/uploads/"+token, formType, form("episode", "https://example.com/ep0001")),
+	} {
+		if w.Code != http.StatusNotFound {
+			t.Fatalf("ben with ann's token: %d", w.Code)
+		}
+	}
+
+	w := ann.do(t, "POST", "/uploads/"+token, formType, form("episode", "https://example.com/ep0001"))
+	jobID, ok := strings.CutPrefix(w.Header().Get("Location"), "/jobs/")
+	if !ok {
+		t.Fatalf("ann's choice: %d %s", w.Code, w.Body)
+	}
+	st := e.waitJob(t, jobID)
+	if st.Status != jobs.StatusDone {
+		t.Fatalf("job %+v %+v", st, st.Error)
+	}
+	token = chooserOf(t, ann.upload(t, "example.xml", feed).Result())
+	w = ann.do(t, "POST", "/uploads/"+token, formType, form("other", "The Past"))
+	if body := pageBody(t, w); w.Code != http.StatusOK || !strings.Contains(body, `id="duplicate"`) || !strings.Contains(body, st.RecapID) {
+		t.Fatalf("ann is not offered her trial's recap: %d\n%s", w.Code, body)
+	}
+}
