@@ -30,17 +30,15 @@ func (s *Server) handleAccountPage(w http.ResponseWriter, r *http.Request, _ htt
 // handlePasswordForm changes the owner password from the account page.
 func (s *Server) handlePasswordForm(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
 	if err := r.ParseForm(); err != nil {
-		return badRequest("bad_form", "The form could not be read.")
+		return errBadForm
 	}
 	f := r.PostForm
 	err := s.changePassword(r, f.Get("current"), f.Get("new"), f.Get("confirm"))
 	if err != nil {
-		he, ok := asHTTPError(err)
-		if !ok {
-			return err
-		}
-		rec, _ := s.owner.Record()
-		return s.render(w, r, he.Status, "account", accountPage{Generated: rec.Generated, Sessions: s.sessions.Len(), Problem: he.Message})
+		return s.formFailed(w, r, false, err, "account", func(he *httpError) any {
+			rec, _ := s.owner.Record()
+			return accountPage{Generated: rec.Generated, Sessions: s.sessions.Len(), Problem: he.Message}
+		})
 	}
 	http.Redirect(w, r, "/account?changed=1", http.StatusSeeOther)
 	return nil
@@ -61,11 +59,6 @@ func (s *Server) handlePasswordAPI(w http.ResponseWriter, r *http.Request, _ htt
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
-
-// errTooManyPasswordChecks answers a client that typed too many wrong
-// current passwords.
-var errTooManyPasswordChecks = &httpError{Status: http.StatusTooManyRequests, Code: "rate_limited",
-	Message: "Too many wrong current passwords.", Hint: "Wait a minute, then try again."}
 
 // changePassword checks the current password (rate limited per client
 // like the sign-in, with its own budget), sets the new one, and ends

@@ -16,9 +16,6 @@ import (
 // with a button, and only its POST deletes, with the same guarantees as
 // the admin's removal (store.UserLibrary.RemoveAccount).
 
-var errDeleteOwner = &httpError{Status: http.StatusConflict, Code: "owner_account",
-	Message: "The owner's account cannot be deleted.", Hint: "Change the admin email on the Config page first."}
-
 type deletePageData struct {
 	Sent    bool   // the mail went out
 	Email   string // where it went
@@ -62,7 +59,7 @@ func (s *Server) handleDeleteConfirmPage(w http.ResponseWriter, r *http.Request,
 func (s *Server) handleDeleteConfirm(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
 	noLeaks(w)
 	if err := r.ParseForm(); err != nil {
-		return badRequest("bad_form", "The form could not be read.")
+		return errBadForm
 	}
 	from := s.requester(r)
 	key := "delete " + from.Bucket

@@ -22,9 +22,6 @@ import (
 // activityWindow is how far back the dashboard groups sign-in requests.
 const activityWindow = 24 * time.Hour
 
-var errUserNotFound = &httpError{Status: http.StatusNotFound, Code: "user_not_found", Message: "There is no such user."}
-var errSelfDisable = &httpError{Status: http.StatusConflict, Code: "admin_self", Message: "The admin account cannot be disabled.", Hint: "Change the admin email on the Config page first."}
-
 type adminPage struct {
 	Users    []store.UserSummary
 	Total    int
@@ -160,7 +157,7 @@ func (s *Server) handleAdminGrantForm(w http.ResponseWriter, r *http.Request, ps
 		return err
 	}
 	if err := r.ParseForm(); err != nil {
-		return badRequest("bad_form", "The form could not be read.")
+		return errBadForm
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(r.PostForm.Get("credits")))
 	if err != nil || n < 1 || n > 1_000_000 {
@@ -241,7 +238,7 @@ func (s *Server) handleAdminRevokeForm(w http.ResponseWriter, r *http.Request, p
 		return err
 	}
 	if err := r.ParseForm(); err != nil {
-		return badRequest("bad_form", "The form could not be read.")
+		return errBadForm
 	}
 	if _, err := s.revokeFor(r, u, r.PostForm.Get("session")); err != nil {
 		return err

@@ -15,13 +15,6 @@ import (
 // typed) and taking admin rights from the earlier install's other admins.
 // Only the owner, the account of mode.admin-email, demotes admins.
 
-var (
-	errOwnerOnly    = &httpError{Status: http.StatusForbidden, Code: "owner_only", Message: "Only the owner (the admin email on the Config page) can change admin rights."}
-	errDemoteOwner  = &httpError{Status: http.StatusConflict, Code: "admin_self", Message: "The owner's account is always an admin.", Hint: "Change the admin email on the Config page first."}
-	errNotDuplicate = &httpError{Status: http.StatusConflict, Code: "not_duplicate", Message: "These accounts do not share an address, so they cannot be merged."}
-	errMergeSelf    = badRequest("merge_self", "An account cannot be merged into itself.")
-)
-
 // isOwner reports whether the caller is the account of mode.admin-email.
 func (s *Server) isOwner(r *http.Request) bool {
 	return store.EmailKey(callerOf(r).Email) == s.multi.Accounts.AdminEmail()
@@ -95,7 +88,7 @@ func (s *Server) handleAdminMergePage(w http.ResponseWriter, r *http.Request, _ 
 
 func (s *Server) handleAdminMergeForm(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
 	if err := r.ParseForm(); err != nil {
-		return badRequest("bad_form", "The form could not be read.")
+		return errBadForm
 	}
 	p, err := s.mergePair(r, r.PostForm.Get("into"), r.PostForm.Get("from"))
 	if err != nil {

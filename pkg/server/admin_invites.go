@@ -14,11 +14,6 @@ import (
 // and the page that says whether the mail went (and, when it did not,
 // shows the link to pass on).
 
-var (
-	errAlreadyMember  = &httpError{Status: http.StatusConflict, Code: "already_member", Message: "That address already has an account.", Hint: "They can sign in with it on the sign-in page."}
-	errInviteNotFound = &httpError{Status: http.StatusNotFound, Code: "invite_not_found", Message: "There is no pending invitation for that address."}
-)
-
 type invitedPage struct {
 	Invited *auth.Invited
 	Days    int
@@ -29,7 +24,7 @@ type invitedPage struct {
 // link shown there never lands in a URL or a log.
 func (s *Server) handleAdminInviteForm(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
 	if err := r.ParseForm(); err != nil {
-		return badRequest("bad_form", "The form could not be read.")
+		return errBadForm
 	}
 	inv, err := s.multi.Accounts.Invite(r.Context(), r.PostForm.Get("email"), callerOf(r).Email)
 	switch {
@@ -49,7 +44,7 @@ func (s *Server) handleAdminInviteForm(w http.ResponseWriter, r *http.Request, _
 // handleAdminRevokeInviteForm withdraws a pending invitation.
 func (s *Server) handleAdminRevokeInviteForm(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
 	if err := r.ParseForm(); err != nil {
-		return badRequest("bad_form", "The form could not be read.")
+		return errBadForm
 	}
 	err := s.multi.Store.RevokeInvite(r.Context(), r.PostForm.Get("email"))
 	if errors.Is(err, store.ErrInviteNotFound) {

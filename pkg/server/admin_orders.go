@@ -29,8 +29,6 @@ type adminOrder struct {
 	StatusTip string // the status in words
 }
 
-var errBadOrderFilter = badRequest("bad_filter", "The filter must be open, settled or expired.")
-
 func (s *Server) handleAdminOrdersPage(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
 	q := r.URL.Query()
 	p := adminOrdersPage{Filter: q.Get("status"), Offered: s.multi.Billing != nil && s.multi.Billing.Enabled()}

@@ -16,9 +16,6 @@ import (
 // meanwhile) the page asks again. Admins are not removed this way: the
 // owner first takes their rights, and the owner's own account never goes.
 
-var errRemoveAdmin = &httpError{Status: http.StatusConflict, Code: "remove_admin", Message: "An admin account cannot be removed.",
-	Hint: "Take its admin rights first (only the owner can); the owner's own account cannot be removed."}
-
 type removePage struct {
 	User   *store.User
 	Recaps int
@@ -52,7 +49,7 @@ func (s *Server) handleAdminRemovePage(w http.ResponseWriter, r *http.Request, p
 
 func (s *Server) handleAdminRemoveForm(w http.ResponseWriter, r *http.Request, ps httprouter.Params) error {
 	if err := r.ParseForm(); err != nil {
-		return badRequest("bad_form", "The form could not be read.")
+		return errBadForm
 	}
 	p, err := s.removable(r, ps)
 	if err != nil {

@@ -32,19 +32,6 @@ import (
 	"github.com/recap-startos/recap/pkg/billing"
 )
 
-var (
-	errNotOffered     = &httpError{Status: http.StatusNotFound, Code: "not_offered", Message: "Purchases are not offered on this Recap.", Hint: "Ask its owner for a larger plan or more credits."}
-	errUnknownOffer   = &httpError{Status: http.StatusBadRequest, Code: "unknown_plan", Message: "There is no such plan or credit pack on sale here.", Hint: "See /pricing for what is."}
-	errMethodOff      = &httpError{Status: http.StatusBadRequest, Code: "method_unavailable", Message: "This is not sold by that payment method here."}
-	errBadMethod      = &httpError{Status: http.StatusBadRequest, Code: "bad_method", Message: `The method must be "lightning" or "card".`}
-	errBadBuyer       = &httpError{Status: http.StatusBadRequest, Code: "bad_buyer", Message: "Say who is buying: sign in, or give an email address for a plan; a credit pack needs an account or this browser's trial."}
-	errSignInToBuy    = &httpError{Status: http.StatusBadRequest, Code: "sign_in_to_buy", Message: "Sign in to buy a plan here: plans are sold for an account.", Hint: "Sign in (or make an account), then buy the plan."}
-	errBelowPlan      = &httpError{Status: http.StatusConflict, Code: "below_current_plan", Message: "You have a larger plan now.", Hint: "Buy that plan again to extend it."}
-	errOrderNotFound  = &httpError{Status: http.StatusNotFound, Code: "order_not_found", Message: "There is no such order."}
-	errProviderDown   = &httpError{Status: http.StatusServiceUnavailable, Code: "provider_down", Message: "The payment provider is not answering.", Hint: "Nothing was charged; try again in a minute."}
-	errUntrustedCheck = &httpError{Status: http.StatusBadGateway, Code: "untrusted_checkout", Message: "The card checkout address is not Zaprite's, so Recap does not send you there.", Hint: "Nothing was charged; tell the operator of this Recap."}
-)
-
 // billingError maps pkg/billing's errors to answers; nil for others.
 func billingError(err error) *httpError {
 	switch {
@@ -185,14 +172,12 @@ func (s *Server) handleCheckoutForm(w http.ResponseWriter, r *http.Request, _ ht
 	req := checkoutRequest{Plan: r.PostForm.Get("plan"), Method: r.PostForm.Get("method"), Email: r.PostForm.Get("email")}
 	o, err := s.checkout(r, req)
 	if err != nil {
-		he := billingError(err)
-		if he == nil {
-			he, _ = err.(*httpError)
-		}
-		if he == nil {
+		he, ok := asHTTPError(err)
+		if !ok {
 			return err
 		}
-		return s.renderPricing(w, r, he.Status, strings.TrimSpace(he.Message+" "+he.Hint))
+		setRetryAfter(w, he)
+		return s.renderPricing(w, r, he.Status, he.problem())
 	}
 	if o.Method == billing.Card && o.CheckoutURL != "" && o.Status == billing.StatusOpen {
 		http.Redirect(w, r, o.CheckoutURL, http.StatusSeeOther)

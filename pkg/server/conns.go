@@ -2,7 +2,6 @@ package server
 
 import (
 	"net"
-	"net/http"
 	"net/netip"
 	"sync"
 	"time"
@@ -56,9 +55,6 @@ func (u *uploads) start(bucket string) (done func(), ok bool) {
 		}
 	}, true
 }
-
-var errTooManyUploads = &httpError{Status: http.StatusTooManyRequests, Code: "too_many_uploads",
-	Message: "Too many uploads from you at the same time.", Hint: "Wait for one to finish, then try again."}
 
 // LimitListener wraps l so that at most perPeer connections from one
 // peer address and at most total connections overall are open at once.

@@ -19,8 +19,6 @@ import (
 // or from a mail program's one-click unsubscribe (RFC 8058, token in the
 // query), turns the digest off.
 
-var errDigestOff = &httpError{Status: http.StatusNotFound, Code: "digest_off", Message: "The digest mail is only sent by a Recap with accounts (multi mode)."}
-
 // digestChoices are the values a user may choose; "default" goes back to
 // the config's.
 var digestChoices = map[string]string{
@@ -71,7 +69,7 @@ func (s *Server) setDigest(r *http.Request, choice string) error {
 
 func (s *Server) handleDigestForm(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
 	if err := r.ParseForm(); err != nil {
-		return badRequest("bad_form", "The form could not be read.")
+		return errBadForm
 	}
 	if err := s.setDigest(r, r.PostForm.Get("digest")); err != nil {
 		return err
@@ -137,7 +135,7 @@ func (s *Server) handleUnsubscribePage(w http.ResponseWriter, r *http.Request, _
 func (s *Server) handleUnsubscribe(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
 	noLeaks(w)
 	if err := r.ParseForm(); err != nil {
-		return badRequest("bad_form", "The form could not be read.")
+		return errBadForm
 	}
 	token := r.PostForm.Get("t")
 	if token == "" {

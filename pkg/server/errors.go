@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/recap-startos/recap/pkg/credits"
 	"github.com/recap-startos/recap/pkg/jobs"
 	"github.com/recap-startos/recap/pkg/library"
+	"github.com/recap-startos/recap/pkg/store"
 	"github.com/recap-startos/recap/pkg/transcript"
 )
 
@@ -48,10 +50,23 @@ var (
 	errStopping        = &httpError{Status: http.StatusServiceUnavailable, Code: "stopping", Message: "Recap is stopping.", Hint: "Try again in a minute."}
 	errTooLarge        = &httpError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: "The request is too large."}
 	errBadFormat       = &httpError{Status: http.StatusBadRequest, Code: "bad_format", Message: "The format must be md or json."}
-	errWrongPassword   = &httpError{Status: http.StatusForbidden, Code: "wrong_password", Message: "The current password is not right."}
+	errWrongPassword   = &httpError{Status: http.StatusUnauthorized, Code: "wrong_password", Message: "The current password is not right."}
 	errWeakPassword    = &httpError{Status: http.StatusBadRequest, Code: "weak_password", Message: fmt.Sprintf("Choose a password of at least %d characters.", auth.MinLength)}
 	errPasswordsDiffer = &httpError{Status: http.StatusBadRequest, Code: "passwords_differ", Message: "The two new passwords are not the same."}
+	errBadForm         = badRequest("bad_form", "The form could not be read.")
+	// errOwnerWrongPassword answers a wrong password at sign-in (single
+	// mode); like a wrong current password, it is 401 wrong_password.
+	errOwnerWrongPassword = &httpError{Status: http.StatusUnauthorized, Code: "wrong_password",
+		Message: "That is not the owner password.", Hint: "The first password is printed when recap serve starts (on StartOS: Recap's Properties page); recap owner reset-password (on StartOS: the Reset Owner Password action) makes a new one."}
 )
+
+// tooManyPasswords answers a client that typed too many wrong passwords
+// at sign-in; it may try again after wait.
+func tooManyPasswords(wait time.Duration) *httpError {
+	at := time.Now().Add(wait)
+	return &httpError{Status: http.StatusTooManyRequests, Code: "rate_limited",
+		Message: fmt.Sprintf("Too many wrong passwords. Try again in %d seconds.", int(math.Ceil(wait.Seconds()))), RetryAt: &at}
+}
 
 var errEngineNotInPlan = &httpError{Status: http.StatusForbidden, Code: "engine_not_in_plan",
 	Message: "Your plan includes the builtin engine only.", Hint: "Choose the builtin engine, or ask the admin for a larger plan."}
@@ -122,6 +137,9 @@ var sentinelErrors = []struct {
 	{auth.ErrBusy, errSignInBusy},
 	{auth.ErrWrongPassword, errWrongPassword},
 	{auth.ErrWeakPassword, errWeakPassword},
+	{store.ErrTokenInvalid, errLinkInvalid},
+	{auth.ErrSignupsClosed, errSignupsClosed},
+	{store.ErrUserDisabled, errAccountDisabled},
 }
 
 // transcriptError answers a submission whose content is not something
@@ -153,6 +171,34 @@ func wantsJSON(r *http.Request) bool {
 	return strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html")
 }
 
+// formFailed answers a form whose action failed: a JSON client (asJSON)
+// gets the error, as fail writes it; a browser gets the form's page
+// again, page(he) built around the problem, with the error's status.
+// Errors that are not the client's business go to fail as they are.
+func (s *Server) formFailed(w http.ResponseWriter, r *http.Request, asJSON bool, err error, name string, page func(he *httpError) any) error {
+	he, ok := asHTTPError(err)
+	if !ok || asJSON {
+		return err
+	}
+	setRetryAfter(w, he)
+	return s.render(w, r, he.Status, name, page(he))
+}
+
+// problem is an error's message and hint as one text, for a page.
+func (he *httpError) problem() string {
+	return strings.TrimSpace(he.Message + " " + he.Hint)
+}
+
+// setRetryAfter says when trying again can succeed: at RetryAt, or in
+// half a minute for a limit or an outage.
+func setRetryAfter(w http.ResponseWriter, he *httpError) {
+	if he.RetryAt != nil {
+		w.Header().Set("Retry-After", strconv.Itoa(max(int(time.Until(*he.RetryAt).Seconds())+1, 1)))
+	} else if he.Status == http.StatusTooManyRequests || he.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "30")
+	}
+}
+
 // fail is the one error mapper: JSON {"error":{…}} under /api/, an HTML
 // page elsewhere. Unmapped errors are logged with the request and shown
 // as a plain 500.
@@ -164,11 +210,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if rec, isRec := w.(*statusRecorder); isRec && rec.wrote {
 		return // the response has started; nothing sensible to add
 	}
-	if he.RetryAt != nil {
-		w.Header().Set("Retry-After", strconv.Itoa(max(int(time.Until(*he.RetryAt).Seconds())+1, 1)))
-	} else if he.Status == http.StatusTooManyRequests || he.Status == http.StatusServiceUnavailable {
-		w.Header().Set("Retry-After", "30")
-	}
+	setRetryAfter(w, he)
 	if wantsJSON(r) {
 		writeJSON(w, he.Status, map[string]*httpError{"error": he})
 		return
@@ -180,3 +222,127 @@ type errorPage struct {
 	Err    *httpError
 	SignIn bool // offer the sign-in page (an anonymous trial's limits)
 }
+
+// Errors of account.go.
+
+// errTooManyPasswordChecks answers a client that typed too many wrong
+// current passwords.
+var errTooManyPasswordChecks = &httpError{Status: http.StatusTooManyRequests, Code: "rate_limited",
+	Message: "Too many wrong current passwords.", Hint: "Wait a minute, then try again."}
+
+// Errors of account_delete.go.
+
+var errDeleteOwner = &httpError{Status: http.StatusConflict, Code: "owner_account",
+	Message: "The owner's account cannot be deleted.", Hint: "Change the admin email on the Config page first."}
+
+// Errors of admin.go.
+
+var errUserNotFound = &httpError{Status: http.StatusNotFound, Code: "user_not_found", Message: "There is no such user."}
+
+var errSelfDisable = &httpError{Status: http.StatusConflict, Code: "admin_self", Message: "The admin account cannot be disabled.", Hint: "Change the admin email on the Config page first."}
+
+// Errors of admin_accounts.go.
+
+var (
+	errOwnerOnly    = &httpError{Status: http.StatusForbidden, Code: "owner_only", Message: "Only the owner (the admin email on the Config page) can change admin rights."}
+	errDemoteOwner  = &httpError{Status: http.StatusConflict, Code: "admin_self", Message: "The owner's account is always an admin.", Hint: "Change the admin email on the Config page first."}
+	errNotDuplicate = &httpError{Status: http.StatusConflict, Code: "not_duplicate", Message: "These accounts do not share an address, so they cannot be merged."}
+	errMergeSelf    = badRequest("merge_self", "An account cannot be merged into itself.")
+)
+
+// Errors of admin_invites.go.
+
+var (
+	errAlreadyMember  = &httpError{Status: http.StatusConflict, Code: "already_member", Message: "That address already has an account.", Hint: "They can sign in with it on the sign-in page."}
+	errInviteNotFound = &httpError{Status: http.StatusNotFound, Code: "invite_not_found", Message: "There is no pending invitation for that address."}
+)
+
+// Errors of admin_orders.go.
+
+var errBadOrderFilter = badRequest("bad_filter", "The filter must be open, settled or expired.")
+
+// Errors of admin_remove.go.
+
+var errRemoveAdmin = &httpError{Status: http.StatusConflict, Code: "remove_admin", Message: "An admin account cannot be removed.",
+	Hint: "Take its admin rights first (only the owner can); the owner's own account cannot be removed."}
+
+// Errors of billing.go.
+
+var (
+	errNotOffered     = &httpError{Status: http.StatusNotFound, Code: "not_offered", Message: "Purchases are not offered on this Recap.", Hint: "Ask its owner for a larger plan or more credits."}
+	errUnknownOffer   = &httpError{Status: http.StatusBadRequest, Code: "unknown_plan", Message: "There is no such plan or credit pack on sale here.", Hint: "See /pricing for what is."}
+	errMethodOff      = &httpError{Status: http.StatusBadRequest, Code: "method_unavailable", Message: "This is not sold by that payment method here."}
+	errBadMethod      = &httpError{Status: http.StatusBadRequest, Code: "bad_method", Message: `The method must be "lightning" or "card".`}
+	errBadBuyer       = &httpError{Status: http.StatusBadRequest, Code: "bad_buyer", Message: "Say who is buying: sign in, or give an email address for a plan; a credit pack needs an account or this browser's trial."}
+	errSignInToBuy    = &httpError{Status: http.StatusBadRequest, Code: "sign_in_to_buy", Message: "Sign in to buy a plan here: plans are sold for an account.", Hint: "Sign in (or make an account), then buy the plan."}
+	errBelowPlan      = &httpError{Status: http.StatusConflict, Code: "below_current_plan", Message: "You have a larger plan now.", Hint: "Buy that plan again to extend it."}
+	errOrderNotFound  = &httpError{Status: http.StatusNotFound, Code: "order_not_found", Message: "There is no such order."}
+	errProviderDown   = &httpError{Status: http.StatusServiceUnavailable, Code: "provider_down", Message: "The payment provider is not answering.", Hint: "Nothing was charged; try again in a minute."}
+	errUntrustedCheck = &httpError{Status: http.StatusBadGateway, Code: "untrusted_checkout", Message: "The card checkout address is not Zaprite's, so Recap does not send you there.", Hint: "Nothing was charged; tell the operator of this Recap."}
+)
+
+// Errors of conns.go.
+
+var errTooManyUploads = &httpError{Status: http.StatusTooManyRequests, Code: "too_many_uploads",
+	Message: "Too many uploads from you at the same time.", Hint: "Wait for one to finish, then try again."}
+
+// Errors of digest.go.
+
+var errDigestOff = &httpError{Status: http.StatusNotFound, Code: "digest_off", Message: "The digest mail is only sent by a Recap with accounts (multi mode)."}
+
+// Errors of follow.go.
+
+var (
+	errFollowNotFound = &httpError{Status: http.StatusNotFound, Code: "follow_not_found", Message: "You follow nothing with this id."}
+	errFollowExists   = &httpError{Status: http.StatusConflict, Code: "already_following", Message: "You follow this already."}
+	errFollowsOff     = &httpError{Status: http.StatusNotFound, Code: "follows_off", Message: "Following shows is not available on this Recap."}
+)
+
+// Errors of pending.go.
+
+var (
+	errUploadGone = &httpError{Status: http.StatusNotFound, Code: "upload_gone",
+		Message: "This upload is no longer waiting for a choice.",
+		Hint:    "Its recap may have started already (see the home page); otherwise choose the file again."}
+	errUploadExpired = &httpError{Status: http.StatusGone, Code: "upload_expired",
+		Message: fmt.Sprintf("This upload waited more than %d minutes for a choice and has expired.", int(pendingLife/time.Minute)),
+		Hint:    "Choose the file again on the home page."}
+	errPendingFull = &httpError{Status: http.StatusServiceUnavailable, Code: "uploads_waiting",
+		Message: "Too many uploaded feeds are waiting for a choice of episode.",
+		Hint:    "Try again in a few minutes."}
+)
+
+// Errors of sessions.go.
+
+var errSessionNotFound = &httpError{Status: http.StatusNotFound, Code: "session_not_found", Message: "There is no such session."}
+
+// Errors of signin.go.
+
+var (
+	errBadEmail = &httpError{Status: http.StatusBadRequest, Code: "bad_email",
+		Message: "That is not one email address.", Hint: "Type one address, like ada@example.org, without a name, quotes or commas."}
+	errLinkInvalid = &httpError{Status: http.StatusBadRequest, Code: "link_invalid",
+		Message: "This sign-in link does not work: it was used already, has expired, or is not complete.", Hint: "Ask for a new link; each works once, for 15 minutes."}
+	errSignupsClosed = &httpError{Status: http.StatusForbidden, Code: "signups_closed",
+		Message: "This Recap does not take new accounts.", Hint: "Ask its owner to open sign-ups or to let you in."}
+	errAccountDisabled = &httpError{Status: http.StatusForbidden, Code: "account_disabled",
+		Message: "This account is disabled.", Hint: "Ask the owner of this Recap."}
+)
+
+// errOtherAccount answers a confirmation from a browser signed in to
+// another account without the explicit choice to switch.
+var errOtherAccount = &httpError{Status: http.StatusConflict, Code: "other_account",
+	Message: "This browser is signed in to another account.", Hint: "Open the link again and choose whether to switch accounts."}
+
+// errTooManyConfirmations answers a client that sent too many unusable
+// sign-in links in a row.
+var errTooManyConfirmations = &httpError{Status: http.StatusTooManyRequests, Code: "rate_limited",
+	Message: "Too many sign-in links that did not work.", Hint: "Wait a minute, then open the newest link from your mail."}
+
+// Errors of webhooks.go.
+
+var (
+	errBadSignature   = &httpError{Status: http.StatusUnauthorized, Code: "bad_signature", Message: "The webhook signature is missing or wrong."}
+	errNoPayments     = &httpError{Status: http.StatusNotFound, Code: "payments_off", Message: "This Recap takes no payments through this provider."}
+	errWebhookNotRead = &httpError{Status: http.StatusBadRequest, Code: "unreadable", Message: "The webhook body could not be read."}
+)

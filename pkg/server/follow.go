@@ -21,12 +21,6 @@ import (
 // (pkg/follow). Every read and change is scoped to the caller; another
 // user's follow id is "not found".
 
-var (
-	errFollowNotFound = &httpError{Status: http.StatusNotFound, Code: "follow_not_found", Message: "You follow nothing with this id."}
-	errFollowExists   = &httpError{Status: http.StatusConflict, Code: "already_following", Message: "You follow this already."}
-	errFollowsOff     = &httpError{Status: http.StatusNotFound, Code: "follows_off", Message: "Following shows is not available on this Recap."}
-)
-
 // followError maps the errors of adding and changing follows.
 func followError(err error) error {
 	var te *transcript.Error
@@ -86,7 +80,7 @@ func readFollowInput(r *http.Request) (followInput, error) {
 		}
 	} else {
 		if err := r.ParseForm(); err != nil {
-			return in, badRequest("bad_form", "The form could not be read.")
+			return in, errBadForm
 		}
 		in.URL = r.PostForm.Get("url")
 		if v := strings.TrimSpace(r.PostForm.Get("last")); v != "" {

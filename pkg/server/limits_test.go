@@ -77,7 +77,7 @@ func TestPasswordChangeEndsOtherSessionsAndIsLimited(t *testing.T) {
 	for range 7 {
 		codes = append(codes, change(mine, "guess"))
 	}
-	if codes[0] != http.StatusForbidden || codes[6] != http.StatusTooManyRequests {
+	if codes[0] != http.StatusUnauthorized || codes[6] != http.StatusTooManyRequests {
 		t.Fatalf("wrong current passwords: %v", codes)
 	}
 }

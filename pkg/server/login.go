@@ -3,8 +3,6 @@ package server
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
-	"math"
 	"net/http"
 	"strings"
 
@@ -58,7 +56,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request, _ httproute
 		password = body.Password
 	} else {
 		if err := r.ParseForm(); err != nil {
-			return badRequest("bad_form", "The form could not be read.")
+			return errBadForm
 		}
 		password, next = r.PostForm.Get("password"), safeNext(r.PostForm.Get("next"))
 	}
@@ -67,10 +65,8 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request, _ httproute
 	// at once is limited like one sent in a row.
 	_, key := s.client(r)
 	if ok, wait := s.limiter.Take(key); !ok {
-		secs := int(math.Ceil(wait.Seconds()))
 		s.log.Warn("sign-in rate limited", "ip_bucket", key)
-		return s.loginFailed(w, r, asJSON, next, &httpError{Status: http.StatusTooManyRequests, Code: "rate_limited",
-			Message: fmt.Sprintf("Too many wrong passwords. Try again in %d seconds.", secs)})
+		return s.loginFailed(w, r, asJSON, next, tooManyPasswords(wait))
 	}
 	switch err := s.owner.Verify(password); {
 	case errors.Is(err, auth.ErrBusy):
@@ -79,8 +75,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request, _ httproute
 		return s.loginFailed(w, r, asJSON, next, errSignInBusy)
 	case err != nil:
 		s.log.Warn("sign-in failed", "ip_bucket", key)
-		return s.loginFailed(w, r, asJSON, next, &httpError{Status: http.StatusUnauthorized, Code: "wrong_password",
-			Message: "That is not the owner password.", Hint: "The first password is printed when recap serve starts (on StartOS: Recap's Properties page); recap owner reset-password (on StartOS: the Reset Owner Password action) makes a new one."})
+		return s.loginFailed(w, r, asJSON, next, errOwnerWrongPassword)
 	}
 	s.limiter.Refund(key)
 	token, err := s.sessions.Create()
@@ -97,14 +92,12 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request, _ httproute
 	return nil
 }
 
-func (s *Server) loginFailed(w http.ResponseWriter, r *http.Request, asJSON bool, next string, he *httpError) error {
-	if asJSON {
-		return he
-	}
-	if he.Status == http.StatusTooManyRequests {
-		w.Header().Set("Retry-After", "60")
-	}
-	return s.render(w, r, he.Status, "login", loginPage{Next: next, Problem: he.Message})
+// loginFailed answers a refused sign-in: the sign-in page again, or the
+// error for a JSON client.
+func (s *Server) loginFailed(w http.ResponseWriter, r *http.Request, asJSON bool, next string, err error) error {
+	return s.formFailed(w, r, asJSON, err, "login", func(he *httpError) any {
+		return loginPage{Next: next, Problem: he.Message}
+	})
 }
 
 // handleLogout ends the session of the request, if any.

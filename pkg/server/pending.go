@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -62,18 +61,6 @@ type pendingFeeds struct {
 	mu  sync.Mutex // serialises put: the counts, the eviction and the sweep
 	now func() time.Time
 }
-
-var (
-	errUploadGone = &httpError{Status: http.StatusNotFound, Code: "upload_gone",
-		Message: "This upload is no longer waiting for a choice.",
-		Hint:    "Its recap may have started already (see the home page); otherwise choose the file again."}
-	errUploadExpired = &httpError{Status: http.StatusGone, Code: "upload_expired",
-		Message: fmt.Sprintf("This upload waited more than %d minutes for a choice and has expired.", int(pendingLife/time.Minute)),
-		Hint:    "Choose the file again on the home page."}
-	errPendingFull = &httpError{Status: http.StatusServiceUnavailable, Code: "uploads_waiting",
-		Message: "Too many uploaded feeds are waiting for a choice of episode.",
-		Hint:    "Try again in a few minutes."}
-)
 
 // ownerDir is the folder name of a user's waiting uploads.
 func ownerDir(userID string) string {

@@ -614,7 +614,7 @@ func TestMeAndPassword(t *testing.T) {
 		status int
 		code   string
 	}{
-		{`{"current":"nope","new":"a much better password"}`, 403, "wrong_password"},
+		{`{"current":"nope","new":"a much better password"}`, 401, "wrong_password"},
 		{`{"current":"` + testPassword + `","new":"short"}`, 400, "weak_password"},
 		{`{"current":`, 400, "bad_json"},
 	}

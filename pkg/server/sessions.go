@@ -96,8 +96,6 @@ func (s *Server) handleRevokeSessionForm(w http.ResponseWriter, r *http.Request,
 	return nil
 }
 
-var errSessionNotFound = &httpError{Status: http.StatusNotFound, Code: "session_not_found", Message: "There is no such session."}
-
 func (s *Server) revokeOwnSession(r *http.Request, sid string) error {
 	err := s.multi.Store.RevokeSession(r.Context(), callerOf(r).ID, sid)
 	if errors.Is(err, store.ErrNotFound) {

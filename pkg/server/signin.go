@@ -15,17 +15,6 @@ import (
 // Multi mode's sign-in by emailed link; the flow is described in
 // pkg/auth/accounts.go.
 
-var (
-	errBadEmail = &httpError{Status: http.StatusBadRequest, Code: "bad_email",
-		Message: "That is not one email address.", Hint: "Type one address, like ada@example.org, without a name, quotes or commas."}
-	errLinkInvalid = &httpError{Status: http.StatusBadRequest, Code: "link_invalid",
-		Message: "This sign-in link does not work: it was used already, has expired, or is not complete.", Hint: "Ask for a new link; each works once, for 15 minutes."}
-	errSignupsClosed = &httpError{Status: http.StatusForbidden, Code: "signups_closed",
-		Message: "This Recap does not take new accounts.", Hint: "Ask its owner to open sign-ups or to let you in."}
-	errAccountDisabled = &httpError{Status: http.StatusForbidden, Code: "account_disabled",
-		Message: "This account is disabled.", Hint: "Ask the owner of this Recap."}
-)
-
 type signInPage struct {
 	Next    string
 	Sent    bool
@@ -69,7 +58,7 @@ func (s *Server) handleRequestLink(w http.ResponseWriter, r *http.Request, _ htt
 		email = body.Email
 	} else {
 		if err := r.ParseForm(); err != nil {
-			return badRequest("bad_form", "The form could not be read.")
+			return errBadForm
 		}
 		email, next = r.PostForm.Get("email"), safeNext(r.PostForm.Get("next"))
 	}
@@ -105,11 +94,6 @@ type verifyPage struct {
 	// explicit choice (the form's "switch").
 	Current string
 }
-
-// errOtherAccount answers a confirmation from a browser signed in to
-// another account without the explicit choice to switch.
-var errOtherAccount = &httpError{Status: http.StatusConflict, Code: "other_account",
-	Message: "This browser is signed in to another account.", Hint: "Open the link again and choose whether to switch accounts."}
 
 // switchCheck says whether confirming token in this browser would replace
 // a session of another account: it returns the verify page that asks,
@@ -153,17 +137,12 @@ func (s *Server) handleVerifyPage(w http.ResponseWriter, r *http.Request, _ http
 	return s.render(w, r, http.StatusOK, "verify", page)
 }
 
-// errTooManyConfirmations answers a client that sent too many unusable
-// sign-in links in a row.
-var errTooManyConfirmations = &httpError{Status: http.StatusTooManyRequests, Code: "rate_limited",
-	Message: "Too many sign-in links that did not work.", Hint: "Wait a minute, then open the newest link from your mail."}
-
 // handleVerify consumes the token from the confirm page's form and signs
 // the browser in with a new session.
 func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
 	noLeaks(w)
 	if err := r.ParseForm(); err != nil {
-		return badRequest("bad_form", "The form could not be read.")
+		return errBadForm
 	}
 	token, next := r.PostForm.Get("token"), safeNext(r.PostForm.Get("next"))
 	replaces := auth.AccountTokenFrom(r, !s.secureCookies(r))
@@ -192,22 +171,9 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, _ httprout
 		}
 	}
 	if err != nil {
-		var he *httpError
-		switch {
-		case errors.As(err, &he):
-		case errors.Is(err, store.ErrTokenInvalid):
-			he = errLinkInvalid
-		case errors.Is(err, auth.ErrSignupsClosed):
-			he = errSignupsClosed
-		case errors.Is(err, store.ErrUserDisabled):
-			he = errAccountDisabled
-		default:
-			return err
-		}
-		if wantsJSON(r) {
-			return he
-		}
-		return s.render(w, r, he.Status, "verify", verifyPage{Problem: he.Message + " " + he.Hint})
+		return s.formFailed(w, r, wantsJSON(r), err, "verify", func(he *httpError) any {
+			return verifyPage{Problem: he.problem()}
+		})
 	}
 	auth.SetAccountCookie(w, conf.Session, s.secureCookies(r))
 	s.claimTrial(w, r, conf)

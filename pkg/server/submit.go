@@ -65,7 +65,7 @@ func (s *Server) decodeSubmission(r *http.Request) (submission, error) {
 		return s.decodeMultipartSubmission(r)
 	case "application/x-www-form-urlencoded":
 		if err := r.ParseForm(); err != nil {
-			return submission{}, orBadRequest(err, badRequest("bad_form", "The form could not be read."))
+			return submission{}, orBadRequest(err, errBadForm)
 		}
 		f := r.PostForm
 		return submission{URL: f.Get("url"), Text: f.Get("text"), Source: f.Get("source"), Engine: f.Get("engine"),

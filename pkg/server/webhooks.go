@@ -17,12 +17,6 @@ import (
 // 200 for anything that a retry would not change (an unknown event or
 // order), 401 for a bad signature, 5xx only when our database failed.
 
-var (
-	errBadSignature   = &httpError{Status: http.StatusUnauthorized, Code: "bad_signature", Message: "The webhook signature is missing or wrong."}
-	errNoPayments     = &httpError{Status: http.StatusNotFound, Code: "payments_off", Message: "This Recap takes no payments through this provider."}
-	errWebhookNotRead = &httpError{Status: http.StatusBadRequest, Code: "unreadable", Message: "The webhook body could not be read."}
-)
-
 func (s *Server) handleBTCPayWebhook(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
