@@ -95,52 +95,62 @@ func stem(w string) string {
 	return s
 }
 
+// suffixRule rewrites a word ending in suffix and longer than longer
+// bytes: strip bytes go, add is appended, and with undo a doubled final
+// consonant is undone ("stopp" → "stop"). A rule with strip 0 keeps the
+// word as it is ("'t", "-ss").
+type suffixRule struct {
+	suffix string
+	longer int
+	strip  int
+	add    string
+	undo   bool
+	before string // when set, the byte before the suffix must be one of these
+}
+
+// suffixRules are tried in order; the first that applies wins.
+var suffixRules = []suffixRule{
+	{suffix: "'t"},
+	{suffix: "ational", longer: 8, strip: 7, add: "ate"},
+	{suffix: "ization", longer: 8, strip: 7, add: "ize"},
+	{suffix: "ations", longer: 7, strip: 6, add: "ate"},
+	{suffix: "ation", longer: 6, strip: 5, add: "ate"},
+	{suffix: "iveness", longer: 8, strip: 4},
+	{suffix: "fulness", longer: 8, strip: 4},
+	{suffix: "ness", longer: 6, strip: 4},
+	{suffix: "ments", longer: 7, strip: 5},
+	{suffix: "ment", longer: 6, strip: 4},
+	{suffix: "ies", longer: 4, strip: 3, add: "y"},
+	{suffix: "sses", strip: 2},
+	{suffix: "ing", longer: 5, strip: 3, undo: true},
+	{suffix: "ied", longer: 4, strip: 3, add: "y"},
+	{suffix: "eed"},
+	{suffix: "ed", longer: 4, strip: 2, undo: true},
+	{suffix: "ly", longer: 5, strip: 2},
+	{suffix: "es", longer: 4, strip: 2, before: "sxz"},
+	{suffix: "ss"},
+	{suffix: "us"},
+	{suffix: "is"},
+	{suffix: "s", strip: 1},
+}
+
 func stemSuffix(w string) string {
 	n := len(w)
 	if n <= 3 || !isASCII(w) {
 		return w
 	}
-	switch {
-	case strings.HasSuffix(w, "'t"):
-		return w
-	case strings.HasSuffix(w, "ational") && n > 8:
-		return w[:n-7] + "ate"
-	case strings.HasSuffix(w, "ization") && n > 8:
-		return w[:n-7] + "ize"
-	case strings.HasSuffix(w, "ations") && n > 7:
-		return w[:n-6] + "ate"
-	case strings.HasSuffix(w, "ation") && n > 6:
-		return w[:n-5] + "ate"
-	case strings.HasSuffix(w, "iveness") && n > 8:
-		return w[:n-4]
-	case strings.HasSuffix(w, "fulness") && n > 8:
-		return w[:n-4]
-	case strings.HasSuffix(w, "ness") && n > 6:
-		return w[:n-4]
-	case strings.HasSuffix(w, "ments") && n > 7:
-		return w[:n-5]
-	case strings.HasSuffix(w, "ment") && n > 6:
-		return w[:n-4]
-	case strings.HasSuffix(w, "ies") && n > 4:
-		return w[:n-3] + "y"
-	case strings.HasSuffix(w, "sses"):
-		return w[:n-2]
-	case strings.HasSuffix(w, "ing") && n > 5:
-		return undouble(w[:n-3])
-	case strings.HasSuffix(w, "ied") && n > 4:
-		return w[:n-3] + "y"
-	case strings.HasSuffix(w, "eed"):
-		return w
-	case strings.HasSuffix(w, "ed") && n > 4:
-		return undouble(w[:n-2])
-	case strings.HasSuffix(w, "ly") && n > 5:
-		return w[:n-2]
-	case strings.HasSuffix(w, "es") && n > 4 && strings.ContainsRune("sxz", rune(w[n-3])):
-		return w[:n-2]
-	case strings.HasSuffix(w, "ss"), strings.HasSuffix(w, "us"), strings.HasSuffix(w, "is"):
-		return w
-	case strings.HasSuffix(w, "s"):
-		return w[:n-1]
+	for _, r := range suffixRules {
+		if n <= r.longer || !strings.HasSuffix(w, r.suffix) {
+			continue
+		}
+		if r.before != "" && !strings.ContainsRune(r.before, rune(w[n-len(r.suffix)-1])) {
+			continue
+		}
+		s := w[:n-r.strip]
+		if r.undo {
+			s = undouble(s)
+		}
+		return s + r.add
 	}
 	return w
 }

@@ -80,61 +80,79 @@ func cutUnits(t *recap.Transcript) cut {
 		if timed {
 			start, end = starts[k], ends[k]
 		}
-		if len(c.words) > 0 {
-			switch {
-			case u.Speaker != c.speaker:
-				c.flush(cutBoundary)
-			case timed && !c.punctuated && start-prevEnd >= pauseSplit && !dangling(c.words[len(c.words)-1]):
-				c.flush(cutBoundary)
-			case timed && end-c.times[0] > maxUnitSeconds:
-				c.split()
-			case timed && c.punctuated && start-prevEnd >= 3*pauseSplit && len(c.words) >= 8:
-				c.flush(cutBoundary)
-			}
-		}
+		c.breakBefore(u.Speaker, start, end, prevEnd)
 		if isNonSpeech(u.Text) {
-			// A cue of tags only, such as [Music], is a unit of its own.
-			c.flush(cutBoundary)
-			c.speaker, c.first = u.Speaker, k
-			c.words = append(c.words, raw...)
-			c.times = append(c.times, make([]float64, len(raw))...)
-			for i := range raw {
-				c.times[len(c.times)-len(raw)+i] = start
+			c.addTags(raw, k, u.Speaker, start, end)
+		} else {
+			// Times of the words: spread over the cue, never past the
+			// next cue's start.
+			limit := end
+			if timed && k+1 < len(starts) && starts[k+1] > start && starts[k+1] < limit {
+				limit = starts[k+1]
 			}
-			c.end = max(end, start)
-			c.flush(cutTag)
-			prevEnd = max(end, prevEnd)
-			continue
-		}
-		words := stripTags(raw)
-		// Times of the words: spread over the cue, never past the next
-		// cue's start.
-		limit := end
-		if timed && k+1 < len(starts) && starts[k+1] > start && starts[k+1] < limit {
-			limit = starts[k+1]
-		}
-		for i, w := range words {
-			if len(c.words) == 0 {
-				c.speaker, c.first = u.Speaker, k
-			}
-			at := start
-			if timed && len(words) > 1 {
-				at = start + (limit-start)*float64(i)/float64(len(words))
-			}
-			c.words = append(c.words, w)
-			c.times = append(c.times, at)
-			c.end = max(end, c.end, at)
-			switch {
-			case c.punctuated && endsSentence(w, words, i):
-				c.flush(cutSentence)
-			case len(c.words) >= maxUnitWords, !c.punctuated && len(c.words) >= maxCaptionWords:
-				c.split()
-			}
+			c.addWords(stripTags(raw), k, u.Speaker, start, limit, end)
 		}
 		prevEnd = max(end, prevEnd)
 	}
 	c.flush(cutBoundary)
 	return cut{units: c.units, from: c.from, partial: c.partial}
+}
+
+// breakBefore ends or splits the unit being built before a source unit
+// of speaker that runs from start to end, the previous one having ended
+// at prevEnd: at a change of speaker, at a pause in text without
+// punctuation (unless the unit would end on a dangling word), at a long
+// pause in punctuated text, and when the unit has run too long.
+func (c *cutter) breakBefore(speaker string, start, end, prevEnd float64) {
+	if len(c.words) == 0 {
+		return
+	}
+	switch {
+	case speaker != c.speaker:
+		c.flush(cutBoundary)
+	case c.timed && !c.punctuated && start-prevEnd >= pauseSplit && !dangling(c.words[len(c.words)-1]):
+		c.flush(cutBoundary)
+	case c.timed && end-c.times[0] > maxUnitSeconds:
+		c.split()
+	case c.timed && c.punctuated && start-prevEnd >= 3*pauseSplit && len(c.words) >= 8:
+		c.flush(cutBoundary)
+	}
+}
+
+// addTags makes a cue of tags only, such as [Music], a unit of its own.
+func (c *cutter) addTags(raw []string, k int, speaker string, start, end float64) {
+	c.flush(cutBoundary)
+	c.speaker, c.first = speaker, k
+	c.words = append(c.words, raw...)
+	for range raw {
+		c.times = append(c.times, start)
+	}
+	c.end = max(end, start)
+	c.flush(cutTag)
+}
+
+// addWords adds the words of source unit k, timed evenly from start up
+// to limit, ending units at sentence ends in punctuated text and
+// splitting those that run too long.
+func (c *cutter) addWords(words []string, k int, speaker string, start, limit, end float64) {
+	for i, w := range words {
+		if len(c.words) == 0 {
+			c.speaker, c.first = speaker, k
+		}
+		at := start
+		if c.timed && len(words) > 1 {
+			at = start + (limit-start)*float64(i)/float64(len(words))
+		}
+		c.words = append(c.words, w)
+		c.times = append(c.times, at)
+		c.end = max(end, c.end, at)
+		switch {
+		case c.punctuated && endsSentence(w, words, i):
+			c.flush(cutSentence)
+		case len(c.words) >= maxUnitWords, !c.punctuated && len(c.words) >= maxCaptionWords:
+			c.split()
+		}
+	}
 }
 
 // cueTimes returns the start and end of each source unit. Starts never
