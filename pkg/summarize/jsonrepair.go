@@ -69,90 +69,118 @@ type cutPoint struct {
 // maxCutBack bounds how many cut points are tried on a truncated answer.
 const maxCutBack = 64
 
+// objectScanner copies a JSON object while repairing it: control
+// characters escaped in strings, trailing commas dropped, forgotten
+// closers added.
+type objectScanner struct {
+	out        []byte
+	stack      []byte // the closers of the open brackets
+	cuts       []cutPoint
+	inStr, esc bool
+}
+
 func scanObject(s string) ([]byte, error) {
 	start := strings.IndexByte(s, '{')
 	if start < 0 {
 		return nil, errors.New("no JSON object found")
 	}
-	out := make([]byte, 0, len(s)-start+8)
-	var stack []byte
-	var cuts []cutPoint
-	inStr, esc := false, false
+	sc := objectScanner{out: make([]byte, 0, len(s)-start+8)}
 	for i := start; i < len(s); i++ {
-		c := s[i]
-		if inStr {
-			switch {
-			case esc:
-				esc = false
-				out = append(out, c)
-			case c == '\\':
-				esc = true
-				out = append(out, c)
-			case c == '"':
-				inStr = false
-				out = append(out, c)
-			case c == '\n':
-				out = append(out, `\n`...)
-			case c == '\r':
-				out = append(out, `\r`...)
-			case c == '\t':
-				out = append(out, `\t`...)
-			case c < 0x20:
-				// other control characters are dropped
-			default:
-				out = append(out, c)
-			}
+		if sc.inStr {
+			sc.stringByte(s[i])
 			continue
 		}
-		switch c {
-		case '"':
-			inStr = true
-			out = append(out, c)
-		case '{', '[':
-			stack = append(stack, closerOf(c))
-			out = append(out, c)
-			cuts = append(cuts, cutPoint{len(out), string(stack)})
-		case '}', ']':
-			out = trimComma(out)
-			k := strings.LastIndexByte(string(stack), c)
-			if k < 0 {
-				continue // a stray closer
+		if done := sc.byteOutside(s[i]); done {
+			if err := validJSON(sc.out); err != nil {
+				return nil, err
 			}
-			for len(stack) > k+1 {
-				// A closer was forgotten before this one: add it.
-				out = append(out, stack[len(stack)-1])
-				stack = stack[:len(stack)-1]
-			}
-			stack = stack[:k]
-			out = append(out, c)
-			if len(stack) == 0 {
-				if err := validJSON(out); err != nil {
-					return nil, err
-				}
-				return out, nil
-			}
-		case ',':
-			cuts = append(cuts, cutPoint{len(out), string(stack)})
-			out = append(out, c)
-		default:
-			out = append(out, c)
+			return sc.out, nil
 		}
 	}
-	// The text ended inside the object: it was cut off.
-	if inStr {
-		tail := out
-		if esc {
+	return sc.closeCutOff()
+}
+
+// stringByte copies c inside a string literal.
+func (sc *objectScanner) stringByte(c byte) {
+	switch {
+	case sc.esc:
+		sc.esc = false
+		sc.out = append(sc.out, c)
+	case c == '\\':
+		sc.esc = true
+		sc.out = append(sc.out, c)
+	case c == '"':
+		sc.inStr = false
+		sc.out = append(sc.out, c)
+	case c == '\n':
+		sc.out = append(sc.out, `\n`...)
+	case c == '\r':
+		sc.out = append(sc.out, `\r`...)
+	case c == '\t':
+		sc.out = append(sc.out, `\t`...)
+	case c < 0x20:
+		// other control characters are dropped
+	default:
+		sc.out = append(sc.out, c)
+	}
+}
+
+// byteOutside copies c outside strings and reports whether it closed
+// the outermost object.
+func (sc *objectScanner) byteOutside(c byte) bool {
+	switch c {
+	case '"':
+		sc.inStr = true
+	case '{', '[':
+		sc.stack = append(sc.stack, closerOf(c))
+		sc.out = append(sc.out, c)
+		sc.cuts = append(sc.cuts, cutPoint{len(sc.out), string(sc.stack)})
+		return false
+	case '}', ']':
+		return sc.close(c)
+	case ',':
+		sc.cuts = append(sc.cuts, cutPoint{len(sc.out), string(sc.stack)})
+	}
+	sc.out = append(sc.out, c)
+	return false
+}
+
+// close handles a closing bracket: a stray one is dropped, forgotten
+// ones before it are added. It reports whether the outermost object is
+// now closed.
+func (sc *objectScanner) close(c byte) bool {
+	sc.out = trimComma(sc.out)
+	k := strings.LastIndexByte(string(sc.stack), c)
+	if k < 0 {
+		return false // a stray closer
+	}
+	for len(sc.stack) > k+1 {
+		// A closer was forgotten before this one: add it.
+		sc.out = append(sc.out, sc.stack[len(sc.stack)-1])
+		sc.stack = sc.stack[:len(sc.stack)-1]
+	}
+	sc.stack = sc.stack[:k]
+	sc.out = append(sc.out, c)
+	return len(sc.stack) == 0
+}
+
+// closeCutOff closes an object whose text ended inside it (the answer
+// was cut off): as it is, else at one of the last cut points.
+func (sc *objectScanner) closeCutOff() ([]byte, error) {
+	if sc.inStr {
+		tail := sc.out
+		if sc.esc {
 			tail = tail[:len(tail)-1]
 		}
-		if try := closeAll(append(append([]byte(nil), tail...), '"'), string(stack)); json.Valid(try) {
+		if try := closeAll(append(append([]byte(nil), tail...), '"'), string(sc.stack)); json.Valid(try) {
 			return try, nil
 		}
-	} else if try := closeAll(append([]byte(nil), out...), string(stack)); json.Valid(try) {
+	} else if try := closeAll(append([]byte(nil), sc.out...), string(sc.stack)); json.Valid(try) {
 		return try, nil
 	}
-	for k := len(cuts) - 1; k >= 0 && k >= len(cuts)-maxCutBack; k-- {
-		c := cuts[k]
-		if try := closeAll(append([]byte(nil), out[:c.n]...), c.stack); json.Valid(try) {
+	for k := len(sc.cuts) - 1; k >= 0 && k >= len(sc.cuts)-maxCutBack; k-- {
+		c := sc.cuts[k]
+		if try := closeAll(append([]byte(nil), sc.out[:c.n]...), c.stack); json.Valid(try) {
 			return try, nil
 		}
 	}

@@ -3,6 +3,7 @@ package summarize
 import (
 	"context"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/recap-startos/recap/pkg/recap"
@@ -160,21 +161,7 @@ func segmentWith(ctx context.Context, a *analysis, lim segLimits, p segParams, p
 // cues.
 func segmentCues(ctx context.Context, a *analysis, lim segLimits, p segParams, cues []float64, progress func(float64)) ([]int, error) {
 	n := len(a.units)
-	total := 0
-	for _, t := range a.terms {
-		total += len(t)
-	}
-	vocab := float64(len(a.stems))
-	topicPrice := p.penalty * math.Log(float64(total)+2)
-
-	best := make([]float64, n+1)
-	back := make([]int, n+1)
-	for i := range best {
-		best[i] = math.Inf(1)
-	}
-	best[0] = 0
-	counts := make([]int32, len(a.stems))
-	logs := make([]float64, 0, 4096) // logs[w] = ln(w + vocab + 1)
+	dp := newTopicDP(a, lim, p, cues)
 	for i := 0; i < n; i++ {
 		if i%64 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -184,47 +171,11 @@ func segmentCues(ctx context.Context, a *analysis, lim segLimits, p segParams, c
 				progress(float64(i) / float64(n))
 			}
 		}
-		if math.IsInf(best[i], 1) {
-			continue
-		}
-		start := best[i] + topicPrice - p.bonus*cues[i]
-		s, words := 0.0, 0
-		j := i
-		for ; j < n; j++ {
-			for _, id := range a.terms[j] {
-				c := counts[id]
-				s += xlog(c+1) - xlog(c)
-				counts[id] = c + 1
-			}
-			words += len(a.terms[j])
-			length := a.span(i, j)
-			if length > lim.max && j > i {
-				j++
-				break
-			}
-			if length < lim.min && !(i == 0 && j == n-1) {
-				continue
-			}
-			for len(logs) <= words {
-				logs = append(logs, math.Log(float64(len(logs))+vocab+1))
-			}
-			cost := start - s + float64(words)*logs[words]
-			if lim.target > 0 && length > 0 {
-				r := math.Log(length / lim.target)
-				cost += p.prior * r * r
-			}
-			if cost < best[j+1] {
-				best[j+1] = cost
-				back[j+1] = i
-			}
-		}
-		for k := i; k < j && k < n; k++ {
-			for _, id := range a.terms[k] {
-				counts[id] = 0
-			}
+		if !math.IsInf(dp.best[i], 1) {
+			dp.extend(i)
 		}
 	}
-	if math.IsInf(best[n], 1) {
+	if math.IsInf(dp.best[n], 1) {
 		if lim.min == 0 && math.IsInf(lim.max, 1) {
 			return []int{0}, nil
 		}
@@ -232,14 +183,96 @@ func segmentCues(ctx context.Context, a *analysis, lim segLimits, p segParams, c
 		// relax them.
 		return segmentCues(ctx, a, segLimits{target: lim.target, min: 0, max: math.Inf(1)}, p, cues, progress)
 	}
+	return dp.starts(), nil
+}
+
+// topicDP is the state of segmentCues: best[j] is the least cost of
+// units [0, j) cut into topics, back[j] the start of the last of them.
+type topicDP struct {
+	a          *analysis
+	lim        segLimits
+	p          segParams
+	cues       []float64
+	vocab      float64
+	topicPrice float64
+	best       []float64
+	back       []int
+	counts     []int32   // term counts of the topic being extended
+	logs       []float64 // logs[w] = ln(w + vocab + 1)
+}
+
+func newTopicDP(a *analysis, lim segLimits, p segParams, cues []float64) *topicDP {
+	n := len(a.units)
+	total := 0
+	for _, t := range a.terms {
+		total += len(t)
+	}
+	dp := &topicDP{
+		a: a, lim: lim, p: p, cues: cues,
+		vocab:      float64(len(a.stems)),
+		topicPrice: p.penalty * math.Log(float64(total)+2),
+		best:       make([]float64, n+1),
+		back:       make([]int, n+1),
+		counts:     make([]int32, len(a.stems)),
+		logs:       make([]float64, 0, 4096),
+	}
+	for i := range dp.best {
+		dp.best[i] = math.Inf(1)
+	}
+	dp.best[0] = 0
+	return dp
+}
+
+// extend prices every topic that starts at unit i, up to the longest
+// allowed, and keeps the cheaper ways to reach its end.
+func (dp *topicDP) extend(i int) {
+	a, lim, n := dp.a, dp.lim, len(dp.a.units)
+	start := dp.best[i] + dp.topicPrice - dp.p.bonus*dp.cues[i]
+	s, words := 0.0, 0
+	j := i
+	for ; j < n; j++ {
+		for _, id := range a.terms[j] {
+			c := dp.counts[id]
+			s += xlog(c+1) - xlog(c)
+			dp.counts[id] = c + 1
+		}
+		words += len(a.terms[j])
+		length := a.span(i, j)
+		if length > lim.max && j > i {
+			j++
+			break
+		}
+		if length < lim.min && !(i == 0 && j == n-1) {
+			continue
+		}
+		for len(dp.logs) <= words {
+			dp.logs = append(dp.logs, math.Log(float64(len(dp.logs))+dp.vocab+1))
+		}
+		cost := start - s + float64(words)*dp.logs[words]
+		if lim.target > 0 && length > 0 {
+			r := math.Log(length / lim.target)
+			cost += dp.p.prior * r * r
+		}
+		if cost < dp.best[j+1] {
+			dp.best[j+1] = cost
+			dp.back[j+1] = i
+		}
+	}
+	for k := i; k < j && k < n; k++ {
+		for _, id := range a.terms[k] {
+			dp.counts[id] = 0
+		}
+	}
+}
+
+// starts follows back from the end: the first unit of every topic.
+func (dp *topicDP) starts() []int {
 	var starts []int
-	for j := n; j > 0; j = back[j] {
-		starts = append(starts, back[j])
+	for j := len(dp.a.units); j > 0; j = dp.back[j] {
+		starts = append(starts, dp.back[j])
 	}
-	for l, r := 0, len(starts)-1; l < r; l, r = l+1, r-1 {
-		starts[l], starts[r] = starts[r], starts[l]
-	}
-	return starts, nil
+	slices.Reverse(starts)
+	return starts
 }
 
 // xlog is c·ln(c+1), the count term of a smoothed unigram description
