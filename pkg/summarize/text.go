@@ -38,21 +38,7 @@ func tokenize(text string, out []token) []token {
 			continue
 		}
 		start := i
-		for i < len(text) {
-			r, size = utf8.DecodeRuneInString(text[i:])
-			if isWordRune(r) {
-				i += size
-				continue
-			}
-			if (r == '\'' || r == '’' || r == '-' || r == '_') && i+size < len(text) {
-				next, _ := utf8.DecodeRuneInString(text[i+size:])
-				if isWordRune(next) {
-					i += size
-					continue
-				}
-			}
-			break
-		}
+		i = wordEnd(text, i)
 		word := text[start:i]
 		lower := strings.ToLower(word)
 		lower = strings.TrimSuffix(strings.TrimSuffix(lower, "'s"), "’s")
@@ -68,6 +54,28 @@ func tokenize(text string, out []token) []token {
 		brk = false
 	}
 	return out
+}
+
+// wordEnd returns the end of the word starting at i: a run of letters
+// and digits, with an apostrophe, hyphen or underscore kept when a
+// letter or digit follows it ("don't", "peer-to-peer", "OP_RETURN").
+func wordEnd(text string, i int) int {
+	for i < len(text) {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		if isWordRune(r) {
+			i += size
+			continue
+		}
+		if (r == '\'' || r == '’' || r == '-' || r == '_') && i+size < len(text) {
+			next, _ := utf8.DecodeRuneInString(text[i+size:])
+			if isWordRune(next) {
+				i += size
+				continue
+			}
+		}
+		break
+	}
+	return i
 }
 
 func isWordRune(r rune) bool {

@@ -186,35 +186,52 @@ func cueTimes(src []recap.Unit, dur float64) ([]float64, []float64) {
 		// Units k..m share a start. Spread them when they have no length
 		// of their own.
 		if m > k || ends[k] == starts[k] {
-			total := 0
-			longest := starts[k]
-			for j := k; j <= m; j++ {
-				total += words[j]
-				longest = max(longest, ends[j])
-			}
-			next := longest
-			if m+1 < n {
-				next = starts[m+1]
-			}
-			span := min(next-starts[k], wordSeconds*float64(total))
-			if longest > starts[k] && m == k {
-				span = longest - starts[k]
-			}
-			if span > 0 && total > 0 {
-				s0, acc := starts[k], 0
-				for j := k; j <= m; j++ {
-					starts[j] = s0 + span*float64(acc)/float64(total)
-					acc += words[j]
-					ends[j] = max(ends[j], s0+span*float64(acc)/float64(total))
-					if dur > 0 {
-						ends[j] = min(ends[j], dur)
-					}
-				}
-			}
+			spreadShared(starts[k:m+1], ends[k:m+1], words[k:m+1], startAfter(starts, m), dur)
 		}
 		k = m + 1
 	}
 	return starts, ends
+}
+
+// startAfter is the start after unit m, or -1 after the last.
+func startAfter(starts []float64, m int) float64 {
+	if m+1 < len(starts) {
+		return starts[m+1]
+	}
+	return -1
+}
+
+// spreadShared spreads units sharing one start over the time up to the
+// next start (nextStart, -1 for none), or over about wordSeconds a word
+// when that is shorter, in proportion to their words; a single unit with
+// an end of its own keeps its length.
+func spreadShared(starts, ends []float64, words []int, nextStart, dur float64) {
+	total := 0
+	longest := starts[0]
+	for j := range starts {
+		total += words[j]
+		longest = max(longest, ends[j])
+	}
+	end := longest
+	if nextStart >= 0 {
+		end = nextStart
+	}
+	span := min(end-starts[0], wordSeconds*float64(total))
+	if longest > starts[0] && len(starts) == 1 {
+		span = longest - starts[0]
+	}
+	if span <= 0 || total == 0 {
+		return
+	}
+	s0, acc := starts[0], 0
+	for j := range starts {
+		starts[j] = s0 + span*float64(acc)/float64(total)
+		acc += words[j]
+		ends[j] = max(ends[j], s0+span*float64(acc)/float64(total))
+		if dur > 0 {
+			ends[j] = min(ends[j], dur)
+		}
+	}
 }
 
 // How a unit ends.
@@ -379,28 +396,17 @@ func stripTags(words []string) []string {
 		case w == ">>" || w == "&gt;&gt;" || (w == "-" || w == "--") && i == 0:
 			continue
 		case strings.HasPrefix(w, "["):
-			j := i
-			for j < len(words) && !strings.Contains(words[j], "]") {
-				j++
-			}
-			if j < len(words) {
-				tail := words[j][strings.Index(words[j], "]")+1:]
-				if tail != "" {
+			if j := closingWord(words, i, "]", len(words)); j >= 0 {
+				if tail := words[j][strings.Index(words[j], "]")+1:]; tail != "" {
 					out = append(out, tail)
 				}
 				i = j
 				continue
 			}
 		case strings.HasPrefix(w, "("):
-			j := i
-			for j < len(words) && j < i+3 && !strings.Contains(words[j], ")") {
-				j++
-			}
-			if j < len(words) && strings.Contains(words[j], ")") {
-				if soundTag(words[i : j+1]) {
-					i = j
-					continue
-				}
+			if j := closingWord(words, i, ")", i+4); j >= 0 && soundTag(words[i:j+1]) {
+				i = j
+				continue
 			}
 		}
 		out = append(out, w)
@@ -409,6 +415,17 @@ func stripTags(words []string) []string {
 		return words
 	}
 	return out
+}
+
+// closingWord returns the first word from i on, before limit, that holds
+// closer, or -1.
+func closingWord(words []string, i int, closer string, limit int) int {
+	for j := i; j < len(words) && j < limit; j++ {
+		if strings.Contains(words[j], closer) {
+			return j
+		}
+	}
+	return -1
 }
 
 // soundTag reports whether a parenthesized run of words names a sound,
@@ -470,6 +487,13 @@ func endsSentence(w string, words []string, i int) bool {
 	default:
 		return false
 	}
+	return periodEnds(core, words, i)
+}
+
+// periodEnds reports whether a word core ending in a full stop ends a
+// sentence: not an abbreviation, an initial or a dotted short form
+// followed by lower case.
+func periodEnds(core string, words []string, i int) bool {
 	if strings.HasSuffix(core, "..") {
 		return nextCapital(words, i)
 	}
