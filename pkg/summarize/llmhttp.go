@@ -262,33 +262,42 @@ func clip(s string) string {
 func classifyOpenAI(status int, body []byte) *LLMError {
 	msg, typ, code := parseErrorBody(body)
 	lower := strings.ToLower(msg + " " + typ + " " + code)
-	e := &LLMError{Message: msg}
+	e := &LLMError{Message: msg, Kind: ErrServer}
 	switch {
-	case status == http.StatusUnauthorized || status == http.StatusForbidden || strings.Contains(lower, "api key") || strings.Contains(lower, "api_key"):
+	case status == http.StatusUnauthorized || status == http.StatusForbidden || containsAny(lower, []string{"api key", "api_key"}):
 		e.Kind = ErrAuth
-	case strings.Contains(lower, "context") && (strings.Contains(lower, "length") || strings.Contains(lower, "size") || strings.Contains(lower, "exceed")),
-		strings.Contains(lower, "too many tokens"), strings.Contains(lower, "prompt is too long"):
+	case contextTooSmall(lower):
 		e.Kind = ErrContextTooSmall
-	case status == http.StatusNotFound && (strings.Contains(lower, "model") || code == "model_not_found"),
-		code == "model_not_found", strings.Contains(lower, "model") && strings.Contains(lower, "not found"),
-		strings.Contains(lower, "does not exist") && strings.Contains(lower, "model"):
+	case unknownModel(status, lower, code):
 		e.Kind = ErrUnknownModel
 	case status == http.StatusNotFound:
-		e.Kind = ErrServer
 		e.Message = "no chat API at this address; check that the base URL ends in /v1"
 	case status == http.StatusTooManyRequests:
 		e.Kind = ErrRateLimited
-	case strings.Contains(lower, "content_filter") || strings.Contains(lower, "content management policy") || strings.Contains(lower, "safety"):
+	case containsAny(lower, []string{"content_filter", "content management policy", "safety"}):
 		e.Kind = ErrBlocked
-	case status >= 500:
-		e.Kind = ErrServer
-	default:
-		e.Kind = ErrServer
-		if e.Message == "" {
-			e.Message = "the server refused the request"
-		}
+	case status < 500 && e.Message == "":
+		e.Message = "the server refused the request"
 	}
 	return e
+}
+
+// contextTooSmall reports whether a lower-cased error says the prompt
+// does not fit the model's context.
+func contextTooSmall(lower string) bool {
+	return strings.Contains(lower, "context") && containsAny(lower, []string{"length", "size", "exceed"}) ||
+		containsAny(lower, []string{"too many tokens", "prompt is too long"})
+}
+
+// unknownModel reports whether an error says the model does not exist.
+func unknownModel(status int, lower, code string) bool {
+	if code == "model_not_found" {
+		return true
+	}
+	if !strings.Contains(lower, "model") {
+		return false
+	}
+	return status == http.StatusNotFound || containsAny(lower, []string{"not found", "does not exist"})
 }
 
 // adaptable reports which request option an HTTP 400 complains about, so

@@ -324,37 +324,46 @@ func isFiller(toks []token) bool {
 // the unit. It never returns the whole text.
 func leadingFiller(text string) int {
 	cut := 0
-	i := 0
-	for i < len(text) {
-		for i < len(text) && (text[i] == ' ' || text[i] == ',') {
-			i++
-		}
+	for i := skipSeparators(text, 0); i < len(text); i = skipSeparators(text, i) {
 		j := i
 		for j < len(text) && text[j] != ' ' && text[j] != ',' {
 			j++
 		}
-		word := strings.ToLower(strings.TrimRight(text[i:j], ".!?"))
-		if j == i {
-			break
-		}
-		_, ok := leadFillers[word]
-		if !ok && j < len(text) && text[j] == ',' {
-			// "Exactly, and …", "No, just …": only before a comma.
-			_, ok = commaFillers[word]
-		}
-		if !ok || j >= len(text) {
+		if j == i || j >= len(text) || !fillerAt(text, i, j) {
 			break
 		}
 		i = j
 		cut = i
 	}
-	for cut < len(text) && (text[cut] == ' ' || text[cut] == ',') {
-		cut++
-	}
+	cut = skipSeparators(text, cut)
 	if cut >= len(text) {
 		return 0
 	}
 	return cut
+}
+
+// skipSeparators returns the first index from i on that is neither a
+// space nor a comma.
+func skipSeparators(text string, i int) int {
+	for i < len(text) && (text[i] == ' ' || text[i] == ',') {
+		i++
+	}
+	return i
+}
+
+// fillerAt reports whether text[i:j] is a word that may be dropped from
+// the start of a key point: a filler, or before a comma a word such as
+// "exactly" or "no" ("Exactly, and …", "No, just …").
+func fillerAt(text string, i, j int) bool {
+	word := strings.ToLower(strings.TrimRight(text[i:j], ".!?"))
+	if _, ok := leadFillers[word]; ok {
+		return true
+	}
+	if j < len(text) && text[j] == ',' {
+		_, ok := commaFillers[word]
+		return ok
+	}
+	return false
 }
 
 // commaFillers open a sentence as fillers only when a comma follows them
