@@ -56,16 +56,9 @@ func (builtin) Summarize(ctx context.Context, t *recap.Transcript, p Progress) (
 		return nil, fmt.Errorf("builtin: %w", err)
 	}
 	p.report("segmenting", 0.1, "finding topics")
-	starts, titles := chapterStarts(units, t.Chapters)
-	if starts == nil {
-		var err error
-		starts, err = segmentAnalysis(ctx, a, func(f float64) {
-			p.report("segmenting", 0.1+0.4*f, "finding topics")
-		})
-		if err != nil {
-			return nil, fmt.Errorf("builtin: %w", err)
-		}
-		titles = make([]string, len(starts))
+	starts, titles, err := findTopics(ctx, a, t.Chapters, p)
+	if err != nil {
+		return nil, fmt.Errorf("builtin: %w", err)
 	}
 	p.report("summarizing", 0.5, fmt.Sprintf("summarizing %d topics", len(starts)))
 
@@ -94,37 +87,15 @@ func (builtin) Summarize(ctx context.Context, t *recap.Transcript, p Progress) (
 		if k+1 < len(starts) {
 			e = starts[k+1] - 1
 		}
-		topic := recap.Topic{StartUnit: s, EndUnit: e, Segments: []recap.Segment{}}
-		topic.Start, topic.End = recap.TopicTimes(units, s, e)
-		topic.Title = titles[k]
-		if topic.Title == "" {
-			topic.Title = capitalize(introTitle(a, s, e, x.topicTitle(a, s, e, totalTerms, taken)))
+		title := titles[k]
+		if title == "" {
+			title = capitalize(introTitle(a, s, e, x.topicTitle(a, s, e, totalTerms, taken)))
 		}
-		if topic.Title == "" {
-			topic.Title = fallbackTitle(a, s, e, k)
+		if title == "" {
+			title = fallbackTitle(a, s, e, k)
 		}
-		cands := a.candidates(s, e)
-		scores := a.rank(cands, s, e)
-		topicUnits[k], topicScores[k] = cands, scores
-		words := 0
-		for i := s; i <= e; i++ {
-			words += a.words[i]
-		}
-		summary := a.mmr(cands, scores, summaryLength(words), nil)
-		topic.Summary = a.joinSentences(summary)
-		exclude := make(map[int]bool, len(summary))
-		for _, i := range summary {
-			exclude[i] = true
-		}
-		points := keyPointCount(words)
-		keys := a.mmr(cands, scores, points, exclude)
-		if len(keys) == 0 {
-			keys = summary
-		}
-		for _, i := range keys {
-			text := a.keyPoint(i, e, exclude)
-			topic.Segments = append(topic.Segments, recap.Segment{Start: units[i].Start, Unit: i, Text: text})
-		}
+		var topic recap.Topic
+		topic, topicUnits[k], topicScores[k] = a.summarizeTopic(s, e, title)
 		doc.Topics = append(doc.Topics, topic)
 		p.report("summarizing", 0.5+0.45*float64(k+1)/float64(len(starts)), fmt.Sprintf("summarized topic %d of %d", k+1, len(starts)))
 	}
@@ -143,6 +114,52 @@ func (builtin) Summarize(ctx context.Context, t *recap.Transcript, p Progress) (
 	doc.Stats = recap.Stats{Words: t.Words(), Units: len(units), ElapsedMS: time.Since(began).Milliseconds()}
 	p.report("summarizing", 1, "recap ready")
 	return doc, nil
+}
+
+// findTopics returns the first unit of every topic: the creator's
+// chapters with their titles when the transcript has them, else the
+// segmenter's topics with empty titles.
+func findTopics(ctx context.Context, a *analysis, chapters []recap.Chapter, p Progress) ([]int, []string, error) {
+	if starts, titles := chapterStarts(a.units, chapters); starts != nil {
+		return starts, titles, nil
+	}
+	starts, err := segmentAnalysis(ctx, a, func(f float64) {
+		p.report("segmenting", 0.1+0.4*f, "finding topics")
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return starts, make([]string, len(starts)), nil
+}
+
+// summarizeTopic writes the topic of units [s, e] titled title: its
+// times, its summary and its key points, never the same sentence twice.
+// It also returns the topic's candidate units and their scores, from
+// which the recap's own summary is chosen.
+func (a *analysis) summarizeTopic(s, e int, title string) (recap.Topic, []int, []float64) {
+	topic := recap.Topic{StartUnit: s, EndUnit: e, Title: title, Segments: []recap.Segment{}}
+	topic.Start, topic.End = recap.TopicTimes(a.units, s, e)
+	cands := a.candidates(s, e)
+	scores := a.rank(cands, s, e)
+	words := 0
+	for i := s; i <= e; i++ {
+		words += a.words[i]
+	}
+	summary := a.mmr(cands, scores, summaryLength(words), nil)
+	topic.Summary = a.joinSentences(summary)
+	exclude := make(map[int]bool, len(summary))
+	for _, i := range summary {
+		exclude[i] = true
+	}
+	keys := a.mmr(cands, scores, keyPointCount(words), exclude)
+	if len(keys) == 0 {
+		keys = summary
+	}
+	for _, i := range keys {
+		text := a.keyPoint(i, e, exclude)
+		topic.Segments = append(topic.Segments, recap.Segment{Start: a.units[i].Start, Unit: i, Text: text})
+	}
+	return topic, cands, scores
 }
 
 // summaryLength is how many sentences summarize a topic of so many words:
