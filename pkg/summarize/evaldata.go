@@ -183,48 +183,8 @@ func LoadTalk(path string) (*Reference, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load talk: %w", err)
 	}
-	type turn struct {
-		speaker string
-		start   float64
-		text    []string
-		heading bool   // a section heading came before this turn
-		title   string // that heading's text
-	}
-	var turns []turn
-	title := ""
-	body := string(data)
-	if rest, ok := strings.CutPrefix(body, "---\n"); ok {
-		if front, after, ok := strings.Cut(rest, "\n---\n"); ok {
-			body = after
-			for line := range strings.Lines(front) {
-				if v, ok := strings.CutPrefix(strings.TrimSpace(line), "title:"); ok {
-					title = strings.Trim(strings.TrimSpace(v), `"'`)
-				}
-			}
-		}
-	}
-	heading, headingText := false, ""
-	sc := bufio.NewScanner(strings.NewReader(body))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if strings.HasPrefix(line, "## ") {
-			heading, headingText = true, strings.TrimSpace(strings.TrimLeft(line, "#"))
-			continue
-		}
-		if m := turnLine.FindStringSubmatch(line); m != nil {
-			h, _ := strconv.Atoi(m[2])
-			mi, _ := strconv.Atoi(m[3])
-			s, _ := strconv.Atoi(m[4])
-			turns = append(turns, turn{speaker: m[1], start: float64(h*3600 + mi*60 + s), heading: heading, title: headingText})
-			heading, headingText = false, ""
-			continue
-		}
-		if line == "" || strings.HasPrefix(line, "#") || len(turns) == 0 {
-			continue
-		}
-		turns[len(turns)-1].text = append(turns[len(turns)-1].text, strings.Fields(line)...)
-	}
+	title, body := talkFrontMatter(string(data))
+	turns := talkTurns(body)
 	if len(turns) == 0 {
 		return nil, fmt.Errorf("load talk %s: no speaker turns", filepath.Base(path))
 	}
@@ -239,21 +199,85 @@ func LoadTalk(path string) (*Reference, error) {
 			ref.Starts = append(ref.Starts, len(ref.Transcript.Units))
 			ref.Titles = append(ref.Titles, tu.title)
 		}
-		for w := 0; w < len(tu.text); w += cueWords {
-			e := min(w+cueWords, len(tu.text))
-			s := tu.start + (end-tu.start)*float64(w)/float64(len(tu.text))
-			f := tu.start + (end-tu.start)*float64(e)/float64(len(tu.text))
-			ref.Transcript.Units = append(ref.Transcript.Units, recap.Unit{
-				I: len(ref.Transcript.Units), Start: recap.Secs(s), End: recap.Secs(f),
-				Text: strings.Join(tu.text[w:e], " "), Speaker: tu.speaker,
-			})
-		}
+		ref.Transcript.Units = tu.cues(ref.Transcript.Units, end)
 	}
 	if len(ref.Transcript.Units) == 0 {
 		return nil, fmt.Errorf("load talk %s: %w", name, recap.ErrEmptyTranscript)
 	}
 	ref.Transcript.Source.Duration = *ref.Transcript.Units[len(ref.Transcript.Units)-1].End
 	return ref, nil
+}
+
+// talkTurn is one speaker turn of a reference talk.
+type talkTurn struct {
+	speaker string
+	start   float64
+	text    []string
+	heading bool   // a section heading came before this turn
+	title   string // that heading's text
+}
+
+// cues appends the turn, ending at end, to units as caption-like cues
+// of cueWords words with times spread evenly.
+func (tu talkTurn) cues(units []recap.Unit, end float64) []recap.Unit {
+	for w := 0; w < len(tu.text); w += cueWords {
+		e := min(w+cueWords, len(tu.text))
+		s := tu.start + (end-tu.start)*float64(w)/float64(len(tu.text))
+		f := tu.start + (end-tu.start)*float64(e)/float64(len(tu.text))
+		units = append(units, recap.Unit{
+			I: len(units), Start: recap.Secs(s), End: recap.Secs(f),
+			Text: strings.Join(tu.text[w:e], " "), Speaker: tu.speaker,
+		})
+	}
+	return units
+}
+
+// talkFrontMatter returns the title of a talk's YAML front matter and
+// the text after it.
+func talkFrontMatter(body string) (title, rest string) {
+	after, ok := strings.CutPrefix(body, "---\n")
+	if !ok {
+		return "", body
+	}
+	front, text, ok := strings.Cut(after, "\n---\n")
+	if !ok {
+		return "", body
+	}
+	for line := range strings.Lines(front) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "title:"); ok {
+			title = strings.Trim(strings.TrimSpace(v), `"'`)
+		}
+	}
+	return title, text
+}
+
+// talkTurns reads the speaker turns of a talk's body, marking those
+// that follow a "## " heading.
+func talkTurns(body string) []talkTurn {
+	var turns []talkTurn
+	heading, headingText := false, ""
+	sc := bufio.NewScanner(strings.NewReader(body))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if strings.HasPrefix(line, "## ") {
+			heading, headingText = true, strings.TrimSpace(strings.TrimLeft(line, "#"))
+			continue
+		}
+		if m := turnLine.FindStringSubmatch(line); m != nil {
+			h, _ := strconv.Atoi(m[2])
+			mi, _ := strconv.Atoi(m[3])
+			s, _ := strconv.Atoi(m[4])
+			turns = append(turns, talkTurn{speaker: m[1], start: float64(h*3600 + mi*60 + s), heading: heading, title: headingText})
+			heading, headingText = false, ""
+			continue
+		}
+		if line == "" || strings.HasPrefix(line, "#") || len(turns) == 0 {
+			continue
+		}
+		turns[len(turns)-1].text = append(turns[len(turns)-1].text, strings.Fields(line)...)
+	}
+	return turns
 }
 
 // LoadQMSum reads a meeting of the QMSum set: utterances with speakers
