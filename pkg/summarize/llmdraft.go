@@ -129,27 +129,19 @@ type draft struct {
 	points         []answerPoint // every key point, wherever it came from
 }
 
-// assemble turns a draft into a document that passes Validate, or says
-// why it cannot: no usable topic start, no grounded key point, no
-// summary.
-func (r *run) assemble(dr *draft) (*recap.Document, error) {
-	n := len(r.units)
-	tops, err := r.topicStarts(dr.topics)
-	if err != nil {
-		return nil, err
-	}
-	if strings.TrimSpace(dr.summary) == "" {
-		return nil, errors.New(`"summary" is empty`)
-	}
-	// Key points: grounded in their units, one per unit, in order.
-	type point struct {
-		unit int
-		text string
-	}
-	var points []point
+// groundedPoint is a key point found in its unit.
+type groundedPoint struct {
+	unit int
+	text string
+}
+
+// groundPoints keeps the key points grounded in their units, one per
+// unit, in order, and counts those that are not.
+func (r *run) groundPoints(drafted []answerPoint) ([]groundedPoint, int) {
+	var points []groundedPoint
 	ungrounded := 0
 	seen := make(map[int]bool)
-	for _, p := range dr.points {
+	for _, p := range drafted {
 		text := oneLine(p.Text)
 		if text == "" {
 			continue
@@ -163,12 +155,47 @@ func (r *run) assemble(dr *draft) (*recap.Document, error) {
 			continue
 		}
 		seen[u] = true
-		points = append(points, point{u, text})
+		points = append(points, groundedPoint{u, text})
 	}
+	sort.SliceStable(points, func(a, b int) bool { return points[a].unit < points[b].unit })
+	return points, ungrounded
+}
+
+// topic builds the topic tm ending at unit e with the key points from
+// points[next] that fall in it (at most maxPointsPerTopic), and returns
+// it with the index of the first point after it.
+func (r *run) topic(tm topicMeta, e int, points []groundedPoint, next int) (recap.Topic, int) {
+	t := recap.Topic{StartUnit: tm.start, EndUnit: e, Title: tm.title, Summary: tm.summary, Segments: []recap.Segment{}}
+	t.Start, t.End = recap.TopicTimes(r.units, tm.start, e)
+	if t.Title == "" {
+		t.Title = firstWords(r.units[tm.start].Text, 8)
+	}
+	for next < len(points) && points[next].unit <= e {
+		if len(t.Segments) < maxPointsPerTopic {
+			p := points[next]
+			t.Segments = append(t.Segments, recap.Segment{Start: r.units[p.unit].Start, Unit: p.unit, Text: p.text})
+		}
+		next++
+	}
+	return t, next
+}
+
+// assemble turns a draft into a document that passes Validate, or says
+// why it cannot: no usable topic start, no grounded key point, no
+// summary.
+func (r *run) assemble(dr *draft) (*recap.Document, error) {
+	n := len(r.units)
+	tops, err := r.topicStarts(dr.topics)
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(dr.summary) == "" {
+		return nil, errors.New(`"summary" is empty`)
+	}
+	points, ungrounded := r.groundPoints(dr.points)
 	if len(points) == 0 {
 		return nil, fmt.Errorf("none of the %d key points matches the unit it names; each key point must repeat what its unit says", len(dr.points))
 	}
-	sort.SliceStable(points, func(a, b int) bool { return points[a].unit < points[b].unit })
 
 	doc := &recap.Document{
 		Engine:     recap.Engine{Name: r.e.name, Model: r.e.model},
@@ -191,18 +218,8 @@ func (r *run) assemble(dr *draft) (*recap.Document, error) {
 		if k+1 < len(tops) {
 			e = tops[k+1].start - 1
 		}
-		t := recap.Topic{StartUnit: tm.start, EndUnit: e, Title: tm.title, Summary: tm.summary, Segments: []recap.Segment{}}
-		t.Start, t.End = recap.TopicTimes(r.units, tm.start, e)
-		if t.Title == "" {
-			t.Title = firstWords(r.units[tm.start].Text, 8)
-		}
-		for next < len(points) && points[next].unit <= e {
-			if len(t.Segments) < maxPointsPerTopic {
-				p := points[next]
-				t.Segments = append(t.Segments, recap.Segment{Start: r.units[p.unit].Start, Unit: p.unit, Text: p.text})
-			}
-			next++
-		}
+		var t recap.Topic
+		t, next = r.topic(tm, e, points, next)
 		doc.Topics = append(doc.Topics, t)
 	}
 	if doc.Title == "" && len(doc.Topics) > 0 {
