@@ -66,29 +66,38 @@ func (a *analysis) keyPoint(i, end int, exclude map[int]bool) string {
 // next sentence too.
 const shortPoint = 9
 
-// rank scores the candidate units (indexes into a.units) of one topic.
-func (a *analysis) rank(cands []int, from, to int) []float64 {
+// simEdge is an edge of the similarity graph of candidate sentences.
+type simEdge struct {
+	to int
+	w  float64
+}
+
+// similarityGraph links candidates within centralityWindow of each other
+// whose TF-IDF vectors are at least minEdge alike.
+func (a *analysis) similarityGraph(cands []int) [][]simEdge {
 	n := len(cands)
-	scores := make([]float64, n)
-	if n == 0 {
-		return scores
-	}
-	type edge struct {
-		to int
-		w  float64
-	}
-	adj := make([][]edge, n)
-	deg := make([]float64, n)
+	adj := make([][]simEdge, n)
 	for x := 0; x < n; x++ {
 		for y := x + 1; y < n && y <= x+centralityWindow; y++ {
 			w := dot(a.vecs[cands[x]], a.vecs[cands[y]])
 			if w < minEdge {
 				continue
 			}
-			adj[x] = append(adj[x], edge{y, w})
-			adj[y] = append(adj[y], edge{x, w})
-			deg[x] += w
-			deg[y] += w
+			adj[x] = append(adj[x], simEdge{y, w})
+			adj[y] = append(adj[y], simEdge{x, w})
+		}
+	}
+	return adj
+}
+
+// pageRank is the stationary distribution of a damped random walk on
+// the weighted graph adj, after at most 50 steps.
+func pageRank(adj [][]simEdge) []float64 {
+	n := len(adj)
+	deg := make([]float64, n)
+	for x, edges := range adj {
+		for _, e := range edges {
+			deg[x] += e.w
 		}
 	}
 	cur := make([]float64, n)
@@ -120,6 +129,17 @@ func (a *analysis) rank(cands []int, from, to int) []float64 {
 			break
 		}
 	}
+	return cur
+}
+
+// rank scores the candidate units (indexes into a.units) of one topic.
+func (a *analysis) rank(cands []int, from, to int) []float64 {
+	n := len(cands)
+	scores := make([]float64, n)
+	if n == 0 {
+		return scores
+	}
+	cur := pageRank(a.similarityGraph(cands))
 	span := float64(to - from + 1)
 	for k, i := range cands {
 		pos := float64(i-from) / span

@@ -244,6 +244,26 @@ type topicMeta struct {
 	title, summary string
 }
 
+// fixedTopics are the topics of a run whose starts are fixed (creator
+// chapters): each takes the summary, and a title when it has none, of
+// the first answered topic that starts inside it.
+func (r *run) fixedTopics(valid []answerTopic) []topicMeta {
+	tops := make([]topicMeta, len(r.fixed))
+	for k, s := range r.fixed {
+		tops[k] = topicMeta{start: s, title: r.fixedTitles[k]}
+	}
+	for _, t := range valid {
+		k := max(sort.SearchInts(r.fixed, int(t.StartUnit)+1)-1, 0)
+		if tops[k].summary == "" {
+			tops[k].summary = oneLine(t.Summary)
+		}
+		if tops[k].title == "" {
+			tops[k].title = oneLine(t.Title)
+		}
+	}
+	return tops
+}
+
 // topicStarts orders the model's topics and makes them cover the
 // transcript. With creator chapters, the chapters are the topics and the
 // model only supplies their summaries (and titles for untitled ones).
@@ -257,23 +277,7 @@ func (r *run) topicStarts(topics []answerTopic) ([]topicMeta, error) {
 	}
 	sort.SliceStable(valid, func(a, b int) bool { return valid[a].StartUnit < valid[b].StartUnit })
 	if r.fixed != nil {
-		tops := make([]topicMeta, len(r.fixed))
-		for k, s := range r.fixed {
-			tops[k] = topicMeta{start: s, title: r.fixedTitles[k]}
-		}
-		for _, t := range valid {
-			k := sort.SearchInts(r.fixed, int(t.StartUnit)+1) - 1
-			if k < 0 {
-				k = 0
-			}
-			if tops[k].summary == "" {
-				tops[k].summary = oneLine(t.Summary)
-			}
-			if tops[k].title == "" {
-				tops[k].title = oneLine(t.Title)
-			}
-		}
-		return tops, nil
+		return r.fixedTopics(valid), nil
 	}
 	if len(valid) == 0 {
 		return nil, fmt.Errorf("no topic has a start_unit between 0 and %d", n-1)
