@@ -97,34 +97,41 @@ func collectPhrases(a *analysis) *phraseIndex {
 			continue
 		}
 		for p := range toks {
-			if toks[p].stop {
-				continue
-			}
-			key.Reset()
-			for n := 1; n <= maxPhraseWords && p+n-1 < len(toks); n++ {
-				last := toks[p+n-1]
-				if n > 1 && last.brk {
-					break
-				}
-				if n > 1 {
-					key.WriteByte(' ')
-				}
-				key.WriteString(last.stem)
-				if last.stop {
-					if n == 2 && strings.EqualFold(last.surface, "of") {
-						continue
-					}
-					if n > 1 && isNumber(last.surface) {
-						// "version 3", "BIP 157": a number may end a phrase.
-						x.add(key.String(), n, int32(i), toks[p:p+n], p == 0 || toks[p].brk)
-					}
-					break
-				}
-				x.add(key.String(), n, int32(i), toks[p:p+n], p == 0 || toks[p].brk)
+			if !toks[p].stop {
+				x.addPhrasesAt(&key, int32(i), toks, p)
 			}
 		}
 	}
 	return x
+}
+
+// addPhrasesAt adds the phrases of unit i that start at its token p: up
+// to maxPhraseWords words, never across punctuation, never ending on a
+// stop word but for "of" inside and a number at the end ("version 3",
+// "BIP 157").
+func (x *phraseIndex) addPhrasesAt(key *strings.Builder, i int32, toks []token, p int) {
+	key.Reset()
+	atStart := p == 0 || toks[p].brk
+	for n := 1; n <= maxPhraseWords && p+n-1 < len(toks); n++ {
+		last := toks[p+n-1]
+		if n > 1 && last.brk {
+			return
+		}
+		if n > 1 {
+			key.WriteByte(' ')
+		}
+		key.WriteString(last.stem)
+		if last.stop {
+			if n == 2 && strings.EqualFold(last.surface, "of") {
+				continue
+			}
+			if n > 1 && isNumber(last.surface) {
+				x.add(key.String(), n, i, toks[p:p+n], atStart)
+			}
+			return
+		}
+		x.add(key.String(), n, i, toks[p:p+n], atStart)
+	}
 }
 
 // speakerStems returns the content stems of the speaker names of units.
