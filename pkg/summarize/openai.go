@@ -235,18 +235,8 @@ func (b *openAI) readStream(r io.Reader) (chatResponse, error) {
 			le.Engine, le.URL = recap.EngineOpenAI, b.c.baseURL
 			return out, le
 		}
-		for _, ch := range c.Choices {
-			if ch.Delta != nil {
-				if ch.Delta.Content != nil {
-					text.WriteString(*ch.Delta.Content)
-				}
-				if ch.Delta.Refusal != nil {
-					refusal.WriteString(*ch.Delta.Refusal)
-				}
-			}
-			if ch.FinishReason != nil {
-				finish = ch.FinishReason
-			}
+		if f := c.appendDeltas(&text, &refusal); f != nil {
+			finish = f
 		}
 		if c.Usage != nil {
 			out.PromptTokens, out.CompletionTokens = c.Usage.PromptTokens, c.Usage.CompletionTokens
@@ -263,6 +253,26 @@ func (b *openAI) readStream(r io.Reader) (chatResponse, error) {
 	}
 	out.Text = text.String()
 	return out, b.finish(finish, &out)
+}
+
+// appendDeltas adds the text and refusal pieces of a streamed chunk and
+// returns its last finish_reason, if any.
+func (c *oaCompletion) appendDeltas(text, refusal *strings.Builder) *string {
+	var finish *string
+	for _, ch := range c.Choices {
+		if d := ch.Delta; d != nil {
+			if d.Content != nil {
+				text.WriteString(*d.Content)
+			}
+			if d.Refusal != nil {
+				refusal.WriteString(*d.Refusal)
+			}
+		}
+		if ch.FinishReason != nil {
+			finish = ch.FinishReason
+		}
+	}
+	return finish
 }
 
 // finish reads a finish_reason: "length" marks a truncated answer,

@@ -33,18 +33,8 @@ func (s *Server) serveOpenAI(w http.ResponseWriter, r *http.Request, b Behavior,
 	if s.refuseCommon(w, r, b, c) {
 		return
 	}
-	switch b {
-	case Refusal:
-		s.raw(w, http.StatusOK, "refusal.json", nil)
-		return
-	case ContextError:
-		s.raw(w, http.StatusBadRequest, "error_context_length.json", nil)
-		return
-	case LlamaCppContext:
-		s.raw(w, http.StatusBadRequest, "error_llamacpp_context.json", nil)
-		return
-	case VLLMContext:
-		s.raw(w, http.StatusBadRequest, "error_vllm_context.json", nil)
+	if e, ok := openAIErrors[b]; ok {
+		s.raw(w, e.status, e.file, nil)
 		return
 	}
 	out, cut := text(b, c)
@@ -52,18 +42,44 @@ func (s *Server) serveOpenAI(w http.ResponseWriter, r *http.Request, b Behavior,
 	if cut {
 		finish = "length"
 	}
-	prompt, completion := words(c.prompt)*4/3, words(out)*4/3
+	u := usage{words(c.prompt) * 4 / 3, words(out) * 4 / 3}
 	if !c.stream {
 		resp := s.fixture("completion.json")
 		set(resp, "choices.message.content", out)
 		set(resp, "choices.finish_reason", finish)
 		set(resp, "model", s.Model)
-		set(resp, "usage.prompt_tokens", prompt)
-		set(resp, "usage.completion_tokens", completion)
-		set(resp, "usage.total_tokens", prompt+completion)
+		u.set(resp)
 		writeJSON(w, resp)
 		return
 	}
+	opts, _ := c.body["stream_options"].(map[string]any)
+	s.streamOpenAI(w, b, out, finish, u, opts["include_usage"] == true)
+}
+
+// openAIErrors are the fixed answers of the behaviors that fail.
+var openAIErrors = map[Behavior]struct {
+	status int
+	file   string
+}{
+	Refusal:         {http.StatusOK, "refusal.json"},
+	ContextError:    {http.StatusBadRequest, "error_context_length.json"},
+	LlamaCppContext: {http.StatusBadRequest, "error_llamacpp_context.json"},
+	VLLMContext:     {http.StatusBadRequest, "error_vllm_context.json"},
+}
+
+// usage is a call's token counts, estimated from words.
+type usage struct{ prompt, completion int }
+
+func (u usage) set(v map[string]any) {
+	set(v, "usage.prompt_tokens", u.prompt)
+	set(v, "usage.completion_tokens", u.completion)
+	set(v, "usage.total_tokens", u.prompt+u.completion)
+}
+
+// streamOpenAI sends out as server-sent chunks, the last with finish
+// reason finish, then the usage when asked and [DONE]. StreamCut stops
+// half-way.
+func (s *Server) streamOpenAI(w http.ResponseWriter, b Behavior, out, finish string, u usage, withUsage bool) {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	pieces := chunks(out, 48)
@@ -78,12 +94,10 @@ func (s *Server) serveOpenAI(w http.ResponseWriter, r *http.Request, b Behavior,
 		}
 		sse(w, ch)
 	}
-	if opts, ok := c.body["stream_options"].(map[string]any); ok && opts["include_usage"] == true {
-		u := s.fixture("usage_chunk.json")
-		set(u, "usage.prompt_tokens", prompt)
-		set(u, "usage.completion_tokens", completion)
-		set(u, "usage.total_tokens", prompt+completion)
-		sse(w, u)
+	if withUsage {
+		uc := s.fixture("usage_chunk.json")
+		u.set(uc)
+		sse(w, uc)
 	}
 	fmt.Fprint(w, "data: [DONE]\n\n")
 	flush(w)

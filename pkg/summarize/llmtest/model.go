@@ -80,23 +80,7 @@ func parseUnits(prompt string) []unit {
 // recapUnits recaps numbered units: topics at even steps (or at the
 // chapters), two key points per topic from its longest units.
 func recapUnits(units []unit, chapters []int, part, invent bool) recapAnswer {
-	first, last := units[0].i, units[len(units)-1].i
-	var starts []int
-	for _, c := range chapters {
-		if c >= first && c <= last {
-			starts = append(starts, c)
-		}
-	}
-	if len(starts) == 0 || part {
-		k := max(1, min(8, len(units)/30))
-		if part {
-			k = min(2, len(units))
-		}
-		starts = starts[:0]
-		for j := range k {
-			starts = append(starts, units[j*len(units)/k].i)
-		}
-	}
+	starts := fakeStarts(units, chapters, part)
 	var a recapAnswer
 	for k, s := range starts {
 		var in []unit
@@ -105,20 +89,9 @@ func recapUnits(units []unit, chapters []int, part, invent bool) recapAnswer {
 				in = append(in, u)
 			}
 		}
-		if len(in) == 0 {
-			continue
+		if len(in) > 0 {
+			a.Topics = append(a.Topics, fakeTopic(s, in, invent))
 		}
-		best := longest(in, 2)
-		t := topic{StartUnit: s, Title: titleOf(best[0].text), Summary: paraphrase(best[0].text, 24)}
-		for _, u := range best {
-			t.KeyPoints = append(t.KeyPoints, point{u.i, paraphrase(u.text, 14)})
-		}
-		if invent {
-			for j := range t.KeyPoints {
-				t.KeyPoints[j].Text = Invented
-			}
-		}
-		a.Topics = append(a.Topics, t)
 	}
 	a.Topics[0].KeyPoints = append(a.Topics[0].KeyPoints, point{a.Topics[0].StartUnit, Invented})
 	a.Title = titleOf(longest(units, 1)[0].text)
@@ -129,6 +102,46 @@ func recapUnits(units []unit, chapters []int, part, invent bool) recapAnswer {
 	a.Summary = strings.Join(sum, " ")
 	a.Keywords = keywords(units)
 	return a
+}
+
+// fakeStarts are the topic starts the fake model answers: the chapters
+// inside units, else (and always for a part of a long transcript) an
+// equal split.
+func fakeStarts(units []unit, chapters []int, part bool) []int {
+	first, last := units[0].i, units[len(units)-1].i
+	var starts []int
+	for _, c := range chapters {
+		if c >= first && c <= last {
+			starts = append(starts, c)
+		}
+	}
+	if len(starts) > 0 && !part {
+		return starts
+	}
+	k := max(1, min(8, len(units)/30))
+	if part {
+		k = min(2, len(units))
+	}
+	starts = starts[:0]
+	for j := range k {
+		starts = append(starts, units[j*len(units)/k].i)
+	}
+	return starts
+}
+
+// fakeTopic is the fake model's topic of units in starting at s: its
+// two longest units paraphrased as key points, or invented ones.
+func fakeTopic(s int, in []unit, invent bool) topic {
+	best := longest(in, 2)
+	t := topic{StartUnit: s, Title: titleOf(best[0].text), Summary: paraphrase(best[0].text, 24)}
+	for _, u := range best {
+		text := paraphrase(u.text, 14)
+		if invent {
+			text = Invented
+		}
+		t.KeyPoints = append(t.KeyPoints, point{u.i, text})
+	}
+	return t
 }
 
 // merge answers a merge request: every other section becomes a topic
