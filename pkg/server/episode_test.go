@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"html"
 	"io"
 	"mime/multipart"
@@ -369,5 +370,34 @@ func TestTrialEpisodeChooser(t *testing.T) {
 	w = ann.do(t, "POST", "/uploads/"+token, formType, form("other", "The Past"))
 	if body := pageBody(t, w); w.Code != http.StatusOK || !strings.Contains(body, `id="duplicate"`) || !strings.Contains(body, st.RecapID) {
 		t.Fatalf("ann is not offered her trial's recap: %d\n%s", w.Code, body)
+	}
+}
+
+// TestPendingTotalCap: at most pendingTotal uploads wait in all, however
+// many callers there are; an expired one makes room again.
+func TestPendingTotalCap(t *testing.T) {
+	p := &pendingFeeds{dir: t.TempDir(), now: time.Now}
+	var first string
+	for i := range pendingTotal {
+		token, err := p.put(fmt.Sprintf("user-%d", i), pendingFeed{Name: "f.xml", Data: []byte("<rss/>")})
+		if err != nil {
+			t.Fatalf("upload %d: %v", i, err)
+		}
+		if i == 0 {
+			first = token
+		}
+	}
+	if _, err := p.put("one-more", pendingFeed{Name: "f.xml", Data: []byte("<rss/>")}); err != errPendingFull {
+		t.Fatalf("upload over the cap: %v", err)
+	}
+	old := time.Now().Add(-pendingLife - time.Second)
+	if err := os.Chtimes(p.path("user-0", first), old, old); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.put("one-more", pendingFeed{Name: "f.xml", Data: []byte("<rss/>")}); err != nil {
+		t.Fatalf("after one expired: %v", err)
+	}
+	if _, err := p.get("user-0", first); err != errUploadGone {
+		t.Fatalf("the expired upload: %v", err)
 	}
 }
