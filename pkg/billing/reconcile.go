@@ -33,6 +33,32 @@ func (s *Service) Reconcile(ctx context.Context) (ReconcileReport, error) {
 		return rep, nil
 	}
 	now := s.now()
+	due, err := s.dueOrders(ctx, now)
+	if err != nil {
+		return rep, fmt.Errorf("billing: reconcile: %w", err)
+	}
+	for _, o := range due {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		if o.ProviderRef == "" {
+			err = s.reconcileUncreated(ctx, o, now, &rep)
+		} else {
+			err = s.reconcileOrder(ctx, o, &rep)
+		}
+		if err != nil {
+			return rep, err
+		}
+	}
+	if rep.Checked > 0 || rep.Abandoned > 0 {
+		s.log.Info("payments reconciled", "checked", rep.Checked, "settled", rep.Settled, "closed", rep.Closed, "provider_failures", rep.Failed)
+	}
+	return rep, nil
+}
+
+// dueOrders are the orders the reconciler looks at: not applied, younger
+// than WatchFor, and in a state a provider may still change, oldest first.
+func (s *Service) dueOrders(ctx context.Context, now time.Time) ([]Order, error) {
 	var due []Order
 	err := s.opt.Store.View(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT `+orderColumns+` FROM billing_orders
@@ -51,44 +77,54 @@ func (s *Service) Reconcile(ctx context.Context) (ReconcileReport, error) {
 		}
 		return rows.Err()
 	})
+	return due, err
+}
+
+// reconcileUncreated gives up an order whose invoice was never recorded
+// (the process stopped while creating it) once notCreatedAfter has
+// passed; a younger one may still be being created and is left alone.
+func (s *Service) reconcileUncreated(ctx context.Context, o Order, now time.Time, rep *ReconcileReport) error {
+	if now.Sub(o.CreatedAt) <= notCreatedAfter {
+		return nil
+	}
+	if err := s.markFailed(ctx, o.ID, "the invoice was never created (Recap stopped while creating it)"); err != nil {
+		return err
+	}
+	rep.Abandoned++
+	return nil
+}
+
+// reconcileOrder re-reads one order from its provider, applying it when
+// paid, and counts the outcome. A provider that does not answer (or is
+// no longer configured) is counted as a failure, not returned.
+func (s *Service) reconcileOrder(ctx context.Context, o Order, rep *ReconcileReport) error {
+	rep.Checked++
+	s.dueForCheck(o.ID, 0)
+	after, err := s.refresh(ctx, o)
+	if errors.Is(err, ErrProviderDown) || errors.Is(err, ErrNotConfigured) {
+		rep.Failed++
+		rep.Errors = append(rep.Errors, o.ID+": "+err.Error())
+		return nil
+	}
 	if err != nil {
-		return rep, fmt.Errorf("billing: reconcile: %w", err)
+		return err
 	}
-	for _, o := range due {
-		if err := ctx.Err(); err != nil {
-			return rep, err
-		}
-		if o.ProviderRef == "" {
-			if now.Sub(o.CreatedAt) > notCreatedAfter {
-				if err := s.markFailed(ctx, o.ID, "the invoice was never created (Recap stopped while creating it)"); err != nil {
-					return rep, err
-				}
-				rep.Abandoned++
-			}
-			continue
-		}
-		rep.Checked++
-		s.dueForCheck(o.ID, 0)
-		after, err := s.refresh(ctx, o)
-		switch {
-		case errors.Is(err, ErrProviderDown), errors.Is(err, ErrNotConfigured):
-			rep.Failed++
-			rep.Errors = append(rep.Errors, o.ID+": "+err.Error())
-			continue
-		case err != nil:
-			return rep, err
-		}
-		switch {
-		case after.Status == StatusPaid && o.Status != StatusPaid:
-			rep.Settled++
-		case after.Status != o.Status && (after.Status == StatusExpired || after.Status == StatusUnderpaid || after.Status == StatusInvalid):
-			rep.Closed++
-		}
+	rep.count(o.Status, after.Status)
+	return nil
+}
+
+// count records an order's change of status: settled when it became
+// paid, closed when it became expired, underpaid or invalid.
+func (rep *ReconcileReport) count(before, after string) {
+	if after == before {
+		return
 	}
-	if rep.Checked > 0 || rep.Abandoned > 0 {
-		s.log.Info("payments reconciled", "checked", rep.Checked, "settled", rep.Settled, "closed", rep.Closed, "provider_failures", rep.Failed)
+	switch after {
+	case StatusPaid:
+		rep.Settled++
+	case StatusExpired, StatusUnderpaid, StatusInvalid:
+		rep.Closed++
 	}
-	return rep, nil
 }
 
 // ReconcileEvery is the reconciler's interval in serve.

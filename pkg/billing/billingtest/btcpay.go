@@ -278,19 +278,26 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	}
 }
 
+// handle answers one call of the Greenfield API: the store's routes,
+// then the routes of one invoice.
 func (f *BTCPay) handle(r *http.Request, tmpl string, body []byte) (int, any) {
-	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
-	invoiceID := ""
-	if len(parts) >= 6 && parts[2] == "stores" && parts[4] == "invoices" {
-		invoiceID = parts[5]
-	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if status, out, ok := f.handleStore(r, tmpl, body); ok {
+		return status, out
+	}
+	return f.handleInvoice(r, tmpl)
+}
+
+// handleStore answers the routes that name no invoice; ok is false for
+// the others. f.mu is held.
+func (f *BTCPay) handleStore(r *http.Request, tmpl string, body []byte) (status int, out any, ok bool) {
 	switch r.Method + " " + tmpl {
 	case "GET /api/v1/api-keys/current":
-		return http.StatusOK, map[string]any{"apiKey": f.APIKey, "label": "recap", "permissions": f.perms}
+		return http.StatusOK, map[string]any{"apiKey": f.APIKey, "label": "recap", "permissions": f.perms}, true
 	case "POST /api/v1/stores/{storeId}/invoices":
-		return f.create(body)
+		status, out = f.create(body)
+		return status, out, true
 	case "GET /api/v1/stores/{storeId}/invoices":
 		list := []any{}
 		for _, id := range f.order {
@@ -298,7 +305,18 @@ func (f *BTCPay) handle(r *http.Request, tmpl string, body []byte) (int, any) {
 				list = append(list, f.invoiceData(f.inv[id]))
 			}
 		}
-		return http.StatusOK, list
+		return http.StatusOK, list, true
+	}
+	return 0, nil, false
+}
+
+// handleInvoice answers the routes of the invoice named in the path.
+// f.mu is held.
+func (f *BTCPay) handleInvoice(r *http.Request, tmpl string) (int, any) {
+	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	invoiceID := ""
+	if len(parts) >= 6 && parts[2] == "stores" && parts[4] == "invoices" {
+		invoiceID = parts[5]
 	}
 	inv, ok := f.inv[invoiceID]
 	if !ok {

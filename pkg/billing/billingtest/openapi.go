@@ -292,49 +292,72 @@ func (s *spec) flatten(node map[string]any) map[string]any {
 	if !ok {
 		return node
 	}
-	out := map[string]any{}
-	props := map[string]any{}
-	var required []any
-	merge := func(m map[string]any) {
-		for k, v := range m {
-			switch k {
-			case "properties":
-				for pk, pv := range v.(map[string]any) {
-					props[pk] = pv
-				}
-			case "required":
-				required = append(required, v.([]any)...)
-			case "additionalProperties":
-				if b, ok := v.(bool); ok && !b {
-					out[k] = false
-				} else if _, set := out[k]; !set {
-					out[k] = v
-				}
-			case "allOf":
-			default:
-				if _, set := out[k]; !set {
-					out[k] = v
-				}
-			}
-		}
-	}
-	merge(node)
+	m := merged{out: map[string]any{}, props: map[string]any{}}
+	m.add(node)
 	for _, p := range parts {
 		pm, _ := p.(map[string]any)
 		if ref, ok := pm["$ref"].(string); ok {
 			pm, _ = s.schemas[strings.TrimPrefix(ref, "#/components/schemas/")].(map[string]any)
 		}
 		if pm != nil {
-			merge(s.flatten(pm))
+			m.add(s.flatten(pm))
 		}
 	}
-	if len(props) > 0 {
-		out["properties"] = props
+	return m.schema()
+}
+
+// merged is a schema being built from the parts of an allOf.
+type merged struct {
+	out      map[string]any
+	props    map[string]any
+	required []any
+}
+
+// add merges one part's keywords.
+func (m *merged) add(part map[string]any) {
+	for k, v := range part {
+		switch k {
+		case "properties":
+			for pk, pv := range v.(map[string]any) {
+				m.props[pk] = pv
+			}
+		case "required":
+			m.required = append(m.required, v.([]any)...)
+		case "additionalProperties":
+			m.addAdditional(v)
+		case "allOf":
+		default:
+			m.first(k, v)
+		}
 	}
-	if len(required) > 0 {
-		out["required"] = required
+}
+
+// addAdditional keeps additionalProperties false once any part says so,
+// else the first value given.
+func (m *merged) addAdditional(v any) {
+	if b, ok := v.(bool); ok && !b {
+		m.out["additionalProperties"] = false
+		return
 	}
-	return out
+	m.first("additionalProperties", v)
+}
+
+// first sets a keyword unless an earlier part set it.
+func (m *merged) first(k string, v any) {
+	if _, set := m.out[k]; !set {
+		m.out[k] = v
+	}
+}
+
+// schema is the merged schema.
+func (m *merged) schema() map[string]any {
+	if len(m.props) > 0 {
+		m.out["properties"] = m.props
+	}
+	if len(m.required) > 0 {
+		m.out["required"] = m.required
+	}
+	return m.out
 }
 
 func asStrings(v any) []string {

@@ -169,35 +169,14 @@ func (z *Zaprite) create(body []byte) (int, any) {
 	if err := json.Unmarshal(body, &req); err != nil {
 		return http.StatusBadRequest, zapriteBad("body: not JSON")
 	}
-	var problems []string
-	for k := range req {
-		if !zapriteFields[k] {
-			problems = append(problems, k+": not a field of an order")
-		}
-	}
-	amount, ok := req["amount"].(float64)
-	if !ok || amount != float64(int64(amount)) || amount <= 0 {
-		problems = append(problems, fmt.Sprintf("amount: %v is not a positive integer in the smallest unit", req["amount"]))
-	}
-	cur, _ := req["currency"].(string)
-	if !zapriteCurrency.MatchString(cur) {
-		problems = append(problems, fmt.Sprintf("currency: %q is not a currency code", cur))
-	}
-	ext, _ := req["externalUniqId"].(string)
-	if ext == "" {
-		problems = append(problems, "externalUniqId: required for reconciliation")
-	}
-	redirect, _ := req["redirectUrl"].(string)
-	if u, err := url.Parse(redirect); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		problems = append(problems, fmt.Sprintf("redirectUrl: %q is not an http(s) URL", redirect))
-	}
-	if req["allowSavePaymentProfile"] == true && req["contactId"] == nil {
-		problems = append(problems, "contactId is required when allowSavePaymentProfile is true")
-	}
-	if len(problems) > 0 {
+	if problems := zapriteOrderProblems(req); len(problems) > 0 {
 		z.t.Errorf("fake zaprite: POST /v1/orders: %s", strings.Join(problems, "; "))
 		return http.StatusBadRequest, zapriteBad(problems...)
 	}
+	amount, _ := req["amount"].(float64)
+	cur, _ := req["currency"].(string)
+	ext, _ := req["externalUniqId"].(string)
+	redirect, _ := req["redirectUrl"].(string)
 	o := &ZapriteOrder{ID: "zo_" + randomID(16), Amount: int64(amount), Currency: cur, ExternalUniqID: ext, RedirectURL: redirect, Status: "PENDING", Created: time.Now().UTC()}
 	z.mu.Lock()
 	z.orders[o.ID] = o
@@ -205,6 +184,62 @@ func (z *Zaprite) create(body []byte) (int, any) {
 	out := z.orderData(o)
 	z.mu.Unlock()
 	return http.StatusOK, out
+}
+
+// zapriteOrderProblems checks a request to create an order the way
+// Zaprite's API does: known fields only, then each field's own check.
+func zapriteOrderProblems(req map[string]any) []string {
+	var problems []string
+	for k := range req {
+		if !zapriteFields[k] {
+			problems = append(problems, k+": not a field of an order")
+		}
+	}
+	for _, check := range []func(map[string]any) string{zapriteAmountProblem, zapriteCurrencyProblem,
+		zapriteExternalIDProblem, zapriteRedirectProblem, zapriteProfileProblem} {
+		if p := check(req); p != "" {
+			problems = append(problems, p)
+		}
+	}
+	return problems
+}
+
+func zapriteAmountProblem(req map[string]any) string {
+	amount, ok := req["amount"].(float64)
+	if !ok || amount != float64(int64(amount)) || amount <= 0 {
+		return fmt.Sprintf("amount: %v is not a positive integer in the smallest unit", req["amount"])
+	}
+	return ""
+}
+
+func zapriteCurrencyProblem(req map[string]any) string {
+	cur, _ := req["currency"].(string)
+	if !zapriteCurrency.MatchString(cur) {
+		return fmt.Sprintf("currency: %q is not a currency code", cur)
+	}
+	return ""
+}
+
+func zapriteExternalIDProblem(req map[string]any) string {
+	if ext, _ := req["externalUniqId"].(string); ext == "" {
+		return "externalUniqId: required for reconciliation"
+	}
+	return ""
+}
+
+func zapriteRedirectProblem(req map[string]any) string {
+	redirect, _ := req["redirectUrl"].(string)
+	if u, err := url.Parse(redirect); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Sprintf("redirectUrl: %q is not an http(s) URL", redirect)
+	}
+	return ""
+}
+
+func zapriteProfileProblem(req map[string]any) string {
+	if req["allowSavePaymentProfile"] == true && req["contactId"] == nil {
+		return "contactId is required when allowSavePaymentProfile is true"
+	}
+	return ""
 }
 
 func zapriteBad(msgs ...string) map[string]any {
