@@ -9,7 +9,7 @@ import (
 type Digest struct {
 	To          string
 	Site        string        // the host name people know Recap by
-	Period      string        // "Tuesday 1 December 2026" or "the week of 23 November 2026"
+	Period      string        // the day ("Tuesday 1 December 2026") or the week's Monday ("23 November 2026")
 	Weekly      bool          // a weekly digest (else daily)
 	Recaps      []DigestRecap // oldest first; at least one
 	Following   string        // the absolute URL of the Following page, where the digest is chosen
@@ -42,7 +42,11 @@ func DigestMessage(d Digest) (Message, error) {
 	if len(d.Recaps) == 1 {
 		n = "1 new recap"
 	}
-	m, err := render("digest", d, d.To, "Recap: "+n+" from the shows you follow, "+d.Period)
+	when := d.Period
+	if d.Weekly {
+		when = "week of " + d.Period
+	}
+	m, err := render("digest", d, d.To, "Recap: "+n+" from the shows you follow, "+when)
 	if err != nil {
 		return m, err
 	}

@@ -187,7 +187,11 @@ func TestBrowserDigest(t *testing.T) {
 	if rep, err := d.Run(context.Background()); err != nil || rep.Sent != 1 {
 		t.Fatalf("digest scan: %+v, %v", rep, err)
 	}
-	unsub := strings.Trim(e.mail.Wait(t, 2).Header.Get("List-Unsubscribe"), "<>")
+	weekly := e.mail.Wait(t, 2)
+	if subject := weekly.Header.Get("Subject"); !strings.Contains(subject, "2 new recaps from the shows you follow, week of ") {
+		t.Fatalf("weekly digest's subject: %q", subject)
+	}
+	unsub := strings.Trim(weekly.Header.Get("List-Unsubscribe"), "<>")
 
 	b := startBrowser(t) // no session
 	must("open the unsubscribe link", chromedp.Do(b, chromedp.Navigate(unsub), chromedp.WaitVisible(chromedp.ID("confirm-unsubscribe"))))
