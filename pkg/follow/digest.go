@@ -41,6 +41,7 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"sort"
 	"strings"
 	"time"
 
@@ -345,29 +346,22 @@ func digestRecap(doc *recap.Document, r store.DigestRecap, base string) mail.Dig
 // point of each topic in order, then the second of each, and so on; the
 // result is in the recap's order.
 func KeyPoints(doc *recap.Document, n int) []recap.Segment {
-	type pick struct{ topic, seg int }
-	var picks []pick
-	for round := 0; len(picks) < n; round++ {
-		found := false
-		for t, tp := range doc.Topics {
-			if round < len(tp.Segments) && len(picks) < n {
-				picks = append(picks, pick{t, round})
-				found = true
-			}
-		}
-		if !found {
-			break
-		}
-	}
-	out := make([]recap.Segment, 0, len(picks))
+	type at struct{ topic, seg int }
+	var all []at
 	for t, tp := range doc.Topics {
 		for s := range tp.Segments {
-			for _, p := range picks {
-				if p.topic == t && p.seg == s {
-					out = append(out, tp.Segments[s])
-				}
-			}
+			all = append(all, at{t, s})
 		}
+	}
+	// Round by round (a topic's first points first), then in order.
+	sort.SliceStable(all, func(a, b int) bool { return all[a].seg < all[b].seg })
+	all = all[:min(n, len(all))]
+	sort.Slice(all, func(a, b int) bool {
+		return all[a].topic < all[b].topic || (all[a].topic == all[b].topic && all[a].seg < all[b].seg)
+	})
+	out := make([]recap.Segment, 0, len(all))
+	for _, p := range all {
+		out = append(out, doc.Topics[p.topic].Segments[p.seg])
 	}
 	return out
 }

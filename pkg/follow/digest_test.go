@@ -284,3 +284,25 @@ func TestDigestPeriod(t *testing.T) {
 		})
 	}
 }
+
+func TestKeyPoints(t *testing.T) {
+	seg := func(s float64, text string) recap.Segment { return recap.Segment{Start: &s, Text: text} }
+	doc := &recap.Document{Topics: []recap.Topic{
+		{Segments: []recap.Segment{seg(1, "a1"), seg(2, "a2"), seg(3, "a3")}},
+		{Segments: []recap.Segment{seg(10, "b1")}},
+		{Segments: nil},
+		{Segments: []recap.Segment{seg(20, "c1"), seg(21, "c2")}},
+	}}
+	for _, c := range []struct {
+		n    int
+		want string
+	}{{0, ""}, {1, "a1"}, {2, "a1 b1"}, {3, "a1 b1 c1"}, {4, "a1 a2 b1 c1"}, {5, "a1 a2 b1 c1 c2"}, {9, "a1 a2 a3 b1 c1 c2"}} {
+		var got []string
+		for _, s := range KeyPoints(doc, c.n) {
+			got = append(got, s.Text)
+		}
+		if strings.Join(got, " ") != c.want {
+			t.Errorf("KeyPoints(%d) = %v, want %s", c.n, got, c.want)
+		}
+	}
+}
