@@ -215,6 +215,9 @@ func TestRelayBinaryEndToEnd(t *testing.T) {
 	if code, page := callA("GET", "/admin", ""); code != 200 || strings.Contains(page, `id="relay-down"`) {
 		t.Fatalf("admin page with the relay up: %d", code)
 	}
+	if code, page := callA("GET", "/account", ""); code != 200 || strings.Contains(page, `id="relay-notice"`) {
+		t.Fatalf("account page with the relay up: %d", code)
+	}
 
 	// The operator sets A's admin to pro at the relay: A follows, B not.
 	if code, out, errOut := a.run("", "relay", "user", "set-tier", "--data", rel.data, "--days", "30", "inst-a", adminA.User, "pro"); code != 0 {
@@ -256,6 +259,16 @@ func TestRelayBinaryEndToEnd(t *testing.T) {
 	if code, page := callA("GET", "/admin", ""); code != 200 || !strings.Contains(page, `id="relay-down"`) {
 		t.Fatalf("the admin page does not say the relay is down: %d", code)
 	}
+	// The user's own pages say so too, with the plan kept.
+	for _, path := range []string{"/account", "/"} {
+		code, page := callA("GET", path, "")
+		if code != 200 || !strings.Contains(page, `id="relay-notice"`) || !strings.Contains(page, `<strong id="relay-notice-plan">Pro, until `) {
+			t.Fatalf("%s does not say the relay is down and Pro is kept: %d", path, code)
+		}
+		if path == "/" && !strings.Contains(page, `id="relay-notice-engine"`) {
+			t.Fatal("the new recap page does not say the builtin engine stands in")
+		}
+	}
 	if name, note := recapThrough(t, callA, text+" Outage."); name != "builtin" || !strings.Contains(note, "could not be reached") {
 		t.Fatalf("recap during the outage: %s %q", name, note)
 	}
@@ -272,6 +285,9 @@ func TestRelayBinaryEndToEnd(t *testing.T) {
 		m := me(t, callA)
 		return m.Relay.Reachable, fmt.Sprint(m.Relay.Reachable)
 	})
+	if code, page := callA("GET", "/account", ""); code != 200 || strings.Contains(page, `id="relay-notice"`) {
+		t.Fatalf("account page with the relay back: %d", code)
+	}
 	waitFor(t, "the outbox reaches the relay", func() (bool, string) {
 		_, out, _ := a.run("", "relay", "user", "show", "--data", rel.data, "inst-a", adminA.User)
 		return strings.Contains(out, ": max, expires"), out

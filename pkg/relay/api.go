@@ -109,6 +109,10 @@ type apiError struct {
 	Message string `json:"message"`
 }
 
+// codeProviderDown is the code of the answer that says the relay's
+// payment provider is not answering (the relay itself is up).
+const codeProviderDown = "provider_down"
+
 func (e *apiError) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
 
 // asAPIError maps an error onto what the caller sees; ok is false for
@@ -134,7 +138,7 @@ func asAPIError(err error) (*apiError, bool) {
 	case errors.Is(err, ErrBelowPlan):
 		return &apiError{http.StatusConflict, "below_current_plan", "The user has a larger plan now; buy that plan to extend it."}, true
 	case errors.Is(err, ErrProviderDown):
-		return &apiError{http.StatusBadGateway, "provider_down", "The relay's payment provider is not answering; nothing was charged, try again later."}, true
+		return &apiError{http.StatusBadGateway, codeProviderDown, "The relay's payment provider is not answering; nothing was charged, try again later."}, true
 	case errors.Is(err, ErrBadSignature):
 		return &apiError{http.StatusUnauthorized, "bad_signature", "The webhook's signature is missing or wrong."}, true
 	case errors.Is(err, ErrNotSold):

@@ -86,7 +86,12 @@ func (c *Client) call(ctx context.Context, method, path string, in, out any) err
 	}
 	var ae apiError
 	json.Unmarshal(data, &ae)
-	return fmt.Errorf("%w: %s %s: HTTP %d %s", statusKind(res.StatusCode), method, path, res.StatusCode, ae.Message)
+	kind := statusKind(res.StatusCode)
+	if ae.Code == codeProviderDown {
+		// The relay answered; its payment provider did not.
+		kind = ErrProviderDown
+	}
+	return fmt.Errorf("%w: %s %s: HTTP %d %s", kind, method, path, res.StatusCode, ae.Message)
 }
 
 // statusKind maps an error status back onto the package's sentinels; a

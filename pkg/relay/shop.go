@@ -14,7 +14,11 @@ type Shop struct {
 }
 
 // Offers lists the plans the relay sells.
-func (s *Shop) Offers(ctx context.Context) (Offers, error) { return s.Client.Offers(ctx) }
+func (s *Shop) Offers(ctx context.Context) (Offers, error) {
+	o, err := s.Client.Offers(ctx)
+	s.Sync.saw(err)
+	return o, err
+}
 
 // CreateCheckout asks the relay to sell a plan to one of this instance's
 // users.
@@ -24,12 +28,16 @@ func (s *Shop) CreateCheckout(ctx context.Context, req CheckoutRequest) (Checkou
 		return Checkout{}, err
 	}
 	req.InstallID = id
-	return s.Client.CreateCheckout(ctx, req)
+	c, err := s.Client.CreateCheckout(ctx, req)
+	s.Sync.saw(err)
+	return c, err
 }
 
 // Checkout reads one of this instance's orders at the relay.
 func (s *Shop) Checkout(ctx context.Context, id string) (Checkout, error) {
-	return s.Client.Checkout(ctx, id)
+	c, err := s.Client.Checkout(ctx, id)
+	s.Sync.saw(err)
+	return c, err
 }
 
 // Expiring lists this instance's users whose paid tier ends within days.

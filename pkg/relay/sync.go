@@ -117,6 +117,31 @@ func (s *Sync) down(err error) {
 	s.mu.Unlock()
 }
 
+// saw records the outcome of a call to the relay made outside the sync
+// loop (plans and checkouts), so that a buyer who meets an unreachable
+// relay is told at once rather than after the next poll: ErrUnreachable
+// means it is down; an answer, a refusal included, that it is up. A
+// cancelled call says nothing.
+func (s *Sync) saw(err error) {
+	switch {
+	case errors.Is(err, ErrUnreachable):
+		s.down(err)
+	case err == nil || answered(err):
+		s.ok()
+	}
+}
+
+// answered reports whether err is the relay's refusal of a call, which
+// means it was reached.
+func answered(err error) bool {
+	for _, e := range []error{ErrUnauthorized, ErrForbidden, ErrPoolEmpty, ErrNotFound, ErrInvalid, ErrBelowPlan, ErrNotSold, ErrProviderDown} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
 // Nudge makes Run send the outbox now.
 func (s *Sync) Nudge() {
 	select {

@@ -59,6 +59,11 @@ type Effective struct {
 	// the relay cannot be reached to say whether it was renewed (for at
 	// most the grace period after the expiry).
 	Held bool
+	// HeldUntil is, while the relay cannot be reached, when a paid tier
+	// with an expiry stops being held: its expiry plus the grace period.
+	// Zero while the relay is reachable, for core, and for a tier with
+	// no expiry.
+	HeldUntil time.Time
 }
 
 // effective works out the tier to give: the cached one until it expires,
@@ -66,10 +71,13 @@ type Effective struct {
 // held for grace after its expiry.
 func effective(t store.TierState, now time.Time, relayDown bool, grace time.Duration) Effective {
 	e := Effective{Tier: t.Tier, Cached: t.Tier, Expiry: t.Expiry}
+	if relayDown && t.Tier != TierCore && !t.Expiry.IsZero() {
+		e.HeldUntil = t.Expiry.Add(grace)
+	}
 	if t.Tier == TierCore || t.Expiry.IsZero() || now.Before(t.Expiry) {
 		return e
 	}
-	if relayDown && now.Before(t.Expiry.Add(grace)) {
+	if relayDown && now.Before(e.HeldUntil) {
 		e.Held = true
 		return e
 	}

@@ -3,7 +3,6 @@ package server
 import (
 	"errors"
 	"github.com/recap-startos/recap/pkg/credits"
-	"github.com/recap-startos/recap/pkg/relay"
 	"net/http"
 	"time"
 
@@ -147,11 +146,7 @@ func (s *Server) handleMeMulti(w http.ResponseWriter, r *http.Request, _ httprou
 // cannot be reached the cached tier holds (see docs/relay.md), and
 // "relay.reachable" says so.
 func (s *Server) addTier(r *http.Request, userID string, me map[string]any) error {
-	tiers := s.multi.Tiers
-	if tiers == nil {
-		tiers = &relay.Local{Store: s.multi.Store}
-	}
-	e, err := tiers.Tier(r.Context(), userID)
+	e, err := s.tiers().Tier(r.Context(), userID)
 	if err != nil {
 		return err
 	}
@@ -162,6 +157,9 @@ func (s *Server) addTier(r *http.Request, userID string, me map[string]any) erro
 	}
 	if e.Held {
 		me["tier_held"] = true
+	}
+	if !e.HeldUntil.IsZero() {
+		me["tier_held_until"] = e.HeldUntil.UTC()
 	}
 	if s.multi.Relay != nil {
 		st := s.multi.Relay()

@@ -82,6 +82,7 @@ func loadViews() (*views, error) {
 		"highlight": highlight,
 		"clip":      clip,
 		"date":      func(t time.Time) string { return t.Local().Format("2 Jan 2006") },
+		"moment":    func(t time.Time) string { return t.Local().Format("2 Jan 2006, 15:04 MST") },
 		"datetime":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"typeName":  typeName,
 		"add":       func(a, b int) int { return a + b },
@@ -113,6 +114,9 @@ type view struct {
 	// recaps from follows (the badge).
 	Follows bool
 	Unread  int
+	// Relay is the notice that the relay cannot be reached
+	// (relay_notice.go); nil while it answers.
+	Relay *relayNotice
 }
 
 // render executes a page into a buffer first, so a template error
@@ -134,6 +138,13 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		v.Follows = s.opt.Follows != nil
 		if name != "following" {
 			v.Unread = s.unread(r, c)
+		}
+		n, show, err := s.relayNoticeFor(r, c, name)
+		if err != nil {
+			return err
+		}
+		if show {
+			v.Relay = n
 		}
 	}
 	v.Visitor = ok && c.visiting()
