@@ -53,6 +53,7 @@ func tokenOf(t *testing.T, link string) string {
 // TestConcurrentConfirmationsOneSession: 16 confirmations of one token at
 // once yield exactly one session.
 func TestConcurrentConfirmationsOneSession(t *testing.T) {
+	t.Parallel()
 	a, st, ms := newAccounts(t, true, store.SignInLimits{})
 	ctx := context.Background()
 	if err := a.RequestLink(ctx, "ada@example.org", someone); err != nil {
@@ -97,6 +98,7 @@ func TestConcurrentConfirmationsOneSession(t *testing.T) {
 // TestConcurrentRequestsKeepTheLimit: 30 requests at once for one address
 // with a limit of 5 mail exactly 5 links.
 func TestConcurrentRequestsKeepTheLimit(t *testing.T) {
+	t.Parallel()
 	lim := DefaultSignInLimits
 	a, st, ms := newAccounts(t, true, lim)
 	ctx := context.Background()
@@ -169,6 +171,7 @@ func TestSignupsClosed(t *testing.T) {
 }
 
 func TestBadEmailIsTheOnlyError(t *testing.T) {
+	t.Parallel()
 	a, _, ms := newAccounts(t, true, store.SignInLimits{})
 	for _, in := range []string{"a@x.test,b@evil.test", `"e@evil.test"@victim.test`, "a＠evil.test@victim.test", "ada@example.org\r\nBcc: b@evil.test"} {
 		if err := a.RequestLink(context.Background(), in, someone); !errors.Is(err, ErrBadEmail) {
@@ -188,6 +191,7 @@ func linkIn(m mailtest.Message) bool { return strings.Contains(m.Text, "/auth/ve
 // sent at the next start with a new, working link; the undelivered link
 // stops working, and nothing in the database holds a token in clear.
 func TestUndeliveredMailIsSentAfterRestart(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st, err := store.Open(ctx, t.TempDir(), store.Options{})
 	if err != nil {

@@ -18,6 +18,7 @@ func TestMain(m *testing.M) {
 }
 
 func TestPasswordHash(t *testing.T) {
+	t.Parallel()
 	h := HashPassword("correct horse battery")
 	if !strings.HasPrefix(h, "$argon2id$v=19$") {
 		t.Fatalf("hash %q is not an argon2id hash", h)
@@ -42,6 +43,7 @@ func TestPasswordHash(t *testing.T) {
 }
 
 func TestGeneratePassword(t *testing.T) {
+	t.Parallel()
 	a, b := GeneratePassword(), GeneratePassword()
 	if len(a) < 20 || a == b {
 		t.Fatalf("generated %q and %q", a, b)
@@ -49,6 +51,7 @@ func TestGeneratePassword(t *testing.T) {
 }
 
 func TestOwner(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "auth", "owner.json")
 	o := NewOwner(path)
 	if _, err := o.Record(); !errors.Is(err, ErrNoOwner) {
@@ -89,6 +92,7 @@ func TestOwner(t *testing.T) {
 }
 
 func TestSessions(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "sessions.json")
 	s, err := OpenSessions(path)
 	if err != nil {
@@ -152,6 +156,7 @@ func TestSessions(t *testing.T) {
 }
 
 func TestLimiter(t *testing.T) {
+	t.Parallel()
 	l := NewLimiter()
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	l.now = func() time.Time { return now }
@@ -187,6 +192,7 @@ func TestLimiter(t *testing.T) {
 // exactly the burst, however they interleave (the attempt is taken
 // before the work, not checked before and recorded after).
 func TestLimiterUnderConcurrency(t *testing.T) {
+	t.Parallel()
 	l := NewLimiter()
 	var passed atomic.Int32
 	var wg sync.WaitGroup
@@ -210,6 +216,7 @@ func TestLimiterUnderConcurrency(t *testing.T) {
 // the limiter past its cap, and a client mid-budget is kept when others'
 // full budgets can be forgotten instead.
 func TestLimiterMemoryIsBounded(t *testing.T) {
+	t.Parallel()
 	l := NewLimiter()
 	now := time.Now()
 	l.now = func() time.Time { return now }

@@ -9,6 +9,7 @@ import (
 )
 
 func TestCanonicalEmail(t *testing.T) {
+	t.Parallel()
 	ok := []struct{ in, want string }{
 		{"ada@example.org", "ada@example.org"},
 		{" User@Example.COM ", "user@example.com"},
@@ -90,12 +91,14 @@ func FuzzCanonicalEmail(f *testing.F) {
 }
 
 func TestMaskEmail(t *testing.T) {
+	t.Parallel()
 	if got := MaskEmail("ada@example.org"); got != "a•••@example.org" {
 		t.Fatal(got)
 	}
 }
 
 func TestClientAddrAndBucket(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, peer string
 		bucket     string
@@ -118,6 +121,7 @@ func TestClientAddrAndBucket(t *testing.T) {
 }
 
 func TestTokens(t *testing.T) {
+	t.Parallel()
 	seen := map[string]bool{}
 	for range 1000 {
 		tok := NewToken()
@@ -137,6 +141,7 @@ func TestTokens(t *testing.T) {
 // __Host-recap_session, Secure, HttpOnly, Lax, Path=/ and no Domain; it is
 // read from that cookie only, never from the URL or another header.
 func TestAccountCookie(t *testing.T) {
+	t.Parallel()
 	w := httptest.NewRecorder()
 	SetAccountCookie(w, "TOKEN", true)
 	c := w.Result().Cookies()[0]
@@ -163,6 +168,7 @@ func TestAccountCookie(t *testing.T) {
 // only from a peer inside the trusted networks, and then the right-most
 // hop that is not itself a trusted proxy is the client.
 func TestClientAddrTrustsOnlyConfiguredProxies(t *testing.T) {
+	t.Parallel()
 	trusted := []netip.Prefix{netip.MustParsePrefix("10.0.3.0/24"), netip.MustParsePrefix("fd00::/8")}
 	cases := []struct {
 		name, peer, xrealip string

@@ -14,6 +14,7 @@ import (
 // one and then at most one per limitLogEvery, and the lines add up to
 // every refusal.
 func TestLimitLogIsBounded(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	var buf bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&buf, nil))

@@ -19,6 +19,7 @@ func write(t *testing.T, yaml string) string {
 }
 
 func TestMissingFileGivesDefaults(t *testing.T) {
+	t.Parallel()
 	c, err := Load(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -29,6 +30,7 @@ func TestMissingFileGivesDefaults(t *testing.T) {
 }
 
 func TestLoad(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, yaml, wantErr string
 	}{
@@ -105,6 +107,7 @@ func TestEnvOverrides(t *testing.T) {
 }
 
 func TestRedacted(t *testing.T) {
+	t.Parallel()
 	c := Default()
 	c.SMTP.Password = "hunter2"
 	c.Engine = Engine{Type: EngineGemini, APIKey: "AIza-secret", Model: DefaultGeminiModel}
@@ -134,6 +137,7 @@ func TestEngineDefaults(t *testing.T) {
 }
 
 func TestNumbersMustBeWhole(t *testing.T) {
+	t.Parallel()
 	if _, err := Load(write(t, "advanced:\n  job-concurrency: 0.5\n")); err == nil || !strings.Contains(err.Error(), "advanced.job-concurrency: 0.5 is not a whole number") {
 		t.Fatalf("fractional number: %v", err)
 	}
@@ -165,6 +169,7 @@ func FuzzParse(f *testing.F) {
 }
 
 func TestTrustedProxies(t *testing.T) {
+	t.Parallel()
 	c, err := Parse([]byte("advanced:\n  trusted-proxies: [10.0.3.0/24, 192.168.1.7, 'fd00::/8', '::ffff:10.1.0.0/112', 10.0.3.9/24]\n"))
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 const btcpayOK = "payments:\n  btcpay:\n    url: http://btcpayserver.embassy\n    api-key: k1\n    store-id: St0re\n    webhook-secret: s3cret\n"
 
 func TestPaymentsLoad(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, yaml, wantErr string
 	}{
@@ -53,6 +54,7 @@ func TestPaymentsLoad(t *testing.T) {
 }
 
 func TestPaymentsDefaultsAndEnabled(t *testing.T) {
+	t.Parallel()
 	c := Default()
 	if c.Payments.Enabled() || c.Payments.Zaprite.URL != DefaultZapriteURL || c.Payments.Currency != "USD" {
 		t.Fatalf("defaults = %+v", c.Payments)
@@ -67,6 +69,7 @@ func TestPaymentsDefaultsAndEnabled(t *testing.T) {
 }
 
 func TestPaymentsSecretsRedacted(t *testing.T) {
+	t.Parallel()
 	c, err := Load(write(t, btcpayOK+"  zaprite:\n    api-key: zap-secret-key\n  packs:\n    - {id: a, credits: 1, sats: 10}\n"))
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 // StartOS 0.4's System SMTP: config.yaml says smtp.type: system and the
 // package writes the server's values to system-smtp.yaml.
 func TestSystemSMTP(t *testing.T) {
+	t.Parallel()
 	const multi = "mode:\n  type: multi\n  admin-email: admin@example.org\n"
 	const sys = "host: smtp.example.org\nport: 465\nsecurity: tls\nusername: recap\npassword: s3cret\nfrom: Recap <recap@example.org>\n"
 	cases := []struct {
@@ -57,6 +58,7 @@ func TestSystemSMTP(t *testing.T) {
 // LoadFile checks a candidate beside the real file, with system-smtp.yaml
 // still read from the data folder.
 func TestLoadFile(t *testing.T) {
+	t.Parallel()
 	dir := write(t, "mode:\n  type: single\n")
 	cand := filepath.Join(dir, "start9", "config.candidate.yaml")
 	if err := os.WriteFile(cand, []byte("engine:\n  type: gemini\n"), 0o600); err != nil {

@@ -30,6 +30,7 @@ func (n named) Summarize(ctx context.Context, t *recap.Transcript, p summarize.P
 }
 
 func TestQueueEngineChoice(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	lib, err := library.Open(filepath.Join(dir, "history"), "")
 	if err != nil {

@@ -25,6 +25,7 @@ func (l *ownedLibrary) Save(_ context.Context, owner string, doc *recap.Document
 }
 
 func TestJobsRememberTheirOwner(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	lib := &ownedLibrary{saved: map[string]string{}}
 	q, err := Open(Config{Dir: filepath.Join(dir, "jobs"), Engine: summarize.NewBuiltin(), Library: lib})

@@ -50,6 +50,7 @@ func wait(t *testing.T, q *Queue, id string) State {
 }
 
 func TestQueueFileJob(t *testing.T) {
+	t.Parallel()
 	q, lib := newQueue(t, t.TempDir())
 	data, err := os.ReadFile("../../testdata/subtitles/webvtt-py/sample.vtt")
 	if err != nil {
@@ -72,6 +73,7 @@ func TestQueueFileJob(t *testing.T) {
 }
 
 func TestQueueBadInput(t *testing.T) {
+	t.Parallel()
 	q, _ := newQueue(t, t.TempDir())
 	st, _, err := q.Submit(Input{Source: "ftp://example.invalid/talk.vtt"})
 	if err != nil {
@@ -105,6 +107,7 @@ func slowSource(t *testing.T) (url string, release func()) {
 }
 
 func TestQueueAttachAndCancel(t *testing.T) {
+	t.Parallel()
 	q, _ := newQueue(t, t.TempDir())
 	url, release := slowSource(t)
 	defer release()
@@ -135,6 +138,7 @@ func TestQueueAttachAndCancel(t *testing.T) {
 }
 
 func TestExplainLLMErrors(t *testing.T) {
+	t.Parallel()
 	le := &summarize.LLMError{Kind: summarize.ErrUnreachable, Engine: "openai", URL: "http://llama.embassy:8080/v1", Message: "connection refused"}
 	f := Explain(fmt.Errorf("openai engine: %w", le))
 	if f.Code != "engine_unreachable" || !strings.Contains(f.Message, "http://llama.embassy:8080/v1") || f.Hint == "" {

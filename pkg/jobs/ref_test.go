@@ -9,6 +9,7 @@ import (
 // A submission with a Ref is made once: the same Ref gets the same job
 // back, while it runs, after it ended and after a restart.
 func TestSubmitRefIsIdempotent(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	data, err := os.ReadFile("../../testdata/subtitles/webvtt-py/sample.vtt")
 	if err != nil {

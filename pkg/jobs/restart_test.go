@@ -57,6 +57,7 @@ func gone(path string) bool {
 // TestWaitingInputIsSpooled: a waiting upload or pasted text is on disk,
 // not in memory, and its file goes when the job ends.
 func TestWaitingInputIsSpooled(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	lib, _ := library.Open(filepath.Join(dir, "history"), "")
 	q := openQueue(t, dir, OwnerFolder(lib), 1)
@@ -93,6 +94,7 @@ func TestWaitingInputIsSpooled(t *testing.T) {
 // the running job or the waiting upload and pasted text: the next start
 // runs them to the end.
 func TestShutdownKeepsJobsForTheNextStart(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	lib, _ := library.Open(filepath.Join(dir, "history"), "")
 	q, err := Open(Config{Dir: filepath.Join(dir, "jobs"), Engine: summarize.NewBuiltin(), Library: OwnerFolder(lib), Concurrency: 1})
@@ -131,6 +133,7 @@ func TestShutdownKeepsJobsForTheNextStart(t *testing.T) {
 // failed, a job without its input is failed, and stray spool and
 // temporary files are removed.
 func TestCrashRecovery(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	jobsDir := filepath.Join(dir, "jobs")
 	os.MkdirAll(jobsDir, 0o700)
@@ -180,6 +183,7 @@ func TestCrashRecovery(t *testing.T) {
 // ErrStorage (not accepted and then lost), and the queue says it is
 // unhealthy until a write succeeds again.
 func TestUnwritableFolder(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	lib, _ := library.Open(filepath.Join(dir, "history"), "")
 	q := openQueue(t, dir, OwnerFolder(lib), 1)

@@ -72,6 +72,7 @@ func archiveDoc(i int) *recap.Document {
 }
 
 func TestWriteArchive(t *testing.T) {
+	t.Parallel()
 	var written int
 	src := &pagedSource{written: &written, broken: "r150"}
 	for i := range 230 { // three pages
@@ -144,6 +145,7 @@ func TestWriteArchive(t *testing.T) {
 }
 
 func TestWriteArchiveStopsWhenTheClientGoes(t *testing.T) {
+	t.Parallel()
 	var written int
 	src := &pagedSource{written: &written}
 	for i := range 20 {

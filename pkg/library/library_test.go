@@ -55,6 +55,7 @@ func open(t *testing.T, dir string) *Library {
 }
 
 func TestSaveGetDelete(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	l := open(t, dir)
 	doc := testDoc("r1", "Gardening basics", recap.SourceText, t0)
@@ -87,6 +88,7 @@ func TestSaveGetDelete(t *testing.T) {
 }
 
 func TestIDsCannotEscape(t *testing.T) {
+	t.Parallel()
 	l := open(t, t.TempDir())
 	for _, id := range []string{"../x", "a/b", "..", "", "x.json", `a\b`, "x\x00", strings.Repeat("a", 129)} {
 		if _, err := l.Get(id); !errors.Is(err, ErrInvalidID) {
@@ -103,6 +105,7 @@ func TestIDsCannotEscape(t *testing.T) {
 }
 
 func TestInvalidDocumentIsNotWritten(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	l := open(t, dir)
 	doc := testDoc("bad", "Bad", recap.SourceText, t0)
@@ -117,6 +120,7 @@ func TestInvalidDocumentIsNotWritten(t *testing.T) {
 }
 
 func TestCorruptAndForeignFilesAreSkipped(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	l := open(t, dir)
 	if err := l.Save(testDoc("good", "Good one", recap.SourceText, t0)); err != nil {
@@ -142,6 +146,7 @@ func TestCorruptAndForeignFilesAreSkipped(t *testing.T) {
 }
 
 func TestListPagingAndSorts(t *testing.T) {
+	t.Parallel()
 	l := open(t, t.TempDir())
 	for i := range 45 {
 		typ := recap.SourceYouTube
@@ -183,6 +188,7 @@ func TestListPagingAndSorts(t *testing.T) {
 }
 
 func TestSearchRanking(t *testing.T) {
+	t.Parallel()
 	l := open(t, t.TempDir())
 	docs := []*recap.Document{
 		testDoc("title", "Kubernetes operators explained", recap.SourceYouTube, t0),
@@ -224,6 +230,7 @@ func TestSearchRanking(t *testing.T) {
 }
 
 func TestCacheIsReusedAndRefreshed(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	l := open(t, dir)
 	for i := range 3 {
@@ -254,6 +261,7 @@ func TestCacheIsReusedAndRefreshed(t *testing.T) {
 }
 
 func TestExport(t *testing.T) {
+	t.Parallel()
 	l := open(t, t.TempDir())
 	doc := testDoc("x1", "Gardening: the basics!", recap.SourceYouTube, t0)
 	doc.Source.VideoID = "dQw4w9WgXcQ"
@@ -277,6 +285,7 @@ func TestExport(t *testing.T) {
 }
 
 func TestNewIDIsValidAndSortable(t *testing.T) {
+	t.Parallel()
 	a := NewID(t0)
 	b := NewID(t0.Add(time.Second))
 	if !recap.ValidID(a) || !recap.ValidID(b) || !(a < b) {
@@ -289,6 +298,7 @@ func TestNewIDIsValidAndSortable(t *testing.T) {
 // start; recaps are kept. One written a moment ago may be another
 // process's write in progress, and is left alone.
 func TestOpenRemovesStaleTemporaryFiles(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	hist, cache := filepath.Join(dir, "history"), filepath.Join(dir, "cache", "library-index")
 	if _, err := Open(hist, cache); err != nil {

@@ -13,6 +13,7 @@ import (
 // that another one on the same folder (the command line) saves, replaces
 // and deletes, whether the folder changed a moment ago or long ago.
 func TestOtherProcessChanges(t *testing.T) {
+	t.Parallel()
 	for _, backdate := range []bool{false, true} {
 		t.Run(fmt.Sprintf("backdated=%v", backdate), func(t *testing.T) {
 			dir := t.TempDir()
@@ -81,6 +82,7 @@ func TestOtherProcessChanges(t *testing.T) {
 // TestConcurrentWriters: two libraries on one folder save and delete at
 // the same time; each ends up listing exactly the recaps on disk.
 func TestConcurrentWriters(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	libs := []*Library{open(t, dir), open(t, dir)}
 	var wg sync.WaitGroup

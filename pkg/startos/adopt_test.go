@@ -7,6 +7,7 @@ import (
 )
 
 func TestMapNodeSettings(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, raw, admin string
 		wantMode         string

@@ -16,6 +16,7 @@ import (
 var ctx = context.Background()
 
 func TestSnapshotRoundTrip(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
 	saveRecap(t, data, "20260102-030405-aaaaaaaa", "youtube")
 	saveRecap(t, data, "20260102-030405-bbbbbbbb", "podcast")
@@ -73,6 +74,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 }
 
 func TestRestoreRefusesBadSnapshots(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
 	saveRecap(t, data, "20260102-030405-aaaaaaaa", "youtube")
 	snap, err := CreateSnapshot(ctx, data, SnapshotOptions{})
@@ -149,6 +151,7 @@ func TestRestoreRefusesBadSnapshots(t *testing.T) {
 }
 
 func TestSnapshotsAreRotated(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
 	saveRecap(t, data, "20260102-030405-aaaaaaaa", "youtube")
 	base := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
@@ -177,6 +180,7 @@ func TestSnapshotsAreRotated(t *testing.T) {
 }
 
 func TestSnapshotUsesDatabaseSnapshotter(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
 	writeFile(t, filepath.Join(data, "recap.db"), "live database")
 	writeFile(t, filepath.Join(data, "recap.db-wal"), "wal frames")
@@ -201,6 +205,7 @@ func TestSnapshotUsesDatabaseSnapshotter(t *testing.T) {
 }
 
 func TestInterruptedRestoreIsFinished(t *testing.T) {
+	t.Parallel()
 	for _, phase := range []string{phaseAside, phaseIn} {
 		t.Run(phase, func(t *testing.T) {
 			data := t.TempDir()

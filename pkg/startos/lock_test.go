@@ -6,6 +6,7 @@ import (
 )
 
 func TestLockDataFolder(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
 	release, err := LockDataFolder(data)
 	if err != nil {

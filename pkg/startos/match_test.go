@@ -17,6 +17,7 @@ import (
 // TestConfigPageCopiesAreThePackage keeps the spec and rules built into
 // the binary identical to the ones the package ships.
 func TestConfigPageCopiesAreThePackage(t *testing.T) {
+	t.Parallel()
 	for name, embedded := range map[string][]byte{"config_spec.yaml": configSpecYAML, "config_rules.yaml": configRulesYAML} {
 		shipped, err := os.ReadFile(filepath.Join(compatDir, name))
 		if err != nil {
@@ -33,6 +34,7 @@ func TestConfigPageCopiesAreThePackage(t *testing.T) {
 
 // TestSpecMatches holds Matches to StartOS 0.3.5's rules for each kind.
 func TestSpecMatches(t *testing.T) {
+	t.Parallel()
 	spec, err := ParseSpec([]byte(`
 ptr: {type: pointer, name: P, subtype: package, package-id: recap, target: tor-address, interface: main}
 flag: {type: boolean, name: F, default: false}
@@ -144,6 +146,7 @@ mode:
 // passes today's spec as StartOS matches it, its rules and Recap's own
 // loading, with every value the owner had kept.
 func TestMigrateEveryEarlierConfig(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob(filepath.Join("testdata", "configs", "*.yaml"))
 	if err != nil || len(files) < 20 {
 		t.Fatalf("earlier configs: %v, %v", files, err)
@@ -238,6 +241,7 @@ func assertKept(t *testing.T, prefix string, old, now map[string]any) {
 // review: the answer is false, with the reason, and config.yaml is left
 // byte for byte.
 func TestMigrateLeavesWhatNeedsReview(t *testing.T) {
+	t.Parallel()
 	cases := map[string]struct{ config, reason string }{
 		"the earlier Recap's shape": {"mode:\n  type: single\nemail:\n  enabled: \"false\"\n", `unknown key "email"`},
 		"a newer version's key":     {"mode:\n  type: single\nfuture: 1\n", `unknown key "future"`},
@@ -265,6 +269,7 @@ func TestMigrateLeavesWhatNeedsReview(t *testing.T) {
 // TestPacksMatch: the credit packs are the Config page's one list of
 // objects; StartOS checks each pack's fields and tells packs apart by id.
 func TestPacksMatch(t *testing.T) {
+	t.Parallel()
 	spec := loadSpec(t)
 	gen, err := spec.Generate(nil, sample)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 )
 
 func TestParseVersion(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		in      string
 		want    string
@@ -48,6 +49,7 @@ func TestParseVersion(t *testing.T) {
 }
 
 func TestMigrate(t *testing.T) {
+	t.Parallel()
 	valid := "mode:\n  type: single\n"
 	nodeShape := "mode:\n  type: single\nemail:\n  enabled: \"false\"\n"
 	cases := []struct {
@@ -94,6 +96,7 @@ func TestMigrate(t *testing.T) {
 }
 
 func TestReadUptime(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]time.Duration{"1500": 1500 * time.Millisecond, "12.5\n": 12500 * time.Microsecond, "": StartupGrace} {
 		got, err := ReadUptime(strings.NewReader(in))
 		if err != nil || got != want {
@@ -106,6 +109,7 @@ func TestReadUptime(t *testing.T) {
 }
 
 func TestCheckHealth(t *testing.T) {
+	t.Parallel()
 	answer := func(status int, body string) string {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(status)
@@ -148,6 +152,7 @@ func TestCheckHealth(t *testing.T) {
 }
 
 func TestActionResultAndInput(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	if err := Result("Password reset for %s", "you").WithValue("pw", true).Write(&buf); err != nil {
 		t.Fatal(err)
@@ -183,6 +188,7 @@ func TestActionResultAndInput(t *testing.T) {
 }
 
 func TestCollectStats(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
 	saveRecap(t, data, "20260102-030405-aaaaaaaa", "youtube")
 	saveRecap(t, data, "20260102-030405-bbbbbbbb", "youtube")
@@ -204,6 +210,7 @@ func TestCollectStats(t *testing.T) {
 }
 
 func TestPrepareVolume(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
 	writeFile(t, filepath.Join(data, stagingDir, "history", "x.json"), "left by a failed restore")
 	if err := PrepareVolume(data); err != nil {

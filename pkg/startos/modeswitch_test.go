@@ -11,6 +11,7 @@ import (
 )
 
 func TestSetConfigModeKeepsEverythingElse(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
 	orig := "# my notes\ntor-address: abc.onion\nmode:\n  type: single # chosen on day one\n  admin-email: owner@example.org\nsmtp:\n  type: custom\n  host: smtp.example.org\n  from: recap@example.org\n  password: hunter2\nadvanced:\n  job-concurrency: 4\n"
 	writeFile(t, config.Path(data), orig)
@@ -37,6 +38,7 @@ func TestSetConfigModeKeepsEverythingElse(t *testing.T) {
 }
 
 func TestModeSwitchMovesAndResumes(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
 	ids := []string{"20260102-030405-aaaaaaaa", "20260102-030405-bbbbbbbb", "20260102-030405-cccccccc"}
 	for _, id := range ids {
@@ -91,6 +93,7 @@ func TestModeSwitchMovesAndResumes(t *testing.T) {
 }
 
 func TestPlanModeSwitchRefuses(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
 	saveRecap(t, data, "20260102-030405-aaaaaaaa", "youtube")
 	writeFile(t, filepath.Join(data, "history", "u1", "20260102-030405-aaaaaaaa.json"), "{}")

@@ -9,6 +9,7 @@ import (
 )
 
 func TestPropertiesRoundTrip(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	want := Properties{Mode: "single", Version: "0.3.0", LANURL: "https://abc.local", TorURL: "http://abc.onion", InitialPassword: "s3cret", Recaps: 7}
 	if err := WriteProperties(dir, want); err != nil {
@@ -38,6 +39,7 @@ func TestPropertiesRoundTrip(t *testing.T) {
 }
 
 func TestPropertiesShape(t *testing.T) {
+	t.Parallel()
 	raw, err := Properties{Mode: "single", Version: "0.3.0", TorURL: "http://abc.onion", InitialPassword: "pw", Recaps: 0}.Marshal()
 	if err != nil {
 		t.Fatal(err)
@@ -77,6 +79,7 @@ func TestPropertiesShape(t *testing.T) {
 }
 
 func TestReadPropertiesMissing(t *testing.T) {
+	t.Parallel()
 	p, err := ReadProperties(t.TempDir())
 	if err != nil || p != (Properties{}) {
 		t.Fatalf("missing file: %+v, %v", p, err)

@@ -42,12 +42,14 @@ func loadRules(t *testing.T) []ConfigRule {
 }
 
 func TestConfigSpecGrammar(t *testing.T) {
+	t.Parallel()
 	for _, err := range loadSpec(t).Check() {
 		t.Error(err)
 	}
 }
 
 func TestSpecCheckCatchesMistakes(t *testing.T) {
+	t.Parallel()
 	cases := map[string]string{
 		"name is required":            "a:\n  type: boolean\n  default: true\n",
 		"boolean needs":               "a:\n  type: boolean\n  name: A\n",
@@ -174,6 +176,7 @@ func variantSets(spec Spec) []map[string]string {
 // and every union variant), loads each with pkg/config, and compares the
 // keys each side knows.
 func TestConfigStructAgreesWithSpec(t *testing.T) {
+	t.Parallel()
 	spec := loadSpec(t)
 	rules := loadRules(t)
 	for _, variants := range variantSets(spec) {
@@ -225,6 +228,7 @@ func TestConfigStructAgreesWithSpec(t *testing.T) {
 // TestRulesAgreeWithValidate feeds the same configs to the Config page's
 // rules and to config.Validate: both accept or both refuse.
 func TestRulesAgreeWithValidate(t *testing.T) {
+	t.Parallel()
 	spec := loadSpec(t)
 	rules := loadRules(t)
 	cases := []struct {
@@ -290,6 +294,7 @@ func TestRulesAgreeWithValidate(t *testing.T) {
 func sub(c map[string]any, key string) map[string]any { return c[key].(map[string]any) }
 
 func TestRuleLanguage(t *testing.T) {
+	t.Parallel()
 	cfg := map[string]any{"a": map[string]any{"s": "x", "n": 3, "t": true, "f": false}}
 	cases := map[string]bool{
 		`'a.s = "x"`:                   true,

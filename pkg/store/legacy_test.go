@@ -260,6 +260,7 @@ func readRows(t *testing.T, db *sql.DB, table string, cols []string) []map[strin
 }
 
 func TestNodeDatabaseShapes(t *testing.T) {
+	t.Parallel()
 	for _, sh := range nodeShapes {
 		t.Run(sh.name, func(t *testing.T) {
 			ctx := context.Background()
@@ -362,6 +363,7 @@ const nodeHistoryFile = `{
 }`
 
 func TestNodeHistoryFiles(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	writeNodeDB(t, dir, nodeShapes[0])
@@ -456,6 +458,7 @@ func must(t *testing.T, err error) {
 // package's tests (startos/test) run it to get the fixture they update
 // from.
 func TestWriteNodeFixture(t *testing.T) {
+	t.Parallel()
 	dir := os.Getenv("RECAP_NODE_FIXTURE")
 	if dir == "" {
 		t.Skip("RECAP_NODE_FIXTURE names no folder to write")

@@ -12,6 +12,7 @@ import (
 // TestMigration4TermsAreFrozen: what migration 4 writes does not follow
 // the live tokenizer. Its terms for a fixed text are fixed here.
 func TestMigration4TermsAreFrozen(t *testing.T) {
+	t.Parallel()
 	got := strings.Join(tokenizeV4("The Libraries of Bitcoin-Core v23: what's new, and the QUERIES it answers (Ep. 7)"), " ")
 	want := "library bitcoin core v23 new query answer ep"
 	if got != want {
@@ -24,6 +25,7 @@ func TestMigration4TermsAreFrozen(t *testing.T) {
 // fails because library.Tokenize changed on purpose, add a migration
 // that rebuilds library_fts with the new terms; do not edit tokenizeV4.
 func TestLiveTokenizerIsMigration4s(t *testing.T) {
+	t.Parallel()
 	raw, err := os.ReadFile("../../testdata/talks/bitcoin-explained_bitcoin-core-v23.md")
 	if err != nil {
 		t.Fatal(err)

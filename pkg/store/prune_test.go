@@ -7,6 +7,7 @@ import (
 )
 
 func TestPrune(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c := &clock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
 	st, _ := openTest(t, Options{Now: c.now, SessionTTL: 24 * time.Hour})

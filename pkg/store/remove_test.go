@@ -84,6 +84,7 @@ func checkRemoved(t *testing.T, st *Store, lib *UserLibrary, kid, other *User) {
 }
 
 func TestRemoveAccount(t *testing.T) {
+	t.Parallel()
 	st, dir := openTest(t, Options{})
 	lib := st.Library(filepath.Join(dir, "history"))
 	kid, other := removeFixture(t, st, lib)
@@ -169,6 +170,7 @@ func TestRemoveAccountCrash(t *testing.T) {
 
 // A recap that finishes after its account was removed leaves nothing.
 func TestSaveAfterRemoval(t *testing.T) {
+	t.Parallel()
 	st, dir := openTest(t, Options{})
 	lib := st.Library(filepath.Join(dir, "history"))
 	kid, _ := removeFixture(t, st, lib)

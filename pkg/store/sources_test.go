@@ -30,6 +30,7 @@ func ids(es []*library.Entry) string {
 // and never another user's recap of the same source; deleting a recap
 // or removing an account takes its keys along.
 func TestBySource(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st, dir := openTest(t, Options{})
 	lib := st.Library(filepath.Join(dir, "history"))
@@ -92,6 +93,7 @@ func TestBySource(t *testing.T) {
 // indexed: migration 15 gives each row its video's key at once, and the
 // next reconcile reads the files for the rest.
 func TestSourcesMigration(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st, dir := openTest(t, Options{})
 	lib := st.Library(filepath.Join(dir, "history"))

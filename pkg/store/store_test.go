@@ -45,6 +45,7 @@ func openTest(t *testing.T, opt Options) (*Store, string) {
 }
 
 func TestOpenFreshAndReopen(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	if _, err := Inspect(ctx, dir); !errors.Is(err, ErrNotFound) {
@@ -83,6 +84,7 @@ func TestOpenFreshAndReopen(t *testing.T) {
 }
 
 func TestRefusesNewerDatabase(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st, dir := openTest(t, Options{})
 	_, err := st.wdb.ExecContext(ctx, `INSERT INTO schema_migrations VALUES (?, 'from the future', 0)`, LatestVersion()+1)
@@ -98,6 +100,7 @@ func TestRefusesNewerDatabase(t *testing.T) {
 }
 
 func TestUsers(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st, _ := openTest(t, Options{})
 	u, err := st.CreateUser(ctx, NewUser{Email: "a@example.org", SignupIP: "192.0.2.7", SignupUserAgent: "curl"})
@@ -160,6 +163,7 @@ func TestUsers(t *testing.T) {
 }
 
 func TestMagicLinkSingleWinner(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c := &clock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
 	st, _ := openTest(t, Options{Now: c.now})
@@ -216,6 +220,7 @@ func TestMagicLinkSingleWinner(t *testing.T) {
 }
 
 func TestSessions(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c := &clock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
 	st, _ := openTest(t, Options{Now: c.now, SessionTTL: 24 * time.Hour})
@@ -297,6 +302,7 @@ func TestSessions(t *testing.T) {
 }
 
 func TestDisableUserEndsSessions(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st, _ := openTest(t, Options{})
 	u, err := st.CreateUser(ctx, NewUser{Email: "a@example.org"})
@@ -329,6 +335,7 @@ func TestDisableUserEndsSessions(t *testing.T) {
 }
 
 func TestSignInLimitsUnderConcurrency(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st, _ := openTest(t, Options{})
 	lim := SignInLimits{Window: 15 * time.Minute, PerEmail: 3, PerBucket: 5, Total: 100}
@@ -384,6 +391,7 @@ func TestSignInLimitsUnderConcurrency(t *testing.T) {
 }
 
 func TestSettings(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st, _ := openTest(t, Options{})
 	if _, err := st.Setting(ctx, "k"); !errors.Is(err, ErrNotFound) {
@@ -411,6 +419,7 @@ func testDoc(id, title string, created time.Time, words ...string) *recap.Docume
 }
 
 func TestUserLibrary(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st, dir := openTest(t, Options{})
 	lib := st.Library(filepath.Join(dir, "history"))
@@ -496,6 +505,7 @@ func TestUserLibrary(t *testing.T) {
 }
 
 func TestReconcile(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st, dir := openTest(t, Options{})
 	root := filepath.Join(dir, "history")
@@ -528,6 +538,7 @@ func TestReconcile(t *testing.T) {
 }
 
 func TestGroupCommitIsolatesFailures(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st, _ := openTest(t, Options{})
 	_, err := st.CreateUser(ctx, NewUser{Email: "taken@example.org"})
@@ -558,6 +569,7 @@ func TestGroupCommitIsolatesFailures(t *testing.T) {
 }
 
 func TestBackupAndSnapshotFile(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st, dir := openTest(t, Options{})
 	_, err := st.CreateUser(ctx, NewUser{Email: "a@example.org"})
@@ -582,6 +594,7 @@ func TestBackupAndSnapshotFile(t *testing.T) {
 }
 
 func TestClosedStore(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st, _ := openTest(t, Options{})
 	must(t, st.Close())
@@ -601,6 +614,7 @@ func mustJSON(t *testing.T, doc *recap.Document) []byte {
 }
 
 func TestRedeemMagicLink(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c := &clock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
 	st, _ := openTest(t, Options{Now: c.now})
@@ -669,6 +683,7 @@ func TestRedeemMagicLink(t *testing.T) {
 }
 
 func TestFailedMigrationLeavesPreviousVersion(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	writeNodeDB(t, dir, nodeShapes[0])
@@ -701,6 +716,7 @@ func TestFailedMigrationLeavesPreviousVersion(t *testing.T) {
 // the user was deleted while the job ran), the save fails and leaves no
 // file behind, so the recap does not appear at the next start.
 func TestFailedSaveLeavesNoFile(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st, dir := openTest(t, Options{})
 	lib := st.Library(filepath.Join(dir, "history"))
@@ -720,6 +736,7 @@ func TestFailedSaveLeavesNoFile(t *testing.T) {
 // one row per client bucket and hour, not one each, and the table of
 // counts is capped.
 func TestRefusedSignInsAreCounted(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st, dir := openTest(t, Options{})
 	lim := SignInLimits{Window: time.Hour, PerBucket: 2}
@@ -778,6 +795,7 @@ func TestRefusedSignInsAreCounted(t *testing.T) {
 // transaction, and once the overall limit is used up not even a read,
 // until enough admitted requests have left the window.
 func TestRefusalsWriteNothing(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	var mu sync.Mutex
@@ -855,6 +873,7 @@ func TestRefusalsWriteNothing(t *testing.T) {
 // their own library only; another user's recaps (here, many with the
 // same word) change nothing.
 func TestSearchRankingIgnoresOtherUsers(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st, dir := openTest(t, Options{})
 	lib := st.Library(filepath.Join(dir, "history"))

@@ -79,6 +79,7 @@ func writeUpgradeDB(t *testing.T, dir string) {
 }
 
 func TestUpgradeOneAccountPerPerson(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	writeUpgradeDB(t, dir)
@@ -134,6 +135,7 @@ func TestUpgradeOneAccountPerPerson(t *testing.T) {
 }
 
 func TestUpgradeKeepsAdmins(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	writeUpgradeDB(t, dir)
@@ -168,6 +170,7 @@ func TestUpgradeKeepsAdmins(t *testing.T) {
 }
 
 func TestUpgradeKeepsOddIDs(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	writeUpgradeDB(t, dir)
@@ -224,6 +227,7 @@ func TestUpgradeKeepsOddIDs(t *testing.T) {
 }
 
 func TestMergeAccounts(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	writeUpgradeDB(t, dir)

@@ -9,6 +9,7 @@ import (
 // TestFeedEpisodes lists a real feed file's episodes newest first, each
 // with a selector that picks it back, and the default the CLI would read.
 func TestFeedEpisodes(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile("../../testdata/feeds/example.xml")
 	if err != nil {
 		t.Fatal(err)
@@ -50,6 +51,7 @@ func TestFeedEpisodes(t *testing.T) {
 // TestFeedEpisodeSelectors: where a GUID is another episode's number, or
 // episodes share a GUID, the selector still picks the episode it lists.
 func TestFeedEpisodeSelectors(t *testing.T) {
+	t.Parallel()
 	feed := `<?xml version="1.0"?><rss version="2.0" xmlns:podcast="https://podcastindex.org/namespace/1.0"><channel><title>Show</title>
 <item><title>First talk</title><guid>2</guid></item>
 <item><title>Second talk</title><guid>same</guid><podcast:transcript url="https://example.org/2.vtt" type="text/vtt"/></item>

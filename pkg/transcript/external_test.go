@@ -11,6 +11,7 @@ import (
 // shared data folder beside the checkout when it exists; the test skips
 // otherwise. It checks invariants only, so nothing of their text is kept.
 func TestParseExternal(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(moduleRoot(t), "..", "shared", "external", "subtitles")
 	if _, err := os.Stat(dir); err != nil {
 		t.Skip("no shared external test data beside the checkout")

@@ -14,6 +14,7 @@ import (
 // upload would give it: the episode is chosen as for a feed URL, and its
 // transcript comes from where the feed says.
 func TestFeedFile(t *testing.T) {
+	t.Parallel()
 	h := newPodcastHost(t)
 	data := h.feed("example.xml")
 	path := filepath.Join(t.TempDir(), "example.xml")
@@ -74,6 +75,7 @@ func TestFeedFile(t *testing.T) {
 // TestDefaultEpisodeHasATranscript: without --episode, the newest episode
 // that has a transcript is read, not a newer one without.
 func TestDefaultEpisodeHasATranscript(t *testing.T) {
+	t.Parallel()
 	f := &podcastFeed{Episodes: []episode{
 		{Title: "Trailer"},
 		{Title: "Episode 9", Transcripts: []feedLink{{URL: "https://example.org/9.vtt"}}},

@@ -13,6 +13,7 @@ import (
 )
 
 func TestFetchLocalAndStdin(t *testing.T) {
+	t.Parallel()
 	needParsers(t)
 	dir := t.TempDir()
 	vtt := filepath.Join(dir, "talk.vtt")
@@ -41,6 +42,7 @@ func TestFetchLocalAndStdin(t *testing.T) {
 }
 
 func TestFetchRefusals(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	big := filepath.Join(dir, "big.srt")
 	if err := os.WriteFile(big, []byte(strings.Repeat("x", 2048)), 0o600); err != nil {
@@ -92,6 +94,7 @@ func documentHost(t *testing.T, docs map[string][2]string) *httptest.Server {
 }
 
 func TestFetchURL(t *testing.T) {
+	t.Parallel()
 	needParsers(t)
 	feeds := newPodcastHost(t)
 	srt := string(readTestdata(t, "podcast", "transcripts-example.srt"))
@@ -153,6 +156,7 @@ func TestFetchURL(t *testing.T) {
 }
 
 func TestFetchYouTubeDispatch(t *testing.T) {
+	t.Parallel()
 	f := okFake(t)
 	_, opt := f.start()
 	for _, src := range []string{

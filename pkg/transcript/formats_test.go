@@ -110,6 +110,7 @@ and<00:00:05.500><c> fuzzing</c>
 `
 
 func TestParseVTT(t *testing.T) {
+	t.Parallel()
 	runParseCases(t, []parseCase{
 		{
 			name: "byte order mark and text after the signature",
@@ -251,6 +252,7 @@ func utf16Bytes(s string, bigEndian bool) string {
 }
 
 func TestParseEncodings(t *testing.T) {
+	t.Parallel()
 	doc := "WEBVTT\n\n00:00.000 --> 00:01.000\nGrüße, naïve café.\n"
 	runParseCases(t, []parseCase{
 		{name: "UTF-16 LE", in: utf16Bytes(doc, false), want: []string{"0 Grüße, naïve café."}},
@@ -269,6 +271,7 @@ func TestParseEncodings(t *testing.T) {
 }
 
 func TestParseSRT(t *testing.T) {
+	t.Parallel()
 	bad := "1\n00:00:01,000 --> 00:00:02,000\nOne.\n\n2\n00:00:03,000 --> 00:00:04,000\nTwo.\n\n3\n00:00:05,000 --> 00:00:06,000\nThree.\n\n4\n00:00:07,000 --> 00:00:08,000\nFour.\n\n00:01:xx --> 00:01:02,000\nFive.\n"
 	runParseCases(t, []parseCase{
 		{
@@ -334,6 +337,7 @@ func TestParseSRT(t *testing.T) {
 }
 
 func TestParsePodcastJSON(t *testing.T) {
+	t.Parallel()
 	seg := func(speaker string, start, end float64, body string) string {
 		return fmt.Sprintf(`{"speaker":%q,"startTime":%v,"endTime":%v,"body":%q}`, speaker, start, end, body)
 	}
@@ -402,6 +406,7 @@ func TestParsePodcastJSON(t *testing.T) {
 }
 
 func TestParseHTML(t *testing.T) {
+	t.Parallel()
 	runParseCases(t, []parseCase{
 		{
 			name: "podcast namespace form",
@@ -450,6 +455,7 @@ func TestParseHTML(t *testing.T) {
 }
 
 func TestParseText(t *testing.T) {
+	t.Parallel()
 	runParseCases(t, []parseCase{
 		{
 			name: "untimed prose split into sentences",
@@ -531,6 +537,7 @@ func TestParseText(t *testing.T) {
 }
 
 func TestSplitSentences(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		in   string
@@ -557,6 +564,7 @@ func TestSplitSentences(t *testing.T) {
 }
 
 func TestDetectFormat(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, file, in string
 		want           format

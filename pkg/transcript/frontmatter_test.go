@@ -7,6 +7,7 @@ import (
 )
 
 func TestFrontMatter(t *testing.T) {
+	t.Parallel()
 	body := "Ann: 00:00:01\n\nHello and welcome to the show about relays, where we talk about how nodes find each other on the network.\n\nBo: 00:00:09\n\nThanks, glad to be here talking about relays today, and about the address manager in particular.\n"
 	cases := []struct {
 		name, front string

@@ -28,6 +28,7 @@ func vttOf(n, words int, step float64) string {
 // TestWordLimits: absurd transcripts are refused with a message naming
 // the setting; ordinary ones are not.
 func TestWordLimits(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		data string

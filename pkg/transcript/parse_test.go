@@ -66,6 +66,7 @@ func goldenOf(tr *recap.Transcript, err error) goldenTranscript {
 // podcast transcripts, and compares the result with its .golden file.
 // Run with -update to rewrite the golden files after a deliberate change.
 func TestParseGolden(t *testing.T) {
+	t.Parallel()
 	root := testdataDir(t)
 	var files []string
 	for _, pattern := range []string{
@@ -209,6 +210,7 @@ func checkInvariants(t testing.TB, tr *recap.Transcript) {
 }
 
 func TestCheckLimits(t *testing.T) {
+	t.Parallel()
 	long := &recap.Transcript{Units: []recap.Unit{{Start: recap.Secs(0), End: recap.Secs(7*3600 + 12*60 + 5), Text: "x"}}}
 	err := checkLimits(long, Options{})
 	if KindOf(err) != KindTooLong {
@@ -231,6 +233,7 @@ func TestCheckLimits(t *testing.T) {
 }
 
 func TestParseLimits(t *testing.T) {
+	t.Parallel()
 	data := []byte("WEBVTT\n\n00:00.000 --> 00:01.000\nHello there.\n")
 	_, err := Parse("a.vtt", data, Options{MaxBytes: 10})
 	if KindOf(err) != KindTooLarge || !strings.Contains(err.Error(), "limit") {

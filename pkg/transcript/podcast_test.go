@@ -100,6 +100,7 @@ func (h *podcastHost) fetch(name string, opt Options) (*recap.Transcript, error)
 }
 
 func TestPodcastEpisodeSelection(t *testing.T) {
+	t.Parallel()
 	needParsers(t)
 	cases := []struct {
 		name      string
@@ -129,6 +130,7 @@ func TestPodcastEpisodeSelection(t *testing.T) {
 }
 
 func TestPodcastSource(t *testing.T) {
+	t.Parallel()
 	needParsers(t)
 	h := newPodcastHost(t)
 	tr, err := h.fetch("pc20rss.xml", h.opt())
@@ -158,6 +160,7 @@ func TestPodcastSource(t *testing.T) {
 }
 
 func TestPodcastTranscriptTypes(t *testing.T) {
+	t.Parallel()
 	needParsers(t)
 	cases := []struct {
 		name     string
@@ -212,6 +215,7 @@ func TestPodcastTranscriptTypes(t *testing.T) {
 }
 
 func TestPodcastErrors(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name    string
 		feed    string
@@ -235,6 +239,7 @@ func TestPodcastErrors(t *testing.T) {
 }
 
 func TestParseFeed(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name     string
 		file     string
@@ -284,6 +289,7 @@ func TestParseFeed(t *testing.T) {
 }
 
 func TestParseFeedDocumentOrderWithoutDates(t *testing.T) {
+	t.Parallel()
 	doc := `<rss version="2.0" xmlns:podcast="https://podcastindex.org/namespace/1.0"><channel><title>Show</title>
 <item><title>First listed</title><itunes:title xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd">Other title</itunes:title></item>
 <item><title>Second listed</title><pubDate>Mon, 01 Jan 2024 10:00:00 +0000</pubDate></item>
@@ -298,6 +304,7 @@ func TestParseFeedDocumentOrderWithoutDates(t *testing.T) {
 }
 
 func TestParseDuration(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		in   string
 		want float64
@@ -320,6 +327,7 @@ func TestParseDuration(t *testing.T) {
 }
 
 func TestParseChaptersJSON(t *testing.T) {
+	t.Parallel()
 	simple, err := parseChaptersJSON(readTestdata(t, "podcast", "chapters-example.json"))
 	if err != nil {
 		t.Fatal(err)

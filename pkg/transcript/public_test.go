@@ -10,6 +10,7 @@ import (
 )
 
 func TestPublicAddr(t *testing.T) {
+	t.Parallel()
 	cases := map[string]bool{
 		"93.184.216.34": true, "2606:4700::1111": true,
 		"127.0.0.1": false, "::1": false, "10.1.2.3": false, "172.16.0.9": false, "192.168.1.10": false,
@@ -28,6 +29,7 @@ func TestPublicAddr(t *testing.T) {
 }
 
 func TestPublicOnlyRefusesLocalDownloads(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/vtt")
 		w.Write([]byte("WEBVTT\n\n00:00:01.000 --> 00:00:04.000\nHello from the local network.\n\n00:00:05.000 --> 00:00:08.000\nThis should stay private.\n\n" +
@@ -56,6 +58,7 @@ func TestPublicOnlyRefusesLocalDownloads(t *testing.T) {
 // at the redirect, and a base with a path does not exempt the rest of
 // its host.
 func TestYouTubeBaseExemptionIsNarrow(t *testing.T) {
+	t.Parallel()
 	f := okFake(t)
 	_, opt := f.start()
 	opt.PublicOnly = true

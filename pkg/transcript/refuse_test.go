@@ -26,6 +26,7 @@ func readFixture(t *testing.T, path string) []byte {
 // wants a bad-input error that says what was received and what Recap
 // accepts.
 func TestParseRefusesWhatIsNotATranscript(t *testing.T) {
+	t.Parallel()
 	zip := []byte("PK\x03\x04\x14\x00\x00\x00\x08\x00")
 	elf := append([]byte("\x7fELF\x02\x01\x01\x00"), make([]byte, 64)...)
 	noise := make([]byte, 4096)
@@ -79,6 +80,7 @@ func TestParseRefusesWhatIsNotATranscript(t *testing.T) {
 }
 
 func TestParseRefusesTextTooShort(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ name, file, in, want string }{
 		{"two words", "pasted text", "hello world", "The pasted text has only 2 words; that is too short to recap: a transcript needs at least 30 words"},
 		{"one cue", "a.vtt", "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHello.\n", "a.vtt has only 1 word;"},
@@ -99,6 +101,7 @@ func TestParseRefusesTextTooShort(t *testing.T) {
 // TestParseAcceptsRealTranscripts makes sure the refusals leave alone
 // every real transcript in testdata, whatever its encoding.
 func TestParseAcceptsRealTranscripts(t *testing.T) {
+	t.Parallel()
 	var files []string
 	for _, pattern := range []string{"../../testdata/talks/*.md", "../../testdata/podcast/transcripts-example.*", "../../testdata/subtitles/go-astisub/example-in*"} {
 		m, err := filepath.Glob(pattern)
@@ -139,6 +142,7 @@ func TestParseAcceptsRealTranscripts(t *testing.T) {
 }
 
 func TestCheckLink(t *testing.T) {
+	t.Parallel()
 	for raw, want := range map[string]string{
 		"https://example.org/feed.xml":        "",
 		"http://192.0.2.7:8080/a.vtt":         "",
@@ -162,6 +166,7 @@ func TestCheckLink(t *testing.T) {
 }
 
 func TestFetchRefusesABadLinkAndBinaryStdin(t *testing.T) {
+	t.Parallel()
 	_, err := Fetch(context.Background(), "https://example..com/feed.xml", Options{})
 	if KindOf(err) != KindBadInput || !strings.Contains(err.Error(), "empty part") {
 		t.Fatalf("bad host: %v", err)

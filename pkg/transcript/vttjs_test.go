@@ -58,6 +58,7 @@ type vttjsNode struct {
 // start times with vtt.js's parser and cue text with the text content of
 // its rendered cues.
 func TestVTTJSExpectations(t *testing.T) {
+	t.Parallel()
 	root := filepath.Join(testdataDir(t), "subtitles", "vtt.js")
 	var inputs []string
 	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {

@@ -173,6 +173,7 @@ func fetchYT(t *testing.T, opt Options, id string) (*recap.Transcript, error) {
 }
 
 func TestYouTubeOK(t *testing.T) {
+	t.Parallel()
 	f := okFake(t)
 	_, opt := f.start()
 	tr, err := fetchYT(t, opt, okVideo)
@@ -228,6 +229,7 @@ func unitTexts(tr *recap.Transcript) []string {
 }
 
 func TestYouTubeLanguageChoice(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name     string
 		video    string
@@ -264,6 +266,7 @@ func TestYouTubeLanguageChoice(t *testing.T) {
 }
 
 func TestChooseTrack(t *testing.T) {
+	t.Parallel()
 	var p playerResponse
 	if err := json.Unmarshal(readTestdata(t, "youtube", "jdepoix", "youtube.innertube.json.static"), &p); err != nil {
 		t.Fatal(err)
@@ -304,6 +307,7 @@ func TestChooseTrack(t *testing.T) {
 }
 
 func TestYouTubeFailures(t *testing.T) {
+	t.Parallel()
 	jd := func(name string) string { return "jdepoix/" + name }
 	cases := []struct {
 		name     string
@@ -393,6 +397,7 @@ func pagePlayer(name string) func(t *testing.T, f *fakeYouTube) {
 }
 
 func TestYouTubePytubeCaptions(t *testing.T) {
+	t.Parallel()
 	// A 2021 watch page with 13 creator tracks and caption URLs without fmt.
 	const id = "QRS8MkLhQmM"
 	f := newFakeYouTube(t)
@@ -415,6 +420,7 @@ func TestYouTubePytubeCaptions(t *testing.T) {
 }
 
 func TestYouTubeConsent(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name   string
 		page   string
@@ -441,6 +447,7 @@ func TestYouTubeConsent(t *testing.T) {
 }
 
 func TestYouTubeNetworkError(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.NotFoundHandler())
 	base, client := srv.URL, srv.Client()
 	srv.Close()
@@ -464,6 +471,7 @@ func withPlayer(t *testing.T, edit func(p map[string]any)) []byte {
 }
 
 func TestYouTubeChapters(t *testing.T) {
+	t.Parallel()
 	description := "A tour of the tablet.\n\n0:00 Intro\n1:05 - Hinge and build\n(2:30) Battery\n4:50 Verdict\n\nFollow me elsewhere."
 	playerBar := map[string]any{"playerOverlayRenderer": map[string]any{"decoratedPlayerBarRenderer": map[string]any{"decoratedPlayerBarRenderer": map[string]any{"playerBar": map[string]any{"multiMarkersPlayerBarRenderer": map[string]any{"markersMap": []any{
 		map[string]any{"key": "DESCRIPTION_CHAPTERS", "value": map[string]any{"chapters": []any{
@@ -514,6 +522,7 @@ func chapter(title string, start float64) recap.Chapter {
 }
 
 func TestDescriptionChapters(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		desc string
@@ -538,6 +547,7 @@ func TestDescriptionChapters(t *testing.T) {
 }
 
 func TestParseJSON3(t *testing.T) {
+	t.Parallel()
 	units, err := parseJSON3(readTestdata(t, "youtube", "own", "auto.en.json3"))
 	if err != nil {
 		t.Fatal(err)
@@ -560,6 +570,7 @@ func TestParseJSON3(t *testing.T) {
 }
 
 func TestParseTimedTextXML(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		file []string
@@ -601,6 +612,7 @@ func TestParseTimedTextXML(t *testing.T) {
 // shared external folder beside the module when it exists; they are never
 // copied into the repository.
 func TestYouTubeInvidiousMocks(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(moduleRoot(t), "..", "shared", "external", "youtube", "iv-org-mocks")
 	if _, err := os.Stat(dir); err != nil {
 		t.Skip("external Invidious mocks not present")
@@ -628,6 +640,7 @@ func TestYouTubeInvidiousMocks(t *testing.T) {
 }
 
 func TestEmbeddedJSON(t *testing.T) {
+	t.Parallel()
 	page := `<script>var ytInitialPlayerResponse = {"a":"}{\"","b":{"c":1}};var x=1;</script>`
 	if got := embeddedJSON(page, "ytInitialPlayerResponse"); got != `{"a":"}{\"","b":{"c":1}}` {
 		t.Errorf("got %s", got)

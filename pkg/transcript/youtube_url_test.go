@@ -7,6 +7,7 @@ import (
 )
 
 func TestParseYouTubeURL(t *testing.T) {
+	t.Parallel()
 	const id = "dQw4w9WgXcQ"
 	cases := []struct {
 		name  string
@@ -64,6 +65,7 @@ func TestParseYouTubeURL(t *testing.T) {
 }
 
 func TestParseYouTubeURLErrors(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		in   string
@@ -100,6 +102,7 @@ func TestParseYouTubeURLErrors(t *testing.T) {
 }
 
 func TestParseYouTubeTime(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		in   string
 		want float64

@@ -55,6 +55,7 @@ VTT
 }
 
 func TestYTDLPFallback(t *testing.T) {
+	t.Parallel()
 	needParsers(t)
 	blocked := func(t *testing.T) Options {
 		f := okFake(t)
@@ -105,6 +106,7 @@ func TestYTDLPFallback(t *testing.T) {
 }
 
 func TestPickSubtitleFile(t *testing.T) {
+	t.Parallel()
 	files := []string{"/d/ID.de.vtt", "/d/ID.en.vtt", "/d/ID.fr-orig.vtt", "/d/ID.pt-BR.vtt"}
 	cases := []struct {
 		name string
