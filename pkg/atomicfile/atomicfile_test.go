@@ -7,6 +7,7 @@ import (
 )
 
 func TestWrite(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	p := filepath.Join(dir, "state.json")
 	if err := Write(p, []byte("one"), 0o600); err != nil {

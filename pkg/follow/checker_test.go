@@ -41,6 +41,7 @@ func itemsByKey(t *testing.T, st Store, followID string) map[string]Item {
 // recapped at the next check; an unchanged feed costs a 304; an episode
 // without a transcript waits until its feed names one.
 func TestPodcastFollow(t *testing.T) {
+	t.Parallel()
 	clock := &testClock{now: day0}
 	host := newPodcastHost(t,
 		episodeFixture{GUID: "ep-1", Title: "One", Published: day0.Add(-72 * time.Hour), Transcript: true},
@@ -131,6 +132,7 @@ func TestPodcastFollow(t *testing.T) {
 // captured pages; one without captions is tried again and recapped once
 // they appear; one that never gets captions is reported once.
 func TestYouTubeChannelFollow(t *testing.T) {
+	t.Parallel()
 	clock := &testClock{now: day0}
 	yt := newFakeYouTube(t, videoFixture{ID: "oldvideo001", Title: "Old", Published: day0.Add(-30 * 24 * time.Hour)})
 	opt := transcript.Options{YouTubeBaseURL: yt.srv.URL}
@@ -206,6 +208,7 @@ func TestYouTubeChannelFollow(t *testing.T) {
 }
 
 func TestResolveYouTubeLinks(t *testing.T) {
+	t.Parallel()
 	yt := newFakeYouTube(t)
 	opt := transcript.Options{YouTubeBaseURL: yt.srv.URL}
 	ctx := context.Background()
@@ -239,6 +242,7 @@ func TestResolveYouTubeLinks(t *testing.T) {
 // A feed that fails is tried again later and later, then marked broken
 // and left alone until it is resumed.
 func TestFailingFeed(t *testing.T) {
+	t.Parallel()
 	clock := &testClock{now: day0}
 	host := newPodcastHost(t, episodeFixture{GUID: "ep-1", Title: "One", Published: day0.Add(-time.Hour), Transcript: true})
 	w := newSingleWorld(t, t.TempDir(), transcript.Options{}, clock)
@@ -326,6 +330,7 @@ func waitJob(t *testing.T, q *jobs.Queue, id string) jobs.State {
 // the process dies after its second job was taken and before that item
 // was marked; the next start submits it again and gets the same job.
 func TestRestartMidCheck(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []string{"single", "multi"} {
 		t.Run(mode, func(t *testing.T) {
 			clock := &testClock{now: day0}

@@ -108,6 +108,7 @@ func (w *digestWorld) at(t time.Time) {
 // crash between the delivery and its record sends it once more, after
 // the lease, as reminders do.
 func TestDigestOncePerPeriod(t *testing.T) {
+	t.Parallel()
 	clock := &testClock{now: day0} // Monday 2 March 2026, 12:00 UTC
 	smtp := mailtest.Start(t, mailtest.Options{})
 	dir := t.TempDir()
@@ -263,6 +264,7 @@ func checkDigestRecap(t *testing.T, m mailtest.Message, doc *recap.Document) {
 }
 
 func TestDigestPeriod(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name, freq string
 		now        time.Time
@@ -286,6 +288,7 @@ func TestDigestPeriod(t *testing.T) {
 }
 
 func TestKeyPoints(t *testing.T) {
+	t.Parallel()
 	seg := func(s float64, text string) recap.Segment { return recap.Segment{Start: &s, Text: text} }
 	doc := &recap.Document{Topics: []recap.Topic{
 		{Segments: []recap.Segment{seg(1, "a1"), seg(2, "a2"), seg(3, "a3")}},

@@ -29,6 +29,7 @@ func itemStates(t *testing.T, st Store, followID string) string {
 // their items; a source the account follows already under another id
 // takes the items it had not seen; running a move again changes nothing.
 func TestMoveFollowsBetweenModes(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	w, admin := newMultiWorld(t, dir, transcript.Options{}, &testClock{now: day0}, 0)

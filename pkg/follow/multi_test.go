@@ -73,6 +73,7 @@ func (w *world) close() {
 // An empty balance stops the follow's recaps with one notice; the items
 // wait, and are recapped once credits are added.
 func TestEmptyBalance(t *testing.T) {
+	t.Parallel()
 	clock := &testClock{now: day0}
 	host := newPodcastHost(t)
 	dir := t.TempDir()
@@ -128,6 +129,7 @@ func TestEmptyBalance(t *testing.T) {
 
 // The daily limit holds new items back until a day has passed.
 func TestDailyLimit(t *testing.T) {
+	t.Parallel()
 	clock := &testClock{now: day0}
 	host := newPodcastHost(t)
 	w := newSingleWorld(t, t.TempDir(), transcript.Options{}, clock)
@@ -158,6 +160,7 @@ func TestDailyLimit(t *testing.T) {
 
 // Both stores keep follows private to their owner and items unique.
 func TestStores(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []string{"single", "multi"} {
 		t.Run(mode, func(t *testing.T) {
 			ctx := context.Background()
@@ -267,6 +270,7 @@ func TestStores(t *testing.T) {
 // duplicate's items and unread count; removing the account removes its
 // follows and their items.
 func TestFollowsOfDisabledMergedAndRemovedAccounts(t *testing.T) {
+	t.Parallel()
 	clock := &testClock{now: day0}
 	shared, other := newPodcastHost(t), newPodcastHost(t)
 	dir := t.TempDir()

@@ -12,6 +12,7 @@ import (
 )
 
 func TestSendOverEverySecurityMode(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		opt  mailtest.Options
@@ -53,6 +54,7 @@ func TestSendOverEverySecurityMode(t *testing.T) {
 }
 
 func TestWrongPasswordAndRefusedServerFail(t *testing.T) {
+	t.Parallel()
 	srv := mailtest.Start(t, mailtest.Options{Security: mailtest.StartTLS, Username: "recap", Password: "s3cret"})
 	cfg := srv.Config()
 	cfg.Password = "wrong"
@@ -77,6 +79,7 @@ func TestWrongPasswordAndRefusedServerFail(t *testing.T) {
 }
 
 func TestOnlyOnePlainRecipient(t *testing.T) {
+	t.Parallel()
 	srv := mailtest.Start(t, mailtest.Options{})
 	s, _ := mail.NewSMTP(srv.Config())
 	for _, to := range []string{"a@x.test,b@evil.test", "Ada <ada@example.org>", "a@x.test\r\nBcc: b@evil.test", `"e@evil.test"@victim.test`, ""} {
@@ -90,6 +93,7 @@ func TestOnlyOnePlainRecipient(t *testing.T) {
 }
 
 func TestNewSMTPRefusesUnusableSettings(t *testing.T) {
+	t.Parallel()
 	cases := map[string]config.SMTP{
 		"disabled":     {Type: "disabled"},
 		"no host":      {Type: "custom", Port: 25, Security: "none", From: "r@example.org"},

@@ -47,6 +47,7 @@ func sample() *Document {
 }
 
 func TestValidate(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name   string
 		break_ func(d *Document)
@@ -108,6 +109,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestNormalize(t *testing.T) {
+	t.Parallel()
 	t.Run("sorts, trims, drops empty, clamps", func(t *testing.T) {
 		tr := Transcript{Source: Source{Duration: 20}, Units: []Unit{
 			{Start: Secs(10), End: Secs(12), Text: "  second\n line "},
@@ -153,6 +155,7 @@ func TestNormalize(t *testing.T) {
 }
 
 func TestMarkdownGolden(t *testing.T) {
+	t.Parallel()
 	got := sample().Markdown()
 	golden := filepath.Join("testdata", "sample.md.golden")
 	if *update {
@@ -172,6 +175,7 @@ func TestMarkdownGolden(t *testing.T) {
 }
 
 func TestLinkAt(t *testing.T) {
+	t.Parallel()
 	d := sample()
 	cases := []struct {
 		name string
@@ -195,6 +199,7 @@ func TestLinkAt(t *testing.T) {
 }
 
 func TestFormatClock(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[float64]string{0: "0:00", 59.9: "0:59", 61: "1:01", 3600: "1:00:00", 7325: "2:02:05"} {
 		if got := FormatClock(in); got != want {
 			t.Errorf("FormatClock(%v) = %q, want %q", in, got, want)
@@ -206,6 +211,7 @@ func TestFormatClock(t *testing.T) {
 // link target, open HTML or run script stays one inert http(s) link (or
 // plain text) in the exported Markdown.
 func TestMarkdownLinksCannotInject(t *testing.T) {
+	t.Parallel()
 	cases := []Source{
 		{Type: SourcePodcast, URL: "https://f.example/feed", MediaURL: `https://m.example/ep.mp3)<img src=x onerror=alert(1)>`},
 		{Type: SourcePodcast, URL: `https://f.example/feed>"<script>alert(1)</script>`, MediaURL: "javascript:alert(1)//.mp3"},
@@ -236,6 +242,7 @@ func TestMarkdownLinksCannotInject(t *testing.T) {
 }
 
 func TestDocumentLength(t *testing.T) {
+	t.Parallel()
 	timed := []Unit{{I: 0, Start: Secs(0), End: Secs(4), Text: "a"}, {I: 1, Start: Secs(4), End: Secs(61.5), Text: "b"}}
 	untimed := []Unit{{I: 0, Text: "a"}}
 	cases := []struct {

@@ -27,6 +27,7 @@ func (e *multiEnv) deleteToken(t testing.TB, n int) string {
 }
 
 func TestDeleteMyAccount(t *testing.T) {
+	t.Parallel()
 	e := newMultiEnv(t, true)
 	owner := e.signIn(t, adminEmail, 1)
 	ann := e.signIn(t, "ann@example.org", 2)

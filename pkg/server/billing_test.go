@@ -119,6 +119,7 @@ func (e *billEnv) pay(t *testing.T, orderID string) {
 }
 
 func TestPricingPage(t *testing.T) {
+	t.Parallel()
 	e := newBillEnv(t)
 	w := e.do(t, mreq{method: "GET", path: "/pricing"})
 	body := w.Body.String()
@@ -161,6 +162,7 @@ func TestPricingPage(t *testing.T) {
 }
 
 func TestCheckoutAPI(t *testing.T) {
+	t.Parallel()
 	e := newBillEnv(t)
 	cookie := e.signIn(t, "ada@example.org", 1)
 
@@ -225,6 +227,7 @@ func TestCheckoutAPI(t *testing.T) {
 // open, then paid once BTCPay's webhook came, with the period's end; the
 // page reads right without JavaScript.
 func TestOrderFollowsPayment(t *testing.T) {
+	t.Parallel()
 	e := newBillEnv(t)
 	cookie := e.signIn(t, "ada@example.org", 1)
 	ln, _ := e.checkout(t, cookie, `{"plan":"pro","method":"lightning"}`, nil)
@@ -276,6 +279,7 @@ func (e *billEnv) userID(t *testing.T, email string) string {
 }
 
 func TestOrderExpiredAndUnknown(t *testing.T) {
+	t.Parallel()
 	e := newBillEnv(t)
 	ln, _ := e.checkout(t, "", `{"plan":"max","method":"lightning","email":"cy@example.org"}`, nil)
 	o, err := e.svc.Order(context.Background(), ln.OrderID)
@@ -303,6 +307,7 @@ func TestOrderExpiredAndUnknown(t *testing.T) {
 // page, sends a card order on to Zaprite, and shows a refusal on the
 // pricing page.
 func TestCheckoutForm(t *testing.T) {
+	t.Parallel()
 	e := newBillEnv(t)
 	w := e.do(t, mreq{method: "POST", path: "/billing/checkout", ctype: formType, body: form("plan", "pro", "method", "lightning", "email", "di@example.org")})
 	loc := w.Header().Get("Location")
@@ -327,6 +332,7 @@ func TestCheckoutForm(t *testing.T) {
 // TestTrialBuysPack: an anonymous trial holder buys a credit pack; the
 // credits land on the trial.
 func TestTrialBuysPack(t *testing.T) {
+	t.Parallel()
 	e := newBillEnv(t)
 	cookie, trial, err := e.credits.MintTrial(context.Background(), credits.TrialClient{Addr: netip.MustParseAddr("127.0.0.1")})
 	if err != nil {
@@ -353,6 +359,7 @@ func TestTrialBuysPack(t *testing.T) {
 // TestAdminOrders: the admin lists orders by status, the user's page
 // shows the paid period; others do not see the list.
 func TestAdminOrders(t *testing.T) {
+	t.Parallel()
 	e := newBillEnv(t)
 	admin := e.signIn(t, adminEmail, 1)
 	ada := e.signIn(t, "ada@example.org", 2)
@@ -400,6 +407,7 @@ func TestAdminOrders(t *testing.T) {
 }
 
 func TestOrderWordsAndMoney(t *testing.T) {
+	t.Parallel()
 	end := time.Date(2027, 1, 1, 12, 0, 0, 0, time.UTC)
 	plan := billing.Offer{ID: "pro", Kind: billing.KindPlan, Tier: store.TierPro, Days: 30}
 	for _, c := range []struct {
@@ -433,6 +441,7 @@ func TestOrderWordsAndMoney(t *testing.T) {
 // TestCardReturn: a card buyer coming back from Zaprite before any
 // webhook sees the real status, read from Zaprite by the order page.
 func TestCardReturn(t *testing.T) {
+	t.Parallel()
 	e := newBillEnv(t)
 	cookie := e.signIn(t, "ada@example.org", 1)
 	card, w := e.checkout(t, cookie, `{"plan":"max","method":"card"}`, nil)

@@ -46,6 +46,7 @@ func gardenRecap(t *testing.T) *recap.Document {
 // marked, with a link to its moment, and says when a word matched as the
 // start of a longer one.
 func TestSearchShowsWhy(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tok := e.login(t)
 	doc := gardenRecap(t)

@@ -19,6 +19,7 @@ import (
 // for wrong passwords (single mode), wrong links and link requests
 // (multi mode), unless its peer is a configured proxy.
 func TestForgedAddressHeadersDoNotResetLimits(t *testing.T) {
+	t.Parallel()
 	t.Run("owner password", func(t *testing.T) {
 		e := newEnv(t)
 		var last int
@@ -58,6 +59,7 @@ func TestForgedAddressHeadersDoNotResetLimits(t *testing.T) {
 // TestTrustedProxyNamesTheClient: behind a configured proxy, each client
 // it names has its own budget, and an IPv6 client's budget is its /64.
 func TestTrustedProxyNamesTheClient(t *testing.T) {
+	t.Parallel()
 	e := buildEnv(t, t.TempDir(), newEnv(t).lib, func(_ *jobs.Config, o *Options) {
 		o.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 	})
@@ -84,6 +86,7 @@ func TestTrustedProxyNamesTheClient(t *testing.T) {
 // message when jobs cannot be written, and a submit is refused plainly
 // instead of being accepted and lost.
 func TestHealthSaysWhenDataFolderIsUnwritable(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	if w := e.do(t, request{method: "GET", path: "/healthz"}); w.Code != http.StatusOK {
 		t.Fatalf("healthy: %d", w.Code)

@@ -87,6 +87,7 @@ func TestUploadsPerClientAreCapped(t *testing.T) {
 // TestLimitListener: connections from one peer over the cap are closed
 // at once; a trusted proxy is not capped per peer.
 func TestLimitListener(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		exempt []netip.Prefix

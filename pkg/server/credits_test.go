@@ -128,6 +128,7 @@ func submitID(t testing.TB, res *http.Response) string {
 // one that costs more than is left fails with not_enough_credits before
 // any engine work; a submission with nothing left is answered 402.
 func TestCreditsAcrossAJob(t *testing.T) {
+	t.Parallel()
 	e := newMultiEnvPolicy(t, true, smallPolicy(5), nil)
 	ctx := context.Background()
 	cookie := e.signIn(t, "ann@example.org", 1)
@@ -215,6 +216,7 @@ func TestCreditsAcrossAJob(t *testing.T) {
 // TestCancelledAndInterruptedJobsGiveCreditsBack: a cancelled job and a
 // job cut short by shutdown release what they held.
 func TestCancelledAndInterruptedJobsGiveCreditsBack(t *testing.T) {
+	t.Parallel()
 	gate := newGateEngine()
 	e := newMultiEnvPolicy(t, true, smallPolicy(5), gate)
 	cookie := e.signIn(t, "ann@example.org", 1)
@@ -253,6 +255,7 @@ func TestCancelledAndInterruptedJobsGiveCreditsBack(t *testing.T) {
 // TestSixtyFourSubmissionsAgainstTen: 64 submissions at once by a user
 // with 10 credits start exactly 10 jobs; the others are answered 402.
 func TestSixtyFourSubmissionsAgainstTen(t *testing.T) {
+	t.Parallel()
 	gate := newGateEngine()
 	defer gate.release()
 	e := newMultiEnvPolicy(t, true, smallPolicy(10), gate)
@@ -289,6 +292,7 @@ func TestSixtyFourSubmissionsAgainstTen(t *testing.T) {
 // TestFairQueueing: a user with as many jobs waiting as the plan allows
 // is answered 429; another user's submission still starts.
 func TestFairQueueing(t *testing.T) {
+	t.Parallel()
 	gate := newGateEngine()
 	defer gate.release()
 	pol := smallPolicy(100)
@@ -331,6 +335,7 @@ func TestFairQueueing(t *testing.T) {
 // grants credits by a form (refused from another site and for anyone
 // but the admin); the user list shows each account's credits.
 func TestAdminGrantsCredits(t *testing.T) {
+	t.Parallel()
 	e := newMultiEnvPolicy(t, true, smallPolicy(5), nil)
 	ctx := context.Background()
 	admin := e.signIn(t, adminEmail, 1)

@@ -12,6 +12,7 @@ import (
 // The admin dashboard shows per account the recaps, the storage their
 // files take, the last sign-in and the tier.
 func TestDashboardPerAccountFigures(t *testing.T) {
+	t.Parallel()
 	e := newMultiEnv(t, true)
 	owner := e.signIn(t, adminEmail, 1)
 	ann := e.signIn(t, "ann@example.org", 2)
@@ -55,6 +56,7 @@ func TestDashboardPerAccountFigures(t *testing.T) {
 }
 
 func TestByteSize(t *testing.T) {
+	t.Parallel()
 	for n, want := range map[int64]string{0: "0 B", 999: "999 B", 1000: "1.0 KB", 12345: "12.3 KB", 4_500_000: "4.5 MB", 7_200_000_000_000: "7200.0 GB"} {
 		if got := byteSize(n); got != want {
 			t.Errorf("byteSize(%d) = %q, want %q", n, got, want)

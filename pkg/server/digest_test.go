@@ -53,6 +53,7 @@ func (e *multiEnv) digestSetting(t *testing.T, cookie string) digestSetting {
 // button, the POST turns the digest off, and a mail program's one-click
 // POST does too.
 func TestDigestChoiceAndUnsubscribe(t *testing.T) {
+	t.Parallel()
 	e := newMultiEnv(t, true)
 	checker := e.withFollows(t, config.DigestOff)
 	const who = "reader@example.org"

@@ -43,6 +43,7 @@ func (e *testEnv) postForm(t *testing.T, tok string, fields map[string]string, f
 // submitted again from the home page gets the existing recap offered
 // instead of a new job; "Recap it again" (again=1) still files a new one.
 func TestDuplicateSubmissions(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tok := e.login(t)
 	vtt, err := os.ReadFile(sampleVTT)
@@ -136,6 +137,7 @@ func recapOfVideo(t *testing.T, videoID string) *recap.Document {
 // recap; another user who submits the same thing gets a job of their
 // own, and nothing of the first user's recap shows.
 func TestMultiDuplicates(t *testing.T) {
+	t.Parallel()
 	e := newMultiEnv(t, true)
 	alice := e.signIn(t, "alice@example.org", 1)
 	bob := e.signIn(t, "bob@example.org", 2)

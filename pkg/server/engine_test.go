@@ -70,6 +70,7 @@ func (e *testEnv) submitWithEngine(t *testing.T, token, engine string) (int, str
 }
 
 func TestEngineChoiceAndLabel(t *testing.T) {
+	t.Parallel()
 	e, llm := newLLMEnv(t)
 	token := e.login(t)
 	home := e.do(t, request{method: "GET", path: "/", cookie: token}).Body.String()
@@ -97,6 +98,7 @@ func TestEngineChoiceAndLabel(t *testing.T) {
 }
 
 func TestNoEngineChoiceWithBuiltinOnly(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	token := e.login(t)
 	if home := e.do(t, request{method: "GET", path: "/", cookie: token}).Body.String(); strings.Contains(home, `id="engine"`) {

@@ -64,6 +64,7 @@ func pageBody(t testing.TB, w *httptest.ResponseRecorder) string {
 // and the kept upload goes. The same episode chosen from a second upload
 // is offered from the library, and "Recap it again" needs no new upload.
 func TestEpisodeChooser(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tok := e.login(t)
 	feed := localFeed(t)
@@ -142,6 +143,7 @@ func TestEpisodeChooser(t *testing.T) {
 // without a transcript, shows the chooser again with the reason, and the
 // upload keeps waiting; so does a choice posted from another site.
 func TestEpisodeChoiceRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tok := e.login(t)
 	feed := []byte(`<?xml version="1.0"?><rss version="2.0" xmlns:podcast="https://podcastindex.org/namespace/1.0"><channel><title>Garden Talk</title>
@@ -189,6 +191,7 @@ func TestEpisodeChoiceRefused(t *testing.T) {
 // TestEpisodeUploadsKept: the kept uploads are the uploader's alone
 // (0700 folder, 0600 file), expire, and a caller keeps only a few.
 func TestEpisodeUploadsKept(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tok := e.login(t)
 	feed := localFeed(t)
@@ -240,6 +243,7 @@ func TestEpisodeUploadsKept(t *testing.T) {
 // TestEpisodeFeedAPI: the JSON API reads the episode its "episode" field
 // names, and refuses one the feed does not have before any job.
 func TestEpisodeFeedAPI(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tok := e.login(t)
 	feed := localFeed(t)
@@ -291,6 +295,7 @@ func (e *multiEnv) postForm(t testing.TB, cookie string, fields map[string]strin
 // episode opens for its uploader only; to anyone else its token is
 // unknown, whether they look or choose.
 func TestEpisodeUploadsPerUser(t *testing.T) {
+	t.Parallel()
 	e := newMultiEnv(t, true)
 	alice := e.signIn(t, "alice@example.org", 1)
 	bob := e.signIn(t, "bob@example.org", 2)
@@ -332,6 +337,7 @@ func (v *guest) upload(t testing.TB, name string, data []byte) *httptest.Respons
 // recap goes to the trial, and the same episode again is offered from
 // it.
 func TestTrialEpisodeChooser(t *testing.T) {
+	t.Parallel()
 	clk := &testClock{t: time.Now().UTC()}
 	e := newTrialEnv(t, trialPolicy(3, 3), clk)
 	ann, ben := e.guest("198.51.100.7"), e.guest("203.0.113.9")
@@ -376,6 +382,7 @@ func TestTrialEpisodeChooser(t *testing.T) {
 // TestPendingTotalCap: at most pendingTotal uploads wait in all, however
 // many callers there are; an expired one makes room again.
 func TestPendingTotalCap(t *testing.T) {
+	t.Parallel()
 	p := &pendingFeeds{dir: t.TempDir(), now: time.Now}
 	var first string
 	for i := range pendingTotal {

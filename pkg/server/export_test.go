@@ -45,6 +45,7 @@ func unzipIndex(t *testing.T, body []byte) library.ArchiveIndex {
 }
 
 func TestExportMyLibraryMulti(t *testing.T) {
+	t.Parallel()
 	e := newMultiEnv(t, true)
 	ann := e.signIn(t, "ann@example.org", 1)
 	bob := e.signIn(t, "bob@example.org", 2)
@@ -71,6 +72,7 @@ func TestExportMyLibraryMulti(t *testing.T) {
 }
 
 func TestExportMyLibrarySingle(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	cookie := e.login(t)
 	sub := e.submitFile(t, cookie)

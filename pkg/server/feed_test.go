@@ -15,6 +15,7 @@ import (
 // TestUploadFeedFile uploads a podcast feed file: the newest episode with
 // a transcript is recapped, and the recap names it.
 func TestUploadFeedFile(t *testing.T) {
+	t.Parallel()
 	vtt, err := os.ReadFile("../../testdata/podcast/transcripts-example.vtt")
 	if err != nil {
 		t.Fatal(err)

@@ -93,6 +93,7 @@ type followsAnswer struct {
 }
 
 func TestFollowAPI(t *testing.T) {
+	t.Parallel()
 	e, checker := newFollowEnv(t)
 	feed := newShowFeed(t, "one", "two")
 	tok := e.login(t)
@@ -220,6 +221,7 @@ func TestFollowAPI(t *testing.T) {
 
 // Follows are off unless the server has a checker.
 func TestFollowsOff(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tok := e.login(t)
 	if w := e.do(t, request{method: "GET", path: "/api/follows", cookie: tok}); errorCode(t, w) != "follows_off" {

@@ -134,6 +134,7 @@ func diffLines(a, b string) string {
 // the admin and as a user, with real ids in the parameters, and checks
 // that the data folder and the database are exactly as before.
 func TestGETChangesNothing(t *testing.T) {
+	t.Parallel()
 	e := newMultiEnv(t, true)
 	admin := e.signIn(t, adminEmail, 1)
 	alice := e.signIn(t, "alice@example.org", 2)
@@ -190,6 +191,7 @@ func TestGETChangesNothing(t *testing.T) {
 // TestForgedHostDoesNotChangeTheLink: the link in the mail is built from
 // the configured public URL, whatever Host or forwarding headers say.
 func TestForgedHostDoesNotChangeTheLink(t *testing.T) {
+	t.Parallel()
 	e := newMultiEnv(t, true)
 	req := httptest.NewRequest("POST", "http://evil.example/auth/request-link", strings.NewReader(form("email", "carol@example.org")))
 	req.RemoteAddr = "127.0.0.1:40000"

@@ -19,6 +19,7 @@ func (e *multiEnv) inviteLink(t *testing.T, n int) (string, string) {
 }
 
 func TestInviteWhileSignupsClosed(t *testing.T) {
+	t.Parallel()
 	e := newMultiEnv(t, false)
 	owner := e.signIn(t, adminEmail, 1)
 
@@ -88,6 +89,7 @@ func TestInviteWhileSignupsClosed(t *testing.T) {
 }
 
 func TestRevokedInviteLinkStopsWorking(t *testing.T) {
+	t.Parallel()
 	e := newMultiEnv(t, false)
 	owner := e.signIn(t, adminEmail, 1)
 	e.do(t, mreq{method: "POST", path: "/admin/invites", ctype: formType, body: form("email", "kid@example.org"), cookie: owner})

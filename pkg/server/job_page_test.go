@@ -64,6 +64,7 @@ func (e *testEnv) submitLink(t testing.TB, tok, link string) string {
 // TestJobPage renders the progress page for a running, a finished, a
 // failed and a cancelled job, as a browser without JavaScript gets it.
 func TestJobPage(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tok := e.login(t)
 	host := newGatedHost(t)

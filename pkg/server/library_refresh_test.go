@@ -13,6 +13,7 @@ import (
 // adds in the data folder while the server runs are gone from, or shown
 // on, Home and the Library at once.
 func TestLibraryChangedByAnotherProcess(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tok := e.login(t)
 	res := e.submitFile(t, tok)

@@ -32,6 +32,7 @@ func concurrently(n int, send func() int) map[int]int {
 // once from one client are limited like 60 in a row: five are checked,
 // the rest refused with 429 before any hashing.
 func TestSimultaneousWrongPasswordsAreLimited(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	codes := concurrently(60, func() int {
 		return e.do(t, request{method: "POST", path: "/login", ctype: formType,
@@ -45,6 +46,7 @@ func TestSimultaneousWrongPasswordsAreLimited(t *testing.T) {
 // TestSimultaneousWrongLinksAreLimited: the same for unusable sign-in
 // links posted at once.
 func TestSimultaneousWrongLinksAreLimited(t *testing.T) {
+	t.Parallel()
 	e := newMultiEnv(t, true)
 	codes := concurrently(60, func() int {
 		return e.do(t, mreq{method: "POST", path: "/auth/verify", ctype: formType, peer: "198.51.100.20", body: form("token", strings.Repeat("B", 43))}).Code
@@ -58,6 +60,7 @@ func TestSimultaneousWrongLinksAreLimited(t *testing.T) {
 // password signs out every other browser (keeping the one that changed
 // it), and guessing the current password is rate limited.
 func TestPasswordChangeEndsOtherSessionsAndIsLimited(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	mine, other := e.login(t), e.login(t)
 	change := func(tok, current string) int {
@@ -87,6 +90,7 @@ func TestPasswordChangeEndsOtherSessionsAndIsLimited(t *testing.T) {
 // link signs in and which one it is signed in to, and keeps its session
 // until it explicitly chooses to switch.
 func TestConfirmingAnotherAccountNeedsAChoice(t *testing.T) {
+	t.Parallel()
 	e := newMultiEnv(t, true)
 	mine := e.signIn(t, "victim@example.org", 1)
 	theirs := e.requestLink(t, "attacker@example.org", 2)

@@ -11,6 +11,7 @@ import (
 // where the first password is and how to reset it both with and without
 // StartOS, not only on the StartOS Properties page.
 func TestSignInTextsOffStartOS(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	page := e.do(t, request{method: "GET", path: "/login"}).Body.String()
 	wrong := e.do(t, request{method: "POST", path: "/login", ctype: "application/x-www-form-urlencoded",

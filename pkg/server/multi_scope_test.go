@@ -59,6 +59,7 @@ func (e *multiEnv) addRecap(t *testing.T, cookie string) (string, string) {
 // id with another user's id: each answers 404, and lists and search never
 // show the other's recap.
 func TestTwoUsersSeeOnlyTheirOwn(t *testing.T) {
+	t.Parallel()
 	e := newMultiEnv(t, true)
 	alice := e.signIn(t, "alice@example.org", 1)
 	bob := e.signIn(t, "bob@example.org", 2)
@@ -104,6 +105,7 @@ func TestTwoUsersSeeOnlyTheirOwn(t *testing.T) {
 }
 
 func TestSessionsRevokeAndDisable(t *testing.T) {
+	t.Parallel()
 	e := newMultiEnv(t, true)
 	ctx := context.Background()
 	a1 := e.signIn(t, "alice@example.org", 1)

@@ -182,6 +182,7 @@ func (e *multiEnv) signIn(t testing.TB, email string, n int) string {
 }
 
 func TestMultiSignInFlow(t *testing.T) {
+	t.Parallel()
 	e := newMultiEnv(t, true)
 	token := e.requestLink(t, " Ada@Example.ORG ", 1)
 	if got := e.mail.Wait(t, 1).Rcpts; len(got) != 1 || got[0] != "ada@example.org" {
@@ -253,6 +254,7 @@ func TestMultiSignInFlow(t *testing.T) {
 // TestRequestLinkSameAnswer: the answer is byte-for-byte the same for a
 // known and an unknown address, and when a limit refuses the request.
 func TestRequestLinkSameAnswer(t *testing.T) {
+	t.Parallel()
 	for _, signups := range []bool{true, false} {
 		e := newMultiEnv(t, signups)
 		answer := func(email string) string {
@@ -300,6 +302,7 @@ func jsonString(s string) string {
 // TestPerBucketLimit: after the per-bucket cap, requests from that
 // client address send nothing; another address is not affected.
 func TestPerBucketLimit(t *testing.T) {
+	t.Parallel()
 	e := newMultiEnv(t, true)
 	cap := auth.DefaultSignInLimits.PerBucket
 	for i := range cap + 5 {
@@ -319,6 +322,7 @@ func TestPerBucketLimit(t *testing.T) {
 }
 
 func TestConcurrentConfirmOverHTTP(t *testing.T) {
+	t.Parallel()
 	e := newMultiEnv(t, true)
 	token := e.requestLink(t, "ada@example.org", 1)
 	var mu sync.Mutex
@@ -347,6 +351,7 @@ func TestConcurrentConfirmOverHTTP(t *testing.T) {
 // TestWrongTokensAreThrottled: a client that keeps posting unusable
 // tokens is slowed down like one guessing passwords, and others are not.
 func TestWrongTokensAreThrottled(t *testing.T) {
+	t.Parallel()
 	e := newMultiEnv(t, true)
 	post := func(peer, token string) int {
 		return e.do(t, mreq{method: "POST", path: "/auth/verify", ctype: formType, peer: peer, body: form("token", token)}).Code

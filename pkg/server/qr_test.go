@@ -34,6 +34,7 @@ func decodeQR(t *testing.T, data []byte) string {
 }
 
 func TestQRCarriesTheInvoice(t *testing.T) {
+	t.Parallel()
 	uri := lightningURI(strings.ToUpper(sampleBOLT11))
 	if uri != "lightning:"+sampleBOLT11 {
 		t.Fatalf("link %q", uri)

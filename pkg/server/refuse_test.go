@@ -16,6 +16,7 @@ import (
 // form: each is answered 4xx at once with a message that says what was
 // received and what is accepted, and no job is started.
 func TestSubmitRefusesWhatIsNotATranscript(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tok := e.login(t)
 	png, err := os.ReadFile("../../icon.png")

@@ -172,6 +172,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // what matters there; visitors and the admin's dashboard (which has its
 // own warning) do not get it; with the relay back it is gone.
 func TestRelayNoticePages(t *testing.T) {
+	t.Parallel()
 	e := newRelayEnv(t, 20*time.Millisecond)
 	ada := e.signIn(t, "ada@example.org", 1)
 	admin := e.signIn(t, adminEmail, 2)
@@ -236,6 +237,7 @@ func TestRelayNoticePages(t *testing.T) {
 // close: for a plan that ended during the outage (held), and for one that
 // ends within days; /api/me carries it too.
 func TestRelayNoticeGrace(t *testing.T) {
+	t.Parallel()
 	e := newRelayEnv(t, 20*time.Millisecond)
 	ended := time.Now().Add(-time.Hour).Truncate(time.Second)
 	soon := time.Now().Add(2 * 24 * time.Hour).Truncate(time.Second)
@@ -301,6 +303,7 @@ func TestRelayNoticeGrace(t *testing.T) {
 // the plans page the buyer gets back then says why, and so do the
 // user's other pages.
 func TestRelayNoticeOnBuying(t *testing.T) {
+	t.Parallel()
 	e := newRelayEnv(t, time.Hour)
 	ada := e.signIn(t, "ada@example.org", 1)
 	e.stopRelay()

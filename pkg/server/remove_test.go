@@ -8,6 +8,7 @@ import (
 )
 
 func TestAdminRemovesAnAccount(t *testing.T) {
+	t.Parallel()
 	e := newMultiEnv(t, true)
 	owner := e.signIn(t, adminEmail, 1)
 	kid := e.signIn(t, "kid@example.org", 2)

@@ -16,6 +16,7 @@ import (
 // request, only a summary (per minute, and at Close); at debug level each
 // request has its line.
 func TestRequestLog(t *testing.T) {
+	t.Parallel()
 	for _, level := range []slog.Level{slog.LevelInfo, slog.LevelDebug} {
 		t.Run(level.String(), func(t *testing.T) {
 			var buf bytes.Buffer
@@ -55,6 +56,7 @@ func TestRequestLog(t *testing.T) {
 // TestRequestSummaryPerMinute: the summary is written by the first
 // request a minute after the period started, and a new period starts.
 func TestRequestSummaryPerMinute(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&buf, nil))
 	var st requestStats

@@ -197,6 +197,7 @@ func (e *testEnv) waitJob(t testing.TB, id string) jobs.State {
 }
 
 func TestHealth(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	w := e.do(t, request{method: "GET", path: "/healthz"})
 	var got map[string]string
@@ -213,6 +214,7 @@ func TestHealth(t *testing.T) {
 // and static files) needs the session: JSON routes answer 401, pages
 // send to the sign-in page.
 func TestEveryRouteNeedsTheSession(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	fill := strings.NewReplacer(":id", "abc", ":token", "abc", ":name", "app.css")
 	checked := 0
@@ -252,6 +254,7 @@ func TestEveryRouteNeedsTheSession(t *testing.T) {
 }
 
 func TestLogin(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	form := func(pw string) request {
 		return request{method: "POST", path: "/login", ctype: "application/x-www-form-urlencoded",
@@ -329,6 +332,7 @@ func TestLogin(t *testing.T) {
 }
 
 func TestCrossOriginRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tok := e.login(t)
 	for _, r := range []request{
@@ -350,6 +354,7 @@ func TestCrossOriginRefused(t *testing.T) {
 }
 
 func TestRecapLifecycleAPI(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tok := e.login(t)
 	res := e.submitFile(t, tok)
@@ -417,6 +422,7 @@ func TestRecapLifecycleAPI(t *testing.T) {
 }
 
 func TestAPIErrors(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tok := e.login(t)
 	big, bigType := multipartFile(t, "file", "big.vtt", bytes.Repeat([]byte("a"), 2<<20))
@@ -467,6 +473,7 @@ func TestAPIErrors(t *testing.T) {
 }
 
 func TestSubmitText(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tok := e.login(t)
 	text, err := os.ReadFile("../../testdata/talks/bitcoin-explained_bitcoin-core-v23.md")
@@ -511,6 +518,7 @@ func slowSource(t *testing.T) (string, func()) {
 }
 
 func TestAttachCancelAndEvents(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tok := e.login(t)
 	src, release := slowSource(t)
@@ -613,6 +621,7 @@ func readEvents(t *testing.T, r io.Reader) <-chan event {
 }
 
 func TestMeAndPassword(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tok := e.login(t)
 	w := e.do(t, request{method: "GET", path: "/api/me", cookie: tok})
@@ -644,6 +653,7 @@ func TestMeAndPassword(t *testing.T) {
 }
 
 func TestPages(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tok := e.login(t)
 	res := e.submitFile(t, tok)
@@ -728,6 +738,7 @@ func TestPages(t *testing.T) {
 }
 
 func TestHighlight(t *testing.T) {
+	t.Parallel()
 	cases := []struct{ text, want string }{
 		{"Fee markets & topics", "<mark>Fee</mark> markets &amp; <mark>topics</mark>"},
 		{"<b>fee</b>", "&lt;b&gt;<mark>fee</mark>&lt;/b&gt;"},

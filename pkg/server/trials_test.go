@@ -207,6 +207,7 @@ func decodeAPIError(t testing.TB, w *httptest.ResponseRecorder) apiError {
 // hashed, HttpOnly, SameSite=Lax cookie; the recap is the trial
 // holder's alone.
 func TestTrialStartsOnFirstRecap(t *testing.T) {
+	t.Parallel()
 	clk := &testClock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
 	e := newTrialEnv(t, trialPolicy(3, 3), clk)
 	ann := e.guest("198.51.100.7")
@@ -319,6 +320,7 @@ func countRows(t testing.TB, e *multiEnv, q string, args ...any) int {
 // the next trial from the /64 gets 429 saying when and that signing in
 // gives more (JSON for the API, a page for the form); another /64 may.
 func TestTrialCapPerSlash64(t *testing.T) {
+	t.Parallel()
 	clk := &testClock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
 	e := newTrialEnv(t, trialPolicy(3, 2), clk)
 	first := clk.now()
@@ -372,6 +374,7 @@ func TestTrialCapPerSlash64(t *testing.T) {
 // TestTrialCapOverTor: visitors of the onion address share one bucket,
 // whatever address the proxy names.
 func TestTrialCapOverTor(t *testing.T) {
+	t.Parallel()
 	clk := &testClock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
 	e := newTrialEnv(t, trialPolicy(3, 2), clk)
 	onion := func(from string) *guest {
@@ -402,6 +405,7 @@ func TestTrialCapOverTor(t *testing.T) {
 // new trial can start; after it, the next recap starts a new trial that
 // keeps the old one's recaps.
 func TestTrialUsedUp(t *testing.T) {
+	t.Parallel()
 	clk := &testClock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
 	e := newTrialEnv(t, trialPolicy(1, 3), clk)
 	v := e.guest("198.51.100.20")
@@ -431,6 +435,7 @@ func TestTrialUsedUp(t *testing.T) {
 // trial's recaps for 7 days and then deletes them; the cookie then opens
 // nothing.
 func TestTrialRecapsExpireAfterSevenDays(t *testing.T) {
+	t.Parallel()
 	clk := &testClock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
 	e := newTrialEnv(t, trialPolicy(3, 3), clk)
 	v := e.guest("198.51.100.30")
@@ -464,6 +469,7 @@ func TestTrialRecapsExpireAfterSevenDays(t *testing.T) {
 // the unused credits move to the new account, once; another link made
 // with the same trial claims nothing more.
 func TestTrialClaimInSecondBrowser(t *testing.T) {
+	t.Parallel()
 	clk := &testClock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
 	e := newTrialEnv(t, trialPolicy(3, 3), clk)
 	a := e.guest("198.51.100.40")
@@ -542,6 +548,7 @@ func TestTrialClaimInSecondBrowser(t *testing.T) {
 // the trial's recaps but not its credits; a link asked for without the
 // cookie claims nothing.
 func TestTrialClaimByExistingAccount(t *testing.T) {
+	t.Parallel()
 	clk := &testClock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
 	e := newTrialEnv(t, trialPolicy(3, 3), clk)
 	old := e.signIn(t, "old@example.org", 1)
@@ -579,6 +586,7 @@ func TestTrialClaimByExistingAccount(t *testing.T) {
 // TestTrialClaimFinishedBySweep: a claim whose recaps did not move (a
 // crash in between) is finished by the sweep.
 func TestTrialClaimFinishedBySweep(t *testing.T) {
+	t.Parallel()
 	clk := &testClock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
 	e := newTrialEnv(t, trialPolicy(3, 3), clk)
 	v := e.guest("198.51.100.60")

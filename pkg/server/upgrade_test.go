@@ -79,6 +79,7 @@ func upgradedEnv(t *testing.T) *multiEnv {
 }
 
 func TestUpgradeBrowserStaysSignedIn(t *testing.T) {
+	t.Parallel()
 	e := upgradedEnv(t)
 	w := e.do(t, mreq{method: "GET", path: "/library", cookie: oldCookie})
 	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "Her dotted talk") {
@@ -100,6 +101,7 @@ func TestUpgradeBrowserStaysSignedIn(t *testing.T) {
 }
 
 func TestUpgradeMailedLinkSignsInToTheSameAccount(t *testing.T) {
+	t.Parallel()
 	e := upgradedEnv(t)
 	w := e.do(t, mreq{method: "GET", path: "/auth/verify?token=" + oldToken})
 	if w.Code != http.StatusOK {
@@ -143,6 +145,7 @@ func dbCount(t *testing.T, e *multiEnv, q string, n *int) error {
 }
 
 func TestUpgradeAdminsAndMerge(t *testing.T) {
+	t.Parallel()
 	e := upgradedEnv(t)
 	owner := e.signIn(t, adminEmail, 1)
 	bob := e.signIn(t, "bob@example.org", 2)

@@ -66,6 +66,7 @@ func paymentsServer(t *testing.T) (*httptest.Server, *billing.Service, *billingt
 }
 
 func TestPaymentWebhookRoutes(t *testing.T) {
+	t.Parallel()
 	hs, bill, btc, zap, st := paymentsServer(t)
 	u, err := st.CreateUser(context.Background(), store.NewUser{Email: "ann@example.org"})
 	if err != nil {
