@@ -199,6 +199,7 @@ func (e *env) sendAll(ds []billingtest.Delivery) {
 }
 
 func TestOffersAndMethods(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	offers := e.svc.Offers()
 	if len(offers) != 3 || offers[0].ID != "pro" || offers[1].ID != "max" || offers[2].ID != "credits-100" {
@@ -223,6 +224,7 @@ func TestOffersAndMethods(t *testing.T) {
 }
 
 func TestCheckoutRefusals(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ann := e.user("ann@example.org")
 	ctx := context.Background()
@@ -254,6 +256,7 @@ func TestCheckoutRefusals(t *testing.T) {
 }
 
 func TestLightningPackSettledByWebhook(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ann := e.user("ann@example.org")
 	before := e.balance(ann)
@@ -288,6 +291,7 @@ func TestLightningPackSettledByWebhook(t *testing.T) {
 }
 
 func TestWebhookReplayedAppliesOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ann := e.user("ann@example.org")
 	o := e.checkout(billing.Buyer{UserID: ann}, "pro", billing.Lightning)
@@ -314,6 +318,7 @@ func TestWebhookReplayedAppliesOnce(t *testing.T) {
 }
 
 func TestBadSignatureChangesNothing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ann := e.user("ann@example.org")
 	o := e.checkout(billing.Buyer{UserID: ann}, "pro", billing.Lightning)
@@ -344,6 +349,7 @@ func TestBadSignatureChangesNothing(t *testing.T) {
 }
 
 func TestWebhookBeforeTheBuyerReturns(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ann := e.user("ann@example.org")
 	o := e.checkout(billing.Buyer{UserID: ann}, "max", billing.Lightning)
@@ -359,6 +365,7 @@ func TestWebhookBeforeTheBuyerReturns(t *testing.T) {
 }
 
 func TestMissedWebhookSettledByReconciler(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ann := e.user("ann@example.org")
 	o := e.checkout(billing.Buyer{UserID: ann}, "credits-100", billing.Lightning)
@@ -380,6 +387,7 @@ func TestMissedWebhookSettledByReconciler(t *testing.T) {
 }
 
 func TestProviderDownDuringWebhook(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ann := e.user("ann@example.org")
 	o := e.checkout(billing.Buyer{UserID: ann}, "credits-100", billing.Lightning)
@@ -400,6 +408,7 @@ func TestProviderDownDuringWebhook(t *testing.T) {
 }
 
 func TestLatePaymentHonoured(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ann := e.user("ann@example.org")
 	o := e.checkout(billing.Buyer{UserID: ann}, "pro", billing.Lightning)
@@ -424,6 +433,7 @@ func TestLatePaymentHonoured(t *testing.T) {
 }
 
 func TestUnderpaidNotApplied(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ann := e.user("ann@example.org")
 	o := e.checkout(billing.Buyer{UserID: ann}, "credits-100", billing.Lightning)
@@ -447,6 +457,7 @@ func TestUnderpaidNotApplied(t *testing.T) {
 }
 
 func TestOverpaidAppliedOnceWithNote(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ann := e.user("ann@example.org")
 	o := e.checkout(billing.Buyer{UserID: ann}, "credits-100", billing.Lightning)
@@ -461,6 +472,7 @@ func TestOverpaidAppliedOnceWithNote(t *testing.T) {
 }
 
 func TestDoubleClickGetsTheSameOrder(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ann := e.user("ann@example.org")
 	var wg sync.WaitGroup
@@ -503,6 +515,7 @@ func TestDoubleClickGetsTheSameOrder(t *testing.T) {
 }
 
 func TestTwoProcessesApplyOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	_, _, _, second := e.open()
 	ann := e.user("ann@example.org")
@@ -538,6 +551,7 @@ func TestTwoProcessesApplyOnce(t *testing.T) {
 }
 
 func TestAnonymousPlanMakesOneAccountAndOneMail(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	o := e.checkout(billing.Buyer{Email: "  Carol@Example.org "}, "pro", billing.Lightning)
 	if o.Buyer.Email != "carol@example.org" {
@@ -592,6 +606,7 @@ func TestAnonymousPlanMakesOneAccountAndOneMail(t *testing.T) {
 }
 
 func TestRenewalsAndPlanChanges(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ann := e.user("ann@example.org")
 	buy := func(offer string) billing.Order {
@@ -643,6 +658,7 @@ func TestRenewalsAndPlanChanges(t *testing.T) {
 }
 
 func TestAnonymousProDuringMaxLengthensMax(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ann := e.user("ann@example.org")
 	o := e.checkout(billing.Buyer{UserID: ann}, "max", billing.Lightning)

@@ -13,6 +13,7 @@ import (
 )
 
 func TestCardThroughZaprite(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ann := e.user("ann@example.org")
 	o := e.checkout(billing.Buyer{UserID: ann}, "pro", billing.Card)
@@ -46,6 +47,7 @@ func TestCardThroughZaprite(t *testing.T) {
 }
 
 func TestZapriteTamperedOrderNotApplied(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ann := e.user("ann@example.org")
 	o := e.checkout(billing.Buyer{UserID: ann}, "credits-100", billing.Card)
@@ -62,6 +64,7 @@ func TestZapriteTamperedOrderNotApplied(t *testing.T) {
 }
 
 func TestZapriteUnderpaidWaits(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ann := e.user("ann@example.org")
 	o := e.checkout(billing.Buyer{UserID: ann}, "credits-100", billing.Card)
@@ -80,6 +83,7 @@ func TestZapriteUnderpaidWaits(t *testing.T) {
 }
 
 func TestPackBoughtOnATrial(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	cookie, trial, err := e.led.MintTrial(ctx, credits.TrialClient{})
@@ -114,6 +118,7 @@ func TestPackBoughtOnATrial(t *testing.T) {
 }
 
 func TestPackPaidAfterTheTrialBecameAnAccount(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	_, trial, err := e.led.MintTrial(ctx, credits.TrialClient{})
@@ -136,6 +141,7 @@ func TestPackPaidAfterTheTrialBecameAnAccount(t *testing.T) {
 }
 
 func TestCheckNamesWhatIsWrong(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	results, err := e.svc.Check(ctx)
@@ -177,6 +183,7 @@ func TestCheckNamesWhatIsWrong(t *testing.T) {
 }
 
 func TestOrdersFilter(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ann, bob := e.user("ann@example.org"), e.user("bob@example.org")
 	paid := e.checkout(billing.Buyer{UserID: ann}, "credits-100", billing.Lightning)
@@ -216,6 +223,7 @@ func TestOrdersFilter(t *testing.T) {
 }
 
 func TestOrderLeftBeingCreated(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ann := e.user("ann@example.org")
 	// A process stopped between recording the order and recording its

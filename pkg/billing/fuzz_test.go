@@ -47,6 +47,7 @@ func FuzzZapriteIDs(f *testing.F) {
 }
 
 func TestZapriteIDs(t *testing.T) {
+	t.Parallel()
 	cases := map[string][2]string{
 		`{"event":"order.change","data":{"id":"zo_1","externalUniqId":"ord_1"}}`: {"zo_1", "ord_1"},
 		`{"type":"order.paid","data":{"object":{"id":"zo_2"}}}`:                  {"zo_2", ""},
@@ -62,6 +63,7 @@ func TestZapriteIDs(t *testing.T) {
 }
 
 func TestWholeAmount(t *testing.T) {
+	t.Parallel()
 	for s, want := range map[string]int64{"21000": 21000, "21000.00": 21000, " 5 ": 5, "0.000": 0} {
 		if n, ok := wholeAmount(s); !ok || n != want {
 			t.Errorf("%q: %d %v", s, n, ok)

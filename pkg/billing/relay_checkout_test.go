@@ -124,6 +124,7 @@ func (e *relayEnv) tierRows(install, ref string) int {
 }
 
 func TestRelayCheckoutSettledOnceByWebhook(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newRelayEnv(t)
 	ann := e.client(e.license("ann-node"))
@@ -206,6 +207,7 @@ func TestRelayCheckoutSettledOnceByWebhook(t *testing.T) {
 }
 
 func TestRelayCheckoutOtherInstance(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newRelayEnv(t)
 	ann := e.client(e.license("ann-node"))
@@ -226,6 +228,7 @@ func TestRelayCheckoutOtherInstance(t *testing.T) {
 }
 
 func TestRelayCheckoutRefusals(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newRelayEnv(t)
 	ann := e.client(e.license("ann-node"))
@@ -350,6 +353,7 @@ func (e *relayEnv) invoiceOf(relayOrder string) billingtest.Invoice {
 // replayed webhook, replayed polls, a double click, a restart) applies
 // it again, here or at the relay.
 func TestRelayCheckoutEndToEnd(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newRelayEnv(t)
 	in := e.instance("ann-node")
@@ -447,6 +451,7 @@ func TestRelayCheckoutEndToEnd(t *testing.T) {
 // relay is down when the instance polls; the order waits, and settles
 // once when the relay is back.
 func TestRelayCheckoutRelayDownDuringPoll(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newRelayEnv(t)
 	in := e.instance("ann-node")
@@ -496,6 +501,7 @@ func TestRelayCheckoutRelayDownDuringPoll(t *testing.T) {
 // TestRelayCheckoutOtherInstanceCannotRead: instance B's license reads
 // none of A's orders, and B's checkouts are for B's install id only.
 func TestRelayCheckoutOtherInstanceCannotRead(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newRelayEnv(t)
 	a := e.instance("ann-node")
@@ -533,6 +539,7 @@ func TestRelayCheckoutOtherInstanceCannotRead(t *testing.T) {
 // is expiring (not the instance's users table), names them by the
 // instance's accounts, and still sends each reminder once.
 func TestRelayReminders(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newRelayEnv(t)
 	in := e.instance("ann-node")
@@ -592,6 +599,7 @@ func TestRelayReminders(t *testing.T) {
 // into Max days by its prices, the same rule as a direct purchase, and
 // the instance takes the period the relay gave.
 func TestRelayCheckoutMaxDuringPro(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newRelayEnv(t)
 	in := e.instance("ann-node")
@@ -618,6 +626,7 @@ func TestRelayCheckoutMaxDuringPro(t *testing.T) {
 // reconcilers of two relay processes on the same relay.db race to settle
 // one paid order: the tier is extended once.
 func TestRelayCheckoutConcurrentSettlers(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newRelayEnv(t)
 	ann := e.client(e.license("ann-node"))
@@ -666,6 +675,7 @@ func TestRelayCheckoutConcurrentSettlers(t *testing.T) {
 // order whose amount Zaprite no longer matches is not settled; the
 // unsigned webhook only makes the relay re-read the order.
 func TestRelayCheckoutByCard(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	zap := billingtest.NewZaprite(t)
 	e := newRelayEnvWith(t, zap)

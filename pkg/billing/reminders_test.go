@@ -124,6 +124,7 @@ func (f *remindFixture) reminderRows(t *testing.T, userID string) []string {
 }
 
 func TestReminderKind(t *testing.T) {
+	t.Parallel()
 	exp := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
 	for _, c := range []struct {
 		name string
@@ -152,6 +153,7 @@ func TestReminderKind(t *testing.T) {
 // lapse: three mails, each once, each with a text and an HTML part and
 // the link to renew.
 func TestRemindersAcrossAPeriod(t *testing.T) {
+	t.Parallel()
 	f := newRemindFixture(t)
 	end := f.start.Add(30 * remindTestDay)
 	id := f.user(t, "ada@example.org", store.TierPro, end)
@@ -199,6 +201,7 @@ func TestRemindersAcrossAPeriod(t *testing.T) {
 // TestRenewalRearmsReminders: a renewal moves the expiry, so the new
 // period gets its own reminders and the old ones are not sent again.
 func TestRenewalRearmsReminders(t *testing.T) {
+	t.Parallel()
 	f := newRemindFixture(t)
 	end := f.start.Add(30 * remindTestDay)
 	id := f.user(t, "bo@example.org", store.TierMax, end)
@@ -245,6 +248,7 @@ func mailtestConfig(port int) config.SMTP {
 // TestFailedReminderIsRetriedOnce: a delivery that fails stays in the
 // outbox, goes out at the next scan, and only once.
 func TestFailedReminderIsRetriedOnce(t *testing.T) {
+	t.Parallel()
 	f := newRemindFixture(t)
 	end := f.start.Add(30 * remindTestDay)
 	f.user(t, "cy@example.org", store.TierPro, end)
@@ -265,6 +269,7 @@ func TestFailedReminderIsRetriedOnce(t *testing.T) {
 // TestConcurrentScansSendOnce: serve's scan and a hand-run one at the
 // same moment deliver each reminder once.
 func TestConcurrentScansSendOnce(t *testing.T) {
+	t.Parallel()
 	f := newRemindFixture(t)
 	end := f.start.Add(30 * remindTestDay)
 	for _, e := range []string{"a@example.org", "b@example.org", "c@example.org", "d@example.org"} {
@@ -291,6 +296,7 @@ func TestConcurrentScansSendOnce(t *testing.T) {
 // TestStaleRemindersAreDropped: a reminder still queued when its period
 // was renewed, or when its moment passed, is removed unsent.
 func TestStaleRemindersAreDropped(t *testing.T) {
+	t.Parallel()
 	f := newRemindFixture(t)
 	end := f.start.Add(30 * remindTestDay)
 	renewed := f.user(t, "renewed@example.org", store.TierPro, end)
@@ -311,6 +317,7 @@ func TestStaleRemindersAreDropped(t *testing.T) {
 // TestRemindersSkip: old lapses, core, disabled accounts and tiers that
 // do not end get no mail.
 func TestRemindersSkip(t *testing.T) {
+	t.Parallel()
 	f := newRemindFixture(t)
 	ctx := context.Background()
 	f.user(t, "old@example.org", store.TierPro, f.start.Add(time.Hour))
