@@ -38,8 +38,7 @@ func (s *Server) handleDeleteAccountForm(w http.ResponseWriter, r *http.Request,
 	err = s.multi.Accounts.RequestDeletion(r.Context(), c.User, n, s.requester(r))
 	if err != nil && !errors.Is(err, auth.ErrOwnerAccount) {
 		s.log.Warn("account deletion mail not sent", "user_id", c.ID, "error", err)
-		return &httpError{Status: http.StatusServiceUnavailable, Code: "mail_failed",
-			Message: "The confirmation mail could not be sent, so nothing was deleted.", Hint: "Try again later, or ask the admin to remove the account."}
+		return errMailFailed
 	}
 	if err != nil {
 		return errDeleteOwner

@@ -32,29 +32,6 @@ import (
 	"github.com/recap-startos/recap/pkg/billing"
 )
 
-// billingError maps pkg/billing's errors to answers; nil for others.
-func billingError(err error) *httpError {
-	switch {
-	case errors.Is(err, billing.ErrNotConfigured):
-		return errNotOffered
-	case errors.Is(err, billing.ErrUnknownOffer):
-		return errUnknownOffer
-	case errors.Is(err, billing.ErrMethodUnavailable):
-		return errMethodOff
-	case errors.Is(err, billing.ErrSignInToBuy):
-		return errSignInToBuy
-	case errors.Is(err, billing.ErrBadBuyer):
-		return errBadBuyer
-	case errors.Is(err, billing.ErrBelowCurrentPlan):
-		return errBelowPlan
-	case errors.Is(err, billing.ErrUnknownOrder):
-		return errOrderNotFound
-	case errors.Is(err, billing.ErrProviderDown):
-		return errProviderDown
-	}
-	return nil
-}
-
 // bolt11Pattern is what a BOLT11 invoice may hold: bech32 characters,
 // so a lightning: link made of one cannot carry anything else.
 var bolt11Pattern = regexp.MustCompile(`^[A-Za-z0-9]+$`)

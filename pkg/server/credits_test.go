@@ -292,7 +292,8 @@ func TestSixtyFourSubmissionsAgainstTen(t *testing.T) {
 // TestFairQueueing: a user with as many jobs waiting as the plan allows
 // is answered 429; another user's submission still starts.
 func TestFairQueueing(t *testing.T) {
-	t.Parallel()
+	// Not parallel: how many jobs wait depends on when the workers pick
+	// them up, which load from other tests delays.
 	gate := newGateEngine()
 	defer gate.release()
 	pol := smallPolicy(100)

@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/recap-startos/recap/pkg/auth"
+	"github.com/recap-startos/recap/pkg/billing"
 	"github.com/recap-startos/recap/pkg/credits"
+	"github.com/recap-startos/recap/pkg/follow"
 	"github.com/recap-startos/recap/pkg/jobs"
 	"github.com/recap-startos/recap/pkg/library"
 	"github.com/recap-startos/recap/pkg/store"
@@ -98,9 +100,6 @@ func badRequest(code, format string, args ...any) *httpError {
 func asHTTPError(err error) (he *httpError, ok bool) {
 	var mbe *http.MaxBytesError
 	var te *transcript.Error
-	if be := billingError(err); be != nil {
-		return be, true
-	}
 	switch {
 	case errors.As(err, &he):
 		return he, true
@@ -124,6 +123,14 @@ var sentinelErrors = []struct {
 	err error
 	he  *httpError
 }{
+	{billing.ErrNotConfigured, errNotOffered},
+	{billing.ErrUnknownOffer, errUnknownOffer},
+	{billing.ErrMethodUnavailable, errMethodOff},
+	{billing.ErrSignInToBuy, errSignInToBuy},
+	{billing.ErrBadBuyer, errBadBuyer},
+	{billing.ErrBelowCurrentPlan, errBelowPlan},
+	{billing.ErrUnknownOrder, errOrderNotFound},
+	{billing.ErrProviderDown, errProviderDown},
 	{library.ErrNotFound, errRecapNotFound},
 	{library.ErrInvalidID, errInvalidID},
 	{library.ErrBadFormat, errBadFormat},
@@ -346,3 +353,56 @@ var (
 	errNoPayments     = &httpError{Status: http.StatusNotFound, Code: "payments_off", Message: "This Recap takes no payments through this provider."}
 	errWebhookNotRead = &httpError{Status: http.StatusBadRequest, Code: "unreadable", Message: "The webhook body could not be read."}
 )
+
+// errMailFailed answers an account deletion whose confirmation mail could
+// not be sent.
+var errMailFailed = &httpError{Status: http.StatusServiceUnavailable, Code: "mail_failed",
+	Message: "The confirmation mail could not be sent, so nothing was deleted.", Hint: "Try again later, or ask the admin to remove the account."}
+
+// errUnsupportedMedia answers a submission that is not JSON, a form or an
+// upload.
+var errUnsupportedMedia = &httpError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type",
+	Message: "Send JSON, a form, or a multipart upload."}
+
+// uploadTooLarge answers an upload or pasted text over the limit (bytes).
+func uploadTooLarge(limit int64) *httpError {
+	return &httpError{Status: http.StatusRequestEntityTooLarge, Code: "too_large",
+		Message: fmt.Sprintf("That is over the upload limit of %s.", formatMB(limit)),
+		Hint:    "Use a smaller file, or raise the upload limit in the advanced settings of the Config page."}
+}
+
+// trialCapError answers a client whose network started its share of
+// trials; a new one can start at at. hint says what signing in gives.
+func trialCapError(at time.Time, hint string) *httpError {
+	return &httpError{Status: http.StatusTooManyRequests, Code: "trial_limit",
+		Message: fmt.Sprintf("This network has started as many free trials as it may today. A new one can start after %s.", trialWhen(at)),
+		Hint:    hint, RetryAt: &at}
+}
+
+// trialUsedUpError answers a trial holder whose total credits are spent;
+// a new trial can start at at.
+func trialUsedUpError(total int, at time.Time, hint string) *httpError {
+	return &httpError{Status: http.StatusTooManyRequests, Code: "trial_used_up",
+		Message: fmt.Sprintf("Your free trial's %d credits are used. A new trial can start after %s.", total, trialWhen(at)),
+		Hint:    hint, RetryAt: &at}
+}
+
+// followError maps pkg/follow's errors to answers: a link that cannot be
+// followed is 422 in the source's own words (elsewhere a bad link is 400).
+func followError(err error) error {
+	var te *transcript.Error
+	switch {
+	case errors.Is(err, follow.ErrNotFound):
+		return errFollowNotFound
+	case errors.Is(err, follow.ErrExists):
+		return errFollowExists
+	case errors.Is(err, follow.ErrTooMany):
+		return &httpError{Status: http.StatusConflict, Code: "too_many_follows", Message: strings.TrimPrefix(err.Error(), "follow: ") + "."}
+	case errors.Is(err, follow.ErrBackfill):
+		return badRequest("bad_last", "Recap the last 0 to %d items.", follow.MaxBackfill)
+	case errors.As(err, &te):
+		return &httpError{Status: http.StatusUnprocessableEntity, Code: "cannot_follow", Message: te.Error(),
+			Hint: "Give a podcast feed URL, a YouTube channel (/@handle or /channel/ID), a video of the channel, or a playlist."}
+	}
+	return err
+}

@@ -2,7 +2,6 @@ package server
 
 import (
 	"encoding/json"
-	"errors"
 	"mime"
 	"net/http"
 	"sort"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/recap-startos/recap/pkg/follow"
 	"github.com/recap-startos/recap/pkg/library"
-	"github.com/recap-startos/recap/pkg/transcript"
 )
 
 // The Following page and /api/follows: the caller's followed shows
@@ -22,25 +20,6 @@ import (
 // user's follow id is "not found".
 
 // followError maps the errors of adding and changing follows.
-func followError(err error) error {
-	var te *transcript.Error
-	switch {
-	case errors.Is(err, follow.ErrNotFound):
-		return errFollowNotFound
-	case errors.Is(err, follow.ErrExists):
-		return errFollowExists
-	case errors.Is(err, follow.ErrTooMany):
-		return &httpError{Status: http.StatusConflict, Code: "too_many_follows", Message: strings.TrimPrefix(err.Error(), "follow: ") + "."}
-	case errors.Is(err, follow.ErrBackfill):
-		return badRequest("bad_last", "Recap the last 0 to %d items.", follow.MaxBackfill)
-	case errors.As(err, &te):
-		// The link could not be followed: the source's own words.
-		return &httpError{Status: http.StatusUnprocessableEntity, Code: "cannot_follow", Message: te.Error(),
-			Hint: "Give a podcast feed URL, a YouTube channel (/@handle or /channel/ID), a video of the channel, or a playlist."}
-	}
-	return err
-}
-
 // followJSON is a follow as the API shows it.
 type followJSON struct {
 	ID        string     `json:"id"`

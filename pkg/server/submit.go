@@ -3,7 +3,6 @@ package server
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -71,8 +70,7 @@ func (s *Server) decodeSubmission(r *http.Request) (submission, error) {
 		return submission{URL: f.Get("url"), Text: f.Get("text"), Source: f.Get("source"), Engine: f.Get("engine"),
 			Episode: f.Get("episode"), Again: f.Get("again") == "1"}, nil
 	}
-	return submission{}, &httpError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type",
-		Message: "Send JSON, a form, or a multipart upload."}
+	return submission{}, errUnsupportedMedia
 }
 
 // orBadRequest keeps a body-too-large error as it is and turns any other
@@ -251,8 +249,4 @@ func looksLikeURL(s string) bool {
 		strings.HasPrefix(low, "www.") || strings.HasPrefix(low, "youtu.be/") || strings.HasPrefix(low, "youtube.com/")
 }
 
-func (s *Server) tooLarge() error {
-	return &httpError{Status: http.StatusRequestEntityTooLarge, Code: "too_large",
-		Message: fmt.Sprintf("That is over the upload limit of %s.", formatMB(s.opt.MaxUpload)),
-		Hint:    "Use a smaller file, or raise the upload limit in the advanced settings of the Config page."}
-}
+func (s *Server) tooLarge() error { return uploadTooLarge(s.opt.MaxUpload) }

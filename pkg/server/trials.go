@@ -145,18 +145,11 @@ func (s *Server) signInGives() string {
 }
 
 // errTrialCap answers a client whose network started its share of trials.
-func (s *Server) errTrialCap(at time.Time) *httpError {
-	return &httpError{Status: http.StatusTooManyRequests, Code: "trial_limit",
-		Message: fmt.Sprintf("This network has started as many free trials as it may today. A new one can start after %s.", trialWhen(at)),
-		Hint:    s.signInGives(), RetryAt: &at}
-}
+func (s *Server) errTrialCap(at time.Time) *httpError { return trialCapError(at, s.signInGives()) }
 
 // errTrialUsedUp answers a trial holder with no credits left.
 func (s *Server) errTrialUsedUp(t credits.Trial) *httpError {
-	at := t.CreatedAt.Add(credits.TrialWindow)
-	return &httpError{Status: http.StatusTooManyRequests, Code: "trial_used_up",
-		Message: fmt.Sprintf("Your free trial's %d credits are used. A new trial can start after %s.", t.Total, trialWhen(at)),
-		Hint:    s.signInGives(), RetryAt: &at}
+	return trialUsedUpError(t.Total, t.CreatedAt.Add(credits.TrialWindow), s.signInGives())
 }
 
 // trialFor returns the caller a submission is made as: the caller
