@@ -230,25 +230,25 @@ type errorPage struct {
 	SignIn bool // offer the sign-in page (an anonymous trial's limits)
 }
 
-// Errors of account.go.
+// The owner's password (account.go).
 
 // errTooManyPasswordChecks answers a client that typed too many wrong
 // current passwords.
 var errTooManyPasswordChecks = &httpError{Status: http.StatusTooManyRequests, Code: "rate_limited",
 	Message: "Too many wrong current passwords.", Hint: "Wait a minute, then try again."}
 
-// Errors of account_delete.go.
+// Deleting one's own account (account_delete.go).
 
 var errDeleteOwner = &httpError{Status: http.StatusConflict, Code: "owner_account",
 	Message: "The owner's account cannot be deleted.", Hint: "Change the admin email on the Config page first."}
 
-// Errors of admin.go.
+// The admin dashboard (admin.go).
 
 var errUserNotFound = &httpError{Status: http.StatusNotFound, Code: "user_not_found", Message: "There is no such user."}
 
 var errSelfDisable = &httpError{Status: http.StatusConflict, Code: "admin_self", Message: "The admin account cannot be disabled.", Hint: "Change the admin email on the Config page first."}
 
-// Errors of admin_accounts.go.
+// Admin rights and merging accounts (admin_accounts.go).
 
 var (
 	errOwnerOnly    = &httpError{Status: http.StatusForbidden, Code: "owner_only", Message: "Only the owner (the admin email on the Config page) can change admin rights."}
@@ -257,23 +257,23 @@ var (
 	errMergeSelf    = badRequest("merge_self", "An account cannot be merged into itself.")
 )
 
-// Errors of admin_invites.go.
+// Invitations (admin_invites.go).
 
 var (
 	errAlreadyMember  = &httpError{Status: http.StatusConflict, Code: "already_member", Message: "That address already has an account.", Hint: "They can sign in with it on the sign-in page."}
 	errInviteNotFound = &httpError{Status: http.StatusNotFound, Code: "invite_not_found", Message: "There is no pending invitation for that address."}
 )
 
-// Errors of admin_orders.go.
+// The admin's list of orders (admin_orders.go).
 
 var errBadOrderFilter = badRequest("bad_filter", "The filter must be open, settled or expired.")
 
-// Errors of admin_remove.go.
+// Removing an account (admin_remove.go).
 
 var errRemoveAdmin = &httpError{Status: http.StatusConflict, Code: "remove_admin", Message: "An admin account cannot be removed.",
 	Hint: "Take its admin rights first (only the owner can); the owner's own account cannot be removed."}
 
-// Errors of billing.go.
+// Plans, prices and orders (billing.go).
 
 var (
 	errNotOffered     = &httpError{Status: http.StatusNotFound, Code: "not_offered", Message: "Purchases are not offered on this Recap.", Hint: "Ask its owner for a larger plan or more credits."}
@@ -288,16 +288,16 @@ var (
 	errUntrustedCheck = &httpError{Status: http.StatusBadGateway, Code: "untrusted_checkout", Message: "The card checkout address is not Zaprite's, so Recap does not send you there.", Hint: "Nothing was charged; tell the operator of this Recap."}
 )
 
-// Errors of conns.go.
+// Uploads per client (conns.go).
 
 var errTooManyUploads = &httpError{Status: http.StatusTooManyRequests, Code: "too_many_uploads",
 	Message: "Too many uploads from you at the same time.", Hint: "Wait for one to finish, then try again."}
 
-// Errors of digest.go.
+// The digest mail (digest.go).
 
 var errDigestOff = &httpError{Status: http.StatusNotFound, Code: "digest_off", Message: "The digest mail is only sent by a Recap with accounts (multi mode)."}
 
-// Errors of follow.go.
+// Follows (follow.go).
 
 var (
 	errFollowNotFound = &httpError{Status: http.StatusNotFound, Code: "follow_not_found", Message: "You follow nothing with this id."}
@@ -305,7 +305,7 @@ var (
 	errFollowsOff     = &httpError{Status: http.StatusNotFound, Code: "follows_off", Message: "Following shows is not available on this Recap."}
 )
 
-// Errors of pending.go.
+// Feed files waiting for a choice of episode (pending.go).
 
 var (
 	errUploadGone = &httpError{Status: http.StatusNotFound, Code: "upload_gone",
@@ -319,11 +319,11 @@ var (
 		Hint:    "Try again in a few minutes."}
 )
 
-// Errors of sessions.go.
+// Sessions (sessions.go).
 
 var errSessionNotFound = &httpError{Status: http.StatusNotFound, Code: "session_not_found", Message: "There is no such session."}
 
-// Errors of signin.go.
+// Sign-in by emailed link (signin.go).
 
 var (
 	errBadEmail = &httpError{Status: http.StatusBadRequest, Code: "bad_email",
@@ -346,13 +346,15 @@ var errOtherAccount = &httpError{Status: http.StatusConflict, Code: "other_accou
 var errTooManyConfirmations = &httpError{Status: http.StatusTooManyRequests, Code: "rate_limited",
 	Message: "Too many sign-in links that did not work.", Hint: "Wait a minute, then open the newest link from your mail."}
 
-// Errors of webhooks.go.
+// Payment webhooks (webhooks.go).
 
 var (
 	errBadSignature   = &httpError{Status: http.StatusUnauthorized, Code: "bad_signature", Message: "The webhook signature is missing or wrong."}
 	errNoPayments     = &httpError{Status: http.StatusNotFound, Code: "payments_off", Message: "This Recap takes no payments through this provider."}
 	errWebhookNotRead = &httpError{Status: http.StatusBadRequest, Code: "unreadable", Message: "The webhook body could not be read."}
 )
+
+// Submissions, trials and account deletion: answers that carry details.
 
 // errMailFailed answers an account deletion whose confirmation mail could
 // not be sent.
