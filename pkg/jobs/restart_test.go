@@ -17,6 +17,18 @@ import (
 
 const sampleVTT = "../../testdata/subtitles/webvtt-py/sample.vtt"
 
+// readSample reads sampleVTT, failing the test when it cannot (a test
+// run from another folder), rather than waiting for a job that never
+// comes.
+func readSample(t *testing.T) []byte {
+	t.Helper()
+	data, err := os.ReadFile(sampleVTT)
+	if err != nil {
+		t.Fatalf("the sample subtitles: %v", err)
+	}
+	return data
+}
+
 // pastedText is long enough to be a transcript (30 words or more).
 const pastedText = "Some text to recap, pasted into the box. It has sentences about gardens and about the weather this spring. " +
 	"Tomatoes need sun and water every day. Beans climb whatever stands near them. The talk ends with thanks to the listeners."
@@ -65,10 +77,7 @@ func TestWaitingInputIsSpooled(t *testing.T) {
 	defer release()
 	busy, _, _ := q.Submit(Input{Source: url})
 	waitStatus(t, q, busy.ID, StatusRunning)
-	data, err := os.ReadFile(sampleVTT)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := readSample(t)
 	st, _, err := q.Submit(Input{Name: "sample.vtt", Data: data})
 	if err != nil {
 		t.Fatal(err)
@@ -104,7 +113,7 @@ func TestShutdownKeepsJobsForTheNextStart(t *testing.T) {
 	url, release := slowSource(t)
 	running, _, _ := q.Submit(Input{Source: url})
 	waitStatus(t, q, running.ID, StatusRunning)
-	data, _ := os.ReadFile(sampleVTT)
+	data := readSample(t)
 	file, _, _ := q.Submit(Input{Name: "sample.vtt", Data: data})
 	text, _, _ := q.Submit(Input{Text: "A pasted transcript about bitcoin nodes. It has several sentences about what they do. Nodes check every block they receive against the rules. They keep a copy of the chain and pass new transactions on to their peers. Running one at home lets you verify your own payments."})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -145,7 +154,7 @@ func TestCrashRecovery(t *testing.T) {
 			os.WriteFile(filepath.Join(jobsDir, st.ID+".input"), []byte(input), 0o600)
 		}
 	}
-	vtt, _ := os.ReadFile(sampleVTT)
+	vtt := readSample(t)
 	base := State{Status: StatusRunning, Stage: StageSummarizing, CreatedAt: now, UpdatedAt: now}
 	retry, twice, lost, noKind := base, base, base, base
 	retry.ID, retry.Kind, retry.Label, retry.RecapID = "retryjob", KindFile, "sample.vtt", library.NewID(now)
@@ -236,7 +245,7 @@ func TestShutdownLetsTheSaveDecide(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, _ := os.ReadFile(sampleVTT)
+	data := readSample(t)
 	st, _, _ := q.Submit(Input{Name: "sample.vtt", Data: data})
 	<-saver.started
 	go func() {
