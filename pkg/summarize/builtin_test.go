@@ -123,6 +123,7 @@ func randomTranscript(rng *rand.Rand, s randomShape) recap.Transcript {
 }
 
 func TestBuiltinValidForRandomTranscripts(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name  string
 		shape randomShape
@@ -146,6 +147,7 @@ func TestBuiltinValidForRandomTranscripts(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			for seed := uint64(1); seed <= 3; seed++ {
 				rng := rand.New(rand.NewPCG(seed, 7))
 				summarizeValid(t, randomTranscript(rng, c.shape))
@@ -155,6 +157,7 @@ func TestBuiltinValidForRandomTranscripts(t *testing.T) {
 }
 
 func TestBuiltinValidForTalks(t *testing.T) {
+	t.Parallel()
 	for _, r := range loadTalks(t) {
 		t.Run(r.Name, func(t *testing.T) {
 			doc := summarizeValid(t, r.Transcript)
@@ -175,6 +178,7 @@ func TestBuiltinValidForTalks(t *testing.T) {
 }
 
 func TestBuiltinKeepsCreatorChapters(t *testing.T) {
+	t.Parallel()
 	tr := talkTranscript(t)
 	tr.Chapters = []recap.Chapter{
 		{Title: "Welcome", Start: 0},
@@ -212,6 +216,7 @@ func talkTranscript(t *testing.T) recap.Transcript {
 }
 
 func TestBuiltinDeterministic(t *testing.T) {
+	t.Parallel()
 	tr := talkTranscript(t)
 	render := func() []byte {
 		doc := summarizeValid(t, tr)
@@ -231,6 +236,7 @@ func TestBuiltinDeterministic(t *testing.T) {
 }
 
 func TestBuiltinKeepsSponsorsAndFillersOut(t *testing.T) {
+	t.Parallel()
 	var tr recap.Transcript
 	tr.Source = recap.Source{Type: recap.SourcePodcast}
 	lines := []string{
@@ -274,6 +280,7 @@ func TestBuiltinKeepsSponsorsAndFillersOut(t *testing.T) {
 }
 
 func TestBuiltinHonoursCancellation(t *testing.T) {
+	t.Parallel()
 	tr := talkTranscript(t)
 	if err := tr.Normalize(); err != nil {
 		t.Fatal(err)
@@ -287,6 +294,7 @@ func TestBuiltinHonoursCancellation(t *testing.T) {
 }
 
 func TestBuiltinReportsProgress(t *testing.T) {
+	t.Parallel()
 	tr := talkTranscript(t)
 	if err := tr.Normalize(); err != nil {
 		t.Fatal(err)
@@ -311,6 +319,7 @@ func TestBuiltinReportsProgress(t *testing.T) {
 }
 
 func TestBuiltinRejectsEmptyTranscript(t *testing.T) {
+	t.Parallel()
 	_, err := NewBuiltin().Summarize(context.Background(), &recap.Transcript{}, nil)
 	if !errors.Is(err, recap.ErrEmptyTranscript) {
 		t.Fatalf("err = %v, want ErrEmptyTranscript", err)

@@ -7,6 +7,7 @@ import (
 )
 
 func TestPkAndWindowDiff(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name     string
 		ref, hyp []int
@@ -36,6 +37,7 @@ func TestPkAndWindowDiff(t *testing.T) {
 }
 
 func TestWindowK(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		ref  []int
@@ -55,6 +57,7 @@ func TestWindowK(t *testing.T) {
 }
 
 func TestEqualSplit(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name    string
 		weights []float64

@@ -9,6 +9,7 @@ import (
 )
 
 func TestExtractJSON(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, in, want string // want "" means an error
 	}{
@@ -89,6 +90,7 @@ func FuzzParseAnswer(f *testing.F) {
 }
 
 func TestParseAnswerRefuses(t *testing.T) {
+	t.Parallel()
 	for _, s := range []string{`{"title":"t"}`, `{"topics":"none"}`, `[1,2]`, ``} {
 		if _, err := parseAnswer(s); err == nil || strings.TrimSpace(err.Error()) == "" {
 			t.Errorf("%q parsed", s)

@@ -114,6 +114,7 @@ func checkGrounded(t *testing.T, doc *recap.Document) {
 }
 
 func TestLLMSinglePass(t *testing.T) {
+	t.Parallel()
 	for _, api := range apis {
 		t.Run(api, func(t *testing.T) {
 			f := newFake(t, api, LLMOptions{ContextTokens: 200_000})
@@ -180,6 +181,7 @@ func checkRequestShape(t *testing.T, api string, body map[string]any, hdr http.H
 }
 
 func TestLLMMapReduce(t *testing.T) {
+	t.Parallel()
 	for _, api := range apis {
 		t.Run(api, func(t *testing.T) {
 			f := newFake(t, api, LLMOptions{ContextTokens: 8192, Concurrency: 2})
@@ -219,6 +221,7 @@ func TestLLMMapReduce(t *testing.T) {
 }
 
 func TestWindowsLastFiveToTenMinutes(t *testing.T) {
+	t.Parallel()
 	tr := watchtowers(t, true)
 	for _, ctxTokens := range []int{4096, 8192, 16384} {
 		r := &run{e: &llmEngine{name: "openai", backend: &instant{ctx: ctxTokens}}, t: tr, units: Units(tr)}
@@ -247,6 +250,7 @@ func TestWindowsLastFiveToTenMinutes(t *testing.T) {
 }
 
 func TestLLMChaptersAreTopics(t *testing.T) {
+	t.Parallel()
 	for _, ctxTokens := range []int{200_000, 8192} {
 		t.Run(fmt.Sprint(ctxTokens), func(t *testing.T) {
 			f := newFake(t, "openai", LLMOptions{ContextTokens: ctxTokens})
@@ -271,6 +275,7 @@ func TestLLMChaptersAreTopics(t *testing.T) {
 }
 
 func TestLLMRepairsAnswers(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		b        llmtest.Behavior
 		requests int
@@ -303,6 +308,7 @@ func TestLLMRepairsAnswers(t *testing.T) {
 }
 
 func TestLLMFallsBackToBuiltin(t *testing.T) {
+	t.Parallel()
 	for _, api := range apis {
 		for _, b := range []llmtest.Behavior{llmtest.Garbage, llmtest.Ungrounded} {
 			for _, ctxTokens := range []int{200_000, 8192} {
@@ -328,6 +334,7 @@ func TestLLMFallsBackToBuiltin(t *testing.T) {
 }
 
 func TestLLMErrors(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		api  string
 		b    llmtest.Behavior
@@ -373,6 +380,7 @@ func TestLLMErrors(t *testing.T) {
 }
 
 func TestLLMAccountErrors(t *testing.T) {
+	t.Parallel()
 	tr := watchtowers(t, true)
 	srv := llmtest.NewOpenAI(t, fixtures, "llama3.1:8b", "sk-right")
 	gem := llmtest.NewGemini(t, fixtures, "gemini-2.5-flash", "AIza-right")
@@ -416,6 +424,7 @@ func TestLLMAccountErrors(t *testing.T) {
 }
 
 func TestLLMContextTooSmallBeforeAsking(t *testing.T) {
+	t.Parallel()
 	f := newFake(t, "openai", LLMOptions{ContextTokens: 1024})
 	_, err := f.engine.Summarize(context.Background(), watchtowers(t, true), nil)
 	if !errors.Is(err, ErrContextTooSmall) || !strings.Contains(err.Error(), "engine.context-size") {
@@ -427,6 +436,7 @@ func TestLLMContextTooSmallBeforeAsking(t *testing.T) {
 }
 
 func TestLLMRetries(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		api  string
 		b    llmtest.Behavior
@@ -459,6 +469,7 @@ func TestLLMRetries(t *testing.T) {
 }
 
 func TestLLMGivesUpOnLongRetryAfter(t *testing.T) {
+	t.Parallel()
 	f := newFake(t, "gemini", LLMOptions{ContextTokens: 200_000, MaxRetryWait: time.Second})
 	f.srv.Set(llmtest.RateLimitOnce)
 	_, err := f.engine.Summarize(context.Background(), watchtowers(t, true), nil)
@@ -468,6 +479,7 @@ func TestLLMGivesUpOnLongRetryAfter(t *testing.T) {
 }
 
 func TestLLMCancel(t *testing.T) {
+	t.Parallel()
 	f := newFake(t, "openai", LLMOptions{ContextTokens: 8192})
 	f.srv.Set(llmtest.Slow)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -486,6 +498,7 @@ func TestLLMCancel(t *testing.T) {
 }
 
 func TestFromConfig(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		cfg  config.Engine
 		name string
@@ -513,6 +526,7 @@ func TestFromConfig(t *testing.T) {
 }
 
 func TestGrounding(t *testing.T) {
+	t.Parallel()
 	units := []recap.Unit{
 		{I: 0, Text: "Welcome back to the show."},
 		{I: 1, Text: "A watchtower watches the blockchain for you while your node is offline."},
@@ -539,6 +553,7 @@ func TestGrounding(t *testing.T) {
 }
 
 func TestParseRetryAfter(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC)
 	cases := map[string]time.Duration{
 		"":                              0,
@@ -557,6 +572,7 @@ func TestParseRetryAfter(t *testing.T) {
 }
 
 func TestUnitRef(t *testing.T) {
+	t.Parallel()
 	a, err := parseAnswer(`{"title":"t","summary":"s","keywords":"a, b","topics":[{"start_unit":"U12","title":"x","summary":"y","key_points":[{"unit":3.0,"text":"p"},{"unit":"[4 0:12]","text":"q"},{"unit":null,"text":"r"},{"unit":2.5,"text":"s"}]}]}`)
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ var updatePrompts = flag.Bool("update", false, "rewrite the prompt golden files"
 // TestPromptGolden renders every prompt for a small transcript and
 // compares it with testdata/llm/prompts/NAME.golden.
 func TestPromptGolden(t *testing.T) {
+	t.Parallel()
 	tr := &recap.Transcript{
 		Source: recap.Source{Type: recap.SourceYouTube, Title: "Watchtowers and privacy", Channel: "A Podcast", Duration: 95},
 		Units: []recap.Unit{

@@ -12,6 +12,7 @@ import (
 var choiDir = filepath.Join("..", "..", "..", "shared", "external", "segmentation", "choi-2000", "1", "3-11")
 
 func TestChoiQuality(t *testing.T) {
+	t.Parallel()
 	if _, err := os.Stat(choiDir); err != nil {
 		t.Skip("Choi's set is not available")
 	}
@@ -64,6 +65,7 @@ func loadTalks(t *testing.T) []*Reference {
 }
 
 func TestTalksQuality(t *testing.T) {
+	t.Parallel()
 	for _, r := range loadTalks(t) {
 		s, err := Evaluate(context.Background(), r)
 		if err != nil {

@@ -47,6 +47,7 @@ func stubRelay(t *testing.T, answer func(doc *recap.Document) (int, any)) Engine
 }
 
 func TestRelayEngineChecksTheRelay(t *testing.T) {
+	t.Parallel()
 	tr := watchtowers(t, true)
 	cases := []struct {
 		name    string
@@ -111,6 +112,7 @@ func TestRelayEngineChecksTheRelay(t *testing.T) {
 }
 
 func TestRelayEngineUnreachable(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.NotFoundHandler())
 	url := srv.URL
 	srv.Close()

@@ -39,6 +39,7 @@ type titleTopic struct {
 }
 
 func TestFitTitleWeights(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("RECAP_FIT_TITLES") == "" {
 		t.Skip("set RECAP_FIT_TITLES=1 to fit the title weights")
 	}

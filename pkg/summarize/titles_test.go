@@ -8,6 +8,7 @@ import (
 )
 
 func TestGreets(t *testing.T) {
+	t.Parallel()
 	for text, want := range map[string]bool{
 		"Live from Utrecht, this is Bitcoin Explained.": true,
 		"Hey Sjors.":                                   true,
@@ -27,6 +28,7 @@ func TestGreets(t *testing.T) {
 // A talk's speakers are who talks, not what about: their names never
 // title a topic, however often they are said.
 func TestTitlesLeaveSpeakerNamesOut(t *testing.T) {
+	t.Parallel()
 	var units []recap.Unit
 	at := 0.0
 	say := func(speaker, text string) {

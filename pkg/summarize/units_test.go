@@ -38,6 +38,7 @@ func render(units []recap.Unit) string {
 }
 
 func TestUnits(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("word ", 130)
 	cases := []struct {
 		name string
@@ -121,6 +122,7 @@ func TestUnits(t *testing.T) {
 }
 
 func TestUnitsPartial(t *testing.T) {
+	t.Parallel()
 	long := "This sentence runs on, " + strings.Repeat("and on ", 40) + "until it stops."
 	c := cutUnits(cues(false, cue{text: "A whole sentence here. " + long + " Another whole one."}))
 	var got []bool
@@ -133,6 +135,7 @@ func TestUnitsPartial(t *testing.T) {
 }
 
 func TestFragment(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		s    string
 		want bool
@@ -153,6 +156,7 @@ func TestFragment(t *testing.T) {
 }
 
 func TestTidySentence(t *testing.T) {
+	t.Parallel()
 	cases := []struct{ in, want string }{
 		{"So, you know, the fee market is, you know, broken.", "The fee market is broken."},
 		{"And then we sort of moved on.", "We moved on."},
@@ -166,6 +170,7 @@ func TestTidySentence(t *testing.T) {
 }
 
 func TestDropFillers(t *testing.T) {
+	t.Parallel()
 	cases := []struct{ in, want string }{
 		{"video like this one , um , wherever you can", "video like this one, wherever you can"},
 		{"Um, so we went there.", "So we went there."},
@@ -183,6 +188,7 @@ func TestDropFillers(t *testing.T) {
 }
 
 func TestLeadingFiller(t *testing.T) {
+	t.Parallel()
 	cases := []struct{ in, want string }{
 		{"Um, so we went there.", "we went there."},
 		{"No, just to point out that it works.", "just to point out that it works."},
