@@ -88,8 +88,7 @@ func (a *analysis) span(i, j int) float64 {
 func boundaryCues(a *analysis) []float64 {
 	cues := make([]float64, len(a.units))
 	for i := 1; i < len(a.units); i++ {
-		lower := strings.ToLower(a.units[i].Text)
-		if hasPrefixAny(lower, discourseCues) {
+		if hasPrefixAny(lowerPrefix(a.units[i].Text, longestCue), discourseCues) {
 			cues[i] += 1
 		}
 		if a.timed {
@@ -100,6 +99,24 @@ func boundaryCues(a *analysis) []float64 {
 		}
 	}
 	return cues
+}
+
+// longestCue is the length in bytes of the longest discourse cue.
+var longestCue = func() int {
+	n := 0
+	for _, c := range discourseCues {
+		n = max(n, len(c))
+	}
+	return n
+}()
+
+// lowerPrefix lower-cases the first n bytes of text, enough to match
+// prefixes of up to n bytes of ASCII.
+func lowerPrefix(text string, n int) string {
+	if len(text) > n {
+		text = text[:n]
+	}
+	return strings.ToLower(text)
 }
 
 // turnBonus is the boundary cue of a unit that starts a speaker's turn
@@ -249,6 +266,9 @@ func (dp *topicDP) extend(i int) {
 			dp.logs = append(dp.logs, math.Log(float64(len(dp.logs))+dp.vocab+1))
 		}
 		cost := start - s + float64(words)*dp.logs[words]
+		if cost >= dp.best[j+1] {
+			continue // the length prior only adds: this cannot be cheaper
+		}
 		if lim.target > 0 && length > 0 {
 			r := math.Log(length / lim.target)
 			cost += dp.p.prior * r * r

@@ -312,7 +312,7 @@ func fresh(key string, taken map[string]bool) bool {
 }
 
 func containsStem(key, stem string) bool {
-	for _, s := range strings.Fields(key) {
+	for s := range strings.FieldsSeq(key) {
 		if s == stem {
 			return true
 		}
