@@ -137,12 +137,12 @@ func (x *phraseIndex) addPhrasesAt(key *strings.Builder, i int32, toks []token, 
 // speakerStems returns the content stems of the speaker names of units.
 func speakerStems(units []recap.Unit) map[string]bool {
 	stems := make(map[string]bool)
-	last := ""
+	seen := make(map[string]bool)
 	for _, u := range units {
-		if u.Speaker == "" || u.Speaker == last {
+		if u.Speaker == "" || seen[u.Speaker] {
 			continue
 		}
-		last = u.Speaker
+		seen[u.Speaker] = true
 		for _, t := range tokenize(u.Speaker, nil) {
 			if !t.stop {
 				stems[t.stem] = true

@@ -4,7 +4,6 @@ import (
 	"math"
 	"sort"
 	"strings"
-	"unicode"
 
 	"github.com/recap-startos/recap/pkg/recap"
 )
@@ -459,7 +458,7 @@ func introTitle(a *analysis, from, to int, title string) string {
 		return title
 	}
 	for i := from; i <= min(to, from+10); i++ {
-		if greets(a.units[i].Text) {
+		if greets(a.toks[i]) {
 			if title == "" {
 				return "Introduction"
 			}
@@ -476,12 +475,16 @@ func introTitle(a *analysis, from, to int, title string) string {
 	return title
 }
 
-// greets reports whether text holds one of greetingCues as whole words.
-func greets(text string) bool {
-	lower := strings.ReplaceAll(strings.ToLower(text), "’", "'")
-	words := " " + strings.Join(strings.FieldsFunc(lower, func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\''
-	}), " ") + " "
+// greets reports whether the words toks (a unit's tokens) hold one of
+// greetingCues.
+func greets(toks []token) bool {
+	var b strings.Builder
+	b.WriteByte(' ')
+	for _, t := range toks {
+		b.WriteString(strings.ReplaceAll(strings.ToLower(t.surface), "’", "'"))
+		b.WriteByte(' ')
+	}
+	words := b.String()
 	for _, c := range greetingCues {
 		if strings.Contains(words, " "+c+" ") {
 			return true

@@ -19,7 +19,7 @@ func TestGreets(t *testing.T) {
 		"They argued about the hash function.":         false,
 		"So what is a light client?":                   false,
 	} {
-		if got := greets(text); got != want {
+		if got := greets(tokenize(text, nil)); got != want {
 			t.Errorf("greets(%q) = %v, want %v", text, got, want)
 		}
 	}
