@@ -33,6 +33,20 @@ type analysis struct {
 	df    []int32  // term id → number of units holding it
 	idf   []float64
 	vecs  []vector // unit TF-IDF vectors, unit length
+
+	lowers []string // lower-cased unit texts, filled as asked (see lower)
+	naming []int8   // whether a unit holds a naming cue: 1 yes, -1 no, 0 not yet asked (see names)
+}
+
+// lower returns unit i's text in lower case.
+func (a *analysis) lower(i int) string {
+	if a.lowers == nil {
+		a.lowers = make([]string, len(a.units))
+	}
+	if a.lowers[i] == "" && a.units[i].Text != "" {
+		a.lowers[i] = strings.ToLower(a.units[i].Text)
+	}
+	return a.lowers[i]
 }
 
 // vector is a sparse vector with ids in increasing order.

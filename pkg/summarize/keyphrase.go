@@ -38,6 +38,17 @@ type phrase struct {
 	acronym bool
 	spread  float64
 	vague   float64
+
+	stems []string // content stems of its surface, once asked
+}
+
+// contentStems returns the content stems of the phrase's surface, as
+// ROUGE-1 counts them.
+func (p *phrase) contentStems() []string {
+	if p.stems == nil {
+		p.stems = append(contentStems(p.surface()), []string{}...)
+	}
+	return p.stems
 }
 
 // surface is the phrase's most frequent written form (ties broken by
@@ -83,14 +94,17 @@ func lowerUnlessAcronym(s string) string {
 type phraseIndex struct {
 	list    []*phrase
 	by      map[string]*phrase
-	subject map[string]bool // content stems of the source's title
-	speaker map[string]bool // content stems of the speakers' names
-	starts  []int           // first unit of every topic
+	subject map[string]bool      // content stems of the source's title
+	speaker map[string]bool      // content stems of the speakers' names
+	starts  []int                // first unit of every topic
+	longer  map[*phrase]*phrase  // the most frequent phrase one word longer, see incomplete
+	holders map[string][]*phrase // see holding
 }
 
 // collectPhrases gathers candidates from the content units.
 func collectPhrases(a *analysis) *phraseIndex {
 	x := &phraseIndex{by: make(map[string]*phrase), speaker: speakerStems(a.units)}
+	introducedNames(a, x.speaker)
 	var key strings.Builder
 	for i, toks := range a.toks {
 		if !a.content(i) {
@@ -132,6 +146,47 @@ func (x *phraseIndex) addPhrasesAt(key *strings.Builder, i int32, toks []token, 
 		}
 		x.add(key.String(), n, i, toks[p:p+n], atStart)
 	}
+}
+
+// introducedNames adds to stems the names speakers give themselves: up
+// to three capitalized words after "my name is", "your host" ("This is
+// your host, Michael Kennedy") or "I'm" ("I'm Sydney Runkle"), at least
+// two after "I'm", which also opens ordinary sentences. Like the names
+// of the speaker labels, they never enter a title.
+func introducedNames(a *analysis, stems map[string]bool) {
+	for _, toks := range a.toks {
+		for i := 0; i < len(toks); i++ {
+			if w := toks[i].surface; len(w) < 2 || len(w) > 4 || (w[0]|0x20 != 'm' && w[0]|0x20 != 'y' && w[0] != 'I') {
+				continue // none of "my", "your", "I'm"
+			}
+			need := 0
+			switch {
+			case i+2 < len(toks) && strings.EqualFold(toks[i].surface, "my") && strings.EqualFold(toks[i+1].surface, "name") && strings.EqualFold(toks[i+2].surface, "is"):
+				i, need = i+3, 1
+			case i+1 < len(toks) && strings.EqualFold(toks[i].surface, "your") && strings.EqualFold(toks[i+1].surface, "host"):
+				i, need = i+2, 1
+			case strings.EqualFold(toks[i].surface, "I'm") || strings.EqualFold(toks[i].surface, "I’m"):
+				i, need = i+1, 2
+			default:
+				continue
+			}
+			j := i
+			for j < len(toks) && j < i+3 && startsUpper(toks[j].surface) && !toks[j].stop {
+				j++
+			}
+			if j-i < need {
+				continue
+			}
+			for _, t := range toks[i:j] {
+				stems[t.stem] = true
+			}
+		}
+	}
+}
+
+func startsUpper(w string) bool {
+	r, _ := utf8.DecodeRuneInString(w)
+	return unicode.IsUpper(r)
 }
 
 // speakerStems returns the content stems of the speaker names of units.

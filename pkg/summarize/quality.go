@@ -240,19 +240,26 @@ func weakTitle(t string) bool {
 
 // Rouge1 is the ROUGE-1 F1 of the content-word stems of a against b.
 func Rouge1(a, b string) float64 {
-	x, y := contentStems(a), contentStems(b)
+	return rougeStems(contentStems(a), contentStems(b))
+}
+
+// rougeStems is the ROUGE-1 F1 of stems x against stems y.
+func rougeStems(x, y []string) float64 {
 	if len(x) == 0 || len(y) == 0 {
 		return 0
 	}
-	count := make(map[string]int, len(y))
-	for _, s := range y {
-		count[s]++
-	}
+	// Each stem of y matches at most one of x. Titles and headings are
+	// short, so pairs are compared directly; a heading of more than 64
+	// stems matches only on its first 64.
+	var used uint64
 	match := 0
 	for _, s := range x {
-		if count[s] > 0 {
-			count[s]--
-			match++
+		for j, t := range y[:min(len(y), 64)] {
+			if used&(1<<j) == 0 && s == t {
+				used |= 1 << j
+				match++
+				break
+			}
 		}
 	}
 	if match == 0 {

@@ -219,6 +219,7 @@ z
 mm mhm uh-huh hm wow whoa cool alright
 bigger biggest smaller smallest huge entire real basic simple easy hard able certain specific general main major similar couple bunch instance kinda
 wo ca gon na ll ve
+et cetera slash bye goodbye
 `)
 
 func makeSet(words string) map[string]struct{} {

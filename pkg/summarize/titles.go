@@ -2,6 +2,7 @@ package summarize
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -15,17 +16,35 @@ import (
 // ("address relay", "Python Packaging Authority") that read as a noun
 // phrase: a title phrase neither starts with a verb nor ends on a verb,
 // an adjective or an adverb. A single word gives way to a longer phrase
-// holding it when one scores at least a quarter as well. A second phrase
-// joins the first ("Public key and DNS records") when it scores at least
-// a fifth as well, and a single word always gets one, so a title is never
-// one word nor two single words joined by "and". Titles are in sentence
-// case: a capital first letter, names and acronyms as the speakers write
-// them. No two topics share a title, and a phrase whose words all appear
-// in an earlier title is passed over.
+// holding it when one scores at least a quarter as well, and otherwise
+// always gets a second phrase of several words, so a title is never one
+// word nor two single words joined by "and". A phrase of several words
+// may stand alone or take a second phrase ("Public key and DNS records").
+// Among the best few first phrases and the possible second phrases, the
+// title is the one of the highest expected ROUGE-1 against the topic's
+// candidates, each weighted by how likely it is to head the topic
+// (minimum Bayes risk): a second phrase joins only when it is likely to
+// name the topic too. Titles are in sentence case: a capital first
+// letter, names and acronyms as the speakers write them. No two topics
+// share a title, and a phrase whose words all appear in an earlier title
+// is passed over, except the best phrase of a topic when it names the
+// subject of the whole source ("Silent payments and light clients" after
+// "Introduction and silent payments"): people head several sections
+// with a talk's subject, but a phrase titles two topics at most and
+// never alone.
+
+// Title choice, fitted on the development set with `recap eval quality`
+// (docs/quality.md).
+const (
+	titleOptions  = 5  // first phrases weighed against each other
+	secondOptions = 10 // second phrases weighed for each first one
+	riskPool      = 30 // best candidates that stand for the unknown heading
+	riskTemper    = 2  // their weights are score^(1/riskTemper)
+)
 
 // topicTitle names units [from, to] (not yet capitalized), or returns ""
-// when no phrase is distinctive enough. taken holds the stems of earlier titles and is
-// updated.
+// when no phrase is distinctive enough. taken holds the stems of earlier
+// titles and is updated.
 func (x *phraseIndex) topicTitle(a *analysis, from, to, totalTerms int, taken map[string]bool) string {
 	cands := x.titleCandidates(a, from, to, totalTerms)
 	sort.SliceStable(cands, func(i, j int) bool {
@@ -34,55 +53,116 @@ func (x *phraseIndex) topicTitle(a *analysis, from, to, totalTerms int, taken ma
 		}
 		return cands[i].p.key < cands[j].p.key
 	})
+	r := newTitleRisk(cands)
+	var best titleOption
+	n := 0
 	for k, c := range cands {
+		if n == titleOptions {
+			break
+		}
+		reused := false
 		if !fresh(c.p.key, taken) {
+			// The topic's best phrase may title a second topic when it
+			// names the source's subject.
+			if k > 0 || !c.p.subject || taken["\x01"+c.p.key] {
+				continue
+			}
+			reused = true
+		}
+		first := c.p
+		if first.n == 1 && !reused {
+			first = x.widen(c, cands[k+1:], from, to, taken)
+		}
+		o := r.bestSecond(first, cands, taken)
+		if o.second == nil && first.n == 1 {
+			o.second = x.companion(first, from, to, taken)
+			o.gain = r.expect(first, o.second)
+		}
+		if reused && o.second == nil {
 			continue
 		}
-		best := c.p
-		if c.p.n == 1 {
-			best = x.widen(c, cands[k+1:], from, to, taken)
+		n++
+		if best.first == nil || o.gain > best.gain {
+			best = o
 		}
-		title := best.surface()
-		mark(best.key, taken)
-		second := pickSecond(best, c.score, cands[k+1:], taken)
-		if second == nil && best.n == 1 {
-			second = x.companion(best, from, to, taken)
-		}
-		if second != nil {
-			title += " and " + second.surface()
-			mark(second.key, taken)
-		}
-		return title
 	}
-	return ""
+	if best.first == nil {
+		return ""
+	}
+	title := best.first.surface()
+	mark(best.first.key, taken)
+	if best.second != nil {
+		title += " and " + best.second.surface()
+		mark(best.second.key, taken)
+	}
+	return title
 }
 
-// secondShare is how well, against the first, a second phrase must score
-// to join a title.
-const secondShare = 0.2
+// titleOption is a candidate title: a first phrase, an optional second
+// one, and its expected ROUGE-1.
+type titleOption struct {
+	first, second *phrase
+	gain          float64
+}
 
-// lonelyShare is secondShare for a title of a single word.
-const lonelyShare = 0.1
+// titleRisk weighs a title against a topic's best candidates, which
+// stand for the human heading the title should match.
+type titleRisk struct {
+	pool   []*phrase
+	weight []float64 // sums to 1
+}
 
-// pickSecond returns a phrase to join the title first, or nil: the best
-// remaining candidate scoring at least secondShare of the first's score,
-// sharing no word with it, and such that the two are not both single
-// words.
-func pickSecond(first *phrase, score float64, rest []scored, taken map[string]bool) *phrase {
-	share := secondShare
-	if first.n == 1 {
-		share = lonelyShare // a single word needs company more
+func newTitleRisk(cands []scored) *titleRisk {
+	n := min(len(cands), riskPool)
+	r := &titleRisk{pool: make([]*phrase, n), weight: make([]float64, n)}
+	z := 0.0
+	for i, c := range cands[:n] {
+		r.pool[i] = c.p
+		r.weight[i] = math.Pow(c.score/cands[0].score, 1.0/riskTemper)
+		z += r.weight[i]
 	}
-	for _, d := range rest {
-		if d.score < score*share {
-			return nil
+	for i := range r.weight {
+		r.weight[i] /= z
+	}
+	return r
+}
+
+// expect is the expected ROUGE-1 of the title first [and second].
+func (r *titleRisk) expect(first, second *phrase) float64 {
+	stems := first.contentStems()
+	if second != nil {
+		stems = append(stems[:len(stems):len(stems)], second.contentStems()...)
+	}
+	e := 0.0
+	for i, p := range r.pool {
+		e += r.weight[i] * rougeStems(stems, p.contentStems())
+	}
+	return e
+}
+
+// bestSecond returns the best title that starts with first: first alone
+// when it has several words, or first joined by one of the best
+// secondOptions candidates that share no word with it, are not earlier
+// titles and do not make two single words.
+func (r *titleRisk) bestSecond(first *phrase, cands []scored, taken map[string]bool) titleOption {
+	best := titleOption{first: first, gain: math.Inf(-1)}
+	if first.n > 1 {
+		best.gain = r.expect(first, nil)
+	}
+	n := 0
+	for _, d := range cands {
+		if n == secondOptions {
+			break
 		}
-		if first.n == 1 && d.p.n == 1 || !fresh(d.p.key, taken) || overlaps(d.p.key, []string{first.key}) {
+		if d.p == first || first.n == 1 && d.p.n == 1 || !fresh(d.p.key, taken) || overlaps(d.p.key, []string{first.key}) {
 			continue
 		}
-		return d.p
+		n++
+		if g := r.expect(first, d.p); g > best.gain {
+			best.second, best.gain = d.p, g
+		}
 	}
-	return nil
+	return best
 }
 
 // companion is the multi-word phrase the topic uses most, for a title
@@ -102,6 +182,9 @@ func (x *phraseIndex) companion(word *phrase, from, to int, taken map[string]boo
 }
 
 func mark(key string, taken map[string]bool) {
+	if taken["\x00"+key] {
+		taken["\x01"+key] = true // titled a second topic
+	}
 	for _, s := range strings.Fields(key) {
 		taken[s] = true
 	}
@@ -124,10 +207,7 @@ func (x *phraseIndex) widen(c scored, rest []scored, from, to int, taken map[str
 	}
 	word := c.p.countIn(from, to)
 	best, bestN := c.p, max(2, (word+4)/5)-1
-	for _, p := range x.list {
-		if p.n == 1 || !containsStem(p.key, c.p.key) {
-			continue
-		}
+	for _, p := range x.holding(c.p.key) {
 		n := p.countIn(from, to)
 		if n > bestN || n == bestN && best != c.p && p.n > best.n {
 			if x.titleable(p) && fresh(p.key, taken) {
@@ -159,22 +239,27 @@ func (x *phraseIndex) titleCandidates(a *analysis, from, to, totalTerms int) []s
 
 // Features of a title candidate, indexes into titleFeatures.
 const (
-	tfCount      = iota // ln of its occurrences in the topic
-	tfRatio             // ln ln(1+r), r its rate in the topic over its rate elsewhere
-	tfGlobal            // ln of its occurrences in the whole transcript
-	tfMulti             // 1 for a phrase of two words or more
-	tfLong              // 1 for a phrase of three words or more
-	tfPos               // ln(1 + 3(1-d)), d where it is first met, 0 at the topic's start, 1 at its end
-	tfName              // 1 when it is written with a capital mid-sentence at least half the time
-	tfSubject           // 1 when it holds a word of the source's title
-	tfOpening           // 1 when it is met in the first three units of the topic
-	tfQuestion          // 1 when it is met in a question inside the topic
-	tfNumber            // 1 when it holds a number
-	tfSpread            // the share of the transcript's topics it is met in
-	tfAcronym           // 1 when it holds a word in capitals ("UTXO", "BIP")
-	tfBefore            // 1 when it is met in the three units before the topic
-	tfCountMulti        // tfCount for a phrase of several words, else 0
-	tfGeneric           // the share of its words that are vague nouns ("question", "years", "problem")
+	tfCount        = iota // ln of its occurrences in the topic
+	tfRatio               // ln ln(1+r), r its rate in the topic over its rate elsewhere
+	tfGlobal              // ln of its occurrences in the whole transcript
+	tfMulti               // 1 for a phrase of two words or more
+	tfLong                // 1 for a phrase of three words or more
+	tfPos                 // ln(1 + 3(1-d)), d where it is first met, 0 at the topic's start, 1 at its end
+	tfName                // 1 when it is written with a capital mid-sentence at least half the time
+	tfSubject             // 1 when it holds a word of the source's title
+	tfOpening             // 1 when it is met in the first three units of the topic
+	tfQuestion            // 1 when it is met in a question inside the topic
+	tfNumber              // 1 when it holds a number
+	tfSpread              // the share of the transcript's topics it is met in
+	tfAcronym             // 1 when it holds a word in capitals ("UTXO", "BIP")
+	tfBefore              // 1 when it is met in the three units before the topic
+	tfCountMulti          // tfCount for a phrase of several words, else 0
+	tfGeneric             // the share of its words that are vague nouns ("question", "years", "problem")
+	tfNew                 // 1 when the transcript first meets it in the topic or the three units before
+	tfEarlier             // ln(1 + its occurrences before the topic)
+	tfLate                // the share of its occurrences in the topic that are in the topic's second half
+	tfTurnQuestion        // 1 when a question opening a speaker's turn in the topic's first third holds it
+	tfCue                 // 1 when the topic names it after "about", "what is", "called", "explain"...
 	titleFeatureCount
 )
 
@@ -183,22 +268,27 @@ type titleFeatures [titleFeatureCount]float64
 // titleWeights are the weights of the title features, fitted by
 // TestFitTitleWeights on the development set (RECAP_FIT_TITLES=1).
 var titleWeights = titleFeatures{
-	tfCount:      1.863,
-	tfRatio:      1.659,
-	tfGlobal:     0.948,
-	tfMulti:      0.308,
-	tfLong:       1.68,
-	tfPos:        0.717,
-	tfName:       0.833,
-	tfSubject:    4.615,
-	tfOpening:    2.558,
-	tfQuestion:   1.818,
-	tfNumber:     -0.235,
-	tfSpread:     -0.238,
-	tfAcronym:    1.366,
-	tfBefore:     1.044,
-	tfCountMulti: 1.064,
-	tfGeneric:    -3,
+	tfCount:        1.948,
+	tfRatio:        1.713,
+	tfGlobal:       1.366,
+	tfMulti:        0.560,
+	tfLong:         1.925,
+	tfPos:          0.553,
+	tfName:         0.290,
+	tfSubject:      4.797,
+	tfOpening:      1.780,
+	tfQuestion:     0.800,
+	tfNumber:       -0.283,
+	tfSpread:       -0.601,
+	tfAcronym:      1.248,
+	tfBefore:       0.965,
+	tfCountMulti:   0.931,
+	tfGeneric:      -3,
+	tfNew:          -1.312,
+	tfEarlier:      -0.591,
+	tfLate:         0.301,
+	tfTurnQuestion: 1.295,
+	tfCue:          2.723,
 }
 
 // eachTitleCandidate calls fn with every title candidate of units
@@ -250,8 +340,75 @@ func (x *phraseIndex) eachTitleCandidate(a *analysis, from, to, totalTerms int, 
 			f[tfCountMulti] = f[tfCount]
 		}
 		f[tfSpread], f[tfAcronym], f[tfGeneric] = p.spread, indicator(p.acronym), p.vague
+		f[tfNew] = indicator(int(p.units[0]) >= from-3)
+		f[tfEarlier] = math.Log(1 + float64(first))
+		a.inTopicFeatures(p, first, from, to, cin, &f)
 		fn(p, &f)
 	}
+}
+
+// inTopicFeatures sets the features that read the topic's units where
+// p is met (from its first occurrence there, index first): tfLate,
+// tfTurnQuestion and tfCue.
+func (a *analysis) inTopicFeatures(p *phrase, first, from, to, cin int, f *titleFeatures) {
+	mid, third := (from+to)/2, from+(to-from+1)/3
+	late := 0
+	var lower string
+	for k := first; k < len(p.units) && int(p.units[k]) <= to; k++ {
+		u := int(p.units[k])
+		if u > mid {
+			late++
+		}
+		if u <= third && a.flags[u]&flagQuestion != 0 && (u == 0 || a.units[u].Speaker != a.units[u-1].Speaker) {
+			f[tfTurnQuestion] = 1
+		}
+		if f[tfCue] == 0 && a.names(u) {
+			if lower == "" {
+				lower = strings.ToLower(p.surface())
+			}
+			if namesAfterCue(a.lower(u), lower) {
+				f[tfCue] = 1
+			}
+		}
+	}
+	f[tfLate] = float64(late) / float64(cin)
+}
+
+// namingCues introduce what a sentence is about: "let's talk about
+// eclipse attacks", "what is a CVE", "it's called package relay".
+var namingCues = []string{"about ", "what is ", "what's ", "what are ", "called ", "explain ", "introduce ", "is this ", "the idea of "}
+
+// names reports whether unit i holds a naming cue at all.
+func (a *analysis) names(i int) bool {
+	if a.naming == nil {
+		a.naming = make([]int8, len(a.units))
+	}
+	if a.naming[i] == 0 {
+		a.naming[i] = -1
+		if containsAny(a.lower(i), namingCues) {
+			a.naming[i] = 1
+		}
+	}
+	return a.naming[i] > 0
+}
+
+// namesAfterCue reports whether text (lower case) holds phrase (lower
+// case) right after a naming cue, with or without an article.
+func namesAfterCue(text, phrase string) bool {
+	for at := strings.Index(text, phrase); at >= 0; {
+		before := strings.TrimSuffix(strings.TrimSuffix(text[:at], "the "), "a ")
+		for _, c := range namingCues {
+			if strings.HasSuffix(before, c) {
+				return true
+			}
+		}
+		next := strings.Index(text[at+1:], phrase)
+		if next < 0 {
+			break
+		}
+		at += 1 + next
+	}
+	return false
 }
 
 func indicator(b bool) float64 {
@@ -310,6 +467,26 @@ func fresh(key string, taken map[string]bool) bool {
 	return false
 }
 
+// holding returns the phrases of several words that hold the word
+// stem, in the order of x.list.
+func (x *phraseIndex) holding(stem string) []*phrase {
+	if x.holders == nil {
+		x.holders = make(map[string][]*phrase)
+		for _, p := range x.list {
+			if p.n == 1 {
+				continue
+			}
+			words := strings.Fields(p.key)
+			for i, w := range words {
+				if !slices.Contains(words[:i], w) {
+					x.holders[w] = append(x.holders[w], p)
+				}
+			}
+		}
+	}
+	return x.holders[stem]
+}
+
 func containsStem(key, stem string) bool {
 	for s := range strings.FieldsSeq(key) {
 		if s == stem {
@@ -345,6 +522,11 @@ func readsAsNoun(surface string) bool {
 	if isVerb(last) || isAdverb(last) || isAdjective(last) {
 		return false
 	}
+	for _, w := range words[1:max(1, len(words)-1)] {
+		if isVerb(strings.ToLower(w)) {
+			return false // a clause, not a noun phrase ("payments meet block")
+		}
+	}
 	if strings.HasSuffix(words[len(words)-1], "ed") && last == words[len(words)-1] {
 		return false
 	}
@@ -359,10 +541,21 @@ var nounsInLy = map[string]bool{"family": true, "assembly": true, "supply": true
 
 func isVerb(w string) bool {
 	_, ok := verbs[w]
-	if !ok {
+	if !ok && !nounSuffix(w) {
 		_, ok = verbs[stem(w)]
 	}
 	return ok
+}
+
+// nounSuffix reports whether w ends like a noun made from a verb
+// ("payments", "settlement", "relation"), whose stem is the verb's.
+func nounSuffix(w string) bool {
+	for _, s := range []string{"ment", "ments", "tion", "tions", "ness"} {
+		if strings.HasSuffix(w, s) {
+			return true
+		}
+	}
+	return false
 }
 
 func isAdjective(w string) bool {
@@ -509,6 +702,7 @@ question questions answer answers problem problems issue issues idea ideas thing
 part parts point points time times day days week weeks month months year years people person guy guys folks bit bits piece pieces
 example examples case cases reason reasons change changes fact facts matter side sides number numbers level levels type types
 place places end beginning start world question area areas aspect aspects approach approaches term terms word words topic topics
+episode episodes podcast podcasts show shows conversation conversations listener listeners guest guests host hosts
 `)
 
 var numberWords = map[string]bool{"one": true, "two": true, "three": true, "four": true, "five": true, "six": true, "seven": true, "eight": true, "nine": true, "ten": true, "hundred": true, "thousand": true, "million": true, "billion": true, "pound": true, "first": true, "second": true, "third": true}

@@ -1,10 +1,14 @@
 package summarize
 
 import (
+	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/recap-startos/recap/pkg/recap"
+	"github.com/recap-startos/recap/pkg/transcript"
 )
 
 func TestGreets(t *testing.T) {
@@ -60,6 +64,112 @@ func TestTitlesLeaveSpeakerNamesOut(t *testing.T) {
 	for _, name := range []string{"aaron", "sjors", "wirdum", "provoost"} {
 		if strings.Contains(strings.ToLower(title), name) {
 			t.Errorf("title %q names a speaker", title)
+		}
+	}
+}
+
+// timedUnits builds units of six seconds each, without speakers.
+func timedUnits(texts ...string) []recap.Unit {
+	units := make([]recap.Unit, len(texts))
+	for i, text := range texts {
+		start, end := float64(6*i), float64(6*i+6)
+		units[i] = recap.Unit{I: i, Start: &start, End: &end, Text: text}
+	}
+	return units
+}
+
+// titleOf titles units [from, len-1] of units as the engine does.
+func titleOf(units []recap.Unit, from int) string {
+	a := analyze(units)
+	x := collectPhrases(a)
+	total := 0
+	for _, terms := range a.terms {
+		total += len(terms)
+	}
+	return x.topicTitle(a, from, len(units)-1, total, map[string]bool{})
+}
+
+// A host who names himself ("This is your host, Michael Kennedy") is
+// who talks, as a speaker label would say, and never a title, even in
+// captions that carry no speaker labels.
+func TestTitlesLeaveIntroducedNamesOut(t *testing.T) {
+	t.Parallel()
+	texts := []string{"Welcome to the show.", "This is your host, Michael Kennedy."}
+	for range 12 {
+		texts = append(texts, "Our guest grew up near the coast and studied music first.")
+	}
+	from := len(texts)
+	subjects := []string{"type hints", "code formatters", "test suites", "data classes"}
+	for i := range 24 {
+		texts = append(texts,
+			"Michael Kennedy asks how "+subjects[i%4]+" help beginners.",
+			"Our guest thinks "+subjects[(i+1)%4]+" matter as much as Michael Kennedy says.")
+	}
+	title := titleOf(timedUnits(texts...), from)
+	t.Logf("title: %s", title)
+	if title == "" || strings.Contains(strings.ToLower(title), "kennedy") || strings.Contains(strings.ToLower(title), "michael") {
+		t.Errorf("title %q names the host", title)
+	}
+}
+
+func TestNamesAfterCue(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		text, phrase string
+		want         bool
+	}{
+		{"so let's talk about eclipse attacks.", "eclipse attacks", true},
+		{"what is a cve number?", "cve", true},
+		{"it's called the package relay proposal.", "package relay", true},
+		{"can you explain miniscript?", "miniscript", true},
+		{"eclipse attacks are old news.", "eclipse attacks", false},
+		{"we talked with aaron about it, and eclipse attacks came up.", "eclipse attacks", false},
+		{"the cve came first; what is the cve number?", "cve", true}, // the second occurrence
+	} {
+		if got := namesAfterCue(c.text, c.phrase); got != c.want {
+			t.Errorf("namesAfterCue(%q, %q) = %v, want %v", c.text, c.phrase, got, c.want)
+		}
+	}
+}
+
+// A source's subject may head two topics, never three, and only beside
+// a phrase of the topic's own; titles stay distinct. On this episode the
+// subject ("Watchtowers") would head three topics without the limit.
+func TestSubjectTitlesAtMostTwoTopics(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "talks", "chaincode-podcast_watchtowers-lightning-privacy.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for line := range strings.Lines(string(data)) {
+		if !strings.HasPrefix(line, "#") {
+			b.WriteString(line)
+		}
+	}
+	tr, err := transcript.Parse("watchtowers.md", []byte(b.String()), transcript.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := NewBuiltin().Summarize(context.Background(), tr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	titles := map[string]bool{}
+	parts := map[string]int{}
+	for _, topic := range doc.Topics {
+		t.Log(topic.Title)
+		if titles[topic.Title] {
+			t.Errorf("title %q repeats", topic.Title)
+		}
+		titles[topic.Title] = true
+		for p := range strings.SplitSeq(strings.ToLower(topic.Title), " and ") {
+			parts[p]++
+		}
+	}
+	for p, n := range parts {
+		if n > 2 {
+			t.Errorf("%q heads %d topics, want at most 2", p, n)
 		}
 	}
 }
