@@ -593,6 +593,7 @@ wait wake walk want warn wash watch wear win wish wonder worry write
 ate became began bit broke brought built bought caught chose came did drew drove fed felt fell fought found flew forgot forgave froze gave went grew hung had heard hid held hurt kept knew laid led left lent lay lost made meant met paid put quit read rode rang rose ran said saw sought sold sent shook shot shut sang sank sat slept spoke spent stood stole stuck struck swore swept swam took taught tore told thought threw understood woke wore won wrote
 been done gone known seen taken given written spoken broken chosen forgotten gotten driven eaten fallen hidden ridden risen shaken stolen sworn thrown woken worn
 sync synced
+donate donated switch switched slow slowed contribute contributed
 `)
 
 // adjectives are common adjectives that end no title ("Nodes and
@@ -608,6 +609,7 @@ pretty previous private proper proud quick quiet rare ready recent relevant resp
 short sick significant silly slow smart soft solid sorry special stable standard strange strict strong stupid successful sudden
 super sure sweet tall terrible thick thin tiny tired tough typical ugly unclear unique unlikely unusual upset useful useless usual valid
 weak weird whole wide wild willing wise wonderful worse worst wrong young
+amazing fantastic incredible excellent brilliant horrible awful exciting boring tricky neat fun nice
 `)
 
 // recapTitle names a recap whose source has no title of its own from its

@@ -173,3 +173,24 @@ func TestSubjectTitlesAtMostTwoTopics(t *testing.T) {
 		}
 	}
 }
+
+func TestReadsAsNoun(t *testing.T) {
+	t.Parallel()
+	for surface, want := range map[string]bool{
+		"address relay":              true,
+		"silent payments":            true, // "payments" is a noun, though "pay" is a verb
+		"settlement":                 true,
+		"Python Packaging Authority": true,
+		"proof of work":              true,
+		"payments meet block":        false, // a clause
+		"amazing":                    false,
+		"switching":                  false,
+		"discussed":                  false,
+		"really fast":                false,
+		"explain":                    false,
+	} {
+		if got := readsAsNoun(surface); got != want {
+			t.Errorf("readsAsNoun(%q) = %v, want %v", surface, got, want)
+		}
+	}
+}
