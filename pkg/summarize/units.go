@@ -354,7 +354,11 @@ func (c *cutter) split() {
 }
 
 // dangling reports whether no sentence ends on word w: an article, a
-// conjunction, a subject or possessive pronoun, or "very".
+// conjunction, a preposition, a subject or possessive pronoun, "very",
+// a relative word ("that", "which", "where") or an auxiliary ("is",
+// "have", "would"). A few of these can end a sentence ("I like that"),
+// but in captions a pause after them is far more often a breath inside
+// one.
 func dangling(w string) bool {
 	if strings.ContainsAny(w, ".?!") {
 		return false
@@ -363,7 +367,8 @@ func dangling(w string) bool {
 	return ok
 }
 
-var danglingWords = makeSet(`a an the and or but nor of to very i we they he she my your our their its because if whose than with from for at by into so then just like um uh`)
+var danglingWords = makeSet(`a an the and or but nor of to very i we they he she my your our their its because if whose than with from for at by into so then just like um uh
+that which who where when was were is are be been have has had will would can could should`)
 
 // pronounI writes the pronoun "I" as it is written, for captions in
 // lower case.

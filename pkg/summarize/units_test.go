@@ -96,6 +96,11 @@ func TestUnits(t *testing.T) {
 			"0:00-0:06 We went to the market and bought bread.\n",
 		},
 		{
+			"nor after a relative pronoun or an auxiliary",
+			cues(true, cue{0, 2, "an orphan is a transaction that", ""}, cue{3, 4, "spends inputs we have not", ""}, cue{4, 5, "seen yet", ""}, cue{6, 7, "so we ask for them", ""}),
+			"0:00-0:05 An orphan is a transaction that spends inputs we have not seen yet.\n0:06-0:07 So we ask for them.\n",
+		},
+		{
 			"sound tags and turn marks leave the text",
 			cues(true, cue{0, 4, ">> That is funny (laughter) and [inaudible] true.", ""}, cue{4, 6, "(Audience laughs)", ""}),
 			"0:00-0:04 That is funny and true.\n0:04-0:06 (Audience laughs)\n",
