@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,13 +28,7 @@ func writeMultiConfig(t *testing.T, dir string, port int) {
 
 // closedPort is a loopback port nothing listens on.
 func closedPort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	return p
+	return mailtest.FreePort(t)
 }
 
 func TestUserInviteCommands(t *testing.T) {

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"io"
 	"io/fs"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -44,12 +43,7 @@ func newTestVolume(t *testing.T) *testVolume {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := mailtest.FreeAddr(t)
 	t.Setenv("RECAP_HEALTH_URL", "http://"+addr+"/healthz")
 	return &testVolume{t: t, bin: bin, data: t.TempDir(), addr: addr}
 }

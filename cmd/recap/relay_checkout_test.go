@@ -27,7 +27,7 @@ func TestRelayCheckoutBinaryEndToEnd(t *testing.T) {
 	a := newTestVolume(t)
 	smtp := mailtest.Start(t, mailtest.Options{})
 	btc := billingtest.NewBTCPay(t)
-	rel := &relayProcess{t: t, bin: a.bin, data: t.TempDir(), addr: freeAddr(t)}
+	rel := &relayProcess{t: t, bin: a.bin, data: t.TempDir(), addr: mailtest.FreeAddr(t)}
 	os.WriteFile(filepath.Join(rel.data, "relay.yaml"), []byte(fmt.Sprintf(`payments:
   btcpay:
     url: %s

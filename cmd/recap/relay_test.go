@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -18,16 +17,6 @@ import (
 	"github.com/recap-startos/recap/pkg/mail/mailtest"
 	"github.com/recap-startos/recap/pkg/summarize/llmtest"
 )
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
 
 // waitFor polls cond for up to a minute.
 func waitFor(t *testing.T, what string, cond func() (bool, string)) {
@@ -171,10 +160,10 @@ func recapThrough(t *testing.T, call func(string, string, string) (int, string),
 // keeps the tier; B's license cannot read A's users.
 func TestRelayBinaryEndToEnd(t *testing.T) {
 	a := newTestVolume(t)
-	b := &testVolume{t: t, bin: a.bin, data: t.TempDir(), addr: freeAddr(t)}
+	b := &testVolume{t: t, bin: a.bin, data: t.TempDir(), addr: mailtest.FreeAddr(t)}
 	smtp := mailtest.Start(t, mailtest.Options{})
 	llm := llmtest.NewOpenAI(t, filepath.Join(repoRoot, "pkg", "summarize", "testdata", "llm"), "llama3.1:8b", "sk-relay")
-	rel := &relayProcess{t: t, bin: a.bin, data: t.TempDir(), addr: freeAddr(t)}
+	rel := &relayProcess{t: t, bin: a.bin, data: t.TempDir(), addr: mailtest.FreeAddr(t)}
 	os.WriteFile(filepath.Join(rel.data, "relay.yaml"), []byte(fmt.Sprintf(
 		"engine:\n  type: openai\n  base-url: %s/v1\n  api-key: sk-relay\n  model: llama3.1:8b\n  context-size: 200000\n", llm.URL)), 0o600)
 	rel.start()

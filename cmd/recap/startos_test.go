@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"image/png"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -23,6 +22,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/recap-startos/recap/pkg/mail/mailtest"
 	"github.com/recap-startos/recap/pkg/startos"
 )
 
@@ -557,12 +557,7 @@ func TestStartOSProcedures(t *testing.T) {
 		if h.IOFormat != "json" || !h.Inject {
 			t.Fatalf("the health check must be injected and take its uptime as JSON: %+v", h)
 		}
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		closed := "http://" + l.Addr().String() + "/healthz"
-		l.Close()
+		closed := "http://" + mailtest.FreeAddr(t) + "/healthz"
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.Path != "/healthz" {
 				http.NotFound(w, r)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"net/url"
 	"strings"
 	"sync"
@@ -200,12 +199,7 @@ func TestUndeliveredMailIsSentAfterRestart(t *testing.T) {
 	defer st.Close()
 	quiet := slog.New(slog.DiscardHandler)
 	// The first run's mail server refuses every connection.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closedPort := l.Addr().(*net.TCPAddr).Port
-	l.Close()
+	closedPort := mailtest.FreePort(t)
 	down, err := mail.NewSMTP(config.SMTP{Type: "custom", Host: "127.0.0.1", Port: closedPort, Security: "none", From: "recap@example.org"})
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package billing
 import (
 	"context"
 	"database/sql"
-	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -228,12 +227,7 @@ func TestRenewalRearmsReminders(t *testing.T) {
 // delivery failure.
 func deadSMTP(t *testing.T) *mail.SMTP {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	port := mailtest.FreePort(t)
 	s, err := mail.NewSMTP(mailtestConfig(port))
 	if err != nil {
 		t.Fatal(err)

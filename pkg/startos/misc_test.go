@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/recap-startos/recap/pkg/mail/mailtest"
 )
 
 func TestParseVersion(t *testing.T) {
@@ -119,12 +120,7 @@ func TestCheckHealth(t *testing.T) {
 		return srv.URL + "/healthz"
 	}
 	// A loopback port nothing listens on.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := "http://" + l.Addr().String() + "/healthz"
-	l.Close()
+	closed := "http://" + mailtest.FreeAddr(t) + "/healthz"
 
 	cases := []struct {
 		name     string
