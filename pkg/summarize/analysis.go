@@ -34,19 +34,8 @@ type analysis struct {
 	idf   []float64
 	vecs  []vector // unit TF-IDF vectors, unit length
 
-	lowers []string // lower-cased unit texts, filled as asked (see lower)
+	lower  []string // unit texts in lower case, for matching cues
 	naming []int8   // whether a unit holds a naming cue: 1 yes, -1 no, 0 not yet asked (see names)
-}
-
-// lower returns unit i's text in lower case.
-func (a *analysis) lower(i int) string {
-	if a.lowers == nil {
-		a.lowers = make([]string, len(a.units))
-	}
-	if a.lowers[i] == "" && a.units[i].Text != "" {
-		a.lowers[i] = strings.ToLower(a.units[i].Text)
-	}
-	return a.lowers[i]
 }
 
 // vector is a sparse vector with ids in increasing order.
@@ -63,6 +52,7 @@ func analyze(units []recap.Unit) *analysis {
 		terms: make([][]int32, len(units)),
 		words: make([]int, len(units)),
 		flags: make([]uint8, len(units)),
+		lower: make([]string, len(units)),
 		ids:   make(map[string]int32),
 	}
 	var all []token
@@ -86,14 +76,16 @@ func analyze(units []recap.Unit) *analysis {
 			terms = append(terms, id)
 		}
 		a.terms[i] = terms
-		a.flags[i] = unitFlags(u.Text, toks)
+		a.lower[i] = strings.ToLower(u.Text)
+		a.flags[i] = unitFlags(u.Text, a.lower[i], toks)
 	}
 	a.markSponsorSpans()
 	a.weigh()
 	return a
 }
 
-func unitFlags(text string, toks []token) uint8 {
+// unitFlags flags a unit of text (lower in lower case) and tokens toks.
+func unitFlags(text, lower string, toks []token) uint8 {
 	var f uint8
 	if isNonSpeech(text) {
 		f |= flagNonSpeech | flagFiller
@@ -104,7 +96,6 @@ func unitFlags(text string, toks []token) uint8 {
 	if strings.HasSuffix(strings.TrimRight(text, "\"' )]”’"), "?") {
 		f |= flagQuestion
 	}
-	lower := strings.ToLower(text)
 	if containsAny(lower, promoCues) {
 		f |= flagSponsor
 	}
@@ -116,7 +107,7 @@ func unitFlags(text string, toks []token) uint8 {
 // sponsor read usually goes on.
 func (a *analysis) markSponsorSpans() {
 	for i, u := range a.units {
-		if !containsAny(strings.ToLower(u.Text), sponsorCues) {
+		if !containsAny(a.lower[i], sponsorCues) {
 			continue
 		}
 		a.flags[i] |= flagSponsor

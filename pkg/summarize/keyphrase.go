@@ -39,14 +39,15 @@ type phrase struct {
 	spread  float64
 	vague   float64
 
-	stems []string // content stems of its surface, once asked
+	stems   []string // content stems of its surface, once stemmed
+	stemmed bool
 }
 
 // contentStems returns the content stems of the phrase's surface, as
 // ROUGE-1 counts them.
 func (p *phrase) contentStems() []string {
-	if p.stems == nil {
-		p.stems = append(contentStems(p.surface()), []string{}...)
+	if !p.stemmed {
+		p.stems, p.stemmed = contentStems(p.surface()), true
 	}
 	return p.stems
 }
@@ -97,7 +98,6 @@ type phraseIndex struct {
 	subject map[string]bool      // content stems of the source's title
 	speaker map[string]bool      // content stems of the speakers' names
 	starts  []int                // first unit of every topic
-	longer  map[*phrase]*phrase  // the most frequent phrase one word longer, see incomplete
 	holders map[string][]*phrase // see holding
 }
 
@@ -156,8 +156,8 @@ func (x *phraseIndex) addPhrasesAt(key *strings.Builder, i int32, toks []token, 
 func introducedNames(a *analysis, stems map[string]bool) {
 	for _, toks := range a.toks {
 		for i := 0; i < len(toks); i++ {
-			if w := toks[i].surface; len(w) < 2 || len(w) > 4 || (w[0]|0x20 != 'm' && w[0]|0x20 != 'y' && w[0] != 'I') {
-				continue // none of "my", "your", "I'm"
+			if w := toks[i].surface; len(w) < 2 || len(w) > len("I’m") || (w[0]|0x20 != 'm' && w[0]|0x20 != 'y' && w[0] != 'I') {
+				continue // none of "my", "your", "I'm", "I’m"
 			}
 			need := 0
 			switch {

@@ -366,7 +366,7 @@ func (a *analysis) inTopicFeatures(p *phrase, first, from, to, cin int, f *title
 			if lower == "" {
 				lower = strings.ToLower(p.surface())
 			}
-			if namesAfterCue(a.lower(u), lower) {
+			if namesAfterCue(a.lower[u], lower) {
 				f[tfCue] = 1
 			}
 		}
@@ -385,7 +385,7 @@ func (a *analysis) names(i int) bool {
 	}
 	if a.naming[i] == 0 {
 		a.naming[i] = -1
-		if containsAny(a.lower(i), namingCues) {
+		if containsAny(a.lower[i], namingCues) {
 			a.naming[i] = 1
 		}
 	}

@@ -194,3 +194,23 @@ func TestReadsAsNoun(t *testing.T) {
 		}
 	}
 }
+
+func TestIntroducedNames(t *testing.T) {
+	t.Parallel()
+	a := analyze(timedUnits(
+		"This is your host, Michael Kennedy.",
+		"I’m Sydney Runkle, and I study computer science.",
+		"I'm Glad you asked.", // one capitalized word after "I'm" is not a name
+		"My name is Gloria.",
+	))
+	stems := map[string]bool{}
+	introducedNames(a, stems)
+	for _, name := range []string{"Michael", "Kennedy", "Sydney", "Runkle", "Gloria"} {
+		if !stems[stem(strings.ToLower(name))] {
+			t.Errorf("%s is not taken for a name: %v", name, stems)
+		}
+	}
+	if stems[stem("glad")] {
+		t.Errorf("glad is taken for a name: %v", stems)
+	}
+}
