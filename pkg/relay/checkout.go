@@ -393,24 +393,9 @@ func settlement(ctx context.Context, tx *sql.Tx, c Checkout, now time.Time, wort
 // dueCheckouts lists unsettled orders younger than CheckoutWatch that
 // may still change.
 func (s *Store) dueCheckouts(ctx context.Context) ([]Checkout, error) {
-	var out []Checkout
-	err := s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT `+checkoutColumns+` FROM orders WHERE settled_at IS NULL
-			AND status IN ('open', 'processing', 'underpaid', 'expired') AND created_at > ? ORDER BY created_at`,
-			ms(s.now().Add(-CheckoutWatch)))
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			c, err := scanCheckout(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, c)
-		}
-		return rows.Err()
-	})
+	out, err := readAll(ctx, s, scanCheckout, `SELECT `+checkoutColumns+` FROM orders WHERE settled_at IS NULL
+		AND status IN ('open', 'processing', 'underpaid', 'expired') AND created_at > ? ORDER BY created_at`,
+		ms(s.now().Add(-CheckoutWatch)))
 	if err != nil {
 		return nil, fmt.Errorf("relay: due checkouts: %w", err)
 	}
@@ -420,23 +405,8 @@ func (s *Store) dueCheckouts(ctx context.Context) ([]Checkout, error) {
 // Checkouts lists orders, newest first: an instance's (by install id),
 // or everyone's when installID is empty.
 func (s *Store) Checkouts(ctx context.Context, installID string, limit int) ([]Checkout, error) {
-	var out []Checkout
-	err := s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT `+checkoutColumns+` FROM orders WHERE ? = '' OR install_id = ?
-			ORDER BY created_at DESC, id LIMIT ?`, installID, installID, clampLimit(limit))
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			c, err := scanCheckout(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, c)
-		}
-		return rows.Err()
-	})
+	out, err := readAll(ctx, s, scanCheckout, `SELECT `+checkoutColumns+` FROM orders WHERE ? = '' OR install_id = ?
+		ORDER BY created_at DESC, id LIMIT ?`, installID, installID, clampLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("relay: list checkouts: %w", err)
 	}

@@ -131,34 +131,27 @@ func (s *Store) Ledger(ctx context.Context, installID string, limit int) ([]Ledg
 	if limit <= 0 || limit > 10000 {
 		limit = 100
 	}
-	var out []LedgerEntry
-	err := s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id, install_id, kind, delta, coalesce(user_id, ''), coalesce(tier, ''), expires_at,
-			coalesce(ref, ''), actor, note, created_at FROM ledger WHERE ? = '' OR install_id = ? ORDER BY id DESC LIMIT ?`,
-			installID, installID, limit)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var e LedgerEntry
-			var exp sql.NullInt64
-			var created int64
-			if err := rows.Scan(&e.ID, &e.InstallID, &e.Kind, &e.Delta, &e.UserID, &e.Tier, &exp, &e.Ref, &e.Actor, &e.Note, &created); err != nil {
-				return err
-			}
-			if exp.Valid {
-				e.ExpiresAt = fromMS(exp.Int64)
-			}
-			e.CreatedAt = fromMS(created)
-			out = append(out, e)
-		}
-		return rows.Err()
-	})
+	out, err := readAll(ctx, s, scanLedgerEntry, `SELECT id, install_id, kind, delta, coalesce(user_id, ''), coalesce(tier, ''), expires_at,
+		coalesce(ref, ''), actor, note, created_at FROM ledger WHERE ? = '' OR install_id = ? ORDER BY id DESC LIMIT ?`,
+		installID, installID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("relay: read ledger: %w", err)
 	}
 	return out, nil
+}
+
+func scanLedgerEntry(sc interface{ Scan(...any) error }) (LedgerEntry, error) {
+	var e LedgerEntry
+	var exp sql.NullInt64
+	var created int64
+	if err := sc.Scan(&e.ID, &e.InstallID, &e.Kind, &e.Delta, &e.UserID, &e.Tier, &exp, &e.Ref, &e.Actor, &e.Note, &created); err != nil {
+		return e, err
+	}
+	if exp.Valid {
+		e.ExpiresAt = fromMS(exp.Int64)
+	}
+	e.CreatedAt = fromMS(created)
+	return e, nil
 }
 
 // Pool returns the credits left in an instance's pool.

@@ -122,23 +122,8 @@ func (s *Store) RevokeLicense(ctx context.Context, id string) error {
 
 // Licenses lists every license, oldest first, with its instance's pool.
 func (s *Store) Licenses(ctx context.Context) ([]License, error) {
-	var out []License
-	err := s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT l.id, l.install_id, l.label, l.created_at, l.revoked_at, i.pool
-			FROM licenses l JOIN instances i USING (install_id) ORDER BY l.created_at, l.id`)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			l, err := scanLicense(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, l)
-		}
-		return rows.Err()
-	})
+	out, err := readAll(ctx, s, scanLicense, `SELECT l.id, l.install_id, l.label, l.created_at, l.revoked_at, i.pool
+		FROM licenses l JOIN instances i USING (install_id) ORDER BY l.created_at, l.id`)
 	if err != nil {
 		return nil, fmt.Errorf("relay: list licenses: %w", err)
 	}

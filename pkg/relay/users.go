@@ -192,24 +192,12 @@ func clampLimit(n int) int {
 }
 
 func (s *Store) listUsers(ctx context.Context, query string, args ...any) ([]UserTier, error) {
-	out := []UserTier{}
-	err := s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			u, err := scanUser(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, u)
-		}
-		return rows.Err()
-	})
+	out, err := readAll(ctx, s, scanUser, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("relay: list users: %w", err)
+	}
+	if out == nil {
+		out = []UserTier{} // an empty list, not null, in JSON
 	}
 	return out, nil
 }
