@@ -2,7 +2,10 @@ package summarize
 
 import (
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -77,5 +80,33 @@ func TestEqualSplit(t *testing.T) {
 	}
 	if got := EqualSplit(10, 3); !slices.Equal(got, []int{0, 3, 6}) {
 		t.Errorf("EqualSplit(10, 3) = %v", got)
+	}
+}
+
+// A heading in the middle of a turn starts its section at the cue that
+// holds the paragraph after it, not at the next turn.
+func TestLoadTalkHeadingInsideTurn(t *testing.T) {
+	words := func(n int, w string) string { return strings.TrimSpace(strings.Repeat(w+" ", n)) }
+	body := "---\ntitle: T\n---\n## Intro\n\nAda: 00:00:00\n\n" + words(25, "hello") +
+		"\n\nBob: 00:01:00\n\n" + words(40, "alpha") + "\n\n## Beta part\n\n" + words(40, "beta") +
+		"\n\n## Gamma\n\n" + words(5, "gamma") + "\n\nAda: 00:03:00\n\n" + words(10, "delta") + "\n"
+	path := filepath.Join(t.TempDir(), "talk.md")
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ref, err := LoadTalk(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Ada's 25 words are cues 0-2; Bob's 85 words cues 3-11, "beta" from
+	// his word 40 (cue 7) and "gamma" from word 80 (cue 11).
+	if want := []int{0, 7, 11}; !slices.Equal(ref.Starts, want) {
+		t.Fatalf("starts %v, want %v", ref.Starts, want)
+	}
+	if want := []string{"Intro", "Beta part", "Gamma"}; !slices.Equal(ref.Titles, want) {
+		t.Fatalf("titles %q, want %q", ref.Titles, want)
+	}
+	if got := ref.Transcript.Units[7].Text; !strings.HasPrefix(got, "beta") {
+		t.Fatalf("cue 7 is %q, want the beta paragraph", got)
 	}
 }

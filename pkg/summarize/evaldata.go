@@ -195,11 +195,22 @@ func LoadTalk(path string) (*Reference, error) {
 		if ti+1 < len(turns) {
 			end = max(turns[ti+1].start, tu.start)
 		}
+		base := len(ref.Transcript.Units)
 		if (tu.heading || ti == 0) && len(tu.text) > 0 {
-			ref.Starts = append(ref.Starts, len(ref.Transcript.Units))
+			ref.Starts = append(ref.Starts, base)
 			ref.Titles = append(ref.Titles, tu.title)
 		}
 		ref.Transcript.Units = tu.cues(ref.Transcript.Units, end)
+		for _, m := range tu.marks {
+			// The cue nearest the heading's word starts its section.
+			at := min(base+(m.word+cueWords/2)/cueWords, len(ref.Transcript.Units)-1)
+			if n := len(ref.Starts); n > 0 && ref.Starts[n-1] >= at {
+				ref.Titles[n-1] = m.title // two headings on one cue: the later names it
+				continue
+			}
+			ref.Starts = append(ref.Starts, at)
+			ref.Titles = append(ref.Titles, m.title)
+		}
 	}
 	if len(ref.Transcript.Units) == 0 {
 		return nil, fmt.Errorf("load talk %s: %w", name, recap.ErrEmptyTranscript)
@@ -215,6 +226,15 @@ type talkTurn struct {
 	text    []string
 	heading bool   // a section heading came before this turn
 	title   string // that heading's text
+	marks   []turnMark
+}
+
+// turnMark is a section heading inside a turn: reviewers often start a
+// section in the middle of a long answer, before a paragraph that has no
+// time of its own.
+type turnMark struct {
+	word  int // index into the turn's text of the section's first word
+	title string
 }
 
 // cues appends the turn, ending at end, to units as caption-like cues
@@ -275,7 +295,16 @@ func talkTurns(body string) []talkTurn {
 		if line == "" || strings.HasPrefix(line, "#") || len(turns) == 0 {
 			continue
 		}
-		turns[len(turns)-1].text = append(turns[len(turns)-1].text, strings.Fields(line)...)
+		tu := &turns[len(turns)-1]
+		if heading {
+			if len(tu.text) == 0 {
+				tu.heading, tu.title = true, headingText
+			} else {
+				tu.marks = append(tu.marks, turnMark{word: len(tu.text), title: headingText})
+			}
+			heading, headingText = false, ""
+		}
+		tu.text = append(tu.text, strings.Fields(line)...)
 	}
 	return turns
 }
