@@ -104,7 +104,7 @@ func runServe(c *cli.Context) error {
 	opt.Mode, opt.Version, opt.Jobs, opt.TrustedProxies = cfg.Mode.Type, version, queue, proxies
 	opt.MaxUpload, opt.Engines, opt.Dev, opt.Log, opt.Changed = int64(cfg.Advanced.MaxUploadMB)<<20, engineNames, dev, log, w.props.write
 	opt.Follows, opt.FollowTrigger, opt.FollowDigest = checker, followTrigger(data), cfg.Advanced.FollowDigest
-	opt.UploadDir = filepath.Join(data, "cache", "uploads")
+	opt.UploadDir, opt.Fetch = filepath.Join(data, "cache", "uploads"), fetchOptions(cfg)
 	srv, err := server.New(opt)
 	if err != nil {
 		return err

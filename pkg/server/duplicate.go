@@ -56,8 +56,13 @@ type duplicatePage struct {
 
 // duplicateOf looks for recaps of in's source in the caller's library.
 func (s *Server) duplicateOf(r *http.Request, in jobs.Input) (duplicatePage, bool) {
+	return s.duplicateByKey(r, in, inputKey(in))
+}
+
+// duplicateByKey is duplicateOf for a source key known otherwise, such
+// as a chosen episode's.
+func (s *Server) duplicateByKey(r *http.Request, in jobs.Input, key string) (duplicatePage, bool) {
 	shelf, ok := s.lib.(sourceShelf)
-	key := inputKey(in)
 	if !ok || key == "" {
 		return duplicatePage{}, false
 	}

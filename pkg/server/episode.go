@@ -1,9 +1,12 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
+	"time"
 
 	"github.com/julienschmidt/httprouter"
 
@@ -13,8 +16,9 @@ import (
 	"github.com/recap-startos/recap/pkg/transcript"
 )
 
-// A podcast feed file chosen on the home page names several episodes.
-// Instead of guessing, the form's answer keeps the file (pending.go) and
+// A podcast feed file chosen on the home page, or a feed's link pasted
+// there, names several episodes. Instead of guessing, the form's answer
+// keeps the feed (pending.go) and
 // redirects to GET /uploads/:token, a plain form (no JavaScript needed)
 // that lists the episodes newest first, marks those without a transcript
 // (they cannot be read) and those already in the caller's library, and
@@ -24,6 +28,18 @@ import (
 // ordinary job with the file and the episode and drops the kept file. A
 // feed of one episode needs no question. The JSON API reads the default
 // episode, or the one its "episode" field names.
+//
+// A pasted link is downloaded while the form waits (at most
+// feedLookTimeout) only to see whether it is a feed; any other document
+// is left after its first few KiB (transcript.FeedAt), and a link that
+// fails, or is not a feed, goes to an ordinary job, which reads it and
+// explains any failure as before. The look follows the jobs' download
+// rules (Options.Fetch: size limit, and in multi mode public addresses
+// only), and in multi mode each client gets a few looks a minute. The
+// chosen episode's job fetches the feed again by its link.
+
+// feedLookTimeout bounds the wait for a pasted link's feed.
+const feedLookTimeout = 15 * time.Second
 
 // maxListedEpisodes is how many episodes the chooser lists; older ones
 // are chosen by title or number in its text box.
@@ -32,7 +48,8 @@ const maxListedEpisodes = 100
 // episodePage is the episode chooser.
 type episodePage struct {
 	Token    string
-	FileName string
+	FileName string // the file's name, or the link's host and path
+	Link     string // the feed's link, when it was pasted
 	Show     string
 	Episodes []episodeChoice // newest first, at most maxListedEpisodes
 	More     int             // episodes not listed
@@ -73,6 +90,54 @@ func (s *Server) offerEpisodes(w http.ResponseWriter, r *http.Request, in jobs.I
 	return nil
 }
 
+// offerLinkEpisodes answers a pasted link that is a podcast feed of
+// several episodes with the chooser, and reports whether it did; any
+// other link is left to an ordinary job.
+func (s *Server) offerLinkEpisodes(w http.ResponseWriter, r *http.Request, in jobs.Input) (bool, error) {
+	if _, _, err := transcript.ParseYouTubeURL(in.Source); err == nil {
+		return false, nil
+	}
+	if s.multi != nil {
+		// Accounts and visitors get a few looks a minute per client (the
+		// sign-in budget); past it a link goes straight to its job, whose
+		// own limits and credits apply.
+		_, bucket := s.client(r)
+		if ok, _ := s.limiter.Take("feed-look " + bucket); !ok {
+			return false, nil
+		}
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), feedLookTimeout)
+	defer cancel()
+	data, _, err := transcript.FeedAt(ctx, in.Source, s.opt.Fetch)
+	if err != nil || data == nil {
+		return false, nil
+	}
+	name := linkLabel(in.Source)
+	feed, err := transcript.FeedEpisodes(name, data)
+	if err != nil || len(feed.Episodes) < 2 {
+		return false, nil
+	}
+	c, err := s.trialFor(w, r, callerOf(r))
+	if err != nil {
+		return false, err
+	}
+	token, err := s.pending.put(c.ID, pendingFeed{Name: name, URL: in.Source, Engine: in.Engine, Data: data})
+	if err != nil {
+		return false, err
+	}
+	http.Redirect(w, r, "/uploads/"+token, http.StatusSeeOther)
+	return true, nil
+}
+
+// linkLabel names a link for people: its host and path, clipped.
+func linkLabel(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return clip(raw, 80)
+	}
+	return clip(u.Host+u.EscapedPath(), 80)
+}
+
 // handleEpisodePage shows the chooser of a kept feed file.
 func (s *Server) handleEpisodePage(w http.ResponseWriter, r *http.Request, ps httprouter.Params) error {
 	f, err := s.pending.get(callerOf(r).ID, ps.ByName("token"))
@@ -91,7 +156,7 @@ func (s *Server) episodePage(r *http.Request, f *pendingFeed) (episodePage, erro
 	if err != nil {
 		return episodePage{}, err
 	}
-	p := episodePage{Token: f.Token, FileName: f.Name, Show: feed.Title,
+	p := episodePage{Token: f.Token, FileName: f.Name, Link: f.URL, Show: feed.Title,
 		Expires: f.Expires().UTC().Format("15:04 UTC")}
 	listed := feed.Episodes[:min(len(feed.Episodes), maxListedEpisodes)]
 	p.More = len(feed.Episodes) - len(listed)
@@ -170,6 +235,9 @@ func (s *Server) handleChooseEpisode(w http.ResponseWriter, r *http.Request, ps 
 		return s.render(w, r, http.StatusBadRequest, "episodes", p)
 	}
 	in := jobs.Input{Name: f.Name, Data: f.Data, Engine: f.Engine}
+	if f.URL != "" {
+		in = jobs.Input{Source: f.URL, Engine: f.Engine}
+	}
 	return s.startEpisode(w, r, in, f.Token, ep, r.PostFormValue("again") == "1")
 }
 
@@ -178,8 +246,12 @@ func (s *Server) handleChooseEpisode(w http.ResponseWriter, r *http.Request, ps 
 // that episode unless again.
 func (s *Server) startEpisode(w http.ResponseWriter, r *http.Request, in jobs.Input, token string, ep transcript.FeedEpisode, again bool) error {
 	in.Episode = ep.Selector
+	key := inputKey(in)
+	if in.Data == nil && ep.GUID != "" {
+		key = recap.EpisodeKey(ep.GUID) // a feed link: its recaps are kept by episode
+	}
 	if !again {
-		if page, ok := s.duplicateOf(r, in); ok {
+		if page, ok := s.duplicateByKey(r, in, key); ok {
 			page.Upload, page.Episode, page.EpisodeTitle = token, ep.Selector, ep.Title
 			return s.render(w, r, http.StatusOK, "duplicate", page)
 		}

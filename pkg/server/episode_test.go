@@ -14,10 +14,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/recap-startos/recap/pkg/jobs"
+	"github.com/recap-startos/recap/pkg/recap"
 )
 
 // localFeed is testdata/feeds/example.xml with its transcripts served
@@ -406,5 +408,126 @@ func TestPendingTotalCap(t *testing.T) {
 	}
 	if _, err := p.get("user-0", first); err != errUploadGone {
 		t.Fatalf("the expired upload: %v", err)
+	}
+}
+
+// TestEpisodeChooserForLink pastes a feed's link on the home page: the
+// answer is the same chooser, and the chosen episode's job reads the feed
+// by its link. The same episode chosen again is offered from the library.
+// A link to a transcript, or one that fails, starts a job at once as
+// before, and so does a feed of one episode.
+func TestEpisodeChooserForLink(t *testing.T) {
+	t.Parallel()
+	feed := localFeed(t)
+	items := regexp.MustCompile(`(?s)<item>.*?</item>`).FindAllIndex(feed, -1)
+	if len(items) < 2 {
+		t.Fatal("the example feed should have several episodes")
+	}
+	single := append(append([]byte(nil), feed[:items[1][0]]...), feed[items[len(items)-1][1]:]...) // the first episode only
+	vtt, err := os.ReadFile(sampleVTT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var feedGets atomic.Int32
+	host := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/show.xml":
+			feedGets.Add(1)
+			w.Header().Set("Content-Type", "application/rss+xml")
+			w.Write(feed)
+		case "/one.xml":
+			w.Header().Set("Content-Type", "application/rss+xml")
+			w.Write(single)
+		case "/talk.vtt":
+			w.Header().Set("Content-Type", "text/vtt")
+			w.Write(vtt)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer host.Close()
+	e := newEnv(t)
+	tok := e.login(t)
+	paste := func(link string) *http.Response {
+		return e.do(t, request{method: "POST", path: "/jobs", cookie: tok, ctype: formType, body: strings.NewReader(form("source", link))}).Result()
+	}
+	const present = "https://example.com/ep0002"
+
+	token := chooserOf(t, paste(host.URL+"/show.xml"))
+	if jobs := e.jobs.Recent(10); len(jobs) != 0 {
+		t.Fatalf("the link started %d jobs before a choice", len(jobs))
+	}
+	body := pageBody(t, e.do(t, request{method: "GET", path: "/uploads/" + token, cookie: tok}))
+	if !strings.Contains(body, "The link") || !strings.Contains(body, strings.TrimPrefix(host.URL, "http://")+"/show.xml") ||
+		!strings.Contains(body, "Episode 2 - The Present") || !strings.Contains(body, "This choice waits here") {
+		t.Fatalf("chooser for a link:\n%s", body)
+	}
+	choose := func(token string, kv ...string) *httptest.ResponseRecorder {
+		return e.do(t, request{method: "POST", path: "/uploads/" + token, cookie: tok, ctype: formType, body: strings.NewReader(form(kv...))})
+	}
+	w := choose(token, "episode", present)
+	jobID, ok := strings.CutPrefix(w.Header().Get("Location"), "/jobs/")
+	if w.Code != http.StatusSeeOther || !ok {
+		t.Fatalf("choice: %d %s", w.Code, w.Body)
+	}
+	st := e.waitJob(t, jobID)
+	if st.Status != jobs.StatusDone {
+		t.Fatalf("job: %+v %+v", st, st.Error)
+	}
+	doc, err := e.lib.Get(st.RecapID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc.Source.Title != "Episode 2 - The Present" || doc.Source.EpisodeID != present || doc.Source.Type != recap.SourcePodcast {
+		t.Fatalf("recapped %+v", doc.Source)
+	}
+	if n := feedGets.Load(); n != 2 {
+		t.Errorf("the feed was downloaded %d times, want 2 (the look and the job)", n)
+	}
+
+	// The same episode again: the chooser marks it and the choice offers it.
+	second := chooserOf(t, paste(host.URL+"/show.xml"))
+	if body := pageBody(t, e.do(t, request{method: "GET", path: "/uploads/" + second, cookie: tok})); !strings.Contains(body, `In your library: <a href="/recaps/`+doc.ID+`"`) {
+		t.Error("the chooser does not mark the episode already in the library")
+	}
+	w = choose(second, "episode", present)
+	if body := pageBody(t, w); w.Code != http.StatusOK || !strings.Contains(body, `id="duplicate"`) || !strings.Contains(body, `href="/recaps/`+doc.ID+`"`) {
+		t.Fatalf("no duplicate page: %d %s", w.Code, body)
+	}
+
+	for _, link := range []string{host.URL + "/talk.vtt", host.URL + "/gone.xml", host.URL + "/one.xml"} {
+		res := paste(link)
+		if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/jobs/") {
+			t.Errorf("%s: %d %q, want a job at once", link, res.StatusCode, loc)
+		}
+	}
+}
+
+// TestMultiFeedLinkLooks: in multi mode a pasted feed link's chooser is
+// its paster's alone, and each client gets a few looks a minute; past
+// them a link goes straight to its job.
+func TestMultiFeedLinkLooks(t *testing.T) {
+	t.Parallel()
+	feed := localFeed(t)
+	host := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Write(feed)
+	}))
+	defer host.Close()
+	e := newMultiEnv(t, true)
+	alice, bob := e.signIn(t, "alice@example.com", 1), e.signIn(t, "bob@example.com", 2)
+	paste := func(cookie string) *http.Response {
+		return e.do(t, mreq{method: "POST", path: "/jobs", cookie: cookie, ctype: formType, body: form("source", host.URL+"/show.xml")}).Result()
+	}
+	token := chooserOf(t, paste(alice))
+	if w := e.do(t, mreq{method: "GET", path: "/uploads/" + token, cookie: bob}); w.Code != http.StatusNotFound {
+		t.Fatalf("bob opened alice's chooser: %d", w.Code)
+	}
+	for range 4 { // the rest of the burst of five
+		chooserOf(t, paste(alice))
+	}
+	res := paste(alice)
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/jobs/") {
+		t.Fatalf("past the looks: %d %q, want the job at once", res.StatusCode, loc)
 	}
 }

@@ -106,7 +106,7 @@ func (s *Server) handleJobPage(w http.ResponseWriter, r *http.Request, ps httpro
 // handleSubmitForm starts a job from the home page and shows its progress;
 // a source the library has a recap of already gets the duplicate page
 // instead, unless the form asks to recap it again, and a podcast feed
-// file the episode chooser (episode.go).
+// file or feed link the episode chooser (episode.go).
 func (s *Server) handleSubmitForm(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
 	in, again, err := s.readSubmissionAgain(r)
 	if err != nil {
@@ -114,6 +114,11 @@ func (s *Server) handleSubmitForm(w http.ResponseWriter, r *http.Request, _ http
 	}
 	if in.Data != nil && in.Episode == "" && transcript.IsFeed(in.Data) {
 		return s.offerEpisodes(w, r, in, again)
+	}
+	if in.Source != "" && in.Episode == "" {
+		if offered, err := s.offerLinkEpisodes(w, r, in); offered || err != nil {
+			return err
+		}
 	}
 	if !again {
 		if page, ok := s.duplicateOf(r, in); ok {

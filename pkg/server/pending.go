@@ -43,10 +43,12 @@ const (
 	pendingTotal    = 200
 )
 
-// pendingFeed is an uploaded feed file waiting for its episode.
+// pendingFeed is an uploaded feed file, or the feed of a pasted link,
+// waiting for its episode.
 type pendingFeed struct {
 	Token   string    `json:"-"`
-	Name    string    `json:"name"`             // the file's name as uploaded
+	Name    string    `json:"name"`             // the file's name as uploaded, or the link's for people
+	URL     string    `json:"url,omitempty"`    // the feed's link, when it was pasted rather than uploaded
 	Engine  string    `json:"engine,omitempty"` // the engine chosen with it
 	Created time.Time `json:"-"`                // from the file's time
 	Data    []byte    `json:"-"`

@@ -31,6 +31,7 @@ import (
 	"github.com/recap-startos/recap/pkg/library"
 	"github.com/recap-startos/recap/pkg/relay"
 	"github.com/recap-startos/recap/pkg/store"
+	"github.com/recap-startos/recap/pkg/transcript"
 )
 
 // Body limits for requests that are not uploads.
@@ -51,6 +52,10 @@ type Options struct {
 	Owner     *auth.Owner
 	Sessions  *auth.Sessions
 	MaxUpload int64 // largest upload or pasted text, in bytes
+	// Fetch are the download limits and address rules of the jobs' fetches,
+	// which the home page follows too when it looks whether a pasted link
+	// is a podcast feed (episode.go).
+	Fetch transcript.Options
 	// Engines are the engine names a job may choose, the default first;
 	// with more than one, the home page offers a choice.
 	Engines []string

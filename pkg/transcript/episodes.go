@@ -1,6 +1,9 @@
 package transcript
 
 import (
+	"context"
+	"io"
+	"net/http"
 	"strconv"
 	"time"
 )
@@ -88,4 +91,60 @@ func selectorOf(f *podcastFeed, i int) string {
 		}
 	}
 	return ""
+}
+
+// feedHead is how much of a linked document FeedAt reads to tell a feed
+// from anything else: an RSS or Atom root element comes well before it.
+const feedHead = 8 << 10
+
+// FeedAt downloads the document at rawURL, with the limits and address
+// checks of every fetch, when it is a podcast RSS or Atom feed, and
+// returns it with its address after redirects, so that a person can be
+// asked which episode to recap. A document of any other kind returns
+// nil data and no error, read no further than its first few KiB: the
+// job that fetches it will read it whole. Failures are *Error, as from
+// Fetch.
+func FeedAt(ctx context.Context, rawURL string, opt Options) (data []byte, feedURL string, err error) {
+	const subject = "the podcast feed"
+	h := http.Header{}
+	h.Set("Accept", "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5")
+	u, hr, err := request{URL: rawURL, Header: h, Subject: subject}.build(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	resp, err := opt.clientFor(u, false).Do(hr)
+	if err != nil {
+		if isPrivateAddressErr(err) {
+			return nil, "", privateAddressError(u.Host, subject, err)
+		}
+		return nil, "", networkError(ctx, u.Host, subject, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, "", statusError(subject, u.Host, resp.StatusCode)
+	}
+	limit := opt.maxBytes()
+	if resp.ContentLength > limit {
+		return nil, "", tooLarge(subject, u.Host, limit)
+	}
+	head, err := io.ReadAll(io.LimitReader(resp.Body, feedHead))
+	if err != nil {
+		return nil, "", networkError(ctx, u.Host, subject, err)
+	}
+	if !isFeed(head) {
+		return nil, "", nil
+	}
+	rest, err := io.ReadAll(io.LimitReader(resp.Body, limit+1-int64(len(head))))
+	if err != nil {
+		return nil, "", networkError(ctx, u.Host, subject, err)
+	}
+	data = append(head, rest...)
+	if int64(len(data)) > limit {
+		return nil, "", tooLarge(subject, u.Host, limit)
+	}
+	final := u
+	if resp.Request != nil && resp.Request.URL != nil {
+		final = resp.Request.URL
+	}
+	return data, final.String(), nil
 }

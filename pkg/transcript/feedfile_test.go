@@ -1,7 +1,11 @@
 package transcript
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -86,5 +90,54 @@ func TestDefaultEpisodeHasATranscript(t *testing.T) {
 	}
 	if ep, _ := selectEpisode(f, "1"); ep.Title != "Trailer" {
 		t.Fatalf("--episode 1 gave %q", ep.Title)
+	}
+}
+
+// TestFeedAt: a linked feed comes back whole with its final address; a
+// document of another kind comes back as nothing, unread past its head
+// (a large one is not refused as too large); failures are *Error.
+func TestFeedAt(t *testing.T) {
+	t.Parallel()
+	feed, err := os.ReadFile("../../testdata/feeds/example.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := strings.Repeat("WEBVTT is not a feed, and this line says so again. ", 60_000) // about 3 MB
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/old":
+			http.Redirect(w, r, "/feed.xml", http.StatusMovedPermanently)
+		case "/feed.xml":
+			w.Header().Set("Content-Type", "application/rss+xml")
+			w.Write(feed)
+		case "/big.vtt":
+			w.Header().Set("Content-Type", "text/vtt")
+			for i := 0; i < len(big); i += 64 << 10 { // chunked: no length to refuse early
+				w.Write([]byte(big[i:min(i+64<<10, len(big))]))
+				w.(http.Flusher).Flush()
+			}
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	ctx := context.Background()
+
+	data, final, err := FeedAt(ctx, srv.URL+"/old", Options{})
+	if err != nil || !bytes.Equal(data, feed) || final != srv.URL+"/feed.xml" {
+		t.Fatalf("feed: %d bytes, %q, %v", len(data), final, err)
+	}
+	data, _, err = FeedAt(ctx, srv.URL+"/big.vtt", Options{MaxBytes: 1 << 20})
+	if err != nil || data != nil {
+		t.Fatalf("a large document that is not a feed: %d bytes, %v", len(data), err)
+	}
+	if _, _, err := FeedAt(ctx, srv.URL+"/feed.xml", Options{MaxBytes: 1 << 10}); KindOf(err) != KindTooLarge {
+		t.Fatalf("a feed over the limit: %v", err)
+	}
+	if _, _, err := FeedAt(ctx, srv.URL+"/gone.xml", Options{}); KindOf(err) == KindUnknown || !strings.Contains(err.Error(), "404") {
+		t.Fatalf("missing: %v (kind %v)", err, KindOf(err))
+	}
+	if _, _, err := FeedAt(ctx, srv.URL+"/feed.xml", Options{PublicOnly: true}); !strings.Contains(fmt.Sprint(err), "private network") {
+		t.Fatalf("with PublicOnly: %v", err)
 	}
 }
