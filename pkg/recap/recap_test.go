@@ -128,11 +128,12 @@ func TestNormalize(t *testing.T) {
 		}
 	})
 	t.Run("sparse times are filled", func(t *testing.T) {
+		// A unit before the first time comes a word's length before it.
 		tr := Transcript{Units: []Unit{{Text: "a"}, {Start: Secs(5), Text: "b"}, {Text: "c"}}}
 		if err := tr.Normalize(); err != nil {
 			t.Fatal(err)
 		}
-		if !tr.Timed() || *tr.Units[0].Start != 5 || *tr.Units[2].Start != 5 {
+		if !tr.Timed() || *tr.Units[0].Start != 4.6 || *tr.Units[2].Start != 5 {
 			t.Fatalf("units = %+v", tr.Units)
 		}
 	})

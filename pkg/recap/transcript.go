@@ -3,6 +3,7 @@ package recap
 import (
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"unicode"
@@ -115,10 +116,18 @@ func (t *Transcript) Normalize() error {
 	return nil
 }
 
+// secondsPerWord is how long a word takes to say at about 150 words a
+// minute, for times a transcript does not give.
+const secondsPerWord = 0.4
+
 // fillTimes makes a partly timed transcript consistent. With no times at
 // all, nothing is done. With some, each untimed unit takes the time of the
-// nearest timed unit before it (or the first timed unit after it), so a
-// transcript with sparse timestamps keeps them.
+// nearest timed unit before it, so a transcript with sparse timestamps
+// keeps them. Units before the first timed one (transcripts that stamp
+// only every few minutes often start without a stamp) are placed back
+// from it at speaking pace, never before 0: eight minutes of opening
+// before a first "[08:31]" start near 0:00, not all at 8:31, and a title
+// line before "1:00:00" does not pull the talk back to 0:00.
 func fillTimes(units []Unit, timed int) {
 	if timed == 0 {
 		for i := range units {
@@ -126,19 +135,21 @@ func fillTimes(units []Unit, timed int) {
 		}
 		return
 	}
-	var prev *float64
-	for i := range units {
+	first := 0
+	for units[first].Start == nil {
+		first++
+	}
+	at := *units[first].Start
+	for i := first - 1; i >= 0; i-- {
+		at = max(math.Round((at-secondsPerWord*float64(CountWords(units[i].Text)))*1000)/1000, 0)
+		units[i].Start = Secs(at)
+		units[i].End = nil
+	}
+	prev := units[first].Start
+	for i := first + 1; i < len(units); i++ {
 		if units[i].Start != nil {
 			prev = units[i].Start
 			continue
-		}
-		if prev == nil {
-			for j := i + 1; j < len(units); j++ {
-				if units[j].Start != nil {
-					prev = units[j].Start
-					break
-				}
-			}
 		}
 		units[i].Start = Secs(*prev)
 		units[i].End = nil

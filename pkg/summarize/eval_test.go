@@ -110,3 +110,27 @@ func TestLoadTalkHeadingInsideTurn(t *testing.T) {
 		t.Fatalf("cue 7 is %q, want the beta paragraph", got)
 	}
 }
+
+// Text before the first timed turn is an opening section of its own,
+// timed back from that turn at speaking pace as the parser times it.
+func TestLoadTalkUntimedOpening(t *testing.T) {
+	body := "---\ntitle: T\n---\n## Introduction\n\n" + strings.TrimSpace(strings.Repeat("welcome ", 50)) +
+		"\n\n## Guests\n\nAda: 00:01:30\n\n" + strings.TrimSpace(strings.Repeat("hello ", 20)) + "\n"
+	path := filepath.Join(t.TempDir(), "talk.md")
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ref, err := LoadTalk(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int{0, 5}; !slices.Equal(ref.Starts, want) {
+		t.Fatalf("starts %v, want %v", ref.Starts, want)
+	}
+	if want := []string{"Introduction", "Guests"}; !slices.Equal(ref.Titles, want) {
+		t.Fatalf("titles %q, want %q", ref.Titles, want)
+	}
+	if got := *ref.Transcript.Units[0].Start; got != 70 {
+		t.Fatalf("the opening starts at %v, want 70 (50 words before 1:30)", got)
+	}
+}

@@ -292,8 +292,13 @@ func talkTurns(body string) []talkTurn {
 			heading, headingText = false, ""
 			continue
 		}
-		if line == "" || strings.HasPrefix(line, "#") || len(turns) == 0 {
+		if line == "" || strings.HasPrefix(line, "#") {
 			continue
+		}
+		if len(turns) == 0 {
+			// Text before the first timed turn (an untimed opening):
+			// its time is set below, as the parser sets it.
+			turns = append(turns, talkTurn{start: -1})
 		}
 		tu := &turns[len(turns)-1]
 		if heading {
@@ -305,6 +310,13 @@ func talkTurns(body string) []talkTurn {
 			heading, headingText = false, ""
 		}
 		tu.text = append(tu.text, strings.Fields(line)...)
+	}
+	if len(turns) > 1 && turns[0].start < 0 {
+		// At speaking pace before the first timed turn, never before 0,
+		// as recap.Transcript.Normalize places an untimed opening.
+		turns[0].start = max(turns[1].start-0.4*float64(len(turns[0].text)), 0)
+	} else if len(turns) == 1 && turns[0].start < 0 {
+		turns[0].start = 0
 	}
 	return turns
 }

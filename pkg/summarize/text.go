@@ -251,7 +251,9 @@ var promoCues = []string{
 	"like and subscribe", "subscribe to the channel", "subscribe to our channel", "hit the bell",
 	"smash that like", "hit that like", "link in the description", "links in the description",
 	"in the show notes", "support us on patreon", "patreon.com", "leave a review", "leave us a review",
-	"rate and review", "don't forget to subscribe",
+	"rate and review", "don't forget to subscribe", "subscribe to the show", "subscribe to the podcast",
+	"wherever you get your podcasts", "wherever you listen to podcasts", "keep up with the show",
+	"past episodes at", "live on youtube", "sign up for our newsletter", "become a patron",
 }
 
 // discourseCues at the start of a unit hint at a new topic.

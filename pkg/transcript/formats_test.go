@@ -485,7 +485,7 @@ func TestParseText(t *testing.T) {
 		{
 			name: "bold Markdown labels with escaped bracketed times",
 			in:   "**Ann Lee:** Hello. Hi.\n\n**Bob:** \\[08:31\\] Context first.\n\n**Ann Lee:** Sure.\n\n**Bob:** \\[12:06\\] Yes.\n",
-			want: []string{"511 Ann Lee: Hello.", "511 Ann Lee: Hi.", "511 Bob: Context first.", "511 Ann Lee: Sure.", "726 Bob: Yes."},
+			want: []string{"510.2 Ann Lee: Hello.", "510.6 Ann Lee: Hi.", "511 Bob: Context first.", "511 Ann Lee: Sure.", "726 Bob: Yes."},
 		},
 		{
 			name: "bracketed times",
@@ -508,9 +508,18 @@ func TestParseText(t *testing.T) {
 			want: []string{"0 welcome back everyone", "3 today we look at parsers", "4500 thanks for watching"},
 		},
 		{
-			name: "text before the first time takes it",
+			// Placed back from the first time at 150 words a minute.
+			name: "text before the first time comes before it",
 			in:   "Intro words.\n[00:10] Later words.\n[00:20] End.\n",
-			want: []string{"10 Intro words.", "10 Later words.", "20 End."},
+			want: []string{"9.2 Intro words.", "10 Later words.", "20 End."},
+		},
+		{
+			// A long opening before a first stamp (as in transcripts
+			// stamped every few minutes) starts at 0:00, not at the stamp.
+			name: "a long opening before the first time starts at zero",
+			in:   strings.Repeat("Opening words said before any stamp. ", 6) + "\n[00:05] Later.\n[00:30] End.\n",
+			want: []string{"0 Opening words said before any stamp.", "0 Opening words said before any stamp.", "0 Opening words said before any stamp.",
+				"0 Opening words said before any stamp.", "0.2 Opening words said before any stamp.", "2.6 Opening words said before any stamp.", "5 Later.", "30 End."},
 		},
 		{
 			name: "one time alone is not a timed transcript",
