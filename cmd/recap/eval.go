@@ -53,11 +53,15 @@ the share of topic titles that are one word or two keyphrases joined by
 section they overlap most, the share of key points whose timestamp repeats
 another key point of their topic, and Pk and WindowDiff of the topics.
 The default folders are testdata/talks and, when it exists beside the
-repository, the development set of 67 bitcointranscripts talks.`,
+repository, the development set of 67 bitcointranscripts talks. With
+--as-captions each talk is first turned into what automatic captions
+give (lower case, no punctuation, no speakers, abutting cues of six to
+nine words), so the engine must find the sentences itself.`,
 				Flags: []cli.Flag{
 					&cli.StringSliceFlag{Name: "talks", Usage: "folder of Markdown talks (repeatable; default testdata/talks and the development set)"},
 					&cli.BoolFlag{Name: "each", Usage: "also print one row per talk"},
 					&cli.BoolFlag{Name: "examples", Usage: "print a few fragments and weak titles of each talk"},
+					&cli.BoolFlag{Name: "as-captions", Usage: "recap each talk as automatic captions would give it: no punctuation, case or speakers"},
 				},
 				Action: runEvalQuality,
 			},
@@ -203,6 +207,11 @@ func runEvalQuality(c *cli.Context) error {
 			if err != nil {
 				return err
 			}
+			if c.Bool("as-captions") {
+				if tr = summarize.AutoCaptions(r); tr.Normalize() != nil {
+					return badInput("%s has no words", r.Path)
+				}
+			}
 			q, err := summarize.EvaluateQuality(c.Context, r, tr)
 			if err != nil {
 				return fmt.Errorf("eval: %w", err)
@@ -215,7 +224,11 @@ func runEvalQuality(c *cli.Context) error {
 				examples = append(examples, q.Name+": "+e)
 			}
 		}
-		writeQualityRow(w, summarize.Total("**"+filepath.Base(dir)+"**", qs), len(qs))
+		name := filepath.Base(dir)
+		if c.Bool("as-captions") {
+			name += " as captions"
+		}
+		writeQualityRow(w, summarize.Total("**"+name+"**", qs), len(qs))
 	}
 	if c.Bool("examples") {
 		fmt.Fprintln(w)

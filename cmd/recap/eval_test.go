@@ -66,4 +66,8 @@ func TestEvalQualityCommand(t *testing.T) {
 	if code, _, _ := runCLI(t, "", "eval", "quality", "--talks", t.TempDir()); code == 0 {
 		t.Error("an empty folder of talks was accepted")
 	}
+	code, out, errOut = runCLI(t, "", "eval", "quality", "--talks", filepath.Join("..", "..", "testdata", "talks"), "--as-captions")
+	if code != 0 || !strings.Contains(out, "**talks as captions**") {
+		t.Fatalf("--as-captions: exit %d: %s%s", code, out, errOut)
+	}
 }

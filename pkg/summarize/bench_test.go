@@ -56,7 +56,22 @@ func longTranscript(b *testing.B, hours float64) recap.Transcript {
 }
 
 func benchmarkBuiltin(b *testing.B, hours float64) {
-	tr := longTranscript(b, hours)
+	runBuiltin(b, longTranscript(b, hours))
+}
+
+// BenchmarkBuiltinCaptions2h is BenchmarkBuiltin2h on the same talk as
+// automatic captions (no punctuation, case or speakers), which the unit
+// cutter must split into sentences by the odds of sentence edges.
+func BenchmarkBuiltinCaptions2h(b *testing.B) {
+	long := longTranscript(b, 2)
+	tr := AutoCaptions(&Reference{Transcript: long})
+	if err := tr.Normalize(); err != nil {
+		b.Fatal(err)
+	}
+	runBuiltin(b, *tr)
+}
+
+func runBuiltin(b *testing.B, tr recap.Transcript) {
 	e := NewBuiltin()
 	before := cpuTime()
 	runs := 0

@@ -219,6 +219,38 @@ func LoadTalk(path string) (*Reference, error) {
 	return ref, nil
 }
 
+// AutoCaptions is ref's talk as automatic captions would give it: lower
+// case, no punctuation, no speakers, cues of six to nine words that abut
+// (no pause between them), each word at its time in ref. It is the
+// hardest input the unit cutter meets: nothing but the words says where
+// sentences end.
+func AutoCaptions(ref *Reference) *recap.Transcript {
+	var words []string
+	var times []float64
+	for _, u := range ref.Transcript.Units {
+		ws := strings.Fields(u.Text)
+		for k, w := range ws {
+			w = edgeWord(w)
+			if w == "" {
+				continue
+			}
+			words = append(words, w)
+			times = append(times, *u.Start+(*u.End-*u.Start)*float64(k)/float64(len(ws)))
+		}
+	}
+	tr := &recap.Transcript{Source: ref.Transcript.Source}
+	for i := 0; i < len(words); {
+		j := min(i+6+i%4, len(words))
+		end := times[j-1] + 0.4
+		if j < len(words) {
+			end = times[j]
+		}
+		tr.Units = append(tr.Units, recap.Unit{Start: recap.Secs(times[i]), End: recap.Secs(end), Text: strings.Join(words[i:j], " ")})
+		i = j
+	}
+	return tr
+}
+
 // talkTurn is one speaker turn of a reference talk.
 type talkTurn struct {
 	speaker string

@@ -23,6 +23,15 @@ const (
 	// minSplitWords is the fewest words a unit cut out of a long run of
 	// unpunctuated text keeps.
 	minSplitWords = 8
+	// minEdgeWords is the fewest words of a unit cut, in text without
+	// punctuation, where a sentence most likely ends (see edgeCut).
+	minEdgeWords = 4
+	// edgeCutOdds is the log-odds of a sentence edge above which text
+	// without punctuation is cut between two words.
+	edgeCutOdds = -0.5
+	// edgeLookahead is how many following word pairs a cut waits for,
+	// in case a likelier edge comes.
+	edgeLookahead = 3
 	// punctuatedRatio is the number of sentence ends per word above which
 	// a transcript counts as punctuated (about one end per 40 words).
 	punctuatedRatio = 1.0 / 40
@@ -80,7 +89,7 @@ func cutUnits(t *recap.Transcript) cut {
 		if timed {
 			start, end = starts[k], ends[k]
 		}
-		c.breakBefore(u.Speaker, start, end, prevEnd)
+		c.breakBefore(u.Speaker, start, end, prevEnd, raw)
 		if isNonSpeech(u.Text) {
 			c.addTags(raw, k, u.Speaker, start, end)
 		} else {
@@ -99,11 +108,12 @@ func cutUnits(t *recap.Transcript) cut {
 }
 
 // breakBefore ends or splits the unit being built before a source unit
-// of speaker that runs from start to end, the previous one having ended
-// at prevEnd: at a change of speaker, at a pause in text without
-// punctuation (unless the unit would end on a dangling word), at a long
-// pause in punctuated text, and when the unit has run too long.
-func (c *cutter) breakBefore(speaker string, start, end, prevEnd float64) {
+// of speaker that runs from start to end and holds words next, the
+// previous one having ended at prevEnd: at a change of speaker, in text
+// without punctuation at a pause (unless the unit would end on a
+// dangling word) or where a sentence most likely ends, at a long pause in
+// punctuated text, and when the unit has run too long.
+func (c *cutter) breakBefore(speaker string, start, end, prevEnd float64, next []string) {
 	if len(c.words) == 0 {
 		return
 	}
@@ -112,11 +122,23 @@ func (c *cutter) breakBefore(speaker string, start, end, prevEnd float64) {
 		c.flush(cutBoundary)
 	case c.timed && !c.punctuated && start-prevEnd >= pauseSplit && !dangling(c.words[len(c.words)-1]):
 		c.flush(cutBoundary)
+	case !c.punctuated && len(c.words) >= minEdgeWords && c.edgeBefore(next):
+		c.flush(cutBoundary)
 	case c.timed && end-c.times[0] > maxUnitSeconds:
 		c.split()
 	case c.timed && c.punctuated && start-prevEnd >= 3*pauseSplit && len(c.words) >= 8:
 		c.flush(cutBoundary)
 	}
+}
+
+// edgeBefore reports whether a sentence most likely ends between the unit
+// being built and the words next (see edgeCut).
+func (c *cutter) edgeBefore(next []string) bool {
+	if len(next) == 0 {
+		return false
+	}
+	c.edge = append(append(c.edge[:0], c.words[len(c.words)-1]), next[:min(len(next), edgeLookahead+1)]...)
+	return edgeCut(c.edge, 0, edgeOdds)
 }
 
 // addTags makes a cue of tags only, such as [Music], a unit of its own.
@@ -149,6 +171,11 @@ func (c *cutter) addWords(words []string, k int, speaker string, start, limit, e
 		switch {
 		case c.punctuated && endsSentence(w, words, i):
 			c.flush(cutSentence)
+		case !c.punctuated && len(c.words) >= minEdgeWords && edgeCut(words, i, edgeOdds):
+			if c.timed {
+				c.end = start + (limit-start)*float64(i+1)/float64(len(words)) // where the next word starts
+			}
+			c.flush(cutBoundary)
 		case len(c.words) >= maxUnitWords, !c.punctuated && len(c.words) >= maxCaptionWords:
 			c.split()
 		}
@@ -254,6 +281,7 @@ type cutter struct {
 	units             []recap.Unit
 	from              []int
 	partial           []bool
+	edge              []string // scratch for edgeBefore
 }
 
 // flush ends the unit being built. A unit that ends at a boundary
@@ -328,7 +356,7 @@ func (c *cutter) split() {
 			if opensSentence(c.words[p]) {
 				score += 0.5
 			}
-			score += 0.001 * float64(p)
+			score += 0.1*edgeOdds(prev, c.words[p]) + 0.001*float64(p)
 		}
 		if score > bestScore {
 			best, bestScore = p, score
@@ -351,6 +379,62 @@ func (c *cutter) split() {
 	c.words = append(c.words, restWords...)
 	c.times = append(c.times, restTimes...)
 	c.end = end
+}
+
+// Sentence edges in text without punctuation.
+//
+// Automatic captions have no punctuation, and their cues need not stop
+// where sentences do. Between two words w1 w2, the odds that a sentence
+// ends there are estimated from how often, in human-punctuated talks,
+// a sentence ends after w1 and how often one starts with w2
+// (sentenceEdges in edges.go, fitted by edgefit_test.go), combined as
+// independent evidence: odds(end after w1) + odds(start with w2) -
+// prior, in log-odds. A word said too rarely to have odds of its own
+// counts as the prior. Text is cut where these odds pass edgeCutOdds and
+// no likelier edge follows within edgeLookahead words, never after a
+// dangling word and never leaving fewer than minEdgeWords words.
+
+// edgeWord is a word as sentenceEdges keys it: lower case, without the
+// punctuation around it.
+func edgeWord(w string) string {
+	return strings.ToLower(strings.Trim(w, ".,;:!?\"()[]—–-…'’“”"))
+}
+
+// edgeOdds is the log-odds that a sentence ends between words a and b.
+func edgeOdds(a, b string) float64 {
+	return edgeOddsIn(sentenceEdges, sentenceEdgePrior, edgeWord(a), edgeWord(b))
+}
+
+// edgeOddsIn is edgeOdds with a given table and prior, for words already
+// as edgeWord gives them.
+func edgeOddsIn(table map[string][2]float32, prior float64, a, b string) float64 {
+	end, start := prior, prior
+	if v, ok := table[a]; ok {
+		end = float64(v[0])
+	}
+	if v, ok := table[b]; ok {
+		start = float64(v[1])
+	}
+	return end + start - prior
+}
+
+// edgeCut reports whether text without punctuation is cut after words[i]:
+// a sentence edge is likely there, none likelier in the next
+// edgeLookahead pairs, and words[i] is not dangling.
+func edgeCut(words []string, i int, odds func(a, b string) float64) bool {
+	if i+1 >= len(words) || dangling(words[i]) {
+		return false
+	}
+	o := odds(words[i], words[i+1])
+	if o <= edgeCutOdds {
+		return false
+	}
+	for d := 1; d <= edgeLookahead && i+d+1 < len(words); d++ {
+		if odds(words[i+d], words[i+d+1]) > o {
+			return false
+		}
+	}
+	return true
 }
 
 // dangling reports whether no sentence ends on word w: an article, a
