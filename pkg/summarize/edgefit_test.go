@@ -22,7 +22,9 @@ import (
 // cut where those odds say a sentence most likely ends (units.go). The
 // test also prints, for text cut by the odds alone, how many cuts fall on
 // a true sentence end and how many true ends are found, with the table
-// fitted on four fifths of the talks and measured on the fifth.
+// fitted on four fifths of the talks and measured on the fifth, and the
+// same for the cutter as built (with the table it was built with), on
+// every talk turned into automatic captions.
 
 // edgeMinCount is how often a word must be said to get its own odds.
 const edgeMinCount = 100
@@ -145,6 +147,12 @@ func TestFitSentenceEdges(t *testing.T) {
 		}
 	}
 	t.Logf("held out: %d cuts, %.1f %% on a sentence end; %.1f %% of %d sentence ends found",
+		cuts, 100*float64(hits)/float64(cuts), 100*float64(hits)/float64(ends), ends)
+	hits, cuts, ends, err = captionCuts(paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("the cutter as built, all talks as captions: %d unit ends, %.1f %% on a sentence end; %.1f %% of %d sentence ends found",
 		cuts, 100*float64(hits)/float64(cuts), 100*float64(hits)/float64(ends), ends)
 
 	table, prior := countEdges(talks).table()
