@@ -95,7 +95,7 @@ func (s *Server) offerEpisodes(w http.ResponseWriter, r *http.Request, in jobs.I
 // other link is left to an ordinary job.
 func (s *Server) offerLinkEpisodes(w http.ResponseWriter, r *http.Request, in jobs.Input) (bool, error) {
 	if _, _, err := transcript.ParseYouTubeURL(in.Source); err == nil {
-		return false, nil
+		return false, nil // a video: no look, not even a budgeted one
 	}
 	if s.multi != nil {
 		// Accounts and visitors get a few looks a minute per client (the

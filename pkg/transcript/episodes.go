@@ -4,7 +4,9 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -102,10 +104,13 @@ const feedHead = 8 << 10
 // returns it with its address after redirects, so that a person can be
 // asked which episode to recap. A document of any other kind returns
 // nil data and no error, read no further than its first few KiB: the
-// job that fetches it will read it whole. Failures are *Error, as from
-// Fetch.
+// job that fetches it will read it whole. A YouTube link is not looked
+// at. Failures are *Error, as from Fetch.
 func FeedAt(ctx context.Context, rawURL string, opt Options) (data []byte, feedURL string, err error) {
 	const subject = "the podcast feed"
+	if u, err := url.Parse(strings.TrimSpace(rawURL)); err == nil && isYouTubeHost(u.Host) {
+		return nil, "", nil
+	}
 	h := http.Header{}
 	h.Set("Accept", "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5")
 	u, hr, err := request{URL: rawURL, Header: h, Subject: subject}.build(ctx)

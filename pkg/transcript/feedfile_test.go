@@ -140,4 +140,16 @@ func TestFeedAt(t *testing.T) {
 	if _, _, err := FeedAt(ctx, srv.URL+"/feed.xml", Options{PublicOnly: true}); !strings.Contains(fmt.Sprint(err), "private network") {
 		t.Fatalf("with PublicOnly: %v", err)
 	}
+	// A YouTube link (a channel here) is no feed, and is not downloaded.
+	refuse := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		t.Errorf("FeedAt requested %s", r.URL)
+		return nil, fmt.Errorf("no requests in this test")
+	})}
+	if data, _, err := FeedAt(ctx, "https://www.youtube.com/@somechannel", Options{HTTPClient: refuse}); data != nil || err != nil {
+		t.Fatalf("a YouTube link: %d bytes, %v", len(data), err)
+	}
 }
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
