@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/recap-startos/recap/pkg/recap"
+	"github.com/recap-startos/recap/pkg/transcript"
 )
 
 // Reference is a transcript with known section boundaries, for measuring
@@ -341,7 +342,7 @@ func talkTurns(body string) []talkTurn {
 			}
 			heading, headingText = false, ""
 		}
-		tu.text = append(tu.text, strings.Fields(line)...)
+		tu.text = append(tu.text, strings.Fields(transcript.LinkText(line))...)
 	}
 	if len(turns) > 1 && turns[0].start < 0 {
 		// At speaking pace before the first timed turn, never before 0,

@@ -45,8 +45,10 @@ const (
 // and returns them indexed from 0. Caption cues and pasted lines are joined
 // and cut at sentence ends, wherever the source broke its lines. Text
 // without punctuation, as automatic captions are, is cut at pauses between
-// cues, never after a word no sentence ends on ("and", "the"), and each
-// unit cut that way is given a capital and a full stop. A unit never
+// cues and where a sentence most likely ends (edges.go), never after a
+// word no sentence ends on ("and", "the"), and each unit cut that way is
+// given a capital and a full stop; text without capitals gets back those
+// of common names and acronyms (casing.go). A unit never
 // lasts longer than about 30 seconds or 60 words, never splits a word, and
 // ends where the speaker changes. Tags such as "(laughter)" or "[Music]"
 // and speaker-turn marks (">>") are taken out of the text; a cue of
@@ -74,7 +76,8 @@ func cutUnits(t *recap.Transcript) cut {
 		return cut{}
 	}
 	timed := t.Units[0].Start != nil
-	c := cutter{timed: timed, punctuated: isPunctuated(t.Units)}
+	c := cutter{timed: timed}
+	c.punctuated, c.uncased = textShape(t.Units)
 	var starts, ends []float64
 	if timed {
 		starts, ends = cueTimes(t.Units, t.Source.Duration)
@@ -272,6 +275,7 @@ const (
 // cutter accumulates words into the unit being built.
 type cutter struct {
 	timed, punctuated bool
+	uncased           bool // no capitals: names and acronyms get theirs (trueCase)
 	words             []string
 	times             []float64 // start time of each word
 	speaker           string
@@ -294,6 +298,13 @@ func (c *cutter) flush(how int) {
 	words := dropFillers(c.words)
 	partial := c.midSentence || how == cutForced || trailsOff(words[len(words)-1])
 	c.midSentence = how == cutForced
+	if c.uncased {
+		for i, w := range words {
+			if f, ok := casedForm(w); ok {
+				words[i] = f
+			}
+		}
+	}
 	if how == cutBoundary && !c.punctuated {
 		for i, w := range words {
 			if pronounI[w] != "" {
@@ -539,10 +550,12 @@ var tagFillers = makeSet(`audience crowd both speaker speakers all background so
 var soundTags = makeSet(`laughter laughs laughing laugh chuckles chuckling applause music inaudible crosstalk silence coughs cough sighs sigh
 unintelligible indiscernible noise pause beep cheering clapping`)
 
-// isPunctuated reports whether the text has enough sentence ends to be
-// cut at them rather than at pauses.
-func isPunctuated(units []recap.Unit) bool {
-	words, ends := 0, 0
+// textShape reports whether the text has enough sentence ends to be cut
+// at them rather than at pauses, and whether it is written without
+// capitals (fewer than one word in 200 has one), as automatic captions
+// often are.
+func textShape(units []recap.Unit) (punctuated, uncased bool) {
+	words, ends, upper := 0, 0, 0
 	for _, u := range units {
 		fields := strings.Fields(u.Text)
 		words += len(fields)
@@ -550,9 +563,27 @@ func isPunctuated(units []recap.Unit) bool {
 			if endsSentence(w, fields, i) {
 				ends++
 			}
+			if strings.IndexFunc(w, unicode.IsUpper) >= 0 {
+				upper++
+			}
 		}
 	}
-	return words > 0 && float64(ends) >= punctuatedRatio*float64(words)
+	return words > 0 && float64(ends) >= punctuatedRatio*float64(words), words > 0 && upper*200 < words
+}
+
+// casedForm is how w is written when text without capitals gets them
+// back: the form of trueCase (edges.go's fit), also before "'s"; ok is
+// false for a word trueCase does not hold.
+func casedForm(w string) (string, bool) {
+	if f, ok := trueCase[w]; ok {
+		return f, true
+	}
+	if stem, ok := strings.CutSuffix(w, "'s"); ok {
+		if f, ok := trueCase[stem]; ok {
+			return f + "'s", true
+		}
+	}
+	return "", false
 }
 
 // endsSentence reports whether word i of words ends a sentence: it ends

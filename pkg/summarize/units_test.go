@@ -105,6 +105,13 @@ func TestUnits(t *testing.T) {
 			"0:00-0:02 I think that is the main point of the proposal.\n0:02-0:06 So the next question is how we deploy it safely.\n",
 		},
 		{
+			// Text without capitals gets those of names and acronyms
+			// (casing.go), as well as "I" and the sentence's first.
+			"captions without capitals get names and acronyms back",
+			cues(true, cue{0, 2, "so i think bitcoin's mempool", ""}, cue{2, 4, "uses rbf for fees", ""}),
+			"0:00-0:04 So I think Bitcoin's mempool uses RBF for fees.\n",
+		},
+		{
 			"nor after a relative pronoun or an auxiliary",
 			cues(true, cue{0, 2, "an orphan is a transaction that", ""}, cue{3, 4, "spends inputs we have not", ""}, cue{4, 5, "seen yet", ""}, cue{6, 7, "so we ask for them", ""}),
 			"0:00-0:05 An orphan is a transaction that spends inputs we have not seen yet.\n0:06-0:07 So we ask for them.\n",

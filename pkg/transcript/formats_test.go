@@ -488,6 +488,11 @@ func TestParseText(t *testing.T) {
 			want: []string{"510.2 Ann Lee: Hello.", "510.6 Ann Lee: Hi.", "511 Bob: Context first.", "511 Ann Lee: Sure.", "726 Bob: Yes."},
 		},
 		{
+			name: "Markdown links read as their text, images go",
+			in:   "Ann: 00:00:01\n\nAnd you [proposed package relay](https://example.org/list/2022-May/020493.html). See ![a chart](img/fees.png) the [Wikipedia page](https://en.wikipedia.org/wiki/Fee_(disambiguation)) too.\n\nBob: 00:00:09\n\nYes.\n",
+			want: []string{"1 Ann: And you proposed package relay.", "1 Ann: See the Wikipedia page too.", "9 Bob: Yes."},
+		},
+		{
 			name: "bracketed times",
 			in:   "[00:12] First thing. Second.\n[01:02:03] Third.\n",
 			want: []string{"12 First thing.", "12 Second.", "3723 Third."},

@@ -2,6 +2,7 @@ package transcript
 
 import (
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -283,9 +284,11 @@ func lineStamp(line string) (at float64, speaker, rest string, ok bool) {
 }
 
 // unmarkdown undoes the Markdown that transcripts put around their
-// structure: escaped brackets ("\[08:31\]") and bold speaker labels
+// structure: links ("[the proposal](https://…)" reads "the proposal";
+// images go), escaped brackets ("\[08:31\]") and bold speaker labels
 // ("**Ann Lee:**" or "**Ann Lee**:").
 func unmarkdown(line string) string {
+	line = LinkText(line)
 	if strings.Contains(line, "\\") {
 		line = strings.NewReplacer("\\[", "[", "\\]", "]", "\\*", "*", "\\_", "_").Replace(line)
 	}
@@ -300,6 +303,20 @@ func unmarkdown(line string) string {
 	}
 	return line
 }
+
+// LinkText replaces each inline Markdown link of s by its text
+// ("[the proposal](https://…)" reads "the proposal") and drops images.
+func LinkText(s string) string {
+	if !strings.Contains(s, "](") {
+		return s
+	}
+	return markdownLink.ReplaceAllString(s, "$1")
+}
+
+// markdownLink matches an inline Markdown link or image, keeping a
+// link's text ($1) and an image's nothing; the address may hold one
+// level of parentheses, as Wikipedia's do.
+var markdownLink = regexp.MustCompile(`!\[[^\[\]]*\]\([^()\s]*(?:\([^()\s]*\)[^()\s]*)*\)|\[([^\[\]]+)\]\([^()\s]*(?:\([^()\s]*\)[^()\s]*)*\)`)
 
 // cutStamp recognises a timestamp at the start of a transcript line and
 // returns the time, a speaker named with it, and the text after it. The
