@@ -1,6 +1,7 @@
 package server
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+
+	"github.com/recap-startos/recap/pkg/recap"
 )
 
 // TestBrowserEmptyFile chooses a file of 0 bytes on the home page in
@@ -115,5 +118,53 @@ func TestBrowserEpisodeChooser(t *testing.T) {
 	}
 	if doc.Source.Title != "Episode 2 - The Present" {
 		t.Fatalf("recapped %q", doc.Source.Title)
+	}
+}
+
+// TestBrowserEpisodeChooserForLink pastes a podcast feed's link in the
+// home page's box in Chromium, scripts on: the same chooser answers, it
+// names the link, and choosing an episode ends on that episode's recap.
+func TestBrowserEpisodeChooserForLink(t *testing.T) {
+	needChromium(t)
+	feed := localFeed(t)
+	host := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Write(feed)
+	}))
+	defer host.Close()
+	e := newEnv(t)
+	ts := httptest.NewServer(e.srv)
+	defer ts.Close()
+	ctx := startBrowser(t)
+	signInBrowser(t, ctx, ts.URL)
+	if err := chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.ID("source"), host.URL+"/show.xml"),
+		chromedp.Submit(chromedp.ID("source")),
+		chromedp.WaitVisible(chromedp.ID("episode-form")),
+	); err != nil {
+		t.Fatalf("the chooser: %v", err)
+	}
+	intro, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#episodes p").textContent`))
+	if err != nil || !strings.Contains(intro, "The link") || !strings.Contains(intro, "/show.xml") {
+		t.Fatalf("the chooser's intro %q (%v) does not name the link", intro, err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`label[for="ep-2"]`)),
+		chromedp.Click(chromedp.ID("choose-episode")),
+		chromedp.WaitVisible(chromedp.CSS("article.recap h1")),
+	); err != nil {
+		t.Fatalf("choose the second episode: %v", err)
+	}
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strings.TrimPrefix(strings.SplitN(loc, "/recaps/", 2)[1], "/")
+	doc, err := e.lib.Get(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc.Source.Title != "Episode 2 - The Present" || doc.Source.Type != recap.SourcePodcast {
+		t.Fatalf("recapped %+v", doc.Source)
 	}
 }
