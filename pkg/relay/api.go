@@ -274,7 +274,13 @@ type UserList struct {
 	// Last is the highest seq in Users (changes only); ask again with
 	// since=Last until Users is empty.
 	Last int64 `json:"last,omitempty"`
+	// Next, on a full page of the expiring list, is where the next page
+	// starts: ask again with after=Next. "" on the last page.
+	Next string `json:"next,omitempty"`
 }
+
+// expiringPage is how many users one answer of the expiring list holds.
+const expiringPage = 1000
 
 func queryInt(r *http.Request, name string, def int64) (int64, error) {
 	v := r.URL.Query().Get(name)
@@ -337,11 +343,15 @@ func (s *Server) expiring(w http.ResponseWriter, r *http.Request, _ httprouter.P
 		}
 		to = now.Add(time.Duration(days) * 24 * time.Hour)
 	}
-	users, err := s.opt.Store.Expiring(r.Context(), l.InstallID, from, to, 1000)
+	after, err := parseExpiryCursor(q.Get("after"))
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, UserList{Users: users})
+	users, err := s.opt.Store.Expiring(r.Context(), l.InstallID, from, to, after, expiringPage)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, UserList{Users: users, Next: cursorAfter(users, expiringPage).String()})
 	return nil
 }
 

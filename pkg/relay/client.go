@@ -150,18 +150,38 @@ func (c *Client) Changes(ctx context.Context, installID string, since int64) (Us
 	return l, c.call(ctx, http.MethodGet, PathChanges+"?"+q.Encode(), nil, &l)
 }
 
-// Expiring lists the instance's users whose paid tier ends within days.
+// Expiring lists the instance's users whose paid tier ends within days,
+// every page of them.
 func (c *Client) Expiring(ctx context.Context, installID string, days int) ([]UserTier, error) {
-	var l UserList
-	q := url.Values{"install_id": {installID}, "within_days": {strconv.Itoa(days)}}
-	return l.Users, c.call(ctx, http.MethodGet, PathExpiring+"?"+q.Encode(), nil, &l)
+	return c.expiringPages(ctx, url.Values{"install_id": {installID}, "within_days": {strconv.Itoa(days)}})
 }
 
-// Lapsed lists the instance's users whose paid tier ended since t.
+// Lapsed lists the instance's users whose paid tier ended since t,
+// every page of them.
 func (c *Client) Lapsed(ctx context.Context, installID string, since time.Time) ([]UserTier, error) {
-	var l UserList
-	q := url.Values{"install_id": {installID}, "lapsed_since": {since.UTC().Format(time.RFC3339)}}
-	return l.Users, c.call(ctx, http.MethodGet, PathExpiring+"?"+q.Encode(), nil, &l)
+	return c.expiringPages(ctx, url.Values{"install_id": {installID}, "lapsed_since": {since.UTC().Format(time.RFC3339)}})
+}
+
+// maxExpiringPages bounds how many pages one list reads: 100,000 users.
+const maxExpiringPages = 100
+
+// expiringPages reads the expiring list of q page by page, following
+// each answer's Next until there is none. A relay that gives no Next
+// (one from before pages) answers in one page, as it always did.
+func (c *Client) expiringPages(ctx context.Context, q url.Values) ([]UserTier, error) {
+	var all []UserTier
+	for range maxExpiringPages {
+		var l UserList
+		if err := c.call(ctx, http.MethodGet, PathExpiring+"?"+q.Encode(), nil, &l); err != nil {
+			return nil, err
+		}
+		all = append(all, l.Users...)
+		if l.Next == "" || l.Next == q.Get("after") {
+			return all, nil
+		}
+		q.Set("after", l.Next)
+	}
+	return nil, fmt.Errorf("relay: the expiring list runs past %d pages", maxExpiringPages)
 }
 
 // Offers lists the plans the relay sells.

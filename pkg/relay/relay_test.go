@@ -3,10 +3,12 @@ package relay
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -198,11 +200,11 @@ func TestSetTier(t *testing.T) {
 	if err != nil || len(ch) != 1 || ch[0].Seq != u3.Seq {
 		t.Fatalf("changes: %+v %v", ch, err)
 	}
-	exp, err := st.Expiring(ctx, "inst-a", now, now.Add(61*24*time.Hour), 10)
+	exp, err := st.Expiring(ctx, "inst-a", now, now.Add(61*24*time.Hour), ExpiryCursor{}, 10)
 	if err != nil || len(exp) != 1 {
 		t.Fatalf("expiring: %+v %v", exp, err)
 	}
-	exp, err = st.Expiring(ctx, "inst-a", now, now.Add(59*24*time.Hour), 10)
+	exp, err = st.Expiring(ctx, "inst-a", now, now.Add(59*24*time.Hour), ExpiryCursor{}, 10)
 	if err != nil || len(exp) != 0 {
 		t.Fatalf("expiring later: %+v %v", exp, err)
 	}
@@ -344,5 +346,49 @@ func TestAPIRecapMetered(t *testing.T) {
 	}
 	if got := strings.Join(kinds, ","); got != "refund,recap,recap,grant,license-add" {
 		t.Fatalf("ledger kinds: %s", got)
+	}
+}
+
+// TestExpiringPages lists more expiring users than one answer holds: the
+// client follows the pages and gets each user once, soonest first, also
+// where many expire at the same moment; a cursor the relay did not give
+// is refused.
+func TestExpiringPages(t *testing.T) {
+	ctx := context.Background()
+	r := newTestRelay(t)
+	a := r.license(t, "inst-a")
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	const n = expiringPage*2 + 37
+	for i := range n {
+		// Groups of 250 share an expiry, so pages end inside a group.
+		at := now.Add(time.Duration(24+i/250) * time.Hour)
+		up := TierUpdate{InstallID: "inst-a", UserID: fmt.Sprintf("u%05d", n-i), Tier: TierPro, ExpiresAt: at}
+		if _, _, err := r.st.SetTier(ctx, "operator", up); err != nil {
+			t.Fatal(err)
+		}
+	}
+	users, err := a.Expiring(ctx, "inst-a", 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(users) != n {
+		t.Fatalf("%d users listed, want %d", len(users), n)
+	}
+	seen := map[string]bool{}
+	for i, u := range users {
+		if seen[u.UserID] {
+			t.Fatalf("%s listed twice", u.UserID)
+		}
+		seen[u.UserID] = true
+		if i > 0 {
+			p := users[i-1]
+			if u.ExpiresAt.Before(p.ExpiresAt) || u.ExpiresAt.Equal(p.ExpiresAt) && u.UserID <= p.UserID {
+				t.Fatalf("out of order at %d: %s %v after %s %v", i, u.UserID, u.ExpiresAt, p.UserID, p.ExpiresAt)
+			}
+		}
+	}
+	q := url.Values{"install_id": {"inst-a"}, "within_days": {"30"}, "after": {"yesterday"}}
+	if err := a.call(ctx, http.MethodGet, PathExpiring+"?"+q.Encode(), nil, &UserList{}); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("a made-up cursor: %v", err)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -176,12 +178,58 @@ func (s *Store) Changes(ctx context.Context, installID string, since int64, limi
 }
 
 // Expiring returns an instance's users whose paid tier expires between
-// from and to, soonest first. Lapsed users are those with from in the
-// past and to now.
-func (s *Store) Expiring(ctx context.Context, installID string, from, to time.Time, limit int) ([]UserTier, error) {
-	return s.listUsers(ctx, `SELECT `+userColumns+` FROM users WHERE install_id = ? AND tier <> 'core'
+// from and to, soonest first (then by user id), at most limit of them,
+// starting after the user after names (the zero ExpiryCursor for the
+// first page). Lapsed users are those with from in the past and to now.
+func (s *Store) Expiring(ctx context.Context, installID string, from, to time.Time, after ExpiryCursor, limit int) ([]UserTier, error) {
+	if after.ExpiresAt.IsZero() {
+		return s.listUsers(ctx, `SELECT `+userColumns+` FROM users WHERE install_id = ? AND tier <> 'core'
 		AND expires_at >= ? AND expires_at < ? ORDER BY expires_at, user_id LIMIT ?`,
-		installID, ms(from), ms(to), clampLimit(limit))
+			installID, ms(from), ms(to), clampLimit(limit))
+	}
+	at := ms(after.ExpiresAt)
+	return s.listUsers(ctx, `SELECT `+userColumns+` FROM users WHERE install_id = ? AND tier <> 'core'
+		AND expires_at >= ? AND expires_at < ? AND (expires_at > ? OR (expires_at = ? AND user_id > ?))
+		ORDER BY expires_at, user_id LIMIT ?`,
+		installID, ms(from), ms(to), at, at, after.UserID, clampLimit(limit))
+}
+
+// ExpiryCursor is where a page of Expiring ended: its last user's expiry
+// and id. Written as "<unix ms>:<user id>" in the API.
+type ExpiryCursor struct {
+	ExpiresAt time.Time
+	UserID    string
+}
+
+// String is the cursor as the API writes it.
+func (c ExpiryCursor) String() string {
+	if c.ExpiresAt.IsZero() {
+		return ""
+	}
+	return strconv.FormatInt(ms(c.ExpiresAt), 10) + ":" + c.UserID
+}
+
+// parseExpiryCursor reads a cursor String wrote ("" is the first page).
+func parseExpiryCursor(s string) (ExpiryCursor, error) {
+	if s == "" {
+		return ExpiryCursor{}, nil
+	}
+	at, user, ok := strings.Cut(s, ":")
+	n, err := strconv.ParseInt(at, 10, 64)
+	if !ok || err != nil || n <= 0 || user == "" {
+		return ExpiryCursor{}, fmt.Errorf("%w: after=%q is not a cursor this relay gave", ErrInvalid, s)
+	}
+	return ExpiryCursor{ExpiresAt: time.UnixMilli(n).UTC(), UserID: user}, nil
+}
+
+// cursorAfter is the cursor after the last of a full page of users, or
+// the zero cursor when the page was not full (there is no next page).
+func cursorAfter(users []UserTier, limit int) ExpiryCursor {
+	if len(users) == 0 || len(users) < limit {
+		return ExpiryCursor{}
+	}
+	last := users[len(users)-1]
+	return ExpiryCursor{ExpiresAt: last.ExpiresAt, UserID: last.UserID}
 }
 
 func clampLimit(n int) int {
