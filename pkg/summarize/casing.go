@@ -2,7 +2,7 @@
 
 package summarize
 
-// trueCase gives the written form of 54 words that, inside a sentence,
+// trueCase gives the written form of 58 words that, inside a sentence,
 // are written with capitals at least 20 times in 5 of the development set's
 // talks, one form at least 95 % of the time: names and acronyms.
 var trueCase = map[string]string{
@@ -33,16 +33,20 @@ var trueCase = map[string]string{
 	"ip":          "IP",
 	"jonas":       "Jonas",
 	"ln":          "LN",
+	"lsp":         "LSP",
 	"merkle":      "Merkle",
 	"murch":       "Murch",
 	"musig":       "MuSig",
 	"ok":          "OK",
+	"op_return":   "OP_RETURN",
 	"optech":      "Optech",
 	"p2p":         "P2P",
 	"peter":       "Peter",
+	"phoenix":     "Phoenix",
 	"pr":          "PR",
 	"prs":         "PRs",
 	"psbt":        "PSBT",
+	"ptlcs":       "PTLCs",
 	"python":      "Python",
 	"rbf":         "RBF",
 	"rpc":         "RPC",

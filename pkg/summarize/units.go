@@ -406,9 +406,9 @@ func (c *cutter) split() {
 // dangling word and never leaving fewer than minEdgeWords words.
 
 // edgeWord is a word as sentenceEdges keys it: lower case, without the
-// punctuation around it.
+// punctuation (or Markdown marks) around it.
 func edgeWord(w string) string {
-	return strings.ToLower(strings.Trim(w, ".,;:!?\"()[]—–-…'’“”"))
+	return strings.ToLower(strings.Trim(w, ".,;:!?\"()[]—–-…'’“”`*_"))
 }
 
 // edgeOdds is the log-odds that a sentence ends between words a and b.

@@ -228,7 +228,7 @@ func TestLeadingFiller(t *testing.T) {
 // TestCaptionCutsFindSentences turns the reference talks into automatic
 // captions (no punctuation, case, speakers or pauses) and checks where
 // the cutter ends units: 47 % or more on a sentence end of the human
-// transcript, and 40 % or more of those ends found (50.0 % and 42.6 %
+// transcript, and 40 % or more of those ends found (49.9 % and 42.6 %
 // when written). The sentence-edge table was fitted on other talks
 // (edgefit_test.go); cutting only at the 32-word cap, even at the edge
 // odds' best place, gives 44.8 % and 34.3 %.

@@ -493,6 +493,11 @@ func TestParseText(t *testing.T) {
 			want: []string{"1 Ann: And you proposed package relay.", "1 Ann: See the Wikipedia page too.", "9 Bob: Yes."},
 		},
 		{
+			name: "Markdown emphasis and code read without their marks",
+			in:   "Ann: 00:00:01\n\nThe `submitpackage` RPC is **really** new, and _who_ pays is the _open question_. Keep snake_case_name and 2 * 3 * 4 as they are.\n\nBob: 00:00:09\n\nYes.\n",
+			want: []string{"1 Ann: The submitpackage RPC is really new, and who pays is the open question.", "1 Ann: Keep snake_case_name and 2 * 3 * 4 as they are.", "9 Bob: Yes."},
+		},
+		{
 			name: "bracketed times",
 			in:   "[00:12] First thing. Second.\n[01:02:03] Third.\n",
 			want: []string{"12 First thing.", "12 Second.", "3723 Third."},

@@ -284,11 +284,16 @@ func lineStamp(line string) (at float64, speaker, rest string, ok bool) {
 }
 
 // unmarkdown undoes the Markdown that transcripts put around their
-// structure: links ("[the proposal](https://…)" reads "the proposal";
-// images go), escaped brackets ("\[08:31\]") and bold speaker labels
-// ("**Ann Lee:**" or "**Ann Lee**:").
+// structure and words: links ("[the proposal](https://…)" reads "the
+// proposal"; images go), emphasis and code ("**really**", "_who_",
+// "`submitpackage`" read without their marks), escaped brackets
+// ("\[08:31\]") and bold speaker labels ("**Ann Lee:**" or
+// "**Ann Lee**:").
 func unmarkdown(line string) string {
 	line = LinkText(line)
+	if strings.ContainsAny(line, "*_`") {
+		line = plainInline(line)
+	}
 	if strings.Contains(line, "\\") {
 		line = strings.NewReplacer("\\[", "[", "\\]", "]", "\\*", "*", "\\_", "_").Replace(line)
 	}
@@ -312,6 +317,28 @@ func LinkText(s string) string {
 	}
 	return markdownLink.ReplaceAllString(s, "$1")
 }
+
+// plainInline removes the marks of inline code, strong text and
+// emphasis, keeping their text. Emphasis marks count only around a word
+// or words (an underscore inside snake_case, or "2 * 3 * 4", stays).
+func plainInline(s string) string {
+	s = inlineCode.ReplaceAllString(s, "$1")
+	s = strongText.ReplaceAllString(s, "$1$2")
+	for range 3 { // a boundary one match used cannot start the next
+		t := emphasis.ReplaceAllString(s, "$1$2$3$4$5$6")
+		if t == s {
+			break
+		}
+		s = t
+	}
+	return s
+}
+
+var (
+	inlineCode = regexp.MustCompile("`([^`]+)`")
+	strongText = regexp.MustCompile(`\*\*([^*\s](?:[^*]*[^*\s])?)\*\*|__([^_\s](?:[^_]*[^_\s])?)__`)
+	emphasis   = regexp.MustCompile(`(^|[\s(“"])\*([^*\s](?:[^*]*[^*\s])?)\*($|[\s.,;:!?)”"'’])|(^|[\s(“"])_([^_\s](?:[^_]*[^_\s])?)_($|[\s.,;:!?)”"'’])`)
+)
 
 // markdownLink matches an inline Markdown link or image, keeping a
 // link's text ($1) and an image's nothing; the address may hold one
