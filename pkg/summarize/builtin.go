@@ -145,7 +145,11 @@ func (a *analysis) summarizeTopic(s, e int, title string) (recap.Topic, []int, [
 	for i := s; i <= e; i++ {
 		words += a.words[i]
 	}
-	summary := a.mmr(cands, scores, summaryLength(words), nil)
+	n := summaryLength(words)
+	if len(cands) >= 2 && n >= len(cands) {
+		n = len(cands) - 1 // a short topic (a creator's chapter) keeps a key point of its own
+	}
+	summary := a.mmr(cands, scores, n, nil)
 	topic.Summary = a.joinSentences(summary)
 	exclude := make(map[int]bool, len(summary))
 	for _, i := range summary {

@@ -360,3 +360,30 @@ func FuzzBuiltin(f *testing.F) {
 		}
 	})
 }
+
+// A short chapter of a few sentences still gets a key point that is not
+// a sentence of its summary.
+func TestBuiltinShortChapterKeyPointIsNotItsSummary(t *testing.T) {
+	t.Parallel()
+	lines := []string{
+		"Welcome back to the garden show, where we talk about soil every week.",
+		"Last week we covered compost piles and how warm they get in summer.",
+		"This week we talk about mulch and why worms love it so much.",
+		"Mulch keeps moisture in the soil and feeds the worms over the winter.",
+		"Straw and leaves make the best mulch for a vegetable garden.",
+		"Wood chips work better around trees and shrubs than in beds.",
+	}
+	var tr recap.Transcript
+	for i, l := range lines {
+		tr.Units = append(tr.Units, recap.Unit{Start: recap.Secs(float64(i) * 8), End: recap.Secs(float64(i)*8 + 7), Text: l})
+	}
+	tr.Chapters = []recap.Chapter{{Title: "Last week", Start: 0}, {Title: "Mulch", Start: 16}}
+	doc := summarizeValid(t, tr)
+	for _, topic := range doc.Topics {
+		for _, s := range topic.Segments {
+			if strings.Contains(topic.Summary, s.Text) {
+				t.Errorf("%s: key point %q repeats its summary %q", topic.Title, s.Text, topic.Summary)
+			}
+		}
+	}
+}
