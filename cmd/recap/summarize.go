@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -50,6 +51,7 @@ Examples:
   recap summarize --lang de https://www.youtube.com/watch?v=VIDEO_ID
   recap summarize --episode 3 https://example.org/feed.xml
   recap summarize --episode "The Present" testdata/feeds/example.xml
+  recap summarize --episodes https://example.org/feed.xml   (which episodes, newest first)
   recap summarize --save --data ./data talk.srt
   recap summarize --save --again --data ./data talk.srt   (file a second recap of it)
   recap summarize --engine openai --data ./data talk.vtt   (engine settings from ./data/start9/config.yaml)
@@ -59,6 +61,7 @@ Examples:
 			&cli.StringFlag{Name: "engine", Value: "builtin", Usage: "summarizing engine: builtin, or openai, gemini or relay as configured under --data"},
 			&cli.StringFlag{Name: "lang", Usage: "preferred caption language, e.g. en, de, pt-BR (default: the video's own)"},
 			&cli.StringFlag{Name: "episode", Usage: "podcast episode: GUID, part of the title, or number (1 = newest; default: the newest with a transcript)"},
+			&cli.BoolFlag{Name: "episodes", Usage: "list the episodes of a podcast feed (link or file), newest first, instead of recapping; pick one with --episode"},
 			&cli.BoolFlag{Name: "save", Usage: "also file the recap in the library under --data; a source the library has a recap of already prints that recap instead"},
 			&cli.BoolFlag{Name: "again", Usage: "with --save: recap and file a source even when the library has a recap of it already"},
 			dataFlag(),
@@ -77,6 +80,9 @@ func runSummarize(c *cli.Context) error {
 	a, err := readSummarizeArgs(c)
 	if err != nil {
 		return err
+	}
+	if c.Bool("episodes") {
+		return listEpisodes(c, a)
 	}
 	sourceKeys := func() []string { return []string{sourceKeyOf(a.source, a.opt.MaxBytes)} }
 	if doc := a.filed(sourceKeys, c.App.ErrWriter); doc != nil {
@@ -244,4 +250,84 @@ func stageReporter(w io.Writer) summarize.Progress {
 		last = stage
 		fmt.Fprintf(w, "%5.1fs %3.0f%% %-11s %s\n", time.Since(start).Seconds(), fraction*100, stage, msg)
 	}
+}
+
+// listEpisodes prints the episodes of the podcast feed a.source names (a
+// link or a saved file): a table for people, or with --format json one
+// object per episode.
+func listEpisodes(c *cli.Context, a *summarizeArgs) error {
+	name, data, err := readFeed(c.Context, a.source, a.opt)
+	if err != nil {
+		return processError(err)
+	}
+	feed, err := transcript.FeedEpisodes(name, data)
+	if err != nil {
+		return processError(err)
+	}
+	w := c.App.Writer
+	if a.format == "json" {
+		out := make([]episodeJSON, 0, len(feed.Episodes))
+		for i, ep := range feed.Episodes {
+			out = append(out, episodeJSON{Number: ep.Number, Selector: ep.Selector, Title: ep.Title, GUID: ep.GUID,
+				Published: ep.Published, Duration: ep.Duration, HasTranscript: ep.HasTranscript, Default: i == feed.Default})
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(map[string]any{"show": feed.Title, "episodes": out})
+	}
+	fmt.Fprintf(w, "%s: %d episodes, newest first (* is what summarize reads without --episode)\n\n", feed.Title, len(feed.Episodes))
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "#\tDATE\tLENGTH\tTRANSCRIPT\tTITLE")
+	for i, ep := range feed.Episodes {
+		mark, date, length, has := " ", "-", "-", "no"
+		if i == feed.Default {
+			mark = "*"
+		}
+		if !ep.Published.IsZero() {
+			date = ep.Published.Format(time.DateOnly)
+		}
+		if ep.Duration > 0 {
+			length = recap.FormatClock(ep.Duration)
+		}
+		if ep.HasTranscript {
+			has = "yes"
+		}
+		fmt.Fprintf(tw, "%s%d\t%s\t%s\t%s\t%s\n", mark, ep.Number, date, length, has, ep.Title)
+	}
+	return tw.Flush()
+}
+
+// episodeJSON is one episode as --episodes --format json prints it.
+type episodeJSON struct {
+	Number        int       `json:"number"`
+	Selector      string    `json:"selector"` // what --episode takes to pick it
+	Title         string    `json:"title"`
+	GUID          string    `json:"guid,omitempty"`
+	Published     time.Time `json:"published,omitzero"`
+	Duration      float64   `json:"duration_s,omitempty"`
+	HasTranscript bool      `json:"has_transcript"`
+	Default       bool      `json:"default,omitempty"` // read without --episode
+}
+
+// readFeed reads the feed that source names: a saved file, or a link,
+// downloaded under opt's limits. Anything else is bad input.
+func readFeed(ctx context.Context, source string, opt transcript.Options) (name string, data []byte, err error) {
+	if info, statErr := os.Stat(source); statErr == nil && info.Mode().IsRegular() {
+		if info.Size() > opt.MaxBytes {
+			return "", nil, badInput("%s is larger than --max-size (%d MB)", filepath.Base(source), opt.MaxBytes>>20)
+		}
+		data, err := os.ReadFile(source)
+		return filepath.Base(source), data, err
+	}
+	if !strings.HasPrefix(source, "http://") && !strings.HasPrefix(source, "https://") {
+		return "", nil, badInput("--episodes needs a podcast feed: a link or a saved file, not %q", source)
+	}
+	data, _, err = transcript.FeedAt(ctx, source, opt)
+	if err != nil {
+		return "", nil, err
+	}
+	if data == nil {
+		return "", nil, badInput("%s is not a podcast feed (RSS or Atom)", source)
+	}
+	return source, data, nil
 }

@@ -65,3 +65,51 @@ func TestSummarizeFeedFile(t *testing.T) {
 		t.Fatalf("--episode 9: exit %d: %s", code, errOut)
 	}
 }
+
+// TestSummarizeEpisodes lists a feed's episodes, from a file and from a
+// link, as a table and as JSON, and refuses what is not a feed.
+func TestSummarizeEpisodes(t *testing.T) {
+	feedPath := filepath.Join("..", "..", "testdata", "feeds", "example.xml")
+	code, out, errOut := runCLI(t, "", "summarize", "--episodes", "--format", "md", feedPath)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	table := regexp.MustCompile(`(?s)Podcasting 2.0 Namespace Example: 3 episodes.*\*1 +2020-10-09 .*Episode 3 - The Future.*\n 2 .*Episode 2 - The Present.*\n 3 .*Episode 1 - The Past`)
+	if !table.MatchString(out) {
+		t.Fatalf("table:\n%s", out)
+	}
+
+	data, err := os.ReadFile(feedPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Write(data)
+	}))
+	defer srv.Close()
+	code, out, errOut = runCLI(t, "", "summarize", "--episodes", "--format", "json", srv.URL+"/feed.xml")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var list struct {
+		Show     string `json:"show"`
+		Episodes []struct {
+			Number   int    `json:"number"`
+			Selector string `json:"selector"`
+			Default  bool   `json:"default"`
+		} `json:"episodes"`
+	}
+	if err := json.Unmarshal([]byte(out), &list); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if list.Show != "Podcasting 2.0 Namespace Example" || len(list.Episodes) != 3 || !list.Episodes[0].Default || list.Episodes[1].Selector != "https://example.com/ep0002" {
+		t.Fatalf("json: %+v", list)
+	}
+
+	for _, bad := range []string{filepath.Join("..", "..", "testdata", "podcast", "transcripts-example.srt"), "not-a-file-or-link"} {
+		if code, _, errOut := runCLI(t, "", "summarize", "--episodes", bad); code != 2 {
+			t.Errorf("%s: exit %d, want 2: %s", bad, code, errOut)
+		}
+	}
+}
