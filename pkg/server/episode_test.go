@@ -531,3 +531,57 @@ func TestMultiFeedLinkLooks(t *testing.T) {
 		t.Fatalf("past the looks: %d %q, want the job at once", res.StatusCode, loc)
 	}
 }
+
+// TestTrialEpisodeChooserForLink (multi mode, anonymous trials): a
+// visitor's pasted feed link starts their trial only when the chooser is
+// shown, and the chosen episode's recap is the trial's; a link that is
+// not a feed starts exactly one trial, with its job.
+func TestTrialEpisodeChooserForLink(t *testing.T) {
+	t.Parallel()
+	feed := localFeed(t)
+	vtt, err := os.ReadFile(sampleVTT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/talk.vtt" {
+			w.Header().Set("Content-Type", "text/vtt")
+			w.Write(vtt)
+			return
+		}
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Write(feed)
+	}))
+	defer host.Close()
+	clk := &testClock{t: time.Now().UTC()}
+	e := newTrialEnv(t, trialPolicy(3, 3), clk)
+	ann, ben := e.guest("198.51.100.7"), e.guest("203.0.113.9")
+
+	token := chooserOf(t, ann.do(t, "POST", "/jobs", formType, form("source", host.URL+"/show.xml")).Result())
+	if ann.cookies[TrialCookieName] == nil {
+		t.Fatal("the chooser did not start a trial")
+	}
+	w := ann.do(t, "POST", "/uploads/"+token, formType, form("episode", "https://example.com/ep0001"))
+	jobID, ok := strings.CutPrefix(w.Header().Get("Location"), "/jobs/")
+	if !ok {
+		t.Fatalf("ann's choice: %d %s", w.Code, w.Body)
+	}
+	st := e.waitJob(t, jobID)
+	if st.Status != jobs.StatusDone {
+		t.Fatalf("job %+v %+v", st, st.Error)
+	}
+	if a, b := ann.do(t, "GET", "/recaps/"+st.RecapID, "", "").Code, ben.do(t, "GET", "/recaps/"+st.RecapID, "", "").Code; a != http.StatusOK || b == http.StatusOK {
+		t.Fatalf("the episode's recap %s: ann %d, ben %d", st.RecapID, a, b)
+	}
+	if n := countRows(t, e, `SELECT count(*) FROM anon_trials`); n != 1 {
+		t.Fatalf("%d trials after ann's link, want 1", n)
+	}
+
+	w = ben.do(t, "POST", "/jobs", formType, form("source", host.URL+"/talk.vtt"))
+	if loc := w.Header().Get("Location"); w.Code != http.StatusSeeOther || !strings.HasPrefix(loc, "/jobs/") {
+		t.Fatalf("ben's transcript link: %d %q", w.Code, loc)
+	}
+	if n := countRows(t, e, `SELECT count(*) FROM anon_trials`); n != 2 {
+		t.Fatalf("%d trials after ben's link, want 2", n)
+	}
+}
