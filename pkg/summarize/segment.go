@@ -216,6 +216,10 @@ type topicDP struct {
 	back       []int
 	counts     []int32   // term counts of the topic being extended
 	logs       []float64 // logs[w] = ln(w + vocab + 1)
+	// bounds[k] is where unit k starts (seconds, or k untimed) and
+	// bounds[n] where the last ends, so a.span(i, j) is
+	// max(bounds[j+1]-bounds[i], 0) without a branch per candidate.
+	bounds []float64
 }
 
 func newTopicDP(a *analysis, lim segLimits, p segParams, cues []float64) *topicDP {
@@ -237,6 +241,17 @@ func newTopicDP(a *analysis, lim segLimits, p segParams, cues []float64) *topicD
 		dp.best[i] = math.Inf(1)
 	}
 	dp.best[0] = 0
+	dp.bounds = make([]float64, n+1)
+	for k := range n {
+		dp.bounds[k] = float64(k)
+		if a.timed {
+			dp.bounds[k] = *a.units[k].Start
+		}
+	}
+	dp.bounds[n] = float64(n)
+	if a.timed && n > 0 {
+		dp.bounds[n] = *a.units[n-1].End
+	}
 	return dp
 }
 
@@ -254,7 +269,7 @@ func (dp *topicDP) extend(i int) {
 			dp.counts[id] = c + 1
 		}
 		words += len(a.terms[j])
-		length := a.span(i, j)
+		length := max(dp.bounds[j+1]-dp.bounds[i], 0)
 		if length > lim.max && j > i {
 			j++
 			break
