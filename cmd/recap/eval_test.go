@@ -13,6 +13,17 @@ import (
 // talks in testdata/talks at the levels docs/quality.md reports, so a
 // change that makes them read worse fails.
 func TestQualityFloor(t *testing.T) {
+	qualityFloor(t, false)
+}
+
+// TestQualityFloorAsCaptions holds the same floors for the reference
+// talks turned into automatic captions (no punctuation, capitals or
+// speakers; recap eval quality --as-captions).
+func TestQualityFloorAsCaptions(t *testing.T) {
+	qualityFloor(t, true)
+}
+
+func qualityFloor(t *testing.T, asCaptions bool) {
 	talks, _, err := loadTalkDir(filepath.Join("..", "..", "testdata", "talks"))
 	if err != nil {
 		t.Fatal(err)
@@ -22,6 +33,11 @@ func TestQualityFloor(t *testing.T) {
 		tr, err := parseWithoutHeadings(r.Path)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if asCaptions {
+			if tr = summarize.AutoCaptions(r); tr.Normalize() != nil {
+				t.Fatalf("%s has no words", r.Name)
+			}
 		}
 		q, err := summarize.EvaluateQuality(context.Background(), r, tr)
 		if err != nil {
