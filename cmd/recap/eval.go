@@ -56,7 +56,9 @@ The default folders are testdata/talks and, when it exists beside the
 repository, the development set of 67 bitcointranscripts talks. With
 --as-captions each talk is first turned into what automatic captions
 give (lower case, no punctuation, no speakers, abutting cues of six to
-nine words), so the engine must find the sentences itself.`,
+nine words), so the engine must find the sentences itself, and the
+output ends with how many of its unit ends fall on a sentence end of
+the human transcript and how many of those it found.`,
 				Flags: []cli.Flag{
 					&cli.StringSliceFlag{Name: "talks", Usage: "folder of Markdown talks (repeatable; default testdata/talks and the development set)"},
 					&cli.BoolFlag{Name: "each", Usage: "also print one row per talk"},
@@ -192,7 +194,7 @@ func runEvalQuality(c *cli.Context) error {
 	w := c.App.Writer
 	fmt.Fprintln(w, "| Set | Talks | Fragments | Weak titles | Title ROUGE-1 | Repeated times | Topics (ref) | Pk | WindowDiff | Equal split, ref K: Pk |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-	var examples []string
+	var examples, cutLines []string
 	for _, dir := range dirs {
 		talks, _, err := loadTalkDir(dir)
 		if err != nil {
@@ -202,6 +204,7 @@ func runEvalQuality(c *cli.Context) error {
 			return badInput("no Markdown talks in %s", dir)
 		}
 		qs := make([]summarize.Quality, 0, len(talks))
+		var cuts summarize.CutScore
 		for _, r := range talks {
 			tr, err := parseWithoutHeadings(r.Path)
 			if err != nil {
@@ -211,6 +214,11 @@ func runEvalQuality(c *cli.Context) error {
 				if tr = summarize.AutoCaptions(r); tr.Normalize() != nil {
 					return badInput("%s has no words", r.Path)
 				}
+				cut, err := summarize.CaptionCuts(r)
+				if err != nil {
+					return fmt.Errorf("eval: %w", err)
+				}
+				cuts = cuts.Add(cut)
 			}
 			q, err := summarize.EvaluateQuality(c.Context, r, tr)
 			if err != nil {
@@ -227,8 +235,18 @@ func runEvalQuality(c *cli.Context) error {
 		name := filepath.Base(dir)
 		if c.Bool("as-captions") {
 			name += " as captions"
+			cutLines = append(cutLines, fmt.Sprintf("- %s: %.1f %% of %d unit ends on a sentence end of the human transcript; %.1f %% of its %d sentence ends found",
+				name, 100*cuts.Precision(), cuts.Cuts, 100*cuts.Recall(), cuts.Ends))
 		}
 		writeQualityRow(w, summarize.Total("**"+name+"**", qs), len(qs))
+	}
+	if len(cutLines) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "Where the units of the captions end:")
+		fmt.Fprintln(w)
+		for _, l := range cutLines {
+			fmt.Fprintln(w, l)
+		}
 	}
 	if c.Bool("examples") {
 		fmt.Fprintln(w)

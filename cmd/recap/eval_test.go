@@ -83,7 +83,7 @@ func TestEvalQualityCommand(t *testing.T) {
 		t.Error("an empty folder of talks was accepted")
 	}
 	code, out, errOut = runCLI(t, "", "eval", "quality", "--talks", filepath.Join("..", "..", "testdata", "talks"), "--as-captions")
-	if code != 0 || !strings.Contains(out, "**talks as captions**") {
+	if code != 0 || !strings.Contains(out, "**talks as captions**") || !strings.Contains(out, "unit ends on a sentence end") {
 		t.Fatalf("--as-captions: exit %d: %s%s", code, out, errOut)
 	}
 }

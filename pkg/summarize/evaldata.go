@@ -252,6 +252,83 @@ func AutoCaptions(ref *Reference) *recap.Transcript {
 	return tr
 }
 
+// CutScore is how the unit cutter found the sentences of a talk given
+// as automatic captions (see CaptionCuts).
+type CutScore struct {
+	Hits int // unit ends on a sentence end of the human transcript
+	Cuts int // unit ends (the last unit of each talk aside)
+	Ends int // sentence ends of the human transcript
+}
+
+// Precision is the share of unit ends on a sentence end.
+func (c CutScore) Precision() float64 { return ratio(c.Hits, c.Cuts) }
+
+// Recall is the share of sentence ends found.
+func (c CutScore) Recall() float64 { return ratio(c.Hits, c.Ends) }
+
+// Add sums two scores.
+func (c CutScore) Add(d CutScore) CutScore {
+	return CutScore{Hits: c.Hits + d.Hits, Cuts: c.Cuts + d.Cuts, Ends: c.Ends + d.Ends}
+}
+
+// CaptionCuts turns ref into automatic captions (AutoCaptions), cuts
+// them into units as the engine does, and scores each unit end against
+// the sentence ends of ref's punctuated text.
+func CaptionCuts(ref *Reference) (CutScore, error) {
+	words, _, ends := refWords(ref)
+	tr := AutoCaptions(ref)
+	if err := tr.Normalize(); err != nil {
+		return CutScore{}, fmt.Errorf("caption cuts %s: %w", ref.Name, err)
+	}
+	score := CutScore{Ends: len(ends)}
+	at, lost := 0, 0 // the next word of the talk to match; units not found
+	units := cutUnits(tr).units
+	for k, u := range units[:len(units)-1] {
+		last := -1
+		for _, w := range strings.Fields(u.Text) {
+			w = edgeWord(w)
+			for j := at; j < min(at+8, len(words)); j++ { // the cutter drops fillers such as "um"
+				if words[j] == w {
+					last, at = j, j+1
+					break
+				}
+			}
+		}
+		if last < 0 {
+			// A word the talk writes differently (a tag the cutter
+			// drops): at most a few such units.
+			if lost++; lost > 20 {
+				return CutScore{}, fmt.Errorf("caption cuts %s: unit %d (%q) not found in the talk", ref.Name, k, u.Text)
+			}
+			continue
+		}
+		score.Cuts++
+		if ends[last] {
+			score.Hits++
+		}
+	}
+	return score, nil
+}
+
+// refWords returns ref's words as edgeWord gives them, the same words as
+// written, and which of them end a sentence in its punctuated text.
+func refWords(ref *Reference) (words, written []string, ends map[int]bool) {
+	ends = map[int]bool{}
+	for _, u := range ref.Transcript.Units {
+		for _, w := range strings.Fields(u.Text) {
+			nw := edgeWord(w)
+			if nw == "" {
+				continue
+			}
+			words, written = append(words, nw), append(written, w)
+			if endsWithStop(strings.TrimRight(w, "\"')]”’")) {
+				ends[len(words)-1] = true
+			}
+		}
+	}
+	return words, written, ends
+}
+
 // talkTurn is one speaker turn of a reference talk.
 type talkTurn struct {
 	speaker string

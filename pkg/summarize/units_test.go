@@ -1,7 +1,6 @@
 package summarize
 
 import (
-	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -238,65 +237,34 @@ func TestCaptionCutsFindSentences(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hits, cuts, ends, err := captionCuts(paths)
+	cut, err := captionCuts(paths)
 	if err != nil {
 		t.Fatal(err)
 	}
-	precision, recall := float64(hits)/float64(cuts), float64(hits)/float64(ends)
-	t.Logf("%d unit ends, %.1f %% on a sentence end; %.1f %% of %d sentence ends found", cuts, 100*precision, 100*recall, ends)
+	precision, recall := cut.Precision(), cut.Recall()
+	t.Logf("%d unit ends, %.1f %% on a sentence end; %.1f %% of %d sentence ends found", cut.Cuts, 100*precision, 100*recall, cut.Ends)
 	if precision < 0.47 || recall < 0.40 {
 		t.Errorf("captions cut badly: precision %.3f (want ≥ 0.47), recall %.3f (want ≥ 0.40)", precision, recall)
 	}
 }
 
-// captionCuts cuts the talks at paths (SOURCES.md aside) as automatic
-// captions and counts the unit ends that fall on a sentence end of the
-// human transcript, all unit ends but the last of each talk, and the
-// sentence ends.
-func captionCuts(paths []string) (hits, cuts, ends int, err error) {
+// captionCuts sums CaptionCuts over the talks at paths (SOURCES.md
+// aside).
+func captionCuts(paths []string) (CutScore, error) {
+	var sum CutScore
 	for _, p := range paths {
 		if filepath.Base(p) == "SOURCES.md" {
 			continue
 		}
-		tw, err := readTalkWords(p)
-		if err != nil {
-			return 0, 0, 0, err
-		}
 		ref, err := LoadTalk(p)
 		if err != nil {
-			return 0, 0, 0, err
+			return CutScore{}, err
 		}
-		tr := AutoCaptions(ref)
-		if err := tr.Normalize(); err != nil {
-			return 0, 0, 0, err
+		c, err := CaptionCuts(ref)
+		if err != nil {
+			return CutScore{}, err
 		}
-		ends += len(tw.ends)
-		at, lost := 0, 0 // the next word of the talk to match; units not found
-		units := cutUnits(tr).units
-		for k, u := range units[:len(units)-1] {
-			last := -1
-			for _, w := range strings.Fields(u.Text) {
-				w = edgeWord(w)
-				for j := at; j < min(at+8, len(tw.words)); j++ { // the cutter drops fillers such as "um"
-					if tw.words[j] == w {
-						last, at = j, j+1
-						break
-					}
-				}
-			}
-			if last < 0 {
-				// A word the talk writes differently (a Markdown link
-				// the cutter reads as a tag): at most a few such units.
-				if lost++; lost > 20 {
-					return 0, 0, 0, fmt.Errorf("%s: unit %d (%q) not found in the talk", filepath.Base(p), k, u.Text)
-				}
-				continue
-			}
-			cuts++
-			if tw.ends[last] {
-				hits++
-			}
-		}
+		sum = sum.Add(c)
 	}
-	return hits, cuts, ends, nil
+	return sum, nil
 }
