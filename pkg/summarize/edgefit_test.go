@@ -254,9 +254,10 @@ func fitCasing(talks []talkWords) map[string]string {
 func cutByOdds(words []string, odds func(a, b string) float64) []int {
 	var out []int
 	last := -1
+	all := edgeOddsOf(words, odds, nil)
 	for i := 0; i+1 < len(words); i++ {
 		n := i - last
-		if n >= maxCaptionWords || (n >= minEdgeWords && edgeCut(words, i, odds)) {
+		if n >= maxCaptionWords || (n >= minEdgeWords && edgeCut(words, all, i)) {
 			out = append(out, i)
 			last = i
 		}

@@ -141,7 +141,8 @@ func (c *cutter) edgeBefore(next []string) bool {
 		return false
 	}
 	c.edge = append(append(c.edge[:0], c.words[len(c.words)-1]), next[:min(len(next), edgeLookahead+1)]...)
-	return edgeCut(c.edge, 0, edgeOdds)
+	c.odds = edgeOddsOf(c.edge, edgeOdds, c.odds)
+	return edgeCut(c.edge, c.odds, 0)
 }
 
 // addTags makes a cue of tags only, such as [Music], a unit of its own.
@@ -160,6 +161,9 @@ func (c *cutter) addTags(raw []string, k int, speaker string, start, end float64
 // to limit, ending units at sentence ends in punctuated text and
 // splitting those that run too long.
 func (c *cutter) addWords(words []string, k int, speaker string, start, limit, end float64) {
+	if !c.punctuated {
+		c.odds = edgeOddsOf(words, edgeOdds, c.odds)
+	}
 	for i, w := range words {
 		if len(c.words) == 0 {
 			c.speaker, c.first = speaker, k
@@ -174,7 +178,7 @@ func (c *cutter) addWords(words []string, k int, speaker string, start, limit, e
 		switch {
 		case c.punctuated && endsSentence(w, words, i):
 			c.flush(cutSentence)
-		case !c.punctuated && len(c.words) >= minEdgeWords && edgeCut(words, i, edgeOdds):
+		case !c.punctuated && len(c.words) >= minEdgeWords && edgeCut(words, c.odds, i):
 			if c.timed {
 				c.end = start + (limit-start)*float64(i+1)/float64(len(words)) // where the next word starts
 			}
@@ -285,7 +289,8 @@ type cutter struct {
 	units             []recap.Unit
 	from              []int
 	partial           []bool
-	edge              []string // scratch for edgeBefore
+	edge              []string  // scratch for edgeBefore
+	odds              []float64 // edge odds between the words at hand (edgeOddsOf)
 }
 
 // flush ends the unit being built. A unit that ends at a boundary
@@ -429,19 +434,25 @@ func edgeOddsIn(table map[string][2]float32, prior float64, a, b string) float64
 	return end + start - prior
 }
 
-// edgeCut reports whether text without punctuation is cut after words[i]:
-// a sentence edge is likely there, none likelier in the next
-// edgeLookahead pairs, and words[i] is not dangling.
-func edgeCut(words []string, i int, odds func(a, b string) float64) bool {
-	if i+1 >= len(words) || dangling(words[i]) {
+// edgeOddsOf returns, in buf, the odds of a sentence edge between each
+// word of words and the next, once for all the lookaheads of edgeCut.
+func edgeOddsOf(words []string, odds func(a, b string) float64, buf []float64) []float64 {
+	buf = buf[:0]
+	for k := 0; k+1 < len(words); k++ {
+		buf = append(buf, odds(words[k], words[k+1]))
+	}
+	return buf
+}
+
+// edgeCut reports whether text without punctuation is cut after words[i],
+// odds being edgeOddsOf(words): a sentence edge is likely there, none
+// likelier in the next edgeLookahead pairs, and words[i] is not dangling.
+func edgeCut(words []string, odds []float64, i int) bool {
+	if i >= len(odds) || dangling(words[i]) || odds[i] <= edgeCutOdds {
 		return false
 	}
-	o := odds(words[i], words[i+1])
-	if o <= edgeCutOdds {
-		return false
-	}
-	for d := 1; d <= edgeLookahead && i+d+1 < len(words); d++ {
-		if odds(words[i+d], words[i+d+1]) > o {
+	for d := 1; d <= edgeLookahead && i+d < len(odds); d++ {
+		if odds[i+d] > odds[i] {
 			return false
 		}
 	}
