@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -100,22 +101,7 @@ func TestBrowserEpisodeChooser(t *testing.T) {
 	if err != nil || checked != "ep-1" {
 		t.Fatalf("checked %q (%v), want the newest", checked, err)
 	}
-	if err := chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`label[for="ep-2"]`)),
-		chromedp.Click(chromedp.ID("choose-episode")),
-		chromedp.WaitVisible(chromedp.CSS("article.recap h1")),
-	); err != nil {
-		t.Fatalf("choose the second episode: %v", err)
-	}
-	loc, err := chromedp.Run(ctx, chromedp.Location())
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := strings.TrimPrefix(strings.SplitN(loc, "/recaps/", 2)[1], "/")
-	doc, err := e.lib.Get(id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := chooseSecondEpisode(t, ctx, e)
 	if doc.Source.Title != "Episode 2 - The Present" {
 		t.Fatalf("recapped %q", doc.Source.Title)
 	}
@@ -148,6 +134,16 @@ func TestBrowserEpisodeChooserForLink(t *testing.T) {
 	if err != nil || !strings.Contains(intro, "The link") || !strings.Contains(intro, "/show.xml") {
 		t.Fatalf("the chooser's intro %q (%v) does not name the link", intro, err)
 	}
+	doc := chooseSecondEpisode(t, ctx, e)
+	if doc.Source.Title != "Episode 2 - The Present" || doc.Source.Type != recap.SourcePodcast {
+		t.Fatalf("recapped %+v", doc.Source)
+	}
+}
+
+// chooseSecondEpisode picks the second episode of the chooser shown in
+// ctx, waits for the recap page its job ends on, and returns that recap.
+func chooseSecondEpisode(t *testing.T, ctx context.Context, e *testEnv) *recap.Document {
+	t.Helper()
 	if err := chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`label[for="ep-2"]`)),
 		chromedp.Click(chromedp.ID("choose-episode")),
@@ -159,12 +155,9 @@ func TestBrowserEpisodeChooserForLink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := strings.TrimPrefix(strings.SplitN(loc, "/recaps/", 2)[1], "/")
-	doc, err := e.lib.Get(id)
+	doc, err := e.lib.Get(strings.TrimPrefix(strings.SplitN(loc, "/recaps/", 2)[1], "/"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if doc.Source.Title != "Episode 2 - The Present" || doc.Source.Type != recap.SourcePodcast {
-		t.Fatalf("recapped %+v", doc.Source)
-	}
+	return doc
 }

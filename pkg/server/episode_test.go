@@ -92,22 +92,7 @@ func TestEpisodeChooser(t *testing.T) {
 		t.Error("the chooser lacks the show or the form's address")
 	}
 
-	choose := func(token string, kv ...string) *httptest.ResponseRecorder {
-		return e.do(t, request{method: "POST", path: "/uploads/" + token, cookie: tok, ctype: formType, body: strings.NewReader(form(kv...))})
-	}
-	w = choose(token, "episode", present)
-	jobID, ok := strings.CutPrefix(w.Header().Get("Location"), "/jobs/")
-	if w.Code != http.StatusSeeOther || !ok {
-		t.Fatalf("choice: %d %s", w.Code, w.Body)
-	}
-	st := e.waitJob(t, jobID)
-	if st.Status != jobs.StatusDone {
-		t.Fatalf("job: %+v %+v", st, st.Error)
-	}
-	doc, err := e.lib.Get(st.RecapID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := e.chosenRecap(t, e.choose(t, tok, token, "episode", present))
 	if doc.Source.Title != "Episode 2 - The Present" || doc.Source.EpisodeID != present {
 		t.Fatalf("recapped %q (%s)", doc.Source.Title, doc.Source.EpisodeID)
 	}
@@ -123,7 +108,7 @@ func TestEpisodeChooser(t *testing.T) {
 		t.Error("the chooser does not mark the episode already in the library")
 	}
 	before := e.lib.Len()
-	w = choose(second, "episode", present)
+	w = e.choose(t, tok, second, "episode", present)
 	body = pageBody(t, w)
 	if w.Code != http.StatusOK || !strings.Contains(body, `id="duplicate"`) || !strings.Contains(body, `href="/recaps/`+doc.ID+`"`) {
 		t.Fatalf("no duplicate page: %d %s", w.Code, body)
@@ -131,13 +116,8 @@ func TestEpisodeChooser(t *testing.T) {
 	if !strings.Contains(body, `action="/uploads/`+second+`"`) || strings.Contains(body, `type="file"`) {
 		t.Error("recapping the episode again should post to the kept upload, without choosing the file again")
 	}
-	w = choose(second, "episode", present, "again", "1")
-	jobID, ok = strings.CutPrefix(w.Header().Get("Location"), "/jobs/")
-	if !ok {
-		t.Fatalf("recap again: %d %s", w.Code, w.Body)
-	}
-	if st := e.waitJob(t, jobID); st.Status != jobs.StatusDone || st.RecapID == doc.ID || e.lib.Len() != before+1 {
-		t.Fatalf("recap again: %+v, library %d (was %d)", st, e.lib.Len(), before)
+	if again := e.chosenRecap(t, e.choose(t, tok, second, "episode", present, "again", "1")); again.ID == doc.ID || e.lib.Len() != before+1 {
+		t.Fatalf("recap again: %s, library %d (was %d)", again.ID, e.lib.Len(), before)
 	}
 }
 
@@ -462,22 +442,7 @@ func TestEpisodeChooserForLink(t *testing.T) {
 		!strings.Contains(body, "Episode 2 - The Present") || !strings.Contains(body, "This choice waits here") {
 		t.Fatalf("chooser for a link:\n%s", body)
 	}
-	choose := func(token string, kv ...string) *httptest.ResponseRecorder {
-		return e.do(t, request{method: "POST", path: "/uploads/" + token, cookie: tok, ctype: formType, body: strings.NewReader(form(kv...))})
-	}
-	w := choose(token, "episode", present)
-	jobID, ok := strings.CutPrefix(w.Header().Get("Location"), "/jobs/")
-	if w.Code != http.StatusSeeOther || !ok {
-		t.Fatalf("choice: %d %s", w.Code, w.Body)
-	}
-	st := e.waitJob(t, jobID)
-	if st.Status != jobs.StatusDone {
-		t.Fatalf("job: %+v %+v", st, st.Error)
-	}
-	doc, err := e.lib.Get(st.RecapID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := e.chosenRecap(t, e.choose(t, tok, token, "episode", present))
 	if doc.Source.Title != "Episode 2 - The Present" || doc.Source.EpisodeID != present || doc.Source.Type != recap.SourcePodcast {
 		t.Fatalf("recapped %+v", doc.Source)
 	}
@@ -490,7 +455,7 @@ func TestEpisodeChooserForLink(t *testing.T) {
 	if body := pageBody(t, e.do(t, request{method: "GET", path: "/uploads/" + second, cookie: tok})); !strings.Contains(body, `In your library: <a href="/recaps/`+doc.ID+`"`) {
 		t.Error("the chooser does not mark the episode already in the library")
 	}
-	w = choose(second, "episode", present)
+	w := e.choose(t, tok, second, "episode", present)
 	if body := pageBody(t, w); w.Code != http.StatusOK || !strings.Contains(body, `id="duplicate"`) || !strings.Contains(body, `href="/recaps/`+doc.ID+`"`) {
 		t.Fatalf("no duplicate page: %d %s", w.Code, body)
 	}
@@ -584,4 +549,29 @@ func TestTrialEpisodeChooserForLink(t *testing.T) {
 	if n := countRows(t, e, `SELECT count(*) FROM anon_trials`); n != 2 {
 		t.Fatalf("%d trials after ben's link, want 2", n)
 	}
+}
+
+// choose posts a choice (form fields kv) to the episode chooser of token.
+func (e *testEnv) choose(t testing.TB, tok, token string, kv ...string) *httptest.ResponseRecorder {
+	t.Helper()
+	return e.do(t, request{method: "POST", path: "/uploads/" + token, cookie: tok, ctype: formType, body: strings.NewReader(form(kv...))})
+}
+
+// chosenRecap checks that w, the answer to a choice, started a job, waits
+// for it to finish and returns its recap.
+func (e *testEnv) chosenRecap(t testing.TB, w *httptest.ResponseRecorder) *recap.Document {
+	t.Helper()
+	jobID, ok := strings.CutPrefix(w.Header().Get("Location"), "/jobs/")
+	if w.Code != http.StatusSeeOther || !ok {
+		t.Fatalf("choice: %d %s", w.Code, w.Body)
+	}
+	st := e.waitJob(t, jobID)
+	if st.Status != jobs.StatusDone {
+		t.Fatalf("job: %+v %+v", st, st.Error)
+	}
+	doc, err := e.lib.Get(st.RecapID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
 }
