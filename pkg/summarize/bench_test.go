@@ -14,15 +14,12 @@ import (
 // the reference talks, repeated one after another with shifted times.
 func longTranscript(b *testing.B, hours float64) recap.Transcript {
 	b.Helper()
-	paths, err := filepath.Glob(filepath.Join("..", "..", "testdata", "talks", "*.md"))
-	if err != nil || len(paths) == 0 {
+	paths := talkFiles(b, filepath.Join("..", "..", "testdata", "talks"))
+	if len(paths) == 0 {
 		b.Fatal("no talks in testdata/talks")
 	}
 	var talks []*Reference
 	for _, p := range paths {
-		if filepath.Base(p) == "SOURCES.md" {
-			continue
-		}
 		r, err := LoadTalk(p)
 		if err != nil {
 			b.Fatal(err)

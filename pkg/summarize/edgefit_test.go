@@ -5,7 +5,6 @@ import (
 	"go/format"
 	"math"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -108,16 +107,12 @@ func TestFitSentenceEdges(t *testing.T) {
 	if os.Getenv("RECAP_FIT_EDGES") == "" {
 		t.Skip("set RECAP_FIT_EDGES=1 to fit the sentence-edge table")
 	}
-	paths, err := filepath.Glob(filepath.Join(devDir, "*.md"))
-	if err != nil || len(paths) == 0 {
+	paths := talkFiles(t, devDir)
+	if len(paths) == 0 {
 		t.Skip("the development set is not available")
 	}
-	sort.Strings(paths)
 	var talks []talkWords
 	for _, p := range paths {
-		if filepath.Base(p) == "SOURCES.md" {
-			continue
-		}
 		tw, err := readTalkWords(p)
 		if err != nil {
 			t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -90,14 +91,7 @@ func TestLoadTalkHeadingInsideTurn(t *testing.T) {
 	body := "---\ntitle: T\n---\n## Intro\n\nAda: 00:00:00\n\n" + words(25, "hello") +
 		"\n\nBob: 00:01:00\n\n" + words(40, "alpha") + "\n\n## Beta part\n\n" + words(40, "beta") +
 		"\n\n## Gamma\n\n" + words(5, "gamma") + "\n\nAda: 00:03:00\n\n" + words(10, "delta") + "\n"
-	path := filepath.Join(t.TempDir(), "talk.md")
-	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ref, err := LoadTalk(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ref := loadTalkText(t, body)
 	// Ada's 25 words are cues 0-2; Bob's 85 words cues 3-11, "beta" from
 	// his word 40 (cue 7) and "gamma" from word 80 (cue 11).
 	if want := []int{0, 7, 11}; !slices.Equal(ref.Starts, want) {
@@ -116,14 +110,7 @@ func TestLoadTalkHeadingInsideTurn(t *testing.T) {
 func TestLoadTalkUntimedOpening(t *testing.T) {
 	body := "---\ntitle: T\n---\n## Introduction\n\n" + strings.TrimSpace(strings.Repeat("welcome ", 50)) +
 		"\n\n## Guests\n\nAda: 00:01:30\n\n" + strings.TrimSpace(strings.Repeat("hello ", 20)) + "\n"
-	path := filepath.Join(t.TempDir(), "talk.md")
-	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ref, err := LoadTalk(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ref := loadTalkText(t, body)
 	if want := []int{0, 5}; !slices.Equal(ref.Starts, want) {
 		t.Fatalf("starts %v, want %v", ref.Starts, want)
 	}
@@ -133,4 +120,30 @@ func TestLoadTalkUntimedOpening(t *testing.T) {
 	if got := *ref.Transcript.Units[0].Start; got != 70 {
 		t.Fatalf("the opening starts at %v, want 70 (50 words before 1:30)", got)
 	}
+}
+
+// loadTalkText loads a talk given as the text of its Markdown file.
+func loadTalkText(t *testing.T, body string) *Reference {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "talk.md")
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ref, err := LoadTalk(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ref
+}
+
+// talkFiles returns the Markdown talks of dir, sorted, without its
+// SOURCES.md; none when dir is missing.
+func talkFiles(tb testing.TB, dir string) []string {
+	tb.Helper()
+	paths, err := filepath.Glob(filepath.Join(dir, "*.md"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sort.Strings(paths)
+	return slices.DeleteFunc(paths, func(p string) bool { return filepath.Base(p) == "SOURCES.md" })
 }

@@ -39,11 +39,7 @@ func TestChoiQuality(t *testing.T) {
 func loadTalks(t *testing.T) []*Reference {
 	t.Helper()
 	var refs []*Reference
-	mds, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "talks", "*.md"))
-	for _, p := range mds {
-		if filepath.Base(p) == "SOURCES.md" {
-			continue
-		}
+	for _, p := range talkFiles(t, filepath.Join("..", "..", "testdata", "talks")) {
 		r, err := LoadTalk(p)
 		if err != nil {
 			t.Fatal(err)

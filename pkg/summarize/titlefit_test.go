@@ -6,7 +6,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -43,16 +42,12 @@ func TestFitTitleWeights(t *testing.T) {
 	if os.Getenv("RECAP_FIT_TITLES") == "" {
 		t.Skip("set RECAP_FIT_TITLES=1 to fit the title weights")
 	}
-	paths, err := filepath.Glob(filepath.Join(devDir, "*.md"))
-	if err != nil || len(paths) == 0 {
+	paths := talkFiles(t, devDir)
+	if len(paths) == 0 {
 		t.Skip("the development set is not available")
 	}
-	sort.Strings(paths)
 	var talks [][]titleTopic
 	for _, p := range paths {
-		if filepath.Base(p) == "SOURCES.md" {
-			continue
-		}
 		topics, err := titleTopics(p)
 		if err != nil {
 			t.Fatal(err)

@@ -233,11 +233,7 @@ func TestLeadingFiller(t *testing.T) {
 // odds' best place, gives 44.8 % and 34.3 %.
 func TestCaptionCutsFindSentences(t *testing.T) {
 	t.Parallel()
-	paths, err := filepath.Glob(filepath.Join("..", "..", "testdata", "talks", "*.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cut, err := captionCuts(paths)
+	cut, err := captionCuts(talkFiles(t, filepath.Join("..", "..", "testdata", "talks")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,14 +244,10 @@ func TestCaptionCutsFindSentences(t *testing.T) {
 	}
 }
 
-// captionCuts sums CaptionCuts over the talks at paths (SOURCES.md
-// aside).
+// captionCuts sums CaptionCuts over the talks at paths.
 func captionCuts(paths []string) (CutScore, error) {
 	var sum CutScore
 	for _, p := range paths {
-		if filepath.Base(p) == "SOURCES.md" {
-			continue
-		}
 		ref, err := LoadTalk(p)
 		if err != nil {
 			return CutScore{}, err
