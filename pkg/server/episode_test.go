@@ -345,17 +345,9 @@ func TestTrialEpisodeChooser(t *testing.T) {
 		}
 	}
 
-	w := ann.do(t, "POST", "/uploads/"+token, formType, form("episode", "https://example.com/ep0001"))
-	jobID, ok := strings.CutPrefix(w.Header().Get("Location"), "/jobs/")
-	if !ok {
-		t.Fatalf("ann's choice: %d %s", w.Code, w.Body)
-	}
-	st := e.waitJob(t, jobID)
-	if st.Status != jobs.StatusDone {
-		t.Fatalf("job %+v %+v", st, st.Error)
-	}
+	st := choiceJob(t, ann.do(t, "POST", "/uploads/"+token, formType, form("episode", "https://example.com/ep0001")), e.waitJob)
 	token = chooserOf(t, ann.upload(t, "example.xml", feed).Result())
-	w = ann.do(t, "POST", "/uploads/"+token, formType, form("other", "The Past"))
+	w := ann.do(t, "POST", "/uploads/"+token, formType, form("other", "The Past"))
 	if body := pageBody(t, w); w.Code != http.StatusOK || !strings.Contains(body, `id="duplicate"`) || !strings.Contains(body, st.RecapID) {
 		t.Fatalf("ann is not offered her trial's recap: %d\n%s", w.Code, body)
 	}
@@ -526,15 +518,7 @@ func TestTrialEpisodeChooserForLink(t *testing.T) {
 	if ann.cookies[TrialCookieName] == nil {
 		t.Fatal("the chooser did not start a trial")
 	}
-	w := ann.do(t, "POST", "/uploads/"+token, formType, form("episode", "https://example.com/ep0001"))
-	jobID, ok := strings.CutPrefix(w.Header().Get("Location"), "/jobs/")
-	if !ok {
-		t.Fatalf("ann's choice: %d %s", w.Code, w.Body)
-	}
-	st := e.waitJob(t, jobID)
-	if st.Status != jobs.StatusDone {
-		t.Fatalf("job %+v %+v", st, st.Error)
-	}
+	st := choiceJob(t, ann.do(t, "POST", "/uploads/"+token, formType, form("episode", "https://example.com/ep0001")), e.waitJob)
 	if a, b := ann.do(t, "GET", "/recaps/"+st.RecapID, "", "").Code, ben.do(t, "GET", "/recaps/"+st.RecapID, "", "").Code; a != http.StatusOK || b == http.StatusOK {
 		t.Fatalf("the episode's recap %s: ann %d, ben %d", st.RecapID, a, b)
 	}
@@ -542,7 +526,7 @@ func TestTrialEpisodeChooserForLink(t *testing.T) {
 		t.Fatalf("%d trials after ann's link, want 1", n)
 	}
 
-	w = ben.do(t, "POST", "/jobs", formType, form("source", host.URL+"/talk.vtt"))
+	w := ben.do(t, "POST", "/jobs", formType, form("source", host.URL+"/talk.vtt"))
 	if loc := w.Header().Get("Location"); w.Code != http.StatusSeeOther || !strings.HasPrefix(loc, "/jobs/") {
 		t.Fatalf("ben's transcript link: %d %q", w.Code, loc)
 	}
@@ -557,21 +541,27 @@ func (e *testEnv) choose(t testing.TB, tok, token string, kv ...string) *httptes
 	return e.do(t, request{method: "POST", path: "/uploads/" + token, cookie: tok, ctype: formType, body: strings.NewReader(form(kv...))})
 }
 
-// chosenRecap checks that w, the answer to a choice, started a job, waits
-// for it to finish and returns its recap.
+// chosenRecap is the recap of the job a choice started (choiceJob).
 func (e *testEnv) chosenRecap(t testing.TB, w *httptest.ResponseRecorder) *recap.Document {
+	t.Helper()
+	doc, err := e.lib.Get(choiceJob(t, w, e.waitJob).RecapID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+// choiceJob checks that w, the answer to a choice, started a job, waits
+// for it with wait and returns it done.
+func choiceJob(t testing.TB, w *httptest.ResponseRecorder, wait func(testing.TB, string) jobs.State) jobs.State {
 	t.Helper()
 	jobID, ok := strings.CutPrefix(w.Header().Get("Location"), "/jobs/")
 	if w.Code != http.StatusSeeOther || !ok {
 		t.Fatalf("choice: %d %s", w.Code, w.Body)
 	}
-	st := e.waitJob(t, jobID)
+	st := wait(t, jobID)
 	if st.Status != jobs.StatusDone {
 		t.Fatalf("job: %+v %+v", st, st.Error)
 	}
-	doc, err := e.lib.Get(st.RecapID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return doc
+	return st
 }
