@@ -92,8 +92,12 @@ func cutUnits(t *recap.Transcript) cut {
 		if timed {
 			start, end = starts[k], ends[k]
 		}
-		c.breakBefore(u.Speaker, start, end, prevEnd, raw)
-		if isNonSpeech(u.Text) {
+		var words []string // the cue's words without tags; none for a cue of tags only
+		if !isNonSpeech(u.Text) {
+			words = stripTags(raw)
+		}
+		c.breakBefore(u.Speaker, start, end, prevEnd, words)
+		if words == nil {
 			c.addTags(raw, k, u.Speaker, start, end)
 		} else {
 			// Times of the words: spread over the cue, never past the
@@ -102,7 +106,7 @@ func cutUnits(t *recap.Transcript) cut {
 			if timed && k+1 < len(starts) && starts[k+1] > start && starts[k+1] < limit {
 				limit = starts[k+1]
 			}
-			c.addWords(stripTags(raw), k, u.Speaker, start, limit, end)
+			c.addWords(words, k, u.Speaker, start, limit, end)
 		}
 		prevEnd = max(end, prevEnd)
 	}
