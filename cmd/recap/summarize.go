@@ -256,7 +256,7 @@ func stageReporter(w io.Writer) summarize.Progress {
 // link or a saved file): a table for people, or with --format json one
 // object per episode.
 func listEpisodes(c *cli.Context, a *summarizeArgs) error {
-	name, data, err := readFeed(c.Context, a.source, a.opt)
+	name, data, err := transcript.ReadFeed(c.Context, a.source, a.opt)
 	if err != nil {
 		return processError(err)
 	}
@@ -307,27 +307,4 @@ type episodeJSON struct {
 	Duration      float64   `json:"duration_s,omitempty"`
 	HasTranscript bool      `json:"has_transcript"`
 	Default       bool      `json:"default,omitempty"` // read without --episode
-}
-
-// readFeed reads the feed that source names: a saved file, or a link,
-// downloaded under opt's limits. Anything else is bad input.
-func readFeed(ctx context.Context, source string, opt transcript.Options) (name string, data []byte, err error) {
-	if info, statErr := os.Stat(source); statErr == nil && info.Mode().IsRegular() {
-		if info.Size() > opt.MaxBytes {
-			return "", nil, badInput("%s is larger than --max-size (%d MB)", filepath.Base(source), opt.MaxBytes>>20)
-		}
-		data, err := os.ReadFile(source)
-		return filepath.Base(source), data, err
-	}
-	if !strings.HasPrefix(source, "http://") && !strings.HasPrefix(source, "https://") {
-		return "", nil, badInput("--episodes needs a podcast feed: a link or a saved file, not %q", source)
-	}
-	data, _, err = transcript.FeedAt(ctx, source, opt)
-	if err != nil {
-		return "", nil, err
-	}
-	if data == nil {
-		return "", nil, badInput("%s is not a podcast feed (RSS or Atom)", source)
-	}
-	return source, data, nil
 }

@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -93,6 +95,30 @@ func selectorOf(f *podcastFeed, i int) string {
 		}
 	}
 	return ""
+}
+
+// ReadFeed reads the podcast feed that source names: a saved file when
+// opt.LocalFiles allows one, else a link (FeedAt), within opt's limits.
+// It returns the feed's name for messages and its text. A source that is
+// neither, or not a feed, is an *Error of KindBadInput.
+func ReadFeed(ctx context.Context, source string, opt Options) (name string, data []byte, err error) {
+	source = strings.TrimSpace(source)
+	if info, statErr := os.Stat(source); statErr == nil && opt.LocalFiles {
+		if data, err = readLocal(source, info, opt); err != nil {
+			return "", nil, err
+		}
+		return filepath.Base(source), data, nil
+	}
+	if u, perr := url.Parse(source); perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", nil, errorf(KindBadInput, perr, "%s is neither a feed file nor a link to a feed", clip(source))
+	}
+	if data, _, err = FeedAt(ctx, source, opt); err != nil {
+		return "", nil, err
+	}
+	if data == nil {
+		return "", nil, errorf(KindBadInput, nil, "%s is not a podcast feed (RSS or Atom)", clip(source))
+	}
+	return source, data, nil
 }
 
 // feedHead is how much of a linked document FeedAt reads to tell a feed

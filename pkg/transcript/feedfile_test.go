@@ -153,3 +153,25 @@ func TestFeedAt(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestReadFeed reads a saved feed within the size limit and refuses one
+// over it, a file that is not a feed is read (FeedEpisodes then says what
+// it is), and a source that is neither a file nor a link is bad input.
+func TestReadFeed(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join("..", "..", "testdata", "feeds", "example.xml")
+	name, data, err := ReadFeed(ctx, path, Options{LocalFiles: true})
+	if err != nil || name != "example.xml" || !IsFeed(data) {
+		t.Fatalf("saved feed: %q, %d bytes, %v", name, len(data), err)
+	}
+	if _, _, err := ReadFeed(ctx, path, Options{LocalFiles: true, MaxBytes: 100}); KindOf(err) != KindTooLarge {
+		t.Fatalf("over the limit: %v", err)
+	}
+	if _, _, err := ReadFeed(ctx, path, Options{}); KindOf(err) != KindBadInput {
+		t.Fatalf("a local file without LocalFiles: %v", err)
+	}
+	if _, _, err := ReadFeed(ctx, "nowhere", Options{LocalFiles: true}); KindOf(err) != KindBadInput {
+		t.Fatalf("neither: %v", err)
+	}
+}

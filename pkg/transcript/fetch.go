@@ -99,6 +99,16 @@ func fetchStdin(ctx context.Context, opt Options) (*recap.Transcript, error) {
 }
 
 func fetchFile(ctx context.Context, name string, info fs.FileInfo, opt Options) (*recap.Transcript, error) {
+	data, err := readLocal(name, info, opt)
+	if err != nil {
+		return nil, err
+	}
+	return Read(ctx, name, data, opt)
+}
+
+// readLocal reads the file name (info from os.Stat) within opt's size
+// limit. Failures are *Error.
+func readLocal(name string, info fs.FileInfo, opt Options) ([]byte, error) {
 	base := filepath.Base(name)
 	if info.IsDir() {
 		return nil, errorf(KindBadInput, nil, "%s is a folder, not a transcript file; %s", clip(base), supported)
@@ -118,7 +128,7 @@ func fetchFile(ctx context.Context, name string, info fs.FileInfo, opt Options) 
 		}
 		return nil, errorf(KindBadInput, err, "could not read %s: %v", clip(base), err)
 	}
-	return Read(ctx, name, data, opt)
+	return data, nil
 }
 
 // Read is Parse for a document that may also be a podcast RSS or Atom
