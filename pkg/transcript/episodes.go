@@ -139,16 +139,9 @@ func FeedAt(ctx context.Context, rawURL string, opt Options) (data []byte, feedU
 	}
 	h := http.Header{}
 	h.Set("Accept", "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5")
-	u, hr, err := request{URL: rawURL, Header: h, Subject: subject}.build(ctx)
+	u, resp, err := send(ctx, opt, request{URL: rawURL, Header: h, Subject: subject})
 	if err != nil {
 		return nil, "", err
-	}
-	resp, err := opt.clientFor(u, false).Do(hr)
-	if err != nil {
-		if isPrivateAddressErr(err) {
-			return nil, "", privateAddressError(u.Host, subject, err)
-		}
-		return nil, "", networkError(ctx, u.Host, subject, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -173,9 +166,5 @@ func FeedAt(ctx context.Context, rawURL string, opt Options) (data []byte, feedU
 	if int64(len(data)) > limit {
 		return nil, "", tooLarge(subject, u.Host, limit)
 	}
-	final := u
-	if resp.Request != nil && resp.Request.URL != nil {
-		final = resp.Request.URL
-	}
-	return data, final.String(), nil
+	return data, finalURL(u, resp).String(), nil
 }

@@ -44,16 +44,9 @@ type request struct {
 // over the limit becomes KindTooLarge. Any HTTP status is returned as is:
 // callers classify statuses themselves.
 func do(ctx context.Context, opt Options, req request) (*response, error) {
-	u, hr, err := req.build(ctx)
+	u, resp, err := send(ctx, opt, req)
 	if err != nil {
 		return nil, err
-	}
-	resp, err := opt.clientFor(u, req.ToBase).Do(hr)
-	if err != nil {
-		if isPrivateAddressErr(err) {
-			return nil, privateAddressError(u.Host, req.Subject, err)
-		}
-		return nil, networkError(ctx, u.Host, req.Subject, err)
 	}
 	defer resp.Body.Close()
 	limit := opt.maxBytes()
@@ -68,17 +61,39 @@ func do(ctx context.Context, opt Options, req request) (*response, error) {
 		return nil, tooLarge(req.Subject, u.Host, limit)
 	}
 	ct, _, _ := strings.Cut(resp.Header.Get("Content-Type"), ";")
-	final := u
-	if resp.Request != nil && resp.Request.URL != nil {
-		final = resp.Request.URL
-	}
 	return &response{
 		Status:      resp.StatusCode,
 		ContentType: strings.ToLower(strings.TrimSpace(ct)),
-		URL:         final,
+		URL:         finalURL(u, resp),
 		Header:      resp.Header,
 		Body:        data,
 	}, nil
+}
+
+// send performs req with opt's client and returns its URL and the
+// response, whose body the caller reads and closes. Transport failures
+// become KindNetwork naming the host (or the private-address refusal).
+func send(ctx context.Context, opt Options, req request) (*url.URL, *http.Response, error) {
+	u, hr, err := req.build(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	resp, err := opt.clientFor(u, req.ToBase).Do(hr)
+	if err != nil {
+		if isPrivateAddressErr(err) {
+			return nil, nil, privateAddressError(u.Host, req.Subject, err)
+		}
+		return nil, nil, networkError(ctx, u.Host, req.Subject, err)
+	}
+	return u, resp, nil
+}
+
+// finalURL is where resp came from after redirects (u when unknown).
+func finalURL(u *url.URL, resp *http.Response) *url.URL {
+	if resp.Request != nil && resp.Request.URL != nil {
+		return resp.Request.URL
+	}
+	return u
 }
 
 // build makes the HTTP request: GET unless Method says otherwise, with
