@@ -94,8 +94,8 @@ func (s *Server) offerEpisodes(w http.ResponseWriter, r *http.Request, in jobs.I
 // several episodes with the chooser, and reports whether it did; any
 // other link is left to an ordinary job.
 func (s *Server) offerLinkEpisodes(w http.ResponseWriter, r *http.Request, in jobs.Input) (bool, error) {
-	if _, _, err := transcript.ParseYouTubeURL(in.Source); err == nil {
-		return false, nil // a video: no look, not even a budgeted one
+	if transcript.IsYouTubeLink(in.Source) {
+		return false, nil // never a feed: no look, not even a budgeted one
 	}
 	if s.multi != nil {
 		// Accounts and visitors get a few looks a minute per client (the

@@ -134,7 +134,7 @@ const feedHead = 8 << 10
 // at. Failures are *Error, as from Fetch.
 func FeedAt(ctx context.Context, rawURL string, opt Options) (data []byte, feedURL string, err error) {
 	const subject = "the podcast feed"
-	if u, err := url.Parse(strings.TrimSpace(rawURL)); err == nil && isYouTubeHost(u.Host) {
+	if IsYouTubeLink(rawURL) {
 		return nil, "", nil
 	}
 	h := http.Header{}

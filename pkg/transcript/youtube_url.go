@@ -25,6 +25,17 @@ var youTubeHosts = map[string]bool{
 	"www.youtu.be":             true,
 }
 
+// IsYouTubeLink reports whether raw is a link to any page of YouTube
+// (a video, a channel, a playlist), with or without its scheme.
+func IsYouTubeLink(raw string) bool {
+	raw = strings.TrimSpace(raw)
+	if !strings.Contains(raw, "://") {
+		raw = "https://" + raw
+	}
+	u, err := url.Parse(raw)
+	return err == nil && isYouTubeHost(u.Host)
+}
+
 // isYouTubeHost reports whether host (possibly with a port) serves
 // YouTube videos.
 func isYouTubeHost(host string) bool {

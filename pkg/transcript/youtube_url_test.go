@@ -167,3 +167,20 @@ func FuzzParseYouTubeURL(f *testing.F) {
 		}
 	})
 }
+
+func TestIsYouTubeLink(t *testing.T) {
+	t.Parallel()
+	for raw, want := range map[string]bool{
+		"https://www.youtube.com/watch?v=bMMG91sJXpM": true,
+		"https://www.youtube.com/@somechannel":        true,
+		"youtu.be/bMMG91sJXpM":                        true,
+		"https://music.youtube.com/playlist?list=PL1": true,
+		"https://example.org/feed.xml":                false,
+		"https://youtube.com.example.org/feed.xml":    false,
+		"not a link":                                  false,
+	} {
+		if got := IsYouTubeLink(raw); got != want {
+			t.Errorf("IsYouTubeLink(%q) = %v, want %v", raw, got, want)
+		}
+	}
+}
