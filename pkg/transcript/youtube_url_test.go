@@ -177,7 +177,7 @@ func TestIsYouTubeLink(t *testing.T) {
 		"https://music.youtube.com/playlist?list=PL1": true,
 		"https://example.org/feed.xml":                false,
 		"https://youtube.com.example.org/feed.xml":    false,
-		"not a link":                                  false,
+		"not a link": false,
 	} {
 		if got := IsYouTubeLink(raw); got != want {
 			t.Errorf("IsYouTubeLink(%q) = %v, want %v", raw, got, want)
